@@ -1,0 +1,34 @@
+namespace DistTrain.Core.Kernels;
+
+public static partial class ReferenceKernels
+{
+    public static void AdamUpdate(
+        ReadOnlySpan<float> gradients, Span<float> parameters, Span<float> firstMoment, Span<float> secondMoment,
+        in AdamCoefficients c)
+    {
+        for (int i = 0; i < parameters.Length; i++)
+        {
+            float g = gradients[i] + c.L2WeightDecay * parameters[i];
+            firstMoment[i] = c.Beta1 * firstMoment[i] + (1f - c.Beta1) * g;
+            secondMoment[i] = c.Beta2 * secondMoment[i] + (1f - c.Beta2) * g * g;
+            float denominator = MathF.Sqrt(secondMoment[i]) / c.BiasCorrection2Sqrt + c.Epsilon;
+            parameters[i] = parameters[i] * c.ParameterDecay - c.StepSize * firstMoment[i] / denominator;
+        }
+    }
+
+    public static void SgdUpdate(
+        ReadOnlySpan<float> gradients, Span<float> parameters, Span<float> momentumBuffer, in SgdCoefficients c)
+    {
+        for (int i = 0; i < parameters.Length; i++)
+        {
+            float d = gradients[i] + c.WeightDecay * parameters[i];
+            if (!momentumBuffer.IsEmpty)
+            {
+                momentumBuffer[i] = c.FirstStep ? d : c.Momentum * momentumBuffer[i] + (1f - c.Dampening) * d;
+                d = c.Nesterov ? d + c.Momentum * momentumBuffer[i] : momentumBuffer[i];
+            }
+
+            parameters[i] -= c.LearningRate * d;
+        }
+    }
+}

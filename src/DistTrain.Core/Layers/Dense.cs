@@ -1,0 +1,57 @@
+using DistTrain.Core.Kernels;
+
+namespace DistTrain.Core.Layers;
+
+/// <summary>
+/// A fully connected layer: <c>Y = X W^T + b</c> with <c>X [B,I]</c>, <c>W [O,I]</c>, <c>b [O]</c>.
+/// Backward: <c>dX = dY W</c>, <c>dW += dY^T X</c>, <c>db += sum_b dY</c>.
+/// Forward mode: <c>tY = tX W^T + X tW^T + tb</c>.
+/// Its parameters are <c>W</c> row-major, then <c>b</c>, PyTorch's <c>nn.Linear</c> layout.
+/// </summary>
+public sealed class Dense : Layer
+{
+    public Dense(int inputSize, int outputSize)
+        : base(inputSize, outputSize)
+    {
+    }
+
+    public override int ParameterCount => WeightCount + OutputSize;
+
+    public int WeightCount => OutputSize * InputSize;
+
+    public int WeightOffset => ParameterOffset;
+
+    public int BiasOffset => ParameterOffset + WeightCount;
+
+    public override void Forward(ReadOnlySpan<float> parameters, ReadOnlySpan<float> input, Span<float> output, int batchSize)
+    {
+        Kernels.Kernels.DenseForward(
+            input, Weights(parameters), Bias(parameters), output, batchSize, InputSize, OutputSize);
+    }
+
+    public override void Backward(
+        ReadOnlySpan<float> parameters, ReadOnlySpan<float> input, ReadOnlySpan<float> output,
+        ReadOnlySpan<float> dOutput, Span<float> dInput, Span<float> gradients, int batchSize)
+    {
+        Kernels.Kernels.DenseBackward(
+            input, Weights(parameters), dOutput, dInput,
+            gradients.Slice(WeightOffset, WeightCount), gradients.Slice(BiasOffset, OutputSize),
+            batchSize, InputSize, OutputSize);
+    }
+
+    public override void ForwardTangent(
+        ReadOnlySpan<float> parameters, ReadOnlySpan<float> parameterTangent,
+        ReadOnlySpan<float> input, ReadOnlySpan<float> output, ReadOnlySpan<float> inputTangent,
+        Span<float> outputTangent, int batchSize)
+    {
+        // tY = tX W^T + tb, then tY += X tW^T.
+        Kernels.Kernels.DenseForward(
+            inputTangent, Weights(parameters), Bias(parameterTangent), outputTangent, batchSize, InputSize, OutputSize);
+        Kernels.Kernels.Gemm(GemmTranspose.None, GemmTranspose.Transpose, batchSize, OutputSize, InputSize,
+            input, InputSize, Weights(parameterTangent), InputSize, outputTangent, OutputSize, accumulate: true);
+    }
+
+    private ReadOnlySpan<float> Weights(ReadOnlySpan<float> parameters) => parameters.Slice(WeightOffset, WeightCount);
+
+    private ReadOnlySpan<float> Bias(ReadOnlySpan<float> parameters) => parameters.Slice(BiasOffset, OutputSize);
+}

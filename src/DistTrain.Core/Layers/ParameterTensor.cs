@@ -1,0 +1,11 @@
+namespace DistTrain.Core.Layers;
+
+/// <summary>
+/// A named tensor inside a model's flat parameter vector: <c>dense{i}.weight</c> <c>[out, in]</c>
+/// or <c>dense{i}.bias</c> <c>[out]</c>, the names PyTorch gives a <c>Sequential</c> of
+/// <c>Linear</c> layers once they are numbered by dense layer, so safetensors files interoperate.
+/// </summary>
+public sealed record ParameterTensor(string Name, int Offset, int[] Shape)
+{
+    public int Length => Shape.Aggregate(1, (product, size) => product * size);
+}

@@ -1,0 +1,211 @@
+using System.Numerics.Tensors;
+
+namespace DistTrain.Core.Layers;
+
+/// <summary>
+/// A feed-forward model <c>f = f_L o ... o f_1</c> with a loss, over one flat parameter vector
+/// (each layer a view into it) and one flat gradient vector of the same layout. Backward is
+/// reverse accumulation of the chain rule: starting from <c>dL/dZ</c> it multiplies by each
+/// layer's Jacobian from the loss end, as vector-Jacobian products, never forming a Jacobian.
+/// Forward accumulation (<see cref="JacobianVectorProduct"/>) multiplies from the input end.
+/// The model is immutable and stateless: parameters, gradients and a <see cref="ModelWorkspace"/>
+/// are passed in, so any number of threads or replicas can run one model at once.
+/// </summary>
+public sealed class Sequential
+{
+    private readonly Layer[] _layers;
+
+    public Sequential(int inputSize, IEnumerable<Layer> layers, LossKind loss)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(inputSize);
+        if (!Enum.IsDefined(loss))
+        {
+            throw new ArgumentOutOfRangeException(nameof(loss), loss, "Unknown loss.");
+        }
+
+        _layers = layers.ToArray();
+        if (_layers.Length == 0)
+        {
+            throw new ArgumentException("A model needs at least one layer.", nameof(layers));
+        }
+
+        int width = inputSize, offset = 0, denseIndex = 0;
+        var tensors = new List<ParameterTensor>();
+        for (int l = 0; l < _layers.Length; l++)
+        {
+            Layer layer = _layers[l];
+            if (layer.InputSize != width)
+            {
+                throw new ArgumentException($"Layer {l} takes {layer.InputSize} inputs but receives {width}.", nameof(layers));
+            }
+
+            if (layer.ParameterOffset != -1)
+            {
+                throw new ArgumentException($"Layer {l} already belongs to a model.", nameof(layers));
+            }
+
+            layer.ParameterOffset = offset;
+            if (layer is Dense dense)
+            {
+                tensors.Add(new ParameterTensor($"dense{denseIndex}.weight", dense.WeightOffset, [dense.OutputSize, dense.InputSize]));
+                tensors.Add(new ParameterTensor($"dense{denseIndex}.bias", dense.BiasOffset, [dense.OutputSize]));
+                denseIndex++;
+            }
+
+            offset += layer.ParameterCount;
+            width = layer.OutputSize;
+        }
+
+        InputSize = inputSize;
+        ParameterCount = offset;
+        Loss = loss;
+        ParameterTensors = tensors;
+        MaxWidth = Math.Max(inputSize, _layers.Max(layer => layer.OutputSize));
+    }
+
+    /// <summary>
+    /// A multilayer perceptron: Dense, activation, ..., Dense. W1 is
+    /// <c>MultilayerPerceptron(784, [512, 256], 10)</c>.
+    /// </summary>
+    public static Sequential MultilayerPerceptron(
+        int inputSize, IReadOnlyList<int> hiddenSizes, int outputSize,
+        ActivationKind activation = ActivationKind.ReLU, LossKind loss = LossKind.CrossEntropy,
+        float leakySlope = Activation.DefaultLeakySlope)
+    {
+        var layers = new List<Layer>();
+        int width = inputSize;
+        foreach (int hidden in hiddenSizes)
+        {
+            layers.Add(new Dense(width, hidden));
+            layers.Add(new Activation(activation, hidden, leakySlope));
+            width = hidden;
+        }
+
+        layers.Add(new Dense(width, outputSize));
+        return new Sequential(inputSize, layers, loss);
+    }
+
+    public IReadOnlyList<Layer> Layers => _layers;
+
+    public int InputSize { get; }
+
+    public int OutputSize => _layers[^1].OutputSize;
+
+    public int ParameterCount { get; }
+
+    public LossKind Loss { get; }
+
+    /// <summary>The named weight and bias tensors, in flat-vector order.</summary>
+    public IReadOnlyList<ParameterTensor> ParameterTensors { get; }
+
+    /// <summary>The widest activation, input included: the size of a backward buffer row.</summary>
+    public int MaxWidth { get; }
+
+    /// <summary>Runs the layers on <c>input [B, InputSize]</c>; returns the model's output <c>[B, OutputSize]</c>.</summary>
+    public ReadOnlySpan<float> Forward(
+        ReadOnlySpan<float> parameters, ReadOnlySpan<float> input, int batchSize, ModelWorkspace workspace)
+    {
+        CheckArguments(parameters, input, batchSize, workspace);
+        ReadOnlySpan<float> layerInput = input[..(batchSize * InputSize)];
+        for (int l = 0; l < _layers.Length; l++)
+        {
+            Span<float> output = workspace.Output(l).AsSpan(0, batchSize * _layers[l].OutputSize);
+            _layers[l].Forward(parameters, layerInput, output, batchSize);
+            layerInput = output;
+        }
+
+        return layerInput;
+    }
+
+    /// <summary>
+    /// Zeroes <paramref name="gradients"/>, runs forward, the loss and backward, and leaves
+    /// <c>dL/dparameters</c> there. The loss is the mean over the batch, so the gradient is too.
+    /// Returns the loss.
+    /// </summary>
+    public float ComputeGradients(
+        ReadOnlySpan<float> parameters, ReadOnlySpan<float> input, ReadOnlySpan<int> labels, int batchSize,
+        Span<float> gradients, ModelWorkspace workspace)
+    {
+        CheckParameterLength(gradients, nameof(gradients));
+        ReadOnlySpan<float> output = Forward(parameters, input, batchSize, workspace);
+        (float[] dOutput, float[] dInput) = workspace.Gradients;
+        float loss = ComputeLoss(output, labels, dOutput.AsSpan(0, batchSize * OutputSize), batchSize);
+        gradients.Clear();
+        for (int l = _layers.Length - 1; l >= 0; l--)
+        {
+            Layer layer = _layers[l];
+            ReadOnlySpan<float> layerInput = l == 0 ? input : workspace.Output(l - 1);
+            Span<float> dLayerInput = l == 0 ? default : dInput.AsSpan(0, batchSize * layer.InputSize);
+            layer.Backward(
+                parameters, layerInput[..(batchSize * layer.InputSize)], workspace.Output(l).AsSpan(0, batchSize * layer.OutputSize),
+                dOutput.AsSpan(0, batchSize * layer.OutputSize), dLayerInput, gradients, batchSize);
+            (dOutput, dInput) = (dInput, dOutput);
+        }
+
+        return loss;
+    }
+
+    /// <summary>The mean loss of <paramref name="output"/>; writes <c>dL/doutput</c> unless that span is empty.</summary>
+    public float ComputeLoss(ReadOnlySpan<float> output, ReadOnlySpan<int> labels, Span<float> dOutput, int batchSize) => Loss switch
+    {
+        LossKind.CrossEntropy => Kernels.Kernels.SoftmaxCrossEntropy(output, labels, dOutput, batchSize, OutputSize),
+        _ => Kernels.Kernels.MeanSquaredError(output, labels, dOutput, batchSize, OutputSize),
+    };
+
+    /// <summary>
+    /// Forward accumulation: the directional derivative <c>dL/dparameters . direction</c>, found by
+    /// pushing the tangent <c>tP = direction</c> from the input end (the input's tangent is 0).
+    /// </summary>
+    public float JacobianVectorProduct(
+        ReadOnlySpan<float> parameters, ReadOnlySpan<float> direction, ReadOnlySpan<float> input,
+        ReadOnlySpan<int> labels, int batchSize, ModelWorkspace workspace)
+    {
+        CheckParameterLength(direction, nameof(direction));
+        ReadOnlySpan<float> output = Forward(parameters, input, batchSize, workspace);
+        (float[] tangentIn, float[] tangentOut) = workspace.Tangents;
+        tangentIn.AsSpan(0, batchSize * InputSize).Clear();
+        for (int l = 0; l < _layers.Length; l++)
+        {
+            Layer layer = _layers[l];
+            ReadOnlySpan<float> layerInput = l == 0 ? input : workspace.Output(l - 1);
+            layer.ForwardTangent(
+                parameters, direction, layerInput[..(batchSize * layer.InputSize)],
+                workspace.Output(l).AsSpan(0, batchSize * layer.OutputSize),
+                tangentIn.AsSpan(0, batchSize * layer.InputSize), tangentOut.AsSpan(0, batchSize * layer.OutputSize), batchSize);
+            (tangentIn, tangentOut) = (tangentOut, tangentIn);
+        }
+
+        // The loss is scalar: its tangent is dL/dZ . tZ.
+        Span<float> dOutput = workspace.Gradients.Ping.AsSpan(0, batchSize * OutputSize);
+        ComputeLoss(output, labels, dOutput, batchSize);
+        return TensorPrimitives.Dot(dOutput, tangentIn.AsSpan(0, batchSize * OutputSize));
+    }
+
+    internal void CheckParameterLength(ReadOnlySpan<float> vector, string name)
+    {
+        if (vector.Length != ParameterCount)
+        {
+            throw new ArgumentException($"The model has {ParameterCount} parameters; the vector has {vector.Length}.", name);
+        }
+    }
+
+    private void CheckArguments(ReadOnlySpan<float> parameters, ReadOnlySpan<float> input, int batchSize, ModelWorkspace workspace)
+    {
+        CheckParameterLength(parameters, nameof(parameters));
+        if (workspace.Model != this)
+        {
+            throw new ArgumentException("The workspace was made for another model.", nameof(workspace));
+        }
+
+        if (batchSize <= 0 || batchSize > workspace.MaxBatchSize)
+        {
+            throw new ArgumentOutOfRangeException(
+                nameof(batchSize), batchSize, $"The batch size must be in 1..{workspace.MaxBatchSize} (the workspace's maximum).");
+        }
+
+        if (input.Length < batchSize * InputSize)
+        {
+            throw new ArgumentException($"A batch of {batchSize} needs {batchSize * InputSize} input values; got {input.Length}.", nameof(input));
+        }
+    }
+}
