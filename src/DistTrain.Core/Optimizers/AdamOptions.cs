@@ -1,3 +1,5 @@
+using static DistTrain.Core.OptionChecks;
+
 namespace DistTrain.Core.Optimizers;
 
 /// <summary>Adam's hyper-parameters with PyTorch's defaults.</summary>

@@ -13,12 +13,4 @@ public abstract record OptimizerOptions
 
     /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid hyper-parameter.</summary>
     public abstract void Validate();
-
-    private protected static void Require(bool condition, string name, object value, string rule)
-    {
-        if (!condition)
-        {
-            throw new ArgumentException($"{name} = {value} is invalid: it must be {rule}.", name);
-        }
-    }
 }

@@ -1,3 +1,5 @@
+using static DistTrain.Core.OptionChecks;
+
 namespace DistTrain.Core.Optimizers;
 
 /// <summary>Stochastic gradient descent's hyper-parameters with PyTorch's semantics.</summary>

@@ -1,0 +1,40 @@
+using System.Numerics.Tensors;
+using DistTrain.Core.Data;
+using DistTrain.Core.Layers;
+
+namespace DistTrain.Core.Metrics;
+
+/// <summary>
+/// Runs a model forward over a whole data set in batches of the workspace's size and reports
+/// the mean loss, the accuracy of the arg-max prediction and the confusion counts.
+/// </summary>
+public static class Evaluator
+{
+    public static EvaluationResult Evaluate(Sequential model, ReadOnlySpan<float> parameters, Dataset data, ModelWorkspace workspace)
+    {
+        if (data.FeatureSize != model.InputSize || data.ClassCount != model.OutputSize)
+        {
+            throw new ArgumentException(
+                $"The model maps {model.InputSize} features to {model.OutputSize} classes; " +
+                $"'{data.Name}' has {data.FeatureSize} features and {data.ClassCount} classes.", nameof(data));
+        }
+
+        var confusion = new ConfusionMatrix(data.ClassCount);
+        double lossSum = 0;
+        int classCount = model.OutputSize;
+        for (int start = 0; start < data.Count; start += workspace.MaxBatchSize)
+        {
+            int batchSize = Math.Min(workspace.MaxBatchSize, data.Count - start);
+            ReadOnlySpan<float> input = data.Features.AsSpan(start * data.FeatureSize, batchSize * data.FeatureSize);
+            ReadOnlySpan<int> labels = data.Labels.AsSpan(start, batchSize);
+            ReadOnlySpan<float> output = model.Forward(parameters, input, batchSize, workspace);
+            lossSum += (double)model.ComputeLoss(output, labels, default, batchSize) * batchSize;
+            for (int b = 0; b < batchSize; b++)
+            {
+                confusion.Add(labels[b], TensorPrimitives.IndexOfMax(output.Slice(b * classCount, classCount)));
+            }
+        }
+
+        return new EvaluationResult(data.Count == 0 ? 0 : lossSum / data.Count, confusion);
+    }
+}
