@@ -1,4 +1,4 @@
-using DistTrain.Core.Kernels;
+using DistTrain.Core.Simd;
 
 namespace DistTrain.Core.Layers;
 
@@ -40,10 +40,10 @@ public sealed class Activation : Layer
         output = output[..length];
         switch (Kind)
         {
-            case ActivationKind.ReLU: Kernels.Kernels.ReluForward(input, output); break;
-            case ActivationKind.LeakyReLU: Kernels.Kernels.LeakyReluForward(input, output, LeakySlope); break;
-            case ActivationKind.Tanh: Kernels.Kernels.TanhForward(input, output); break;
-            default: Kernels.Kernels.SigmoidForward(input, output); break;
+            case ActivationKind.ReLU: Kernels.ReluForward(input, output); break;
+            case ActivationKind.LeakyReLU: Kernels.LeakyReluForward(input, output, LeakySlope); break;
+            case ActivationKind.Tanh: Kernels.TanhForward(input, output); break;
+            default: Kernels.SigmoidForward(input, output); break;
         }
     }
 
@@ -72,10 +72,10 @@ public sealed class Activation : Layer
         result = result[..length];
         switch (Kind)
         {
-            case ActivationKind.ReLU: Kernels.Kernels.ReluBackward(input[..length], vector, result); break;
-            case ActivationKind.LeakyReLU: Kernels.Kernels.LeakyReluBackward(input[..length], vector, result, LeakySlope); break;
-            case ActivationKind.Tanh: Kernels.Kernels.TanhBackward(output[..length], vector, result); break;
-            default: Kernels.Kernels.SigmoidBackward(output[..length], vector, result); break;
+            case ActivationKind.ReLU: Kernels.ReluBackward(input[..length], vector, result); break;
+            case ActivationKind.LeakyReLU: Kernels.LeakyReluBackward(input[..length], vector, result, LeakySlope); break;
+            case ActivationKind.Tanh: Kernels.TanhBackward(output[..length], vector, result); break;
+            default: Kernels.SigmoidBackward(output[..length], vector, result); break;
         }
     }
 }

@@ -1,4 +1,4 @@
-using DistTrain.Core.Kernels;
+using DistTrain.Core.Simd;
 
 namespace DistTrain.Core.Layers;
 
@@ -25,7 +25,7 @@ public sealed class Dense : Layer
 
     public override void Forward(ReadOnlySpan<float> parameters, ReadOnlySpan<float> input, Span<float> output, int batchSize)
     {
-        Kernels.Kernels.DenseForward(
+        Kernels.DenseForward(
             input, Weights(parameters), Bias(parameters), output, batchSize, InputSize, OutputSize);
     }
 
@@ -33,7 +33,7 @@ public sealed class Dense : Layer
         ReadOnlySpan<float> parameters, ReadOnlySpan<float> input, ReadOnlySpan<float> output,
         ReadOnlySpan<float> dOutput, Span<float> dInput, Span<float> gradients, int batchSize)
     {
-        Kernels.Kernels.DenseBackward(
+        Kernels.DenseBackward(
             input, Weights(parameters), dOutput, dInput,
             gradients.Slice(WeightOffset, WeightCount), gradients.Slice(BiasOffset, OutputSize),
             batchSize, InputSize, OutputSize);
@@ -45,9 +45,9 @@ public sealed class Dense : Layer
         Span<float> outputTangent, int batchSize)
     {
         // tY = tX W^T + tb, then tY += X tW^T.
-        Kernels.Kernels.DenseForward(
+        Kernels.DenseForward(
             inputTangent, Weights(parameters), Bias(parameterTangent), outputTangent, batchSize, InputSize, OutputSize);
-        Kernels.Kernels.Gemm(GemmTranspose.None, GemmTranspose.Transpose, batchSize, OutputSize, InputSize,
+        Kernels.Gemm(GemmTranspose.None, GemmTranspose.Transpose, batchSize, OutputSize, InputSize,
             input, InputSize, Weights(parameterTangent), InputSize, outputTangent, OutputSize, accumulate: true);
     }
 

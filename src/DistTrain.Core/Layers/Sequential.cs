@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using DistTrain.Core.Simd;
 
 namespace DistTrain.Core.Layers;
 
@@ -148,8 +149,8 @@ public sealed class Sequential
     /// <summary>The mean loss of <paramref name="output"/>; writes <c>dL/doutput</c> unless that span is empty.</summary>
     public float ComputeLoss(ReadOnlySpan<float> output, ReadOnlySpan<int> labels, Span<float> dOutput, int batchSize) => Loss switch
     {
-        LossKind.CrossEntropy => Kernels.Kernels.SoftmaxCrossEntropy(output, labels, dOutput, batchSize, OutputSize),
-        _ => Kernels.Kernels.MeanSquaredError(output, labels, dOutput, batchSize, OutputSize),
+        LossKind.CrossEntropy => Kernels.SoftmaxCrossEntropy(output, labels, dOutput, batchSize, OutputSize),
+        _ => Kernels.MeanSquaredError(output, labels, dOutput, batchSize, OutputSize),
     };
 
     /// <summary>

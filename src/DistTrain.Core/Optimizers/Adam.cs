@@ -1,4 +1,4 @@
-using DistTrain.Core.Kernels;
+using DistTrain.Core.Simd;
 
 namespace DistTrain.Core.Optimizers;
 
@@ -13,7 +13,7 @@ namespace DistTrain.Core.Optimizers;
 /// v = beta2 v + (1 - beta2) g^2
 /// p = p - lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
 /// </code>
-/// The update is one fused pass (<see cref="Kernels.Kernels.AdamUpdate"/>).
+/// The update is one fused pass (<see cref="Kernels.AdamUpdate"/>).
 /// </summary>
 public sealed class Adam : IOptimizer
 {
@@ -52,7 +52,7 @@ public sealed class Adam : IOptimizer
             Epsilon: _options.Epsilon,
             L2WeightDecay: decoupled ? 0f : _options.WeightDecay,
             ParameterDecay: decoupled ? (float)(1 - learningRate * _options.WeightDecay) : 1f);
-        Kernels.Kernels.AdamUpdate(gradients, parameters, _firstMoment, _secondMoment, coefficients);
+        Kernels.AdamUpdate(gradients, parameters, _firstMoment, _secondMoment, coefficients);
     }
 
     public OptimizerState ExportState() => new(StepCount, new Dictionary<string, float[]>

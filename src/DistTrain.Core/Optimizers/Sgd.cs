@@ -1,4 +1,4 @@
-using DistTrain.Core.Kernels;
+using DistTrain.Core.Simd;
 
 namespace DistTrain.Core.Optimizers;
 
@@ -41,7 +41,7 @@ public sealed class Sgd : IOptimizer
             WeightDecay: _options.WeightDecay,
             Nesterov: _options.Nesterov,
             FirstStep: StepCount == 0);
-        Kernels.Kernels.SgdUpdate(gradients, parameters, _momentumBuffer, coefficients);
+        Kernels.SgdUpdate(gradients, parameters, _momentumBuffer, coefficients);
         StepCount++;
     }
 

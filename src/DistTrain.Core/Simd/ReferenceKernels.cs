@@ -1,4 +1,4 @@
-namespace DistTrain.Core.Kernels;
+namespace DistTrain.Core.Simd;
 
 /// <summary>
 /// Plain scalar versions of every kernel in <see cref="Kernels"/>: slow, obvious, and the

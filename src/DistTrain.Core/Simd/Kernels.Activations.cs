@@ -3,7 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
-namespace DistTrain.Core.Kernels;
+namespace DistTrain.Core.Simd;
 
 // Elementwise nonlinearities and their vector-Jacobian products. Each Jacobian is diagonal,
 // so the backward pass is an elementwise product dX = f'(X) * dY; the same kernel serves
@@ -143,7 +143,10 @@ public static partial class Kernels
     public static void SigmoidForward(ReadOnlySpan<float> input, Span<float> output)
     {
         CheckSameLength(input, output, nameof(output));
-        TensorPrimitives.Sigmoid(input, output);
+        if (!input.IsEmpty)
+        {
+            TensorPrimitives.Sigmoid(input, output); // which, unlike its siblings, rejects empty spans
+        }
     }
 
     /// <summary><c>dX = dY y (1 - y)</c>, from the forward output <c>y</c>.</summary>

@@ -1,6 +1,6 @@
 using System.Numerics.Tensors;
 
-namespace DistTrain.Core.Kernels;
+namespace DistTrain.Core.Simd;
 
 // The fully connected layer, Y = X W^T + b with X [B,I], W [O,I], b [O], Y [B,O].
 // Its vector-Jacobian products are dX = dY W, dW += dY^T X and db += sum_b dY;

@@ -2,7 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
-namespace DistTrain.Core.Kernels;
+namespace DistTrain.Core.Simd;
 
 // Optimizer updates of one contiguous parameter range, each in a single fused pass over the
 // parameters, gradients and state, so the update costs one read and one write of each array.

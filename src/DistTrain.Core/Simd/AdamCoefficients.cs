@@ -1,4 +1,4 @@
-namespace DistTrain.Core.Kernels;
+namespace DistTrain.Core.Simd;
 
 /// <summary>
 /// The scalars of one Adam step, computed once per step in double (as PyTorch computes them

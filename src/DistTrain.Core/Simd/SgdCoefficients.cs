@@ -1,4 +1,4 @@
-namespace DistTrain.Core.Kernels;
+namespace DistTrain.Core.Simd;
 
 /// <summary>The scalars of one SGD step.</summary>
 /// <param name="FirstStep">True on the step that creates the momentum buffer (it starts as the gradient).</param>

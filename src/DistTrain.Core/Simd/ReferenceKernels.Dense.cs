@@ -1,4 +1,4 @@
-namespace DistTrain.Core.Kernels;
+namespace DistTrain.Core.Simd;
 
 public static partial class ReferenceKernels
 {

@@ -1,4 +1,4 @@
-namespace DistTrain.Core.Kernels;
+namespace DistTrain.Core.Simd;
 
 /// <summary>
 /// The hand-written SIMD kernels of DistTrain, one file per family (GEMM, dense, activations,

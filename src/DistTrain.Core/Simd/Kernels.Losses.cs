@@ -1,6 +1,6 @@
 using System.Numerics.Tensors;
 
-namespace DistTrain.Core.Kernels;
+namespace DistTrain.Core.Simd;
 
 // Losses over a batch of logits Z [B,C] with integer labels y [B]. Both reduce by the mean,
 // as PyTorch's defaults do, so a gradient computed on a shard of a batch is a mean over that
