@@ -11,7 +11,7 @@ public static class FashionMnist
 {
     public const string DefaultDirectory = "/usr/share/datasets/fashion-mnist";
 
-    public const string InstallHint = "install it with `apt-get install dataset-fashion-mnist` or pass the directory that holds the four IDX files";
+    private const string InstallHint = "install it with `apt-get install dataset-fashion-mnist` or pass the directory that holds the four IDX files";
 
     private const string TrainImages = "train-images-idx3-ubyte";
     private const string TrainLabels = "train-labels-idx1-ubyte";

@@ -40,6 +40,12 @@ public static class IdxReader
 
         long expected = (long)count * rows * columns;
         string declared = $"header declares {count} images of {rows}x{columns}";
+        if ((long)rows * columns > Array.MaxLength)
+        {
+            // Checked apart from the total, which is 0 for 0 images however large each one is.
+            throw new DatasetFormatException(path, $"absurd dimensions: {declared}, more pixels per image than one array holds");
+        }
+
         byte[] bytes = ReadPayload(stream, path, ImagesHeaderLength, expected, rawLength, decompressedHint, declared, "pixels");
 
         // byte / 255f exactly, vectorised: widen to float, then one true division per element

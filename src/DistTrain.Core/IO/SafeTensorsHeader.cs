@@ -98,6 +98,30 @@ internal static class SafeTensorsHeader
             throw Fault(path, name, $"has dtype {dtype.GetString()}; only F32 is supported");
         }
 
+        int[] shape = ReadShape(path, name, value);
+        long elements = NamedTensor.ElementCount(shape);
+        if (elements > Array.MaxLength)
+        {
+            throw Fault(path, name, $"of shape [{string.Join(", ", shape)}] has more elements than one array holds ({Array.MaxLength})");
+        }
+
+        (long begin, long end) = ReadOffsets(path, name, value);
+        if (end > bufferLength)
+        {
+            throw Fault(path, name, $"has data_offsets [{begin}, {end}] outside the {bufferLength}-byte data buffer");
+        }
+
+        if (elements * sizeof(float) != end - begin)
+        {
+            throw Fault(path, name,
+                $"of shape [{string.Join(", ", shape)}] needs {elements * sizeof(float)} bytes of F32 but its data_offsets [{begin}, {end}] span {end - begin}");
+        }
+
+        return new Entry(name, shape, begin, end);
+    }
+
+    private static int[] ReadShape(string path, string name, JsonElement value)
+    {
         if (!value.TryGetProperty("shape", out JsonElement shapeElement) || shapeElement.ValueKind != JsonValueKind.Array)
         {
             throw Fault(path, name, "has no shape array");
@@ -115,6 +139,11 @@ internal static class SafeTensorsHeader
             d++;
         }
 
+        return shape;
+    }
+
+    private static (long Begin, long End) ReadOffsets(string path, string name, JsonElement value)
+    {
         if (!value.TryGetProperty("data_offsets", out JsonElement offsets) || offsets.ValueKind != JsonValueKind.Array
             || offsets.GetArrayLength() != 2
             || !TryGetOffset(offsets[0], out long begin) || !TryGetOffset(offsets[1], out long end)
@@ -124,19 +153,7 @@ internal static class SafeTensorsHeader
             throw Fault(path, name, $"has data_offsets {found}, not [begin, end] with 0 <= begin <= end");
         }
 
-        if (end > bufferLength)
-        {
-            throw Fault(path, name, $"has data_offsets [{begin}, {end}] outside the {bufferLength}-byte data buffer");
-        }
-
-        long elements = NamedTensor.ElementCount(shape);
-        if (elements * sizeof(float) != end - begin)
-        {
-            throw Fault(path, name,
-                $"of shape [{string.Join(", ", shape)}] needs {elements * sizeof(float)} bytes of F32 but its data_offsets [{begin}, {end}] span {end - begin}");
-        }
-
-        return new Entry(name, shape, begin, end);
+        return (begin, end);
     }
 
     /// <summary>

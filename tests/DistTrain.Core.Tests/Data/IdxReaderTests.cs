@@ -227,6 +227,15 @@ public class IdxReaderTests
         Assert.True(allocated < 4 << 20, $"allocated {allocated} bytes");
     }
 
+    [Fact]
+    public void ReadImages_NoImagesOfAbsurdSize_SaysAbsurd()
+    {
+        using var dir = new TempDirectory();
+        string path = dir.Write("wide", IdxFiles.Images(0, 100_000, 100_000, []));
+        var e = Assert.Throws<DatasetFormatException>(() => IdxReader.ReadImages(path));
+        Assert.Contains("absurd dimensions: header declares 0 images of 100000x100000", e.Message);
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]

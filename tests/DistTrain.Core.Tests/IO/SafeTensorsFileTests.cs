@@ -264,6 +264,15 @@ public class SafeTensorsFileTests
     }
 
     [Fact]
+    public void Read_ShapeBeyondOneArray_SaysSo()
+    {
+        // 2^16 x 2^16 F32 is 16 GiB: offsets that agree with it must not reach an allocation.
+        AssertFault(
+            FileBytes("{\"w\":{\"dtype\":\"F32\",\"shape\":[65536,65536],\"data_offsets\":[0,17179869184]}}", []),
+            "tensor 'w' of shape [65536, 65536] has more elements than one array holds");
+    }
+
+    [Fact]
     public void Read_NonStringMetadata_SaysSo()
     {
         AssertFault(FileBytes("{\"__metadata__\":{\"step\":3}}", []),
