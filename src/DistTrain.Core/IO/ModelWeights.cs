@@ -1,0 +1,53 @@
+using DistTrain.Core.Layers;
+
+namespace DistTrain.Core.IO;
+
+/// <summary>
+/// Moves a model's flat parameter vector to and from safetensors files under the names of
+/// <see cref="Sequential.ParameterTensors"/> (<c>dense{i}.weight</c> <c>[out, in]</c>,
+/// <c>dense{i}.bias</c> <c>[out]</c>), the layout PyTorch's <c>nn.Linear</c> uses.
+/// </summary>
+public static class ModelWeights
+{
+    public static void Save(Sequential model, ReadOnlySpan<float> parameters, string path)
+    {
+        model.CheckParameterLength(parameters, nameof(parameters));
+        var tensors = new List<NamedTensor>();
+        foreach (ParameterTensor tensor in model.ParameterTensors)
+        {
+            tensors.Add(new NamedTensor(tensor.Name, tensor.Shape, parameters.Slice(tensor.Offset, tensor.Length).ToArray()));
+        }
+
+        SafeTensorsFile.Write(path, tensors);
+    }
+
+    /// <summary>
+    /// Reads every tensor the model needs from <paramref name="path"/> into a new parameter vector.
+    /// A missing tensor or a shape that does not fit the model is a <see cref="SafeTensorsFormatException"/>
+    /// naming the tensor; extra tensors are ignored.
+    /// </summary>
+    public static float[] Load(Sequential model, string path)
+    {
+        SafeTensors file = SafeTensorsFile.Read(path);
+        var parameters = new float[model.ParameterCount];
+        foreach (ParameterTensor expected in model.ParameterTensors)
+        {
+            if (!file.Tensors.TryGetValue(expected.Name, out NamedTensor? tensor))
+            {
+                throw new SafeTensorsFormatException(path, $"tensor '{expected.Name}' is missing; the model needs it with shape {Format(expected.Shape)}");
+            }
+
+            if (!tensor.Shape.SequenceEqual(expected.Shape))
+            {
+                throw new SafeTensorsFormatException(
+                    path, $"tensor '{expected.Name}' has shape {Format(tensor.Shape)}, but the model needs {Format(expected.Shape)}");
+            }
+
+            tensor.Data.CopyTo(parameters, expected.Offset);
+        }
+
+        return parameters;
+    }
+
+    private static string Format(int[] shape) => $"[{string.Join(", ", shape)}]";
+}
