@@ -9,9 +9,10 @@ public readonly record struct ContiguousRange(int Offset, int Length)
     public int End => Offset + Length;
 
     /// <summary>
-    /// Splits [0, total) into <paramref name="count"/> contiguous ranges whose lengths differ by at
-    /// most <paramref name="granule"/>, each starting at a multiple of it (16 floats is one cache
-    /// line, so no two ranges share one). Ranges at the end may be empty when total is small.
+    /// Splits [0, total) into <paramref name="count"/> contiguous ranges of whole granules (the last
+    /// may be cut short by the end), each starting at a multiple of <paramref name="granule"/> (16
+    /// floats is one cache line, so no two ranges share one), with lengths that differ by less than
+    /// two granules. Ranges at the end may be empty when total is small.
     /// </summary>
     public static ContiguousRange[] Split(int total, int count, int granule = 1)
     {
