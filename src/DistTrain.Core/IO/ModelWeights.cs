@@ -15,7 +15,7 @@ public static class ModelWeights
         var tensors = new List<NamedTensor>();
         foreach (ParameterTensor tensor in model.ParameterTensors)
         {
-            tensors.Add(new NamedTensor(tensor.Name, tensor.Shape, parameters.Slice(tensor.Offset, tensor.Length).ToArray()));
+            tensors.Add(new NamedTensor(tensor.Name, tensor.Shape.ToArray(), parameters.Slice(tensor.Offset, tensor.Length).ToArray()));
         }
 
         SafeTensorsFile.Write(path, tensors);
@@ -34,13 +34,13 @@ public static class ModelWeights
         {
             if (!file.Tensors.TryGetValue(expected.Name, out NamedTensor? tensor))
             {
-                throw new SafeTensorsFormatException(path, $"tensor '{expected.Name}' is missing; the model needs it with shape {Format(expected.Shape)}");
+                throw new SafeTensorsFormatException(path, $"tensor '{expected.Name}' is missing; the model needs it with shape {expected.Shape}");
             }
 
-            if (!tensor.Shape.SequenceEqual(expected.Shape))
+            if (!tensor.Shape.AsSpan().SequenceEqual(expected.Shape.Dimensions))
             {
                 throw new SafeTensorsFormatException(
-                    path, $"tensor '{expected.Name}' has shape {Format(tensor.Shape)}, but the model needs {Format(expected.Shape)}");
+                    path, $"tensor '{expected.Name}' has shape {Format(tensor.Shape)}, but the model needs {expected.Shape}");
             }
 
             tensor.Data.CopyTo(parameters, expected.Offset);

@@ -1,5 +1,6 @@
 using System.Numerics.Tensors;
 using DistTrain.Core.Simd;
+using DistTrain.Core.Tensors;
 
 namespace DistTrain.Core.Layers;
 
@@ -48,8 +49,8 @@ public sealed class Sequential
             layer.ParameterOffset = offset;
             if (layer is Dense dense)
             {
-                tensors.Add(new ParameterTensor($"dense{denseIndex}.weight", dense.WeightOffset, [dense.OutputSize, dense.InputSize]));
-                tensors.Add(new ParameterTensor($"dense{denseIndex}.bias", dense.BiasOffset, [dense.OutputSize]));
+                tensors.Add(new ParameterTensor($"dense{denseIndex}.weight", dense.WeightOffset, new TensorShape(dense.OutputSize, dense.InputSize)));
+                tensors.Add(new ParameterTensor($"dense{denseIndex}.bias", dense.BiasOffset, new TensorShape(dense.OutputSize)));
                 denseIndex++;
             }
 

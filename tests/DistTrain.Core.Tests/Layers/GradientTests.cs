@@ -1,5 +1,6 @@
 using DistTrain.Core.Calculus;
 using DistTrain.Core.Layers;
+using DistTrain.Core.Tensors;
 using Xunit;
 
 namespace DistTrain.Core.Tests.Layers;
@@ -118,7 +119,7 @@ public class GradientTests
         Assert.Equal(
             ["dense0.weight", "dense0.bias", "dense1.weight", "dense1.bias", "dense2.weight", "dense2.bias"],
             model.ParameterTensors.Select(t => t.Name));
-        Assert.Equal([512, 784], model.ParameterTensors[0].Shape);
+        Assert.Equal(new TensorShape(512, 784), model.ParameterTensors[0].Shape);
         Assert.Equal(784 * 512, model.ParameterTensors[1].Offset);
     }
 

@@ -1,0 +1,36 @@
+using System.Diagnostics;
+using DistTrain.Core.Data;
+using DistTrain.Core.Layers;
+using DistTrain.Core.Training;
+
+namespace DistTrain.Benchmarks;
+
+/// <summary>
+/// Workload W1 end to end with the <see cref="Trainer"/>, printing one line per epoch in the
+/// peers' format (../shared/peers/torchsharp.sh), so the two can be run alternately:
+/// <c>epoch E samples/s S epoch_s T test_acc A elapsed E</c>.
+/// usage: <c>w1 [epochs] [threads] [batch]</c>.
+/// </summary>
+internal static class TrainerThroughput
+{
+    public static void Run(string[] args)
+    {
+        int epochs = args.Length > 0 ? int.Parse(args[0]) : 3;
+        int threads = args.Length > 1 ? int.Parse(args[1]) : 2;
+        int batchSize = args.Length > 2 ? int.Parse(args[2]) : 128;
+        (Dataset train, Dataset test) = FashionMnist.Load(FashionMnist.DefaultDirectory);
+        var options = new TrainerOptions { Epochs = epochs, Threads = threads, BatchSize = batchSize };
+        Sequential model = options.BuildModel(train.FeatureSize, train.ClassCount);
+        using var trainer = new Trainer(model, options);
+        var progress = new Reporter(report => Console.WriteLine(
+            $"epoch {report.Epoch} samples/s {report.SamplesPerSecond:F0} epoch_s {report.Steps * batchSize / report.SamplesPerSecond:F2} " +
+            $"test_acc {report.Test!.Accuracy:F4} elapsed {report.ElapsedSeconds:F1}"));
+        trainer.Fit(train, test, progress);
+        Console.WriteLine($"peak_rss_mb {Process.GetCurrentProcess().PeakWorkingSet64 / (1024 * 1024)}");
+    }
+
+    private sealed class Reporter(Action<EpochReport> report) : IProgress<EpochReport>
+    {
+        public void Report(EpochReport value) => report(value);
+    }
+}
