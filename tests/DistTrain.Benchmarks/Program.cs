@@ -1,1 +1,18 @@
-System.Console.WriteLine();
+using BenchmarkDotNet.Running;
+using DistTrain.Benchmarks;
+
+// Plain modes print their own tables for side-by-side runs with the peer scripts; anything
+// else goes to BenchmarkDotNet (e.g. `-- --filter *Gemm*`).
+var plainModes = new Dictionary<string, Action<string[]>>
+{
+    ["gemm-gflops"] = GemmThroughput.Run,
+    ["w1"] = TrainerThroughput.Run,
+};
+
+if (args.Length > 0 && plainModes.TryGetValue(args[0], out Action<string[]>? mode))
+{
+    mode(args[1..]);
+    return;
+}
+
+BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);

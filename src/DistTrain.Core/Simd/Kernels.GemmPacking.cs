@@ -4,57 +4,42 @@ using System.Runtime.Intrinsics.X86;
 
 namespace DistTrain.Core.Simd;
 
-// Packing for the GEMM: copies a block of op(A) or op(B) into contiguous panels in the order
+// Packing for the GEMM: copies lanes of a stored operand into contiguous panels in the order
 // the micro-kernel reads them. A panel has `width` lanes (MR rows of op(A) or NR columns of
-// op(B)) and is k-major: element (lane l, depth p) sits at panel[p * width + l], lanes past
-// the matrix edge are zero. Whether a lane runs along the stored rows or across them is all
-// that transposition changes, so two routines serve all four forms:
-//   contiguous: the lanes of one depth p are adjacent in memory (B as stored, A^T as stored);
-//   strided:    each lane is one stored row running along k (A as stored, B^T as stored),
-//               which is a transpose, done in 8 x 8 blocks of AVX registers.
+// op(B)) and is k-major: element (lane l, depth p) sits at panel[p * width + l], and lanes past
+// the matrix edge are zero. A stored operand holds its lanes one of two ways:
+//   adjacent: the lanes of one depth p sit side by side in a stored row (B as stored, A^T);
+//   strided:  each lane is one stored row running along k (A as stored, B^T), so packing is a
+//             transpose, done in 8 x 8 blocks of AVX registers.
+// The micro-kernel reads A lanes that are stored rows in place, and packs adjacent B lanes
+// itself as it first reads them; these routines pack the other layouts and the ragged edges.
 public static partial class Kernels
 {
-    /// <summary>Packs op(A)[row0 .. row0+rows, col0 .. col0+depth] into panels of <paramref name="mr"/> rows.</summary>
+    /// <summary>
+    /// Packs <paramref name="lanes"/> lanes of <paramref name="depth"/> elements into panels of
+    /// <paramref name="width"/> lanes; panel q starts at packed + q * width * depth.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void PackA(GemmTranspose transposeA, float* a, nint lda, int row0, int col0,
-        int rows, int depth, int mr, float* packed)
+    private static unsafe void PackPanels(float* source, nint stride, bool lanesAdjacent, int lanes, int depth,
+        int width, float* packed)
     {
-        for (int i = 0; i < rows; i += mr)
+        for (int l = 0; l < lanes; l += width)
         {
-            int lanes = Math.Min(mr, rows - i);
-            float* panel = packed + (nint)i * depth;
-            if (transposeA == GemmTranspose.None)
+            int panelLanes = Math.Min(width, lanes - l);
+            float* panel = packed + (nint)l * depth;
+            if (lanesAdjacent)
             {
-                PackStridedPanel(a + ((row0 + i) * lda + col0), lda, lanes, depth, mr, panel);
+                PackContiguousPanel(source + l, stride, panelLanes, depth, width, panel);
             }
             else
             {
-                PackContiguousPanel(a + (col0 * lda + row0 + i), lda, lanes, depth, mr, panel);
-            }
-        }
-    }
-
-    /// <summary>Packs op(B)[row0 .. row0+depth, col0 .. col0+columns] into panels of <paramref name="nr"/> columns.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void PackB(GemmTranspose transposeB, float* b, nint ldb, int row0, int col0,
-        int depth, int columns, int nr, float* packed)
-    {
-        for (int j = 0; j < columns; j += nr)
-        {
-            int lanes = Math.Min(nr, columns - j);
-            float* panel = packed + (nint)j * depth;
-            if (transposeB == GemmTranspose.None)
-            {
-                PackContiguousPanel(b + (row0 * ldb + col0 + j), ldb, lanes, depth, nr, panel);
-            }
-            else
-            {
-                PackStridedPanel(b + ((col0 + j) * ldb + row0), ldb, lanes, depth, nr, panel);
+                PackStridedPanel(source + l * stride, stride, panelLanes, depth, width, panel);
             }
         }
     }
 
     /// <summary>panel[p * width + l] = source[p * stride + l] for l &lt; lanes, zero up to width.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void PackContiguousPanel(float* source, nint stride, int lanes, int depth, int width,
         float* panel)
     {
@@ -92,6 +77,7 @@ public static partial class Kernels
     }
 
     /// <summary>panel[p * width + l] = source[l * stride + p] for l &lt; lanes, zero up to width.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void PackStridedPanel(float* source, nint stride, int lanes, int depth, int width,
         float* panel)
     {
@@ -133,12 +119,14 @@ public static partial class Kernels
     }
 
     /// <summary>
-    /// Writes the transpose of the 8 x 8 block at <paramref name="source"/> (row stride
-    /// <paramref name="stride"/>) to <paramref name="target"/> (row stride <paramref name="targetStride"/>):
-    /// unpack pairs of rows, shuffle pairs of pairs, then swap 128-bit halves.
+    /// Writes (or, with <paramref name="accumulate"/>, adds) the transpose of the 8 x 8 block at
+    /// <paramref name="source"/> (row stride <paramref name="stride"/>) to <paramref name="target"/>
+    /// (row stride <paramref name="targetStride"/>): unpack pairs of rows, shuffle pairs of pairs,
+    /// then swap 128-bit halves.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe void Transpose8x8(float* source, nint stride, float* target, nint targetStride)
+    private static unsafe void Transpose8x8(float* source, nint stride, float* target, nint targetStride,
+        bool accumulate = false)
     {
         Vector256<float> r0 = Avx.LoadVector256(source);
         Vector256<float> r1 = Avx.LoadVector256(source + stride);
@@ -169,13 +157,18 @@ public static partial class Kernels
         Vector256<float> u6 = Avx.Shuffle(t5, t7, 0x44);
         Vector256<float> u7 = Avx.Shuffle(t5, t7, 0xEE);
 
-        Avx.Store(target, Avx.Permute2x128(u0, u4, 0x20));
-        Avx.Store(target + targetStride, Avx.Permute2x128(u1, u5, 0x20));
-        Avx.Store(target + 2 * targetStride, Avx.Permute2x128(u2, u6, 0x20));
-        Avx.Store(target + 3 * targetStride, Avx.Permute2x128(u3, u7, 0x20));
-        Avx.Store(target + 4 * targetStride, Avx.Permute2x128(u0, u4, 0x31));
-        Avx.Store(target + 5 * targetStride, Avx.Permute2x128(u1, u5, 0x31));
-        Avx.Store(target + 6 * targetStride, Avx.Permute2x128(u2, u6, 0x31));
-        Avx.Store(target + 7 * targetStride, Avx.Permute2x128(u3, u7, 0x31));
+        StoreRow(Avx.Permute2x128(u0, u4, 0x20), target, accumulate);
+        StoreRow(Avx.Permute2x128(u1, u5, 0x20), target + targetStride, accumulate);
+        StoreRow(Avx.Permute2x128(u2, u6, 0x20), target + 2 * targetStride, accumulate);
+        StoreRow(Avx.Permute2x128(u3, u7, 0x20), target + 3 * targetStride, accumulate);
+        StoreRow(Avx.Permute2x128(u0, u4, 0x31), target + 4 * targetStride, accumulate);
+        StoreRow(Avx.Permute2x128(u1, u5, 0x31), target + 5 * targetStride, accumulate);
+        StoreRow(Avx.Permute2x128(u2, u6, 0x31), target + 6 * targetStride, accumulate);
+        StoreRow(Avx.Permute2x128(u3, u7, 0x31), target + 7 * targetStride, accumulate);
+
+        static void StoreRow(Vector256<float> row, float* target, bool accumulate)
+        {
+            Avx.Store(target, accumulate ? Avx.Add(row, Avx.LoadVector256(target)) : row);
+        }
     }
 }

@@ -43,6 +43,7 @@ public static partial class Kernels
         {
             if (length > capacity)
             {
+                // Forget the old buffer before allocating, so a failed allocation leaves no dangling pointer.
                 NativeMemory.AlignedFree(buffer);
                 buffer = null;
                 capacity = 0;

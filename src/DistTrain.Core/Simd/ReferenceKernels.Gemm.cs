@@ -11,6 +11,10 @@ public static partial class ReferenceKernels
         ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, Span<float> c, int ldc, bool accumulate)
     {
         Kernels.ValidateGemmArguments(transposeA, transposeB, m, n, k, a, lda, b, ldb, c, ldc);
+
+        // op(A)[i, p] = a[i * aRowStride + p * aColumnStride], and likewise for op(B).
+        (int aRowStride, int aColumnStride) = transposeA == GemmTranspose.None ? (lda, 1) : (1, lda);
+        (int bRowStride, int bColumnStride) = transposeB == GemmTranspose.None ? (ldb, 1) : (1, ldb);
         for (int i = 0; i < m; i++)
         {
             for (int j = 0; j < n; j++)
@@ -18,9 +22,7 @@ public static partial class ReferenceKernels
                 double sum = accumulate ? c[i * ldc + j] : 0.0;
                 for (int p = 0; p < k; p++)
                 {
-                    float aip = transposeA == GemmTranspose.None ? a[i * lda + p] : a[p * lda + i];
-                    float bpj = transposeB == GemmTranspose.None ? b[p * ldb + j] : b[j * ldb + p];
-                    sum += (double)aip * bpj;
+                    sum += (double)a[i * aRowStride + p * aColumnStride] * b[p * bRowStride + j * bColumnStride];
                 }
 
                 c[i * ldc + j] = (float)sum;

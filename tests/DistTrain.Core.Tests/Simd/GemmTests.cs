@@ -30,10 +30,19 @@ public sealed class GemmTests
         return data;
     }
 
-    [Theory]
-    [MemberData(nameof(Forms))]
-    public void Gemm_SmallShapeSweep_MatchesReference(GemmTranspose transposeA, GemmTranspose transposeB, bool accumulate)
+    public static TheoryData<GemmTranspose, GemmTranspose> Transposes() => new()
     {
+        { None, None },
+        { None, Transpose },
+        { Transpose, None },
+        { Transpose, Transpose },
+    };
+
+    [Theory]
+    [MemberData(nameof(Transposes))]
+    public void Gemm_SmallShapeSweep_MatchesReference(GemmTranspose transposeA, GemmTranspose transposeB)
+    {
+        // Every residue of m, n and k against the tiles (8 x 32, 6 x 16, 4 x 4); accumulate alternates.
         var operands = new Operands(Seed, 17 * 9, 70 * 9, 17 * 70);
         for (int m = 0; m <= 17; m++)
         {
@@ -41,24 +50,38 @@ public sealed class GemmTests
             {
                 for (int k = 0; k <= 9; k++)
                 {
-                    operands.AssertAllPathsMatch(transposeA, transposeB, m, n, k, accumulate);
+                    operands.AssertAllPathsMatch(transposeA, transposeB, m, n, k, accumulate: (m + n + k) % 2 == 1);
                 }
             }
         }
     }
 
     [Theory]
-    [MemberData(nameof(Forms))]
-    public void Gemm_LengthSweepAlongEachDimension_MatchesReference(GemmTranspose transposeA, GemmTranspose transposeB,
-        bool accumulate)
+    [MemberData(nameof(Transposes))]
+    public void Gemm_LengthSweepAlongEachDimension_MatchesReference(GemmTranspose transposeA, GemmTranspose transposeB)
     {
         var operands = new Operands(Seed + 1, 256 * 19, 256 * 37, 256 * 37);
         for (int length = 0; length <= 256; length++)
         {
+            bool accumulate = length % 2 == 1;
             operands.AssertAllPathsMatch(transposeA, transposeB, length, 37, 19, accumulate);
-            operands.AssertAllPathsMatch(transposeA, transposeB, 9, length, 13, accumulate);
+            operands.AssertAllPathsMatch(transposeA, transposeB, 9, length, 13, !accumulate);
             operands.AssertAllPathsMatch(transposeA, transposeB, 11, 35, length, accumulate);
         }
+    }
+
+    [Theory]
+    [MemberData(nameof(Forms))]
+    public void Gemm_SeveralBlocksInEveryDimension_MatchesReference(GemmTranspose transposeA,
+        GemmTranspose transposeB, bool accumulate)
+    {
+        // k = 800 runs as two slices of 400, which allows 327 rows per block: 340 rows make two
+        // blocks (of C, or of C^T when B is transposed). 4100 columns exceed one column block.
+        var operands = new Operands(Seed + 5, 340 * 800, 340 * 800, 4100 * 3);
+        operands.AssertAllPathsMatch(transposeA, transposeB, 340, 33, 800, accumulate);
+        operands.AssertAllPathsMatch(transposeA, transposeB, 33, 340, 800, accumulate);
+        operands.AssertAllPathsMatch(transposeA, transposeB, 3, 4100, 3, accumulate);
+        operands.AssertAllPathsMatch(transposeA, transposeB, 4100, 3, 3, accumulate);
     }
 
     [Theory]
