@@ -8,6 +8,9 @@ namespace DistTrain.Core.Simd;
 // loss alone (evaluation).
 public static partial class Kernels
 {
+    /// <summary>The lowest exponent the softmax forms; see <see cref="SoftmaxCrossEntropy"/>.</summary>
+    private const float SmallestExponent = -80f;
+
     /// <summary>
     /// Fused softmax and cross-entropy: <c>L = (1/B) sum_b [logsumexp(z_b) - z_b[y_b]]</c>, computed
     /// with the row maximum subtracted so no exponential overflows; its gradient is
@@ -36,8 +39,12 @@ public static partial class Kernels
             else
             {
                 // dZ_b = softmax(z_b)/B - onehot(y_b)/B; the exponentials are formed in place.
+                // Exponents are held at -80 or above: e^-80 = 1.8e-35 is far below float's resolution
+                // of the sum (which includes e^0 = 1), and it keeps dZ out of the subnormal range, where
+                // every GEMM that reads it would pay x86's microcode assists.
                 Span<float> dRow = dLogits.Slice(b * classCount, classCount);
                 TensorPrimitives.Subtract(row, max, dRow);
+                TensorPrimitives.Max(dRow, SmallestExponent, dRow);
                 TensorPrimitives.Exp(dRow, dRow);
                 sum = TensorPrimitives.Sum(dRow);
                 TensorPrimitives.Multiply(dRow, inverseBatch / sum, dRow);

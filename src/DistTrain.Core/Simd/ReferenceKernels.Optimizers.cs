@@ -9,8 +9,8 @@ public static partial class ReferenceKernels
         for (int i = 0; i < parameters.Length; i++)
         {
             float g = gradients[i] + c.L2WeightDecay * parameters[i];
-            firstMoment[i] = c.Beta1 * firstMoment[i] + (1f - c.Beta1) * g;
-            secondMoment[i] = c.Beta2 * secondMoment[i] + (1f - c.Beta2) * g * g;
+            firstMoment[i] = Kernels.FlushSubnormal(c.Beta1 * firstMoment[i] + (1f - c.Beta1) * g);
+            secondMoment[i] = Kernels.FlushSubnormal(c.Beta2 * secondMoment[i] + (1f - c.Beta2) * g * g);
             float denominator = MathF.Sqrt(secondMoment[i]) / c.BiasCorrection2Sqrt + c.Epsilon;
             parameters[i] = parameters[i] * c.ParameterDecay - c.StepSize * firstMoment[i] / denominator;
         }
@@ -24,7 +24,7 @@ public static partial class ReferenceKernels
             float d = gradients[i] + c.WeightDecay * parameters[i];
             if (!momentumBuffer.IsEmpty)
             {
-                momentumBuffer[i] = c.FirstStep ? d : c.Momentum * momentumBuffer[i] + (1f - c.Dampening) * d;
+                momentumBuffer[i] = Kernels.FlushSubnormal(c.FirstStep ? d : c.Momentum * momentumBuffer[i] + (1f - c.Dampening) * d);
                 d = c.Nesterov ? d + c.Momentum * momentumBuffer[i] : momentumBuffer[i];
             }
 

@@ -44,6 +44,23 @@ public class OptimizerKernelTests
         }
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(40)]
+    public void AdamAndSgd_DecayingIntoSubnormals_FlushMomentsToZero(int length)
+    {
+        // A zero gradient decays m by beta1 and v by beta2; from these values both would turn subnormal.
+        float[] gradients = new float[length], parameters = new float[length];
+        float[] m = Enumerable.Repeat(1.2e-38f, length).ToArray(), v = Enumerable.Repeat(1.1760e-38f, length).ToArray();
+        Kernels.AdamUpdate(gradients, parameters, m, v, new AdamCoefficients(0.9f, 0.999f, 1e-3f, 1f, 1e-8f, 0f, 1f));
+        Assert.All(m, value => Assert.Equal(0f, value));
+        Assert.All(v, value => Assert.Equal(0f, value));
+
+        float[] buffer = Enumerable.Repeat(-1.2e-38f, length).ToArray();
+        Kernels.SgdUpdate(gradients, parameters, buffer, new SgdCoefficients(0.1f, 0.9f, 0f, 0f, false, false));
+        Assert.All(buffer, value => Assert.Equal(0f, value));
+    }
+
     [Fact]
     public void AdamUpdate_MismatchedState_Throws()
     {
