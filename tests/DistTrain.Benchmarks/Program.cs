@@ -6,6 +6,7 @@ using DistTrain.Benchmarks;
 var plainModes = new Dictionary<string, Action<string[]>>
 {
     ["gemm-gflops"] = GemmThroughput.Run,
+    ["gemm-vs-openblas"] = GemmVersusOpenBlas.Run,
     ["w1"] = TrainerThroughput.Run,
 };
 
