@@ -1,4 +1,3 @@
-using System.Numerics.Tensors;
 using DistTrain.Core.Data;
 using DistTrain.Core.Layers;
 
@@ -34,7 +33,7 @@ internal sealed class ThreadShard
     public void ComputeGradients(Sequential model, float[] parameters, Dataset data, ReadOnlySpan<int> indices, int batchSize)
     {
         int count = indices.Length;
-        Weight = (float)count / batchSize;
+        Weight = WeightedMean.Weight(count, batchSize);
         if (count == 0)
         {
             Loss = 0;
@@ -60,10 +59,10 @@ internal sealed class ThreadShard
             return sum;
         }
 
-        TensorPrimitives.Multiply(sum, shards[0].Weight, sum);
+        WeightedMean.Begin(sum, shards[0].Weight, sum);
         for (int t = 1; t < shards.Length; t++)
         {
-            TensorPrimitives.MultiplyAdd(shards[t].Gradients.AsSpan(range.Offset, range.Length), shards[t].Weight, sum, sum);
+            WeightedMean.Add(shards[t].Gradients.AsSpan(range.Offset, range.Length), shards[t].Weight, sum);
         }
 
         return sum;

@@ -1,0 +1,59 @@
+using DistTrain.Core.Layers;
+using DistTrain.Core.Optimizers;
+using DistTrain.Protocol;
+
+namespace DistTrain.Actors;
+
+/// <summary>
+/// Turns the protocol's plain settings into Core objects and back. The protocol never carries
+/// Core types, so that the wire format survives Core refactors; this is the one place they meet.
+/// </summary>
+public static class ProtocolMapping
+{
+    public static Sequential BuildModel(ModelSpecification model) =>
+        Sequential.MultilayerPerceptron(
+            model.InputSize, model.HiddenSizes, model.ClassCount, ParseActivation(model.Activation), ParseLoss(model.Loss), model.LeakySlope);
+
+    public static ModelSpecification Describe(int inputSize, IReadOnlyList<int> hiddenSizes, int classCount, ActivationKind activation, LossKind loss, float leakySlope) =>
+        new(inputSize, hiddenSizes.ToArray(), classCount, Name(activation), Name(loss), leakySlope);
+
+    public static OptimizerOptions BuildOptimizer(OptimizerSettings settings) => settings.Kind switch
+    {
+        "adam" => new AdamOptions(settings.LearningRate, settings.Beta1, settings.Beta2, settings.Epsilon, settings.WeightDecay, settings.DecoupledWeightDecay),
+        "sgd" => new SgdOptions(settings.LearningRate, settings.Momentum, settings.Dampening, settings.WeightDecay, settings.Nesterov),
+        _ => throw new ArgumentException($"Unknown optimizer '{settings.Kind}': expected adam or sgd.", nameof(settings)),
+    };
+
+    public static OptimizerSettings Describe(OptimizerOptions options) => options switch
+    {
+        AdamOptions adam => new OptimizerSettings("adam", adam.LearningRate, adam.Beta1, adam.Beta2, adam.Epsilon, adam.WeightDecay, adam.DecoupledWeightDecay),
+        SgdOptions sgd => new OptimizerSettings("sgd", sgd.LearningRate, WeightDecay: sgd.WeightDecay, Momentum: sgd.Momentum, Dampening: sgd.Dampening, Nesterov: sgd.Nesterov),
+        _ => throw new ArgumentException($"Optimizer {options.GetType().Name} has no protocol form.", nameof(options)),
+    };
+
+    public static ActivationKind ParseActivation(string name) => name switch
+    {
+        "relu" => ActivationKind.ReLU,
+        "leaky-relu" => ActivationKind.LeakyReLU,
+        "tanh" => ActivationKind.Tanh,
+        "sigmoid" => ActivationKind.Sigmoid,
+        _ => throw new ArgumentException($"Unknown activation '{name}': expected relu, leaky-relu, tanh or sigmoid.", nameof(name)),
+    };
+
+    public static LossKind ParseLoss(string name) => name switch
+    {
+        "cross-entropy" => LossKind.CrossEntropy,
+        "mse" => LossKind.MeanSquaredError,
+        _ => throw new ArgumentException($"Unknown loss '{name}': expected cross-entropy or mse.", nameof(name)),
+    };
+
+    public static string Name(ActivationKind kind) => kind switch
+    {
+        ActivationKind.ReLU => "relu",
+        ActivationKind.LeakyReLU => "leaky-relu",
+        ActivationKind.Tanh => "tanh",
+        _ => "sigmoid",
+    };
+
+    public static string Name(LossKind kind) => kind == LossKind.CrossEntropy ? "cross-entropy" : "mse";
+}

@@ -1,0 +1,36 @@
+using Akka.Actor;
+
+namespace DistTrain.Protocol;
+
+// Messages of the coordinator protocol: requests, then replies, then the run's events, which
+// the coordinator sends to the run's observer.
+
+/// <summary>Worker to coordinator: put me to work; the coordinator answers with <see cref="AssignWorker"/>.</summary>
+public sealed record RegisterWorker(IActorRef Worker) : IDistTrainMessage;
+
+/// <summary>Anyone to coordinator: stop the run now; it ends with <see cref="RunFailed"/> giving the reason.</summary>
+public sealed record CancelRun(string Reason) : IDistTrainMessage;
+
+/// <summary>A worker joined the run and will be leased shards from the next step on.</summary>
+public sealed record WorkerJoined(Guid RunId, int WorkerId) : IDistTrainMessage;
+
+/// <summary>One step's contributions are all in; its loss is the weighted mean over its shards.</summary>
+public sealed record StepCompleted(Guid RunId, long Step, int Epoch, float Loss) : IDistTrainMessage;
+
+/// <summary>An epoch ended and the model was evaluated on the test set.</summary>
+public sealed record EpochCompleted(
+    Guid RunId, int Epoch, long Steps, double TrainLoss, double TestLoss, double TestAccuracy,
+    double SamplesPerSecond, double ElapsedSeconds) : IDistTrainMessage;
+
+/// <summary>Sync mode: step <paramref name="Step"/> has waited long for these workers' shards.</summary>
+public sealed record WaitingForWorkers(Guid RunId, long Step, IReadOnlyList<int> WorkerIds) : IDistTrainMessage;
+
+/// <summary>A worker's lease failed (or a contribution was rejected); its shard is leased again.</summary>
+public sealed record WorkerFailed(Guid RunId, int WorkerId, long Step, string Reason) : IDistTrainMessage;
+
+/// <summary>The run finished: its final parameters and the staleness histogram summed over shards.</summary>
+public sealed record RunCompleted(Guid RunId, long Steps, float[] Parameters, IReadOnlyList<long> StalenessHistogram)
+    : IDistTrainMessage;
+
+/// <summary>The run stopped without finishing, for <paramref name="Reason"/>.</summary>
+public sealed record RunFailed(Guid RunId, string Reason) : IDistTrainMessage;
