@@ -33,6 +33,12 @@ public sealed record PushGradients(
     Guid RunId, int ShardId, long Step, int Slot, int WorkerId, long BaseVersion, int SampleCount, int BatchSize,
     ParameterRange Range, TensorBuffer Gradient) : IDistTrainMessage;
 
+/// <summary>Anyone to shard: send me a copy of your range's current values.</summary>
+public sealed record GetParameters(Guid RunId) : IDistTrainMessage;
+
+/// <summary>Reply to <see cref="GetParameters"/>: the shard's values at <paramref name="Version"/>, a copy the receiver owns.</summary>
+public sealed record CurrentParameters(Guid RunId, int ShardId, long Version, ParameterRange Range, float[] Values) : IDistTrainMessage;
+
 /// <summary>Anyone to shard: report the shard's version, staleness histogram and rejections.</summary>
 public sealed record GetShardStatistics(Guid RunId) : IDistTrainMessage;
 

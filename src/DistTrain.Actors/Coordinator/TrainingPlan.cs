@@ -1,0 +1,46 @@
+using DistTrain.Core.Training;
+
+namespace DistTrain.Actors.Coordinator;
+
+/// <summary>
+/// The shape of a run: which samples each step and each slot of a step cover. Step t of a run
+/// belongs to epoch <c>t / StepsPerEpoch</c> and covers the global batch at positions
+/// <c>[(t mod StepsPerEpoch) B, + B)</c> of that epoch's permutation; slot i of S covers the
+/// part <c>ContiguousRange.Part(B, S, i)</c> of it, exactly as the single-process Trainer's
+/// thread i does. The last partial batch of an epoch is dropped, as the peers do.
+/// </summary>
+public sealed class TrainingPlan
+{
+    public TrainingPlan(int sampleCount, int batchSize, int epochs, long? maxSteps)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(epochs);
+        if (sampleCount < batchSize)
+        {
+            throw new ArgumentException($"The data set has {sampleCount} samples, fewer than one batch of {batchSize}.", nameof(sampleCount));
+        }
+
+        BatchSize = batchSize;
+        StepsPerEpoch = sampleCount / batchSize;
+        TotalSteps = Math.Min((long)StepsPerEpoch * epochs, maxSteps ?? long.MaxValue);
+    }
+
+    public int BatchSize { get; }
+
+    public int StepsPerEpoch { get; }
+
+    public long TotalSteps { get; }
+
+    public int EpochOf(long step) => (int)(step / StepsPerEpoch);
+
+    /// <summary>Whether <paramref name="step"/> is the last of its epoch, or of the run.</summary>
+    public bool EndsEpoch(long step) => (step + 1) % StepsPerEpoch == 0 || step + 1 == TotalSteps;
+
+    /// <summary>Slot <paramref name="slot"/> of <paramref name="slotCount"/> of step <paramref name="step"/>: its epoch and permutation positions.</summary>
+    public (int Epoch, int Offset, int Count) Shard(long step, int slot, int slotCount)
+    {
+        ContiguousRange part = ContiguousRange.Part(BatchSize, slotCount, slot);
+        int stepStart = (int)(step % StepsPerEpoch) * BatchSize;
+        return (EpochOf(step), stepStart + part.Offset, part.Length);
+    }
+}

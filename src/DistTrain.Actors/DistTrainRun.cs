@@ -1,0 +1,67 @@
+using Akka.Actor;
+using Akka.Configuration;
+using DistTrain.Actors.Coordinator;
+using DistTrain.Actors.Worker;
+using DistTrain.Core.Data;
+using DistTrain.Protocol;
+
+namespace DistTrain.Actors;
+
+/// <summary>
+/// The entry point for training with the actor engine in one process: an actor system with a
+/// coordinator, <see cref="DistTrainOptions.ParameterServerShards"/> server shards and
+/// <see cref="DistTrainOptions.Workers"/> workers, each server and worker on a thread of its own.
+/// Messages are not serialized: buffers move by reference under the ownership rule.
+/// </summary>
+public static class DistTrainRun
+{
+    /// <summary>
+    /// Trains on <paramref name="train"/>, evaluating on <paramref name="test"/> after each epoch,
+    /// and returns the final parameters and metrics. Every event of the run (steps, epochs, waits,
+    /// worker failures, rejected contributions) goes to <paramref name="progress"/>. Cancelling
+    /// stops the run and its actor system before the task ends; a failed run throws
+    /// <see cref="DistTrainRunException"/>.
+    /// </summary>
+    public static async Task<DistTrainResult> RunAsync(
+        DistTrainOptions options, Dataset train, Dataset? test,
+        IProgress<IDistTrainMessage>? progress = null, CancellationToken cancellation = default,
+        Config? configuration = null)
+    {
+        options.Validate();
+        Config config = (configuration ?? Config.Empty)
+            .WithFallback(Dispatchers.Configuration)
+            .WithFallback(ConfigurationFactory.ParseString("akka.loglevel = WARNING\nakka.stdout-loglevel = WARNING"));
+        ActorSystem system = ActorSystem.Create("disttrain", config);
+        try
+        {
+            var completion = new TaskCompletionSource<RunCompleted>(TaskCreationOptions.RunContinuationsAsynchronously);
+            var epochs = new List<EpochCompleted>();
+            IActorRef observer = system.ActorOf(Props.Create(() => new RunObserverActor(progress, completion, epochs)), "observer");
+            IActorRef coordinator = system.ActorOf(TrainingCoordinatorActor.Props(options, train, test, observer), "coordinator");
+            for (int w = 0; w < options.Workers; w++)
+            {
+                system.ActorOf(WorkerActor.Props(train, coordinator).WithDispatcher(Dispatchers.Compute), $"worker-{w}");
+            }
+
+            await using CancellationTokenRegistration registration = cancellation.Register(
+                () => coordinator.Tell(new CancelRun("cancellation was requested")));
+            RunCompleted completed;
+            try
+            {
+                completed = await completion.Task.ConfigureAwait(false);
+            }
+            catch (DistTrainRunException) when (cancellation.IsCancellationRequested)
+            {
+                throw new OperationCanceledException("The training run was cancelled.", cancellation);
+            }
+
+            return new DistTrainResult(
+                options.Training.BuildModel(train.FeatureSize, train.ClassCount), completed.Parameters, completed.Steps,
+                epochs.ToArray(), completed.StalenessHistogram);
+        }
+        finally
+        {
+            await system.Terminate().ConfigureAwait(false);
+        }
+    }
+}

@@ -1,0 +1,38 @@
+using DistTrain.Actors.Coordinator;
+using Xunit;
+
+namespace DistTrain.Actors.Tests.Coordinator;
+
+public class TrainingPlanTests
+{
+    [Fact]
+    public void Shard_SlotsOfAStep_TileItsBatchInOrder()
+    {
+        var plan = new TrainingPlan(sampleCount: 1000, batchSize: 100, epochs: 2, maxSteps: null);
+        Assert.Equal(10, plan.StepsPerEpoch);
+        Assert.Equal(20, plan.TotalSteps);
+        int position = 300;
+        for (int slot = 0; slot < 3; slot++)
+        {
+            (int epoch, int offset, int count) = plan.Shard(step: 13, slot, slotCount: 3);
+            Assert.Equal(1, epoch);
+            Assert.Equal(position, offset);
+            position += count;
+        }
+
+        Assert.Equal(400, position);
+    }
+
+    [Fact]
+    public void EndsEpoch_LastStepOfEachEpochAndOfTheRun()
+    {
+        var plan = new TrainingPlan(sampleCount: 1050, batchSize: 100, epochs: 3, maxSteps: 25);
+        Assert.Equal(25, plan.TotalSteps);
+        long[] ends = Enumerable.Range(0, 25).Where(step => plan.EndsEpoch(step)).Select(step => (long)step).ToArray();
+        Assert.Equal([9L, 19L, 24L], ends);
+    }
+
+    [Fact]
+    public void Constructor_FewerSamplesThanABatch_Throws() =>
+        Assert.Throws<ArgumentException>(() => new TrainingPlan(sampleCount: 10, batchSize: 32, epochs: 1, maxSteps: null));
+}
