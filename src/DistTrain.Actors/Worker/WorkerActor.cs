@@ -12,8 +12,10 @@ namespace DistTrain.Actors.Worker;
 /// computes on the thread it runs on, so its creator puts it on <see cref="Dispatchers.Compute"/>.
 /// A lease whose computation throws is reported as <c>ShardFailed</c> with nothing pushed, and the
 /// worker goes on serving; a non-finite gradient is not a failure here: it is pushed, and the
-/// shards reject it. Messages of a run other than the assigned one are dropped (published
-/// buffers still released). It does not time leases out or retry them: the coordinator does.
+/// shards reject it. An assignment the worker cannot take (its data set does not fit the model)
+/// turns every lease of that run into <c>ShardFailed</c>. Messages of any other run than the
+/// assigned one are dropped (published buffers still released). A new assignment replaces the
+/// old one. It does not time leases out or retry them: the coordinator does.
 /// </summary>
 public sealed class WorkerActor : ReceiveActor
 {
@@ -22,6 +24,7 @@ public sealed class WorkerActor : ReceiveActor
     private readonly Func<LeaseShard, LeaseFault>? _faults;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private WorkerState? _state;
+    private (Guid RunId, IActorRef Coordinator, string Reason)? _refused;
 
     public WorkerActor(Dataset data, IActorRef? coordinator = null, Func<LeaseShard, LeaseFault>? faults = null)
     {
@@ -68,11 +71,15 @@ public sealed class WorkerActor : ReceiveActor
         try
         {
             _state = new WorkerState(assignment, _data);
+            _refused = null;
         }
         catch (ArgumentException e)
         {
-            // The worker cannot serve this run; its leases go unanswered and time out at the coordinator.
+            // The assignment does not fit this node (another data set, shards that do not tile the
+            // model): every lease of the run is answered ShardFailed with the reason, so the
+            // coordinator learns why instead of waiting.
             _log.Error(e, "Worker {0} cannot take part in run {1}.", assignment.WorkerId, assignment.RunId);
+            _refused = (assignment.RunId, assignment.Coordinator, $"{e.GetType().Name}: {e.Message}");
             return;
         }
 
@@ -102,6 +109,12 @@ public sealed class WorkerActor : ReceiveActor
 
     private void OnLease(LeaseShard lease)
     {
+        if (_refused is { } refused && refused.RunId == lease.RunId)
+        {
+            refused.Coordinator.Tell(new ShardFailed(lease.RunId, lease.Step, lease.Slot, lease.WorkerId, refused.Reason));
+            return;
+        }
+
         if (_state is null || _state.RunId != lease.RunId)
         {
             _log.Warning("Ignoring the lease of step {0}, slot {1} of run {2}, which this worker is not in.", lease.Step, lease.Slot, lease.RunId);
