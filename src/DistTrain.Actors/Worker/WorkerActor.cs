@@ -1,0 +1,179 @@
+using Akka.Actor;
+using Akka.Event;
+using DistTrain.Core.Data;
+using DistTrain.Protocol;
+
+namespace DistTrain.Actors.Worker;
+
+/// <summary>
+/// A worker: keeps a replica of the parameters current from every shard's
+/// <c>ParametersUpdated</c> and turns each lease into one <c>PushGradients</c> per shard plus a
+/// <c>ShardCompleted</c> to the coordinator (the logic lives in <see cref="WorkerState"/>). It
+/// computes on the thread it runs on, so its creator puts it on <see cref="Dispatchers.Compute"/>.
+/// A lease whose computation throws is reported as <c>ShardFailed</c> with nothing pushed, and the
+/// worker goes on serving; a non-finite gradient is not a failure here: it is pushed, and the
+/// shards reject it. An assignment the worker cannot take (its data set does not fit the model)
+/// turns every lease of that run into <c>ShardFailed</c>. Messages of any other run than the
+/// assigned one are dropped (published buffers still released). A new assignment replaces the
+/// old one. It does not time leases out or retry them: the coordinator does.
+/// </summary>
+public sealed class WorkerActor : ReceiveActor
+{
+    private readonly Dataset _data;
+    private readonly IActorRef? _registerWith;
+    private readonly Func<LeaseShard, LeaseFault>? _faults;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private WorkerState? _state;
+    private (Guid RunId, IActorRef Coordinator, string Reason)? _refused;
+
+    public WorkerActor(Dataset data, IActorRef? coordinator = null, Func<LeaseShard, LeaseFault>? faults = null)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        _data = data;
+        _registerWith = coordinator;
+        _faults = faults;
+        Receive<AssignWorker>(OnAssign);
+        Receive<ParametersUpdated>(OnParametersUpdated);
+        Receive<LeaseShard>(OnLease);
+    }
+
+    /// <summary>
+    /// A worker over <paramref name="data"/>, the local copy of the training set. Given a
+    /// <paramref name="coordinator"/>, it registers there on start; otherwise it waits to be
+    /// assigned. <paramref name="faults"/> is a test hook choosing a <see cref="LeaseFault"/> per
+    /// lease; production callers leave it null. The caller adds the dispatcher:
+    /// <c>WorkerActor.Props(data, coordinator).WithDispatcher(Dispatchers.Compute)</c>.
+    /// </summary>
+    public static Props Props(Dataset data, IActorRef? coordinator = null, Func<LeaseShard, LeaseFault>? faults = null) =>
+        Akka.Actor.Props.Create(() => new WorkerActor(data, coordinator, faults));
+
+    protected override void PreStart() => _registerWith?.Tell(new RegisterWorker(Self));
+
+    private void OnAssign(AssignWorker assignment)
+    {
+        if (_state is not null)
+        {
+            if (_state.RunId == assignment.RunId)
+            {
+                _log.Warning("Worker {0} of run {1} was assigned again; keeping the first assignment.", _state.WorkerId, _state.RunId);
+                return;
+            }
+
+            _log.Info("Worker {0} leaves run {1} for run {2}.", _state.WorkerId, _state.RunId, assignment.RunId);
+            foreach (ParameterShardInfo shard in _state.Replica.Shards)
+            {
+                shard.Server.Tell(new UnsubscribeParameters(_state.RunId, Self));
+            }
+
+            _state = null;
+        }
+
+        try
+        {
+            _state = new WorkerState(assignment, _data);
+            _refused = null;
+        }
+        catch (ArgumentException e)
+        {
+            // The assignment does not fit this node (another data set, shards that do not tile the
+            // model): every lease of the run is answered ShardFailed with the reason, so the
+            // coordinator learns why instead of waiting.
+            _log.Error(e, "Worker {0} cannot take part in run {1}.", assignment.WorkerId, assignment.RunId);
+            _refused = (assignment.RunId, assignment.Coordinator, $"{e.GetType().Name}: {e.Message}");
+            return;
+        }
+
+        foreach (ParameterShardInfo shard in _state.Replica.Shards)
+        {
+            shard.Server.Tell(new SubscribeParameters(assignment.RunId, Self));
+        }
+    }
+
+    private void OnParametersUpdated(ParametersUpdated update)
+    {
+        if (_state is null || _state.RunId != update.RunId)
+        {
+            update.Values.Release();
+            _log.Debug("Ignoring version {0} of shard {1} of run {2}, which this worker is not in.", update.Version, update.ShardId, update.RunId);
+            return;
+        }
+
+        ReplicaUpdate outcome = _state.Apply(update);
+        if (outcome is ReplicaUpdate.UnknownShard or ReplicaUpdate.WrongRange)
+        {
+            _log.Warning("Ignoring version {0} of shard {1} over {2}: {3}.", update.Version, update.ShardId, update.Range, outcome);
+        }
+
+        RunRunnableLeases();
+    }
+
+    private void OnLease(LeaseShard lease)
+    {
+        if (_refused is { } refused && refused.RunId == lease.RunId)
+        {
+            refused.Coordinator.Tell(new ShardFailed(lease.RunId, lease.Step, lease.Slot, lease.WorkerId, refused.Reason));
+            return;
+        }
+
+        if (_state is null || _state.RunId != lease.RunId)
+        {
+            _log.Warning("Ignoring the lease of step {0}, slot {1} of run {2}, which this worker is not in.", lease.Step, lease.Slot, lease.RunId);
+            return;
+        }
+
+        _state.Enqueue(lease);
+        RunRunnableLeases();
+    }
+
+    private void RunRunnableLeases()
+    {
+        while (_state!.TryTakeRunnable(out LeaseShard? lease))
+        {
+            Run(_state, lease);
+        }
+    }
+
+    private void Run(WorkerState state, LeaseShard lease)
+    {
+        IActorRef coordinator = state.Assignment.Coordinator;
+        LeaseFault fault = _faults?.Invoke(lease) ?? LeaseFault.None;
+        if (fault.Delay > TimeSpan.Zero)
+        {
+            Thread.Sleep(fault.Delay);
+        }
+
+        if (fault.Kind == LeaseFaultKind.Stall)
+        {
+            return;
+        }
+
+        ShardCompleted completed;
+        try
+        {
+            if (fault.Kind == LeaseFaultKind.Throw)
+            {
+                throw new InvalidOperationException($"Injected failure of step {lease.Step}, slot {lease.Slot}.");
+            }
+
+            completed = state.ComputeGradients(lease);
+        }
+        catch (Exception e)
+        {
+            _log.Warning("Worker {0} failed step {1}, slot {2}: {3}", state.WorkerId, lease.Step, lease.Slot, e.Message);
+            coordinator.Tell(new ShardFailed(state.RunId, lease.Step, lease.Slot, state.WorkerId, $"{e.GetType().Name}: {e.Message}"));
+            return;
+        }
+
+        if (fault.Kind == LeaseFaultKind.NonFiniteGradient)
+        {
+            state.PoisonGradients();
+        }
+
+        for (int s = 0; s < state.Replica.ShardCount; s++)
+        {
+            state.Replica.Shards[s].Server.Tell(state.CutShard(s));
+        }
+
+        coordinator.Tell(completed);
+    }
+}

@@ -1,0 +1,121 @@
+using Akka.Actor;
+using DistTrain.Actors.Worker;
+using DistTrain.Protocol;
+using Xunit;
+using static DistTrain.Actors.Tests.Worker.WorkerFixtures;
+
+namespace DistTrain.Actors.Tests.Worker;
+
+public class ParameterReplicaTests
+{
+    private static readonly Guid RunId = Guid.NewGuid();
+    private readonly ParameterShardInfo[] _shards = Shards(ActorRefs.Nobody, ActorRefs.Nobody);
+
+    [Fact]
+    public void Apply_NewerVersion_CopiesItsRangeAndRecordsTheVersion()
+    {
+        var replica = new ParameterReplica(23, _shards);
+        float[] parameters = Parameters(23, 0);
+
+        ReplicaUpdate outcome = replica.Apply(Publish(RunId, _shards[1], 0, parameters));
+
+        Assert.Equal(ReplicaUpdate.Applied, outcome);
+        Assert.Equal(parameters[12..], replica.Values[12..]);
+        Assert.All(replica.Values[..12], value => Assert.Equal(0f, value));
+        Assert.Equal(0, replica.Version(1));
+        Assert.Equal(ParameterReplica.NoVersion, replica.Version(0));
+    }
+
+    [Fact]
+    public void MinimumVersion_UntilEveryShardPublished_IsNoVersionThenTheOldest()
+    {
+        var replica = new ParameterReplica(23, _shards);
+        replica.Apply(Publish(RunId, _shards[0], 2, Parameters(23, 2)));
+        Assert.Equal(ParameterReplica.NoVersion, replica.MinimumVersion);
+
+        replica.Apply(Publish(RunId, _shards[1], 1, Parameters(23, 1)));
+
+        Assert.Equal(1, replica.MinimumVersion);
+    }
+
+    [Theory]
+    [InlineData(3)]
+    [InlineData(2)]
+    public void Apply_VersionNotNewerThanHeld_IsIgnored(long version)
+    {
+        var replica = new ParameterReplica(23, _shards);
+        float[] held = Parameters(23, 3);
+        replica.Apply(Publish(RunId, _shards[0], 3, held));
+
+        ReplicaUpdate outcome = replica.Apply(Publish(RunId, _shards[0], version, Parameters(23, 9)));
+
+        Assert.Equal(ReplicaUpdate.Stale, outcome);
+        Assert.Equal(3, replica.Version(0));
+        Assert.Equal(held[..12], replica.Values[..12]);
+    }
+
+    [Fact]
+    public void Apply_RangeOtherThanTheShards_IsRefused()
+    {
+        var replica = new ParameterReplica(23, _shards);
+        var wrong = new ParameterShardInfo(0, new ParameterRange(0, 11), ActorRefs.Nobody);
+
+        ReplicaUpdate outcome = replica.Apply(Publish(RunId, wrong, 0, Parameters(23, 0)));
+
+        Assert.Equal(ReplicaUpdate.WrongRange, outcome);
+        Assert.Equal(ParameterReplica.NoVersion, replica.Version(0));
+        Assert.All(replica.Values, value => Assert.Equal(0f, value));
+    }
+
+    [Fact]
+    public void Apply_UnknownShardId_IsRefused()
+    {
+        var replica = new ParameterReplica(23, _shards);
+        var stranger = new ParameterShardInfo(7, FirstRange, ActorRefs.Nobody);
+
+        Assert.Equal(ReplicaUpdate.UnknownShard, replica.Apply(Publish(RunId, stranger, 0, Parameters(23, 0))));
+        Assert.All(replica.Values, value => Assert.Equal(0f, value));
+    }
+
+    [Theory]
+    [InlineData(0, 0, 12, ReplicaUpdate.Applied)]
+    [InlineData(1, 12, 11, ReplicaUpdate.Stale)]
+    [InlineData(7, 0, 12, ReplicaUpdate.UnknownShard)]
+    [InlineData(0, 1, 12, ReplicaUpdate.WrongRange)]
+    public void Apply_AnyOutcome_ReleasesTheBufferToItsPool(int shardId, int offset, int length, ReplicaUpdate expected)
+    {
+        var replica = new ParameterReplica(23, _shards);
+        replica.Apply(Publish(RunId, _shards[1], 5, Parameters(23, 5)));
+        var pool = new TensorBufferPool(length);
+        var shard = new ParameterShardInfo(shardId, new ParameterRange(offset, length), ActorRefs.Nobody);
+        ParametersUpdated update = Publish(RunId, shard, 1, Parameters(23, 1), pool);
+
+        Assert.Equal(expected, replica.Apply(update));
+
+        Assert.Same(update.Values, pool.Rent());
+    }
+
+    [Theory]
+    [InlineData(0, 12, 13, 10)]
+    [InlineData(0, 12, 11, 12)]
+    [InlineData(0, 12, 12, 10)]
+    public void Constructor_RangesThatDoNotTileTheVector_Throw(int firstOffset, int firstLength, int secondOffset, int secondLength)
+    {
+        ParameterShardInfo[] shards =
+        [
+            new(0, new ParameterRange(firstOffset, firstLength), ActorRefs.Nobody),
+            new(1, new ParameterRange(secondOffset, secondLength), ActorRefs.Nobody),
+        ];
+
+        Assert.Throws<ArgumentException>(() => new ParameterReplica(23, shards));
+    }
+
+    [Fact]
+    public void Constructor_RangesInAnyOrder_Accepted()
+    {
+        var replica = new ParameterReplica(23, [_shards[1], _shards[0]]);
+
+        Assert.Equal(1, replica.IndexOf(0));
+        Assert.Equal(0, replica.IndexOf(1));
+    }
+}

@@ -1,0 +1,217 @@
+using Akka.Actor;
+using DistTrain.Actors.Worker;
+using DistTrain.Core.Data;
+using DistTrain.Protocol;
+using Xunit;
+using static DistTrain.Actors.Tests.Worker.WorkerFixtures;
+
+namespace DistTrain.Actors.Tests.Worker;
+
+public class WorkerStateTests
+{
+    private static readonly Guid RunId = Guid.NewGuid();
+
+    [Fact]
+    public void TryTakeRunnable_UntilEveryShardReachesMinVersion_LeaseWaits()
+    {
+        WorkerState state = NewState();
+        state.Enqueue(Lease(RunId, step: 1, minVersion: 1));
+        PublishVersion(state, 0, 0);
+        PublishVersion(state, 1, 0);
+        Assert.False(state.TryTakeRunnable(out _));
+
+        PublishVersion(state, 0, 1);
+        Assert.False(state.TryTakeRunnable(out _));
+
+        PublishVersion(state, 1, 1);
+        Assert.True(state.TryTakeRunnable(out LeaseShard? lease));
+        Assert.Equal(1, lease.Step);
+        Assert.Equal(0, state.PendingLeaseCount);
+    }
+
+    [Fact]
+    public void TryTakeRunnable_HeadWaiting_LaterRunnableLeaseDoesNotOvertake()
+    {
+        WorkerState state = NewState();
+        PublishVersion(state, 0, 0);
+        PublishVersion(state, 1, 0);
+        state.Enqueue(Lease(RunId, step: 1, minVersion: 1));
+        state.Enqueue(Lease(RunId, step: 0, minVersion: 0));
+
+        Assert.False(state.TryTakeRunnable(out _));
+        Assert.Equal(2, state.PendingLeaseCount);
+    }
+
+    [Theory]
+    [InlineData(true, 0, 3, 4)]
+    [InlineData(true, 1, 3, 4)]
+    [InlineData(false, 0, 2, 8)]
+    [InlineData(true, 2, 9, 1)]
+    public void ComputeGradients_AnyLease_EqualsSequentialOnItsPermutationPositionsSlicedByShard(bool shuffle, int epoch, int offset, int count)
+    {
+        WorkerState state = NewState(shuffle);
+        float[] parameters = PublishAll(state, 0);
+        (float[] expected, float expectedLoss) = Reference(Model, Data, parameters, shuffle, epoch, offset, count);
+
+        // An earlier epoch first, so that the permutation cache has to be refreshed.
+        state.ComputeGradients(Lease(RunId, epoch: epoch + 1, offset: 0, count: 2));
+        ShardCompleted completed = state.ComputeGradients(Lease(RunId, step: 0, epoch: epoch, offset: offset, count: count));
+        PushGradients first = state.CutShard(0), second = state.CutShard(1);
+
+        Assert.Equal(new ShardCompleted(RunId, 0, 1, 3, expectedLoss, count, 0), completed);
+        Assert.Equal(expected[..12], first.Gradient.Span.ToArray());
+        Assert.Equal(expected[12..], second.Gradient.Span.ToArray());
+        Assert.Equal((0, FirstRange, 0L, 1, 3, count, 8), (first.ShardId, first.Range, first.Step, first.Slot, first.WorkerId, first.SampleCount, first.BatchSize));
+        Assert.Equal((1, SecondRange), (second.ShardId, second.Range));
+    }
+
+    [Fact]
+    public void ComputeGradients_UnshuffledAndShuffledRuns_DifferForTheSamePositions()
+    {
+        // Guards the reference test above: the two orders must lead to different gradients here.
+        float[] parameters = Parameters(23, 0);
+        (float[] shuffled, _) = Reference(Model, Data, parameters, true, 0, 0, 4);
+        (float[] identity, _) = Reference(Model, Data, parameters, false, 0, 0, 4);
+
+        Assert.NotEqual(shuffled, identity);
+    }
+
+    [Fact]
+    public void ComputeGradients_ShardsAtDifferentVersions_BaseVersionIsTheOldest()
+    {
+        WorkerState state = NewState();
+        PublishVersion(state, 0, 4);
+        PublishVersion(state, 1, 2);
+
+        ShardCompleted completed = state.ComputeGradients(Lease(RunId, step: 1, minVersion: 1));
+
+        Assert.Equal(2, completed.BaseVersion);
+        Assert.Equal(2, state.CutShard(0).BaseVersion);
+        Assert.Equal(2, state.CutShard(1).BaseVersion);
+    }
+
+    [Fact]
+    public void ComputeGradients_EmptyLease_PushesZerosAndZeroLoss()
+    {
+        WorkerState state = NewState();
+        PublishAll(state, 0);
+        state.ComputeGradients(Lease(RunId, count: 4));
+
+        ShardCompleted completed = state.ComputeGradients(Lease(RunId, count: 0));
+
+        Assert.Equal((0f, 0), (completed.Loss, completed.Count));
+        Assert.All(state.CutShard(0).Gradient.Span.ToArray(), value => Assert.Equal(0f, value));
+        Assert.All(state.CutShard(1).Gradient.Span.ToArray(), value => Assert.Equal(0f, value));
+    }
+
+    [Theory]
+    [InlineData(7, 4)]
+    [InlineData(-1, 2)]
+    [InlineData(0, 9)]
+    public void ComputeGradients_LeaseThatDoesNotFit_ThrowsAndLeavesNothingToCut(int offset, int count)
+    {
+        WorkerState state = NewState();
+        PublishAll(state, 0);
+        state.ComputeGradients(Lease(RunId));
+
+        Assert.ThrowsAny<ArgumentException>(() => state.ComputeGradients(Lease(RunId, offset: offset, count: count)));
+        Assert.Throws<InvalidOperationException>(() => state.CutShard(0));
+    }
+
+    [Fact]
+    public void ComputeGradients_ReplicaOlderThanMinVersion_Throws()
+    {
+        WorkerState state = NewState();
+        PublishAll(state, 0);
+
+        Assert.Throws<InvalidOperationException>(() => state.ComputeGradients(Lease(RunId, minVersion: 1)));
+    }
+
+    [Fact]
+    public void ComputeGradients_AnotherWorkersLease_Throws()
+    {
+        WorkerState state = NewState();
+        PublishAll(state, 0);
+
+        Assert.Throws<ArgumentException>(() => state.ComputeGradients(Lease(RunId, workerId: 4)));
+    }
+
+    [Fact]
+    public void CutShard_BuffersReleasedByTheShards_AreReusedByTheNextLease()
+    {
+        WorkerState state = NewState();
+        PublishAll(state, 0);
+        state.ComputeGradients(Lease(RunId));
+        PushGradients first = state.CutShard(0), second = state.CutShard(1);
+        first.Gradient.Release();
+        second.Gradient.Release();
+
+        state.ComputeGradients(Lease(RunId, step: 1, offset: 5));
+
+        Assert.Same(first.Gradient, state.CutShard(0).Gradient);
+        Assert.Same(second.Gradient, state.CutShard(1).Gradient);
+    }
+
+    [Fact]
+    public void CutShard_BufferStillHeldByAShard_RentsAnotherOne()
+    {
+        WorkerState state = NewState();
+        PublishAll(state, 0);
+        state.ComputeGradients(Lease(RunId));
+        PushGradients held = state.CutShard(0);
+
+        state.ComputeGradients(Lease(RunId, step: 1, offset: 5));
+
+        Assert.NotSame(held.Gradient, state.CutShard(0).Gradient);
+    }
+
+    [Fact]
+    public void ComputeGradients_WarmedUpLease_AllocatesOnlyItsSmallMessages()
+    {
+        // A wider model than the fixture's, so that any float array allocated per lease (at least
+        // one shard's range, 5,000+ bytes) would stand out from the three small messages.
+        var spec = new ModelSpecification(32, [64], 10, "relu", "cross-entropy", 0.01f);
+        Dataset data = MakeData(64, 32, 10);
+        int parameterCount = ProtocolMapping.BuildModel(spec).ParameterCount;
+        ParameterShardInfo[] shards =
+        [
+            new(0, new ParameterRange(0, parameterCount / 2), ActorRefs.Nobody),
+            new(1, new ParameterRange(parameterCount / 2, parameterCount - parameterCount / 2), ActorRefs.Nobody),
+        ];
+        var state = new WorkerState(new AssignWorker(RunId, 3, spec, shards, Seed, true, 16, ActorRefs.Nobody), data);
+        float[] parameters = Parameters(parameterCount, 0);
+        state.Apply(WorkerFixtures.Publish(RunId, shards[0], 0, parameters));
+        state.Apply(WorkerFixtures.Publish(RunId, shards[1], 0, parameters));
+        var lease = new LeaseShard(RunId, 0, 0, 1, 3, 0, 16, 16, 16, 0);
+        for (int warmUp = 0; warmUp < 3; warmUp++)
+        {
+            RunAndRelease(state, lease);
+        }
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        RunAndRelease(state, lease);
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.InRange(allocated, 0, 1024);
+    }
+
+    private static void RunAndRelease(WorkerState state, LeaseShard lease)
+    {
+        state.ComputeGradients(lease);
+        state.CutShard(0).Gradient.Release();
+        state.CutShard(1).Gradient.Release();
+    }
+
+    private static WorkerState NewState(bool shuffle = true) =>
+        new(Assignment(RunId, ActorRefs.Nobody, ActorRefs.Nobody, ActorRefs.Nobody, shuffle), Data);
+
+    private static void PublishVersion(WorkerState state, int shardIndex, long version) =>
+        state.Apply(WorkerFixtures.Publish(RunId, state.Replica.Shards[shardIndex], version, Parameters(23, version)));
+
+    private static float[] PublishAll(WorkerState state, long version)
+    {
+        PublishVersion(state, 0, version);
+        PublishVersion(state, 1, version);
+        return Parameters(23, version);
+    }
+}
