@@ -1,0 +1,183 @@
+using Akka.Actor;
+using Akka.Event;
+using DistTrain.Protocol;
+
+namespace DistTrain.Actors.ParameterServer;
+
+/// <summary>
+/// One parameter-server shard as an actor: it turns the parameter-server protocol's messages into
+/// calls on its <see cref="ParameterServerState"/>, which holds all the rules, and publishes every
+/// new version. It is created empty and becomes a shard on <see cref="InitializeShard"/>; what it
+/// receives before that waits in its stash. It is not a supervisor and keeps no history of versions.
+/// <para>
+/// Publishing: after each update it rents one buffer from a pool of its range length, copies the
+/// parameters in, gives the buffer one reader per subscriber, and Tells the coordinator first (the
+/// coordinator of <see cref="InitializeShard"/> is always a subscriber, and its epoch-end
+/// evaluation relies on seeing each version before the workers start the next step on it), then
+/// the other subscribers in subscription order. The last subscriber to release the buffer returns
+/// it to the pool, so a steady run publishes without allocating arrays. A subscriber that stops
+/// without releasing only costs the pool one buffer.
+/// </para>
+/// <para>
+/// Rejections are reported to the coordinator as <see cref="ContributionRejected"/>. Messages of
+/// another run are logged and dropped (a dropped contribution's buffer is released).
+/// </para>
+/// </summary>
+public sealed class ParameterServerActor : ReceiveActor, IWithUnboundedStash
+{
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly List<IActorRef> _subscribers = [];
+    private ParameterServerState _state = null!;
+    private TensorBufferPool _pool = null!;
+    private IActorRef _coordinator = ActorRefs.Nobody;
+    private Guid _runId;
+
+    public ParameterServerActor()
+    {
+        Receive<InitializeShard>(Initialize);
+        ReceiveAny(_ => Stash.Stash());
+    }
+
+    public IStash Stash { get; set; } = null!;
+
+    /// <summary>An empty shard; the creator adds <c>.WithDispatcher(Dispatchers.Compute)</c>.</summary>
+    public static Props Props() => Akka.Actor.Props.Create(() => new ParameterServerActor());
+
+    protected override void PostStop()
+    {
+        // Contributions of a step that never completed go back to their pools.
+        _state?.Abandon();
+        base.PostStop();
+    }
+
+    private void Initialize(InitializeShard message)
+    {
+        try
+        {
+            _state = new ParameterServerState(
+                message.ShardId, message.Range, message.Initial.Span, message.Optimizer, message.Consistency, message.Policy);
+        }
+        finally
+        {
+            message.Initial.Release();
+        }
+
+        _runId = message.RunId;
+        _coordinator = message.Coordinator;
+        _pool = new TensorBufferPool(message.Range.Length);
+        _log.Info(
+            "Shard {0} of run {1} owns {2} in {3} mode.", message.ShardId, message.RunId, message.Range, _state.Mode);
+        Become(Serving);
+        Stash.UnstashAll();
+    }
+
+    private void Serving()
+    {
+        Receive<InitializeShard>(message =>
+        {
+            message.Initial.Release();
+            _log.Warning("Shard {0} of run {1} is already initialised; InitializeShard for run {2} ignored.", _state.ShardId, _runId, message.RunId);
+        });
+        Receive<PushGradients>(OnPushGradients);
+        Receive<BeginStep>(message => WhenThisRun(message.RunId, message, OnBeginStep));
+        Receive<SubscribeParameters>(message => WhenThisRun(message.RunId, message, OnSubscribe));
+        Receive<UnsubscribeParameters>(message => WhenThisRun(message.RunId, message, OnUnsubscribe));
+        Receive<GetShardStatistics>(message => WhenThisRun(message.RunId, message, OnGetStatistics));
+        Receive<Terminated>(message => _subscribers.Remove(message.ActorRef));
+    }
+
+    private void OnPushGradients(PushGradients push)
+    {
+        if (push.RunId != _runId)
+        {
+            push.Gradient.Release();
+            LogOtherRun(push.RunId, push);
+            return;
+        }
+
+        ContributionOutcome outcome = _state.Accept(push);
+        if (outcome.IsRejected)
+        {
+            _log.Warning("Rejected a contribution: {0}", outcome.Detail);
+            _coordinator.Tell(
+                new ContributionRejected(_runId, _state.ShardId, push.WorkerId, push.Step, push.Slot, outcome.Reason, outcome.Detail),
+                Self);
+        }
+        else if (outcome.Status == ContributionStatus.Discarded)
+        {
+            _log.Debug("Shard {0} stopped; discarded step {1} slot {2} of worker {3}.", _state.ShardId, push.Step, push.Slot, push.WorkerId);
+        }
+
+        if (outcome.Updated)
+        {
+            Publish();
+        }
+    }
+
+    private void OnBeginStep(BeginStep message)
+    {
+        if (!_state.TryBeginStep(message.Step, message.SlotCount, out string? refusal))
+        {
+            _log.Warning("BeginStep refused: {0}", refusal);
+        }
+    }
+
+    private void OnSubscribe(SubscribeParameters message)
+    {
+        IActorRef subscriber = message.Subscriber;
+        if (!subscriber.Equals(_coordinator) && !_subscribers.Contains(subscriber))
+        {
+            _subscribers.Add(subscriber);
+            Context.Watch(subscriber);
+        }
+
+        subscriber.Tell(CurrentVersion(readers: 1), Self);
+    }
+
+    private void OnUnsubscribe(UnsubscribeParameters message)
+    {
+        if (_subscribers.Remove(message.Subscriber))
+        {
+            Context.Unwatch(message.Subscriber);
+        }
+    }
+
+    private void OnGetStatistics(GetShardStatistics message) =>
+        Sender.Tell(
+            new CurrentShardStatistics(_runId, _state.ShardId, _state.Version, _state.StalenessHistogram.ToArray(), _state.Rejected),
+            Self);
+
+    private void Publish()
+    {
+        ParametersUpdated update = CurrentVersion(readers: 1 + _subscribers.Count);
+        _coordinator.Tell(update, Self);
+        foreach (IActorRef subscriber in _subscribers)
+        {
+            subscriber.Tell(update, Self);
+        }
+    }
+
+    private ParametersUpdated CurrentVersion(int readers)
+    {
+        TensorBuffer values = _pool.Rent();
+        _state.Parameters.CopyTo(values.WritableSpan);
+        values.SetReaders(readers);
+        return new ParametersUpdated(_runId, _state.ShardId, _state.Version, _state.Range, values);
+    }
+
+    private void WhenThisRun<T>(Guid runId, T message, Action<T> handle)
+        where T : notnull
+    {
+        if (runId == _runId)
+        {
+            handle(message);
+        }
+        else
+        {
+            LogOtherRun(runId, message);
+        }
+    }
+
+    private void LogOtherRun(Guid runId, object message) =>
+        _log.Warning("Shard {0} of run {1} dropped {2} of run {3}.", _state.ShardId, _runId, message.GetType().Name, runId);
+}

@@ -1,0 +1,231 @@
+using DistTrain.Core.Training;
+using DistTrain.Protocol;
+
+namespace DistTrain.Actors.ParameterServer;
+
+/// <summary>
+/// The contributions of one open synchronous step, held by slot until every slot is settled, then
+/// reduced to their weighted mean in slot order. A slot is settled when its contribution arrived
+/// (<see cref="Add"/>) or when it was given up (<see cref="Skip"/>, a rejected contribution under
+/// the Skip policy). It holds the contribution buffers it was given and releases each exactly once.
+/// It is not an optimizer, does no validation of values, and is not thread-safe: one actor drives it.
+/// <para>
+/// The mean is <c>g = sum_i w_i g_i</c> with <c>w_i = n_i / B</c>, formed by
+/// <see cref="WeightedMean"/> as <c>Begin(slot 0)</c> then <c>Add</c> slot 1, 2, ... whatever the
+/// arrival order, so its bits equal the single-process trainer's reduction over the same shards.
+/// When slots were skipped, the received weights no longer sum to 1, so each is renormalised:
+/// <c>w_i' = w_i / W</c>, <c>W = sum over received slots of w_i</c> (summed in slot order), and the
+/// mean is over the received samples only: a step that lost a shard still takes a mean-gradient step.
+/// </para>
+/// </summary>
+public sealed class StepAggregator
+{
+    private TensorBuffer?[] _gradients = [];
+    private float[] _weights = [];
+    private SlotState[] _states = [];
+
+    /// <summary>An aggregator of contributions of <paramref name="length"/> floats each, with no step open.</summary>
+    public StepAggregator(int length)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        Length = length;
+    }
+
+    /// <summary>What a slot of the open step holds.</summary>
+    public enum SlotState
+    {
+        /// <summary>Nothing yet: the step waits for it.</summary>
+        Waiting,
+
+        /// <summary>Its contribution arrived and is held.</summary>
+        Received,
+
+        /// <summary>Given up: the step completes without its share.</summary>
+        Skipped,
+
+        /// <summary>Not a slot of the open step (or no step is open).</summary>
+        OutOfRange,
+    }
+
+    /// <summary>The length of every contribution and of the mean.</summary>
+    public int Length { get; }
+
+    public bool IsOpen { get; private set; }
+
+    /// <summary>The open step's number; meaningless while no step is open.</summary>
+    public long Step { get; private set; }
+
+    /// <summary>The open step's slot count (0 while none is open).</summary>
+    public int SlotCount { get; private set; }
+
+    public int ReceivedCount { get; private set; }
+
+    public int SkippedCount { get; private set; }
+
+    /// <summary>A step is open and every one of its slots was received or skipped.</summary>
+    public bool IsComplete => IsOpen && ReceivedCount + SkippedCount == SlotCount;
+
+    /// <summary>
+    /// Opens <paramref name="step"/> with slots 0..slotCount-1, all waiting. The slot arrays grow to
+    /// the largest slot count seen and are reused, so steady steps allocate nothing.
+    /// </summary>
+    public void Open(long step, int slotCount)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(slotCount);
+        if (IsOpen)
+        {
+            throw new InvalidOperationException($"Step {Step} is still open; step {step} cannot begin.");
+        }
+
+        if (_states.Length < slotCount)
+        {
+            _gradients = new TensorBuffer?[slotCount];
+            _weights = new float[slotCount];
+            _states = new SlotState[slotCount];
+        }
+
+        Array.Clear(_states, 0, slotCount);
+        Step = step;
+        SlotCount = slotCount;
+        ReceivedCount = 0;
+        SkippedCount = 0;
+        IsOpen = true;
+    }
+
+    /// <summary>The state of <paramref name="slot"/> in the open step; <see cref="SlotState.OutOfRange"/> outside it.</summary>
+    public SlotState GetSlotState(int slot) =>
+        IsOpen && slot >= 0 && slot < SlotCount ? _states[slot] : SlotState.OutOfRange;
+
+    /// <summary>
+    /// Holds <paramref name="gradient"/> (a mean gradient of <see cref="Length"/> floats) as slot
+    /// <paramref name="slot"/>'s contribution with weight <paramref name="weight"/>. Ownership of the
+    /// buffer passes here: it is released when the step completes or is abandoned.
+    /// </summary>
+    public void Add(int slot, TensorBuffer gradient, float weight)
+    {
+        ArgumentNullException.ThrowIfNull(gradient);
+        RequireWaiting(slot);
+        if (gradient.Length != Length)
+        {
+            throw new ArgumentException($"A contribution has {gradient.Length} values; the step expects {Length}.", nameof(gradient));
+        }
+
+        _gradients[slot] = gradient;
+        _weights[slot] = weight;
+        _states[slot] = SlotState.Received;
+        ReceivedCount++;
+    }
+
+    /// <summary>Gives up <paramref name="slot"/>: the step completes without its share.</summary>
+    public void Skip(int slot)
+    {
+        RequireWaiting(slot);
+        _states[slot] = SlotState.Skipped;
+        SkippedCount++;
+    }
+
+    /// <summary>
+    /// Writes the weighted mean of the received contributions, in slot order, into
+    /// <paramref name="mean"/>, releases their buffers and closes the step. Returns how many slots
+    /// contributed; when none did (every slot skipped), <paramref name="mean"/> is zero and the
+    /// caller should not step its optimizer. Received slots that all hold no samples (weight 0)
+    /// beside skipped ones count as none, since their renormalised weights are undefined.
+    /// </summary>
+    public int Complete(Span<float> mean)
+    {
+        if (!IsComplete)
+        {
+            throw new InvalidOperationException(IsOpen
+                ? $"Step {Step} has {ReceivedCount + SkippedCount} of {SlotCount} slots settled; it cannot complete."
+                : "No step is open.");
+        }
+
+        if (mean.Length != Length)
+        {
+            throw new ArgumentException($"The mean has {mean.Length} values; the step's contributions have {Length}.", nameof(mean));
+        }
+
+        int received = ReceivedCount;
+        float normaliser = SkippedCount == 0 ? 1f : SumOfReceivedWeights();
+        if (received == 0 || normaliser == 0f)
+        {
+            mean.Clear();
+            received = 0;
+        }
+        else
+        {
+            bool first = true;
+            for (int slot = 0; slot < SlotCount; slot++)
+            {
+                if (_states[slot] != SlotState.Received)
+                {
+                    continue;
+                }
+
+                // Without skips the weights are used as they are (no division by ~1), so the bits
+                // match the trainer's reduction exactly.
+                float weight = SkippedCount == 0 ? _weights[slot] : _weights[slot] / normaliser;
+                ReadOnlySpan<float> gradient = _gradients[slot]!.Span;
+                if (first)
+                {
+                    WeightedMean.Begin(gradient, weight, mean);
+                    first = false;
+                }
+                else
+                {
+                    WeightedMean.Add(gradient, weight, mean);
+                }
+            }
+        }
+
+        Close();
+        return received;
+    }
+
+    /// <summary>Releases every held contribution and closes the step without forming a mean.</summary>
+    public void Abandon()
+    {
+        if (IsOpen)
+        {
+            Close();
+        }
+    }
+
+    private float SumOfReceivedWeights()
+    {
+        float sum = 0f;
+        for (int slot = 0; slot < SlotCount; slot++)
+        {
+            if (_states[slot] == SlotState.Received)
+            {
+                sum += _weights[slot];
+            }
+        }
+
+        return sum;
+    }
+
+    private void Close()
+    {
+        for (int slot = 0; slot < SlotCount; slot++)
+        {
+            TensorBuffer? gradient = _gradients[slot];
+            _gradients[slot] = null;
+            gradient?.Release();
+        }
+
+        IsOpen = false;
+        SlotCount = 0;
+        ReceivedCount = 0;
+        SkippedCount = 0;
+    }
+
+    private void RequireWaiting(int slot)
+    {
+        SlotState state = GetSlotState(slot);
+        if (state != SlotState.Waiting)
+        {
+            throw new InvalidOperationException($"Slot {slot} of step {Step} is {state}, not waiting.");
+        }
+    }
+}

@@ -1,0 +1,218 @@
+using DistTrain.Actors.ParameterServer;
+using DistTrain.Core.Optimizers;
+using DistTrain.Core.Training;
+using DistTrain.Protocol;
+using Xunit;
+
+namespace DistTrain.Actors.Tests.ParameterServer;
+
+public class ParameterServerStateSyncTests
+{
+    private const int BatchSize = 10;
+
+    private static readonly int[] s_sampleCounts = [3, 5, 2];
+
+    public static TheoryData<int[]> ArrivalOrders => new() { new[] { 0, 1, 2 }, new[] { 0, 2, 1 }, new[] { 1, 0, 2 }, new[] { 1, 2, 0 }, new[] { 2, 0, 1 }, new[] { 2, 1, 0 } };
+
+    [Theory]
+    [MemberData(nameof(ArrivalOrders))]
+    public void Accept_FullStepInAnyOrder_AppliesSlotOrderMeanOnceBitForBit(int[] order)
+    {
+        float[][] gradients = ThreeGradients();
+        ParameterServerState state = Shards.State();
+        Assert.True(state.TryBeginStep(step: 0, slotCount: 3, out _));
+        var contributions = gradients.Select(g => new Contribution(g)).ToArray();
+
+        var outcomes = order.Select(slot => state.Accept(contributions[slot].Push(step: 0, slot, s_sampleCounts[slot], BatchSize))).ToArray();
+
+        Assert.Equal([ContributionStatus.Pending, ContributionStatus.Pending, ContributionStatus.Applied], outcomes.Select(o => o.Status));
+        Assert.Equal([false, false, true], outcomes.Select(o => o.Updated));
+        Assert.Equal(1, state.Version);
+        Assert.Null(state.OpenStep);
+        Shards.AssertBitsEqual(ExpectedAfterOneStep(gradients, [0, 1, 2]), state.Parameters);
+        Assert.All(contributions, c => Assert.True(c.ReturnedToPool()));
+    }
+
+    [Fact]
+    public void Accept_TwoSteps_VersionCountsStepsAndHistogramCountsContributionsAtZero()
+    {
+        ParameterServerState state = Shards.State();
+        for (long step = 0; step < 2; step++)
+        {
+            Assert.True(state.TryBeginStep(step, slotCount: 3, out _));
+            for (int slot = 0; slot < 3; slot++)
+            {
+                state.Accept(new Contribution(Shards.Values(seed: slot, scale: 1f)).Push(step, slot, s_sampleCounts[slot], BatchSize));
+            }
+        }
+
+        Assert.Equal(2, state.Version);
+        Assert.Equal(1, state.HighestAppliedStep);
+        Assert.Equal([6L], state.StalenessHistogram);
+    }
+
+    [Fact]
+    public void Accept_RejectedSlotUnderSkip_StepCompletesOverTheReceivedSlotsRenormalised()
+    {
+        float[][] gradients = ThreeGradients();
+        ParameterServerState state = Shards.State(policy: InvalidContributionPolicy.Skip);
+        state.TryBeginStep(step: 0, slotCount: 3, out _);
+        float[] poisoned = (float[])gradients[1].Clone();
+        poisoned[4] = float.NaN;
+
+        ContributionOutcome rejected = state.Accept(new Contribution(poisoned).Push(step: 0, slot: 1, s_sampleCounts[1], BatchSize));
+        ContributionOutcome first = state.Accept(new Contribution(gradients[2]).Push(step: 0, slot: 2, s_sampleCounts[2], BatchSize));
+        ContributionOutcome last = state.Accept(new Contribution(gradients[0]).Push(step: 0, slot: 0, s_sampleCounts[0], BatchSize));
+
+        Assert.Equal(ContributionStatus.Rejected, rejected.Status);
+        Assert.False(rejected.Updated);
+        Assert.Equal(ContributionStatus.Pending, first.Status);
+        Assert.Equal(ContributionStatus.Applied, last.Status);
+        Assert.Equal(1, state.Version);
+        Shards.AssertBitsEqual(ExpectedAfterOneStep(gradients, [0, 2]), state.Parameters);
+        Assert.Equal([2L], state.StalenessHistogram);
+    }
+
+    [Fact]
+    public void Accept_RejectionSettlesTheLastSlotUnderSkip_RejectedOutcomeCarriesTheUpdate()
+    {
+        float[][] gradients = ThreeGradients();
+        ParameterServerState state = Shards.State(policy: InvalidContributionPolicy.Skip);
+        state.TryBeginStep(step: 0, slotCount: 3, out _);
+        state.Accept(new Contribution(gradients[0]).Push(step: 0, slot: 0, s_sampleCounts[0], BatchSize));
+        state.Accept(new Contribution(gradients[2]).Push(step: 0, slot: 2, s_sampleCounts[2], BatchSize));
+
+        ContributionOutcome outcome = state.Accept(
+            new Contribution(Shards.Values(seed: 3, scale: 1f, length: 5)).Push(step: 0, slot: 1, s_sampleCounts[1], BatchSize));
+
+        Assert.Equal(ContributionStatus.Rejected, outcome.Status);
+        Assert.Equal(RejectionReason.WrongLength, outcome.Reason);
+        Assert.True(outcome.Updated);
+        Assert.Equal(1, state.Version);
+        Shards.AssertBitsEqual(ExpectedAfterOneStep(gradients, [0, 2]), state.Parameters);
+    }
+
+    [Fact]
+    public void Accept_EverySlotRejectedUnderSkip_VersionAdvancesWithParametersUnchanged()
+    {
+        ParameterServerState state = Shards.State(policy: InvalidContributionPolicy.Skip);
+        state.TryBeginStep(step: 0, slotCount: 2, out _);
+        float[] infinite = Enumerable.Repeat(float.PositiveInfinity, Shards.Range.Length).ToArray();
+        state.Accept(new Contribution(infinite).Push(step: 0, slot: 0, 5, BatchSize));
+
+        ContributionOutcome outcome = state.Accept(new Contribution(infinite).Push(step: 0, slot: 1, 5, BatchSize));
+
+        Assert.True(outcome.Updated);
+        Assert.Equal(1, state.Version);
+        Shards.AssertBitsEqual(Shards.Initial(), state.Parameters);
+        Assert.True(state.TryBeginStep(step: 1, slotCount: 2, out _));
+    }
+
+    [Fact]
+    public void Accept_RejectionUnderStopRun_StopsTheShardAndReleasesWhatItHeld()
+    {
+        ParameterServerState state = Shards.State(policy: InvalidContributionPolicy.StopRun);
+        state.TryBeginStep(step: 0, slotCount: 3, out _);
+        var held = new Contribution(Shards.Values(seed: 1, scale: 1f));
+        state.Accept(held.Push(step: 0, slot: 0, 3, BatchSize));
+
+        ContributionOutcome rejected = state.Accept(new Contribution(Shards.Values(seed: 2, scale: 1f)).Push(step: 0, slot: 9, 5, BatchSize));
+        var late = new Contribution(Shards.Values(seed: 3, scale: 1f));
+        ContributionOutcome discarded = state.Accept(late.Push(step: 0, slot: 1, 5, BatchSize));
+
+        Assert.Equal(ContributionStatus.Rejected, rejected.Status);
+        Assert.True(state.IsStopped);
+        Assert.Equal(ContributionStatus.Discarded, discarded.Status);
+        Assert.True(held.ReturnedToPool());
+        Assert.True(late.ReturnedToPool());
+        Assert.Equal(0, state.Version);
+        Assert.Equal(1, state.Rejected);
+        Shards.AssertBitsEqual(Shards.Initial(), state.Parameters);
+        Assert.False(state.TryBeginStep(step: 1, slotCount: 3, out string? refusal));
+        Assert.Contains("stopped", refusal);
+    }
+
+    [Fact]
+    public void TryBeginStep_WhileAnotherStepIsOpen_IsRefusedAndTheSameStepIsAccepted()
+    {
+        ParameterServerState state = Shards.State();
+        Assert.True(state.TryBeginStep(step: 3, slotCount: 2, out _));
+
+        Assert.True(state.TryBeginStep(step: 3, slotCount: 2, out _));
+        Assert.False(state.TryBeginStep(step: 4, slotCount: 2, out string? refusal));
+        Assert.Contains("still open", refusal);
+        Assert.Equal(3L, state.OpenStep);
+    }
+
+    [Fact]
+    public void TryBeginStep_CompletedStep_IsRefused()
+    {
+        ParameterServerState state = Shards.State();
+        state.TryBeginStep(step: 0, slotCount: 1, out _);
+        state.Accept(new Contribution(Shards.Values(seed: 1, scale: 1f)).Push(step: 0, slot: 0, BatchSize, BatchSize));
+
+        Assert.False(state.TryBeginStep(step: 0, slotCount: 1, out _));
+        Assert.True(state.TryBeginStep(step: 1, slotCount: 1, out _));
+    }
+
+    [Theory]
+    [InlineData(ConsistencyMode.Ssp, 2)]
+    [InlineData(ConsistencyMode.Async, 0)]
+    public void TryBeginStep_OutsideSyncMode_IsRefused(ConsistencyMode mode, int bound)
+    {
+        ParameterServerState state = Shards.State(new ConsistencySettings(mode, bound));
+
+        Assert.False(state.TryBeginStep(step: 0, slotCount: 2, out string? refusal));
+        Assert.Contains(mode.ToString(), refusal);
+    }
+
+    [Fact]
+    public void Constructor_SspWithBoundZero_RunsAsSync()
+    {
+        ParameterServerState state = Shards.State(new ConsistencySettings(ConsistencyMode.Ssp, 0));
+
+        Assert.Equal(ConsistencyMode.Sync, state.Mode);
+        Assert.True(state.TryBeginStep(step: 0, slotCount: 2, out _));
+    }
+
+    [Fact]
+    public void Constructor_InitialOfAnotherLength_Throws()
+    {
+        Assert.Throws<ArgumentException>(() => new ParameterServerState(
+            Shards.ShardId, Shards.Range, new float[Shards.Range.Length + 1], Shards.Adam, ConsistencySettings.Sync, InvalidContributionPolicy.Skip));
+    }
+
+    private static float[][] ThreeGradients() =>
+        [Shards.Values(seed: 11, scale: 1e3f), Shards.Values(seed: 12, scale: 1e-3f), Shards.Values(seed: 13, scale: 1f)];
+
+    /// <summary>The initial parameters after one optimizer step on the slot-order weighted mean of <paramref name="slots"/>.</summary>
+    private static float[] ExpectedAfterOneStep(float[][] gradients, int[] slots)
+    {
+        float received = 0f;
+        foreach (int slot in slots)
+        {
+            received += WeightedMean.Weight(s_sampleCounts[slot], BatchSize);
+        }
+
+        bool renormalise = slots.Length < gradients.Length;
+        var mean = new float[Shards.Range.Length];
+        for (int k = 0; k < slots.Length; k++)
+        {
+            float weight = WeightedMean.Weight(s_sampleCounts[slots[k]], BatchSize);
+            weight = renormalise ? weight / received : weight;
+            if (k == 0)
+            {
+                WeightedMean.Begin(gradients[slots[k]], weight, mean);
+            }
+            else
+            {
+                WeightedMean.Add(gradients[slots[k]], weight, mean);
+            }
+        }
+
+        float[] parameters = Shards.Initial();
+        IOptimizer optimizer = Shards.Optimizer();
+        optimizer.Step(parameters, mean, 1f);
+        return parameters;
+    }
+}

@@ -1,0 +1,54 @@
+using DistTrain.Actors.ParameterServer;
+using DistTrain.Core.Optimizers;
+using DistTrain.Protocol;
+
+namespace DistTrain.Actors.Tests.ParameterServer;
+
+/// <summary>The shard the parameter-server tests use, and values whose sums depend on their order.</summary>
+internal static class Shards
+{
+    public const int ShardId = 2;
+
+    public static readonly Guid RunId = new("6f1d3c1e-0a52-4f7b-9a57-3d2f1d6c0b11");
+
+    public static readonly ParameterRange Range = new(96, 37);
+
+    public static readonly OptimizerSettings Adam = new("adam", 0.01f);
+
+    public static float[] Initial() => Values(seed: 1, scale: 1f);
+
+    /// <summary>
+    /// Uniform values in [-scale, scale). Mixing scales (1e3, 1e-3, 1) across slots makes float
+    /// sums depend on their order, so an order-independence test can fail.
+    /// </summary>
+    public static float[] Values(int seed, float scale, int length = -1)
+    {
+        var random = new Random(seed);
+        var values = new float[length < 0 ? Range.Length : length];
+        for (int i = 0; i < values.Length; i++)
+        {
+            values[i] = scale * (2f * random.NextSingle() - 1f);
+        }
+
+        return values;
+    }
+
+    public static ParameterServerState State(
+        ConsistencySettings? consistency = null, InvalidContributionPolicy policy = InvalidContributionPolicy.Skip) =>
+        new(ShardId, Range, Initial(), Adam, consistency ?? ConsistencySettings.Sync, policy);
+
+    /// <summary>A fresh optimizer for the shard's range, built the way the shard builds its own.</summary>
+    public static IOptimizer Optimizer() => ProtocolMapping.BuildOptimizer(Adam).Create(Range.Length);
+
+    public static void AssertBitsEqual(ReadOnlySpan<float> expected, ReadOnlySpan<float> actual)
+    {
+        Xunit.Assert.Equal(expected.Length, actual.Length);
+        for (int i = 0; i < expected.Length; i++)
+        {
+            if (BitConverter.SingleToInt32Bits(expected[i]) != BitConverter.SingleToInt32Bits(actual[i]))
+            {
+                Xunit.Assert.Fail($"Value {i}: expected {expected[i]:R}, got {actual[i]:R}.");
+            }
+        }
+    }
+}
