@@ -83,7 +83,11 @@ public sealed class ParameterServerActor : ReceiveActor, IWithUnboundedStash
         Receive<SubscribeParameters>(message => WhenThisRun(message.RunId, message, OnSubscribe));
         Receive<UnsubscribeParameters>(message => WhenThisRun(message.RunId, message, OnUnsubscribe));
         Receive<GetShardStatistics>(message => WhenThisRun(message.RunId, message, OnGetStatistics));
-        Receive<Terminated>(message => _subscribers.Remove(message.ActorRef));
+        Receive<Terminated>(message =>
+        {
+            // A Terminated left unhandled would kill the shard (DeathPactException).
+            _subscribers.Remove(message.ActorRef);
+        });
     }
 
     private void OnPushGradients(PushGradients push)

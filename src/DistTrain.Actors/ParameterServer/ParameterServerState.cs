@@ -24,9 +24,10 @@ namespace DistTrain.Actors.ParameterServer;
 /// contribution whose step is more than the bound behind the highest step applied; async never does.
 /// </para>
 /// <para>
-/// Rejections, in every mode: a wrong range or shard, a wrong payload length, a sample count that
-/// is no share of its batch, a non-finite value, a step that is not open (sync) or too stale (ssp),
-/// a slot outside the step's slots or one already settled (sync). A rejected contribution is never
+/// Rejections: in every mode a wrong range or shard, a wrong payload length or a non-finite value;
+/// in sync mode a step that is not open, a slot outside the step's slots or one already settled,
+/// or a sample count that is no share of its batch; in ssp a step too far behind; outside sync a
+/// negative base version. A rejected contribution is never
 /// applied and its buffer is released at once. Under <see cref="InvalidContributionPolicy.Skip"/>
 /// a rejected slot of the open sync step is given up, so the step completes over the received
 /// slots with their weights renormalised to sum to 1 (see <see cref="StepAggregator"/>); a step

@@ -10,15 +10,18 @@ public class ParameterServerStateStalenessTests
     private const int BatchSize = 10;
 
     [Theory]
-    [InlineData(ConsistencyMode.Ssp, 2)]
-    [InlineData(ConsistencyMode.Async, 0)]
-    public void Accept_OutsideSync_AppliesEachOnArrivalWithLearningRateOverOnePlusStaleness(ConsistencyMode mode, int bound)
+    [InlineData(ConsistencyMode.Ssp, 2, "sgd")]
+    [InlineData(ConsistencyMode.Ssp, 2, "adam")]
+    [InlineData(ConsistencyMode.Async, 0, "sgd")]
+    [InlineData(ConsistencyMode.Async, 0, "adam")]
+    public void Accept_OutsideSync_AppliesEachOnArrivalWithLearningRateOverOnePlusStaleness(ConsistencyMode mode, int bound, string optimizerKind)
     {
-        ParameterServerState state = Shards.State(new ConsistencySettings(mode, bound));
+        OptimizerSettings settings = optimizerKind == "adam" ? Shards.Adam : Shards.Sgd;
+        ParameterServerState state = Shards.State(new ConsistencySettings(mode, bound), optimizer: settings);
         // (step, base version): staleness = version on arrival - base version = 0, 1, 1, 3.
         (long Step, long BaseVersion)[] pushes = [(0, 0), (0, 0), (1, 1), (1, 0)];
         float[] expected = Shards.Initial();
-        IOptimizer optimizer = Shards.Optimizer();
+        IOptimizer optimizer = Shards.Optimizer(settings);
 
         for (int k = 0; k < pushes.Length; k++)
         {

@@ -1,5 +1,4 @@
 using DistTrain.Actors.ParameterServer;
-using DistTrain.Core.Optimizers;
 using DistTrain.Core.Training;
 using DistTrain.Protocol;
 using Xunit;
@@ -20,6 +19,7 @@ public class ParameterServerStateSyncTests
     {
         float[][] gradients = ThreeGradients();
         ParameterServerState state = Shards.State();
+        Assert.NotEqual(ExpectedAfterOneStep(gradients, [0, 1, 2]), ExpectedAfterOneStep(gradients, [2, 1, 0]));
         Assert.True(state.TryBeginStep(step: 0, slotCount: 3, out _));
         var contributions = gradients.Select(g => new Contribution(g)).ToArray();
 
@@ -31,6 +31,21 @@ public class ParameterServerStateSyncTests
         Assert.Null(state.OpenStep);
         Shards.AssertBitsEqual(ExpectedAfterOneStep(gradients, [0, 1, 2]), state.Parameters);
         Assert.All(contributions, c => Assert.True(c.ReturnedToPool()));
+    }
+
+    [Fact]
+    public void Accept_FullStepWithAdam_EqualsTheHandMeanThenAdam()
+    {
+        float[][] gradients = ThreeGradients();
+        ParameterServerState state = Shards.State(optimizer: Shards.Adam);
+        state.TryBeginStep(step: 0, slotCount: 3, out _);
+
+        foreach (int slot in new[] { 1, 2, 0 })
+        {
+            state.Accept(new Contribution(gradients[slot]).Push(step: 0, slot, s_sampleCounts[slot], BatchSize));
+        }
+
+        Shards.AssertBitsEqual(ExpectedAfterOneStep(gradients, [0, 1, 2], Shards.Adam), state.Parameters);
     }
 
     [Fact]
@@ -185,8 +200,11 @@ public class ParameterServerStateSyncTests
     private static float[][] ThreeGradients() =>
         [Shards.Values(seed: 11, scale: 1e3f), Shards.Values(seed: 12, scale: 1e-3f), Shards.Values(seed: 13, scale: 1f)];
 
-    /// <summary>The initial parameters after one optimizer step on the slot-order weighted mean of <paramref name="slots"/>.</summary>
-    private static float[] ExpectedAfterOneStep(float[][] gradients, int[] slots)
+    /// <summary>
+    /// The initial parameters after one optimizer step on the weighted mean of <paramref name="slots"/>
+    /// summed in the order given (weights renormalised over them when some slots are missing).
+    /// </summary>
+    private static float[] ExpectedAfterOneStep(float[][] gradients, int[] slots, OptimizerSettings? optimizer = null)
     {
         float received = 0f;
         foreach (int slot in slots)
@@ -194,7 +212,7 @@ public class ParameterServerStateSyncTests
             received += WeightedMean.Weight(s_sampleCounts[slot], BatchSize);
         }
 
-        bool renormalise = slots.Length < gradients.Length;
+        bool renormalise = slots.Distinct().Count() < gradients.Length;
         var mean = new float[Shards.Range.Length];
         for (int k = 0; k < slots.Length; k++)
         {
@@ -211,8 +229,7 @@ public class ParameterServerStateSyncTests
         }
 
         float[] parameters = Shards.Initial();
-        IOptimizer optimizer = Shards.Optimizer();
-        optimizer.Step(parameters, mean, 1f);
+        Shards.Optimizer(optimizer).Step(parameters, mean, 1f);
         return parameters;
     }
 }

@@ -13,6 +13,12 @@ internal static class Shards
 
     public static readonly ParameterRange Range = new(96, 37);
 
+    /// <summary>
+    /// Plain steps of learning rate 1 carry every bit of the gradient into the parameters, so a
+    /// changed summation order shows; Adam's first step is about lr * sign(g) and hides it.
+    /// </summary>
+    public static readonly OptimizerSettings Sgd = new("sgd", 1f, Momentum: 0.9f);
+
     public static readonly OptimizerSettings Adam = new("adam", 0.01f);
 
     public static float[] Initial() => Values(seed: 1, scale: 1f);
@@ -34,11 +40,13 @@ internal static class Shards
     }
 
     public static ParameterServerState State(
-        ConsistencySettings? consistency = null, InvalidContributionPolicy policy = InvalidContributionPolicy.Skip) =>
-        new(ShardId, Range, Initial(), Adam, consistency ?? ConsistencySettings.Sync, policy);
+        ConsistencySettings? consistency = null, InvalidContributionPolicy policy = InvalidContributionPolicy.Skip,
+        OptimizerSettings? optimizer = null) =>
+        new(ShardId, Range, Initial(), optimizer ?? Sgd, consistency ?? ConsistencySettings.Sync, policy);
 
     /// <summary>A fresh optimizer for the shard's range, built the way the shard builds its own.</summary>
-    public static IOptimizer Optimizer() => ProtocolMapping.BuildOptimizer(Adam).Create(Range.Length);
+    public static IOptimizer Optimizer(OptimizerSettings? optimizer = null) =>
+        ProtocolMapping.BuildOptimizer(optimizer ?? Sgd).Create(Range.Length);
 
     public static void AssertBitsEqual(ReadOnlySpan<float> expected, ReadOnlySpan<float> actual)
     {

@@ -1,0 +1,207 @@
+using Akka.Actor;
+using Akka.TestKit;
+using Akka.TestKit.Xunit2;
+using DistTrain.Actors.ParameterServer;
+using DistTrain.Core.Training;
+using DistTrain.Protocol;
+using Xunit;
+
+namespace DistTrain.Actors.Tests.ParameterServer;
+
+public class ParameterServerActorTests : TestKit
+{
+    private const int BatchSize = 10;
+
+    private readonly TestProbe _coordinator;
+    private readonly TestProbe _subscriber;
+
+    public ParameterServerActorTests()
+        : base(Dispatchers.Configuration)
+    {
+        _coordinator = CreateTestProbe("coordinator");
+        _subscriber = CreateTestProbe("subscriber");
+    }
+
+    [Fact]
+    public void Subscribe_AfterInitialize_RepliesWithVersionZeroAtOnce()
+    {
+        var initial = new Contribution(Shards.Initial());
+        IActorRef shard = StartShard(initial: initial);
+
+        shard.Tell(new SubscribeParameters(Shards.RunId, _subscriber.Ref));
+
+        ParametersUpdated update = _subscriber.ExpectMsg<ParametersUpdated>();
+        Assert.Equal((Shards.RunId, Shards.ShardId, 0L, Shards.Range), (update.RunId, update.ShardId, update.Version, update.Range));
+        Shards.AssertBitsEqual(Shards.Initial(), update.Values.Span);
+        Assert.True(initial.ReturnedToPool());
+    }
+
+    [Fact]
+    public void Subscribe_BeforeInitialize_IsAnsweredOnceInitialised()
+    {
+        IActorRef shard = Sys.ActorOf(ParameterServerActor.Props().WithDispatcher(Dispatchers.Compute));
+        shard.Tell(new SubscribeParameters(Shards.RunId, _subscriber.Ref));
+
+        shard.Tell(Initialize());
+
+        Assert.Equal(0, _subscriber.ExpectMsg<ParametersUpdated>().Version);
+    }
+
+    [Fact]
+    public void Push_FullSyncStep_PublishesVersionOneToCoordinatorAndSubscriber()
+    {
+        IActorRef shard = StartShard();
+        shard.Tell(new SubscribeParameters(Shards.RunId, _subscriber.Ref));
+        _subscriber.ExpectMsg<ParametersUpdated>().Values.Release();
+        int[] sampleCounts = [3, 5, 2];
+        float[][] gradients = [Shards.Values(seed: 11, scale: 1e3f), Shards.Values(seed: 12, scale: 1e-3f), Shards.Values(seed: 13, scale: 1f)];
+
+        shard.Tell(new BeginStep(Shards.RunId, 0, 3));
+        foreach (int slot in new[] { 2, 0, 1 })
+        {
+            shard.Tell(new Contribution(gradients[slot]).Push(step: 0, slot, sampleCounts[slot], BatchSize));
+        }
+
+        var mean = new float[Shards.Range.Length];
+        WeightedMean.Begin(gradients[0], WeightedMean.Weight(sampleCounts[0], BatchSize), mean);
+        WeightedMean.Add(gradients[1], WeightedMean.Weight(sampleCounts[1], BatchSize), mean);
+        WeightedMean.Add(gradients[2], WeightedMean.Weight(sampleCounts[2], BatchSize), mean);
+        float[] expected = Shards.Initial();
+        Shards.Optimizer().Step(expected, mean, 1f);
+        ParametersUpdated atCoordinator = _coordinator.ExpectMsg<ParametersUpdated>();
+        ParametersUpdated atSubscriber = _subscriber.ExpectMsg<ParametersUpdated>();
+        Assert.Equal(1, atCoordinator.Version);
+        Assert.Same(atCoordinator, atSubscriber);
+        Shards.AssertBitsEqual(expected, atCoordinator.Values.Span);
+    }
+
+    [Fact]
+    public void Push_Rejected_CoordinatorReceivesContributionRejected()
+    {
+        IActorRef shard = StartShard();
+        shard.Tell(new BeginStep(Shards.RunId, 0, 2));
+        float[] values = Shards.Values(seed: 1, scale: 1f);
+        values[2] = float.PositiveInfinity;
+        var faulty = new Contribution(values);
+
+        shard.Tell(faulty.Push(step: 0, slot: 1, 5, BatchSize, workerId: 4));
+
+        ContributionRejected rejection = _coordinator.ExpectMsg<ContributionRejected>();
+        Assert.Equal((Shards.RunId, Shards.ShardId, 4, 0L, 1), (rejection.RunId, rejection.ShardId, rejection.WorkerId, rejection.Step, rejection.Slot));
+        Assert.Equal(RejectionReason.NonFiniteValue, rejection.Reason);
+        Assert.Contains("Worker 4, step 0, slot 1", rejection.Detail);
+        Assert.True(faulty.ReturnedToPool());
+    }
+
+    [Fact]
+    public void GetShardStatistics_AfterAsyncUpdatesAndARejection_RepliesVersionHistogramAndRejections()
+    {
+        IActorRef shard = StartShard(new ConsistencySettings(ConsistencyMode.Async));
+        shard.Tell(new Contribution(Shards.Values(seed: 1, scale: 1f)).Push(step: 0, slot: 0, 5, BatchSize, baseVersion: 0));
+        shard.Tell(new Contribution(Shards.Values(seed: 2, scale: 1f)).Push(step: 0, slot: 1, 5, BatchSize, baseVersion: 0));
+        shard.Tell(new Contribution(Shards.Values(seed: 3, scale: 1f, length: 3)).Push(step: 1, slot: 0, 5, BatchSize, baseVersion: 2));
+
+        shard.Tell(new GetShardStatistics(Shards.RunId));
+
+        CurrentShardStatistics statistics = ExpectMsg<CurrentShardStatistics>();
+        Assert.Equal((Shards.RunId, Shards.ShardId, 2L, 1L), (statistics.RunId, statistics.ShardId, statistics.Version, statistics.Rejected));
+        Assert.Equal([1L, 1L], statistics.StalenessHistogram);
+        Assert.Equal([1L, 2L], new[] { _coordinator.ExpectMsg<ParametersUpdated>().Version, _coordinator.ExpectMsg<ParametersUpdated>().Version });
+        Assert.Equal(RejectionReason.WrongLength, _coordinator.ExpectMsg<ContributionRejected>().Reason);
+    }
+
+    [Fact]
+    public void Publish_AfterWarmUp_ReusesThePooledBuffer()
+    {
+        IActorRef shard = StartShard();
+        shard.Tell(new SubscribeParameters(Shards.RunId, _subscriber.Ref));
+        _subscriber.ExpectMsg<ParametersUpdated>().Values.Release();
+
+        ParametersUpdated first = RunOneSlotStep(shard, step: 0);
+        ParametersUpdated second = RunOneSlotStep(shard, step: 1);
+
+        Assert.Equal([1L, 2L], new[] { first.Version, second.Version });
+        Assert.Same(first.Values, second.Values);
+    }
+
+    [Fact]
+    public void Messages_OfAnotherRun_AreDroppedAndTheirBuffersReleased()
+    {
+        IActorRef shard = StartShard();
+        var otherRun = Guid.NewGuid();
+        shard.Tell(new BeginStep(Shards.RunId, 0, 1));
+        var foreign = new Contribution(Shards.Values(seed: 1, scale: 1f));
+
+        shard.Tell(foreign.Push(step: 0, slot: 0, BatchSize, BatchSize, runId: otherRun));
+        shard.Tell(new SubscribeParameters(otherRun, _subscriber.Ref));
+        shard.Tell(new GetShardStatistics(Shards.RunId));
+
+        CurrentShardStatistics statistics = ExpectMsg<CurrentShardStatistics>();
+        Assert.Equal((0L, 0L), (statistics.Version, statistics.Rejected));
+        Assert.True(foreign.ReturnedToPool());
+        Assert.False(_coordinator.HasMessages);
+        Assert.False(_subscriber.HasMessages);
+    }
+
+    [Fact]
+    public void Unsubscribe_ThenAStep_OnlyTheCoordinatorHearsOfIt()
+    {
+        IActorRef shard = StartShard();
+        shard.Tell(new SubscribeParameters(Shards.RunId, _subscriber.Ref));
+        _subscriber.ExpectMsg<ParametersUpdated>();
+        shard.Tell(new SubscribeParameters(Shards.RunId, _coordinator.Ref));
+        Assert.Equal(0, _coordinator.ExpectMsg<ParametersUpdated>().Version);
+
+        shard.Tell(new UnsubscribeParameters(Shards.RunId, _subscriber.Ref));
+        shard.Tell(new BeginStep(Shards.RunId, 0, 1));
+        shard.Tell(new Contribution(Shards.Values(seed: 1, scale: 1f)).Push(step: 0, slot: 0, BatchSize, BatchSize));
+
+        Assert.Equal(1, _coordinator.ExpectMsg<ParametersUpdated>().Version);
+        shard.Tell(new GetShardStatistics(Shards.RunId));
+        ExpectMsg<CurrentShardStatistics>();
+        Assert.False(_subscriber.HasMessages);
+        Assert.False(_coordinator.HasMessages);
+    }
+
+    [Fact]
+    public void Push_AfterARejectionUnderStopRun_IsNeitherAppliedNorPublished()
+    {
+        IActorRef shard = StartShard(policy: InvalidContributionPolicy.StopRun);
+        shard.Tell(new BeginStep(Shards.RunId, 0, 1));
+        shard.Tell(new Contribution(Shards.Values(seed: 1, scale: 1f)).Push(step: 0, slot: 1, BatchSize, BatchSize));
+        var late = new Contribution(Shards.Values(seed: 2, scale: 1f));
+
+        shard.Tell(late.Push(step: 0, slot: 0, BatchSize, BatchSize));
+        shard.Tell(new GetShardStatistics(Shards.RunId));
+
+        Assert.Equal(RejectionReason.UnexpectedContributor, _coordinator.ExpectMsg<ContributionRejected>().Reason);
+        CurrentShardStatistics statistics = ExpectMsg<CurrentShardStatistics>();
+        Assert.Equal((0L, 1L), (statistics.Version, statistics.Rejected));
+        Assert.True(late.ReturnedToPool());
+        Assert.False(_coordinator.HasMessages);
+    }
+
+    private ParametersUpdated RunOneSlotStep(IActorRef shard, long step)
+    {
+        shard.Tell(new BeginStep(Shards.RunId, step, 1));
+        shard.Tell(new Contribution(Shards.Values(seed: (int)step, scale: 1f)).Push(step, slot: 0, BatchSize, BatchSize));
+        ParametersUpdated atCoordinator = _coordinator.ExpectMsg<ParametersUpdated>();
+        ParametersUpdated atSubscriber = _subscriber.ExpectMsg<ParametersUpdated>();
+        atCoordinator.Values.Release();
+        atSubscriber.Values.Release();
+        return atCoordinator;
+    }
+
+    private IActorRef StartShard(
+        ConsistencySettings? consistency = null, InvalidContributionPolicy policy = InvalidContributionPolicy.Skip, Contribution? initial = null)
+    {
+        IActorRef shard = Sys.ActorOf(ParameterServerActor.Props().WithDispatcher(Dispatchers.Compute));
+        shard.Tell(Initialize(consistency, policy, initial));
+        return shard;
+    }
+
+    private InitializeShard Initialize(
+        ConsistencySettings? consistency = null, InvalidContributionPolicy policy = InvalidContributionPolicy.Skip, Contribution? initial = null) =>
+        new(Shards.RunId, Shards.ShardId, Shards.Range, (initial ?? new Contribution(Shards.Initial())).Buffer, Shards.Sgd,
+            consistency ?? ConsistencySettings.Sync, policy, _coordinator.Ref);
+}
