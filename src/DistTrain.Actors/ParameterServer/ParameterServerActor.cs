@@ -11,12 +11,12 @@ namespace DistTrain.Actors.ParameterServer;
 /// receives before that waits in its stash. It is not a supervisor and keeps no history of versions.
 /// <para>
 /// Publishing: after each update it rents one buffer from a pool of its range length, copies the
-/// parameters in, gives the buffer one reader per subscriber, and Tells the coordinator first (the
-/// coordinator of <see cref="InitializeShard"/> is always a subscriber, and its epoch-end
-/// evaluation relies on seeing each version before the workers start the next step on it), then
-/// the other subscribers in subscription order. The last subscriber to release the buffer returns
-/// it to the pool, so a steady run publishes without allocating arrays. A subscriber that stops
-/// without releasing only costs the pool one buffer.
+/// parameters in, gives the buffer one reader per subscriber (the workers), and Tells them in
+/// subscription order. The last subscriber to release the buffer returns it to the pool, so a
+/// steady run publishes without allocating arrays. A subscriber that stops without releasing only
+/// costs the pool one buffer. The coordinator does not subscribe: it asks for a copy
+/// (<see cref="GetParameters"/>) at each epoch end, and the shard answers in mailbox order, so the
+/// copy holds exactly the versions of the steps the coordinator had seen complete when it asked.
 /// </para>
 /// <para>
 /// Rejections are reported to the coordinator as <see cref="ContributionRejected"/>. Messages of
@@ -83,6 +83,7 @@ public sealed class ParameterServerActor : ReceiveActor, IWithUnboundedStash
         Receive<SubscribeParameters>(message => WhenThisRun(message.RunId, message, OnSubscribe));
         Receive<UnsubscribeParameters>(message => WhenThisRun(message.RunId, message, OnUnsubscribe));
         Receive<GetShardStatistics>(message => WhenThisRun(message.RunId, message, OnGetStatistics));
+        Receive<GetParameters>(message => WhenThisRun(message.RunId, message, OnGetParameters));
         Receive<Terminated>(message =>
         {
             // A Terminated left unhandled would kill the shard (DeathPactException).
@@ -129,7 +130,7 @@ public sealed class ParameterServerActor : ReceiveActor, IWithUnboundedStash
     private void OnSubscribe(SubscribeParameters message)
     {
         IActorRef subscriber = message.Subscriber;
-        if (!subscriber.Equals(_coordinator) && !_subscribers.Contains(subscriber))
+        if (!_subscribers.Contains(subscriber))
         {
             _subscribers.Add(subscriber);
             Context.Watch(subscriber);
@@ -151,10 +152,17 @@ public sealed class ParameterServerActor : ReceiveActor, IWithUnboundedStash
             new CurrentShardStatistics(_runId, _state.ShardId, _state.Version, _state.StalenessHistogram.ToArray(), _state.Rejected),
             Self);
 
+    private void OnGetParameters(GetParameters message) =>
+        Sender.Tell(new CurrentParameters(_runId, _state.ShardId, _state.Version, _state.Range, _state.Parameters.ToArray()), Self);
+
     private void Publish()
     {
-        ParametersUpdated update = CurrentVersion(readers: 1 + _subscribers.Count);
-        _coordinator.Tell(update, Self);
+        if (_subscribers.Count == 0)
+        {
+            return;
+        }
+
+        ParametersUpdated update = CurrentVersion(readers: _subscribers.Count);
         foreach (IActorRef subscriber in _subscribers)
         {
             subscriber.Tell(update, Self);

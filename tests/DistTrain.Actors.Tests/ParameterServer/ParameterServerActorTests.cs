@@ -48,7 +48,7 @@ public class ParameterServerActorTests : TestKit
     }
 
     [Fact]
-    public void Push_FullSyncStep_PublishesVersionOneToCoordinatorAndSubscriber()
+    public void Push_FullSyncStep_PublishesVersionOneToSubscribersAndAnswersGetParameters()
     {
         IActorRef shard = StartShard();
         shard.Tell(new SubscribeParameters(Shards.RunId, _subscriber.Ref));
@@ -68,11 +68,14 @@ public class ParameterServerActorTests : TestKit
         WeightedMean.Add(gradients[2], WeightedMean.Weight(sampleCounts[2], BatchSize), mean);
         float[] expected = Shards.Initial();
         Shards.Optimizer().Step(expected, mean, 1f);
-        ParametersUpdated atCoordinator = _coordinator.ExpectMsg<ParametersUpdated>();
         ParametersUpdated atSubscriber = _subscriber.ExpectMsg<ParametersUpdated>();
-        Assert.Equal(1, atCoordinator.Version);
-        Assert.Same(atCoordinator, atSubscriber);
-        Shards.AssertBitsEqual(expected, atCoordinator.Values.Span);
+        Assert.Equal(1, atSubscriber.Version);
+        Shards.AssertBitsEqual(expected, atSubscriber.Values.Span);
+        shard.Tell(new GetParameters(Shards.RunId));
+        CurrentParameters copy = ExpectMsg<CurrentParameters>();
+        Assert.Equal((1L, Shards.Range), (copy.Version, copy.Range));
+        Shards.AssertBitsEqual(expected, copy.Values);
+        Assert.False(_coordinator.HasMessages);
     }
 
     [Fact]
@@ -106,7 +109,6 @@ public class ParameterServerActorTests : TestKit
         CurrentShardStatistics statistics = ExpectMsg<CurrentShardStatistics>();
         Assert.Equal((Shards.RunId, Shards.ShardId, 2L, 1L), (statistics.RunId, statistics.ShardId, statistics.Version, statistics.Rejected));
         Assert.Equal([1L, 1L], statistics.StalenessHistogram);
-        Assert.Equal([1L, 2L], new[] { _coordinator.ExpectMsg<ParametersUpdated>().Version, _coordinator.ExpectMsg<ParametersUpdated>().Version });
         Assert.Equal(RejectionReason.WrongLength, _coordinator.ExpectMsg<ContributionRejected>().Reason);
     }
 
@@ -144,7 +146,7 @@ public class ParameterServerActorTests : TestKit
     }
 
     [Fact]
-    public void Unsubscribe_ThenAStep_OnlyTheCoordinatorHearsOfIt()
+    public void Unsubscribe_ThenAStep_OnlyTheRemainingSubscriberHearsOfIt()
     {
         IActorRef shard = StartShard();
         shard.Tell(new SubscribeParameters(Shards.RunId, _subscriber.Ref));
@@ -185,11 +187,9 @@ public class ParameterServerActorTests : TestKit
     {
         shard.Tell(new BeginStep(Shards.RunId, step, 1));
         shard.Tell(new Contribution(Shards.Values(seed: (int)step, scale: 1f)).Push(step, slot: 0, BatchSize, BatchSize));
-        ParametersUpdated atCoordinator = _coordinator.ExpectMsg<ParametersUpdated>();
         ParametersUpdated atSubscriber = _subscriber.ExpectMsg<ParametersUpdated>();
-        atCoordinator.Values.Release();
         atSubscriber.Values.Release();
-        return atCoordinator;
+        return atSubscriber;
     }
 
     private IActorRef StartShard(
