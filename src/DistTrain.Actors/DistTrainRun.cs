@@ -22,14 +22,21 @@ public static class DistTrainRun
     /// stops the run and its actor system before the task ends; a failed run throws
     /// <see cref="DistTrainRunException"/>.
     /// </summary>
-    public static async Task<DistTrainResult> RunAsync(
+    public static Task<DistTrainResult> RunAsync(
         DistTrainOptions options, Dataset train, Dataset? test,
-        IProgress<IDistTrainMessage>? progress = null, CancellationToken cancellation = default,
-        Config? configuration = null)
+        IProgress<IDistTrainMessage>? progress = null, CancellationToken cancellation = default) =>
+        RunAsync(options, train, test, progress, cancellation, faults: null);
+
+    /// <summary>
+    /// <see cref="RunAsync(DistTrainOptions, Dataset, Dataset?, IProgress{IDistTrainMessage}?, CancellationToken)"/> with a
+    /// test hook: <paramref name="faults"/> gives worker w (by creation order) its lease faults.
+    /// </summary>
+    internal static async Task<DistTrainResult> RunAsync(
+        DistTrainOptions options, Dataset train, Dataset? test,
+        IProgress<IDistTrainMessage>? progress, CancellationToken cancellation, Func<int, Func<LeaseShard, LeaseFault>?>? faults)
     {
         options.Validate();
-        Config config = (configuration ?? Config.Empty)
-            .WithFallback(Dispatchers.Configuration)
+        Config config = Dispatchers.Configuration
             .WithFallback(ConfigurationFactory.ParseString("akka.loglevel = WARNING\nakka.stdout-loglevel = WARNING"));
         ActorSystem system = ActorSystem.Create("disttrain", config);
         try
@@ -40,7 +47,7 @@ public static class DistTrainRun
             IActorRef coordinator = system.ActorOf(TrainingCoordinatorActor.Props(options, train, test, observer), "coordinator");
             for (int w = 0; w < options.Workers; w++)
             {
-                system.ActorOf(WorkerActor.Props(train, coordinator).WithDispatcher(Dispatchers.Compute), $"worker-{w}");
+                system.ActorOf(WorkerActor.Props(train, coordinator, faults?.Invoke(w)).WithDispatcher(Dispatchers.Compute), $"worker-{w}");
             }
 
             await using CancellationTokenRegistration registration = cancellation.Register(

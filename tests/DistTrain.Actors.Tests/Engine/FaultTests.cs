@@ -1,0 +1,127 @@
+using System.Collections.Concurrent;
+using DistTrain.Actors.Worker;
+using DistTrain.Core.Training;
+using DistTrain.Protocol;
+using Xunit;
+
+namespace DistTrain.Actors.Tests.Engine;
+
+/// <summary>Whole runs with faulty workers: what is reported, what is re-leased, what stops the run.</summary>
+public class FaultTests
+{
+    private static readonly DistTrainOptions s_options = new()
+    {
+        Training = new TrainerOptions { HiddenSizes = [16], BatchSize = 32, Epochs = 1, MaxSteps = 8, Seed = 2 },
+        Workers = 2,
+        ParameterServerShards = 2,
+        WaitReportInterval = TimeSpan.FromMilliseconds(200),
+    };
+
+    [Fact]
+    public async Task WorkerThatThrows_IsReportedAndItsShardReleased_RunCompletes()
+    {
+        var events = new Events();
+        DistTrainResult result = await Run(s_options, events, worker => worker == 1 ? lease => lease.Step == 3 ? LeaseFault.Throw : LeaseFault.None : null);
+        Assert.Equal(8, result.Steps);
+        WorkerFailed failure = Assert.Single(events.Of<WorkerFailed>());
+        Assert.Equal((1, 3L), (failure.WorkerId, failure.Step));
+        Assert.Contains("failed", failure.Reason);
+    }
+
+    [Fact]
+    public async Task NonFiniteGradient_UnderStopRun_FailsNamingWorkerAndStep()
+    {
+        var events = new Events();
+        var exception = await Assert.ThrowsAsync<DistTrainRunException>(() =>
+            Run(s_options, events, worker => worker == 0 ? lease => lease.Step == 2 ? LeaseFault.NonFiniteGradient : LeaseFault.None : null));
+        Assert.Contains("worker 0", exception.Message);
+        Assert.Contains("step 2", exception.Message);
+        Assert.Contains(nameof(RejectionReason.NonFiniteValue), exception.Message);
+    }
+
+    [Fact]
+    public async Task NonFiniteGradient_UnderSkip_IsRejectedAndNeverApplied()
+    {
+        var events = new Events();
+        DistTrainResult result = await Run(
+            s_options with { Policy = InvalidContributionPolicy.Skip }, events,
+            worker => worker == 0 ? lease => lease.Step == 2 ? LeaseFault.NonFiniteGradient : LeaseFault.None : null);
+        Assert.Equal(8, result.Steps);
+        Assert.NotEmpty(events.Of<ContributionRejected>());
+        Assert.All(events.Of<ContributionRejected>(), rejection => Assert.Equal((0, 2L), (rejection.WorkerId, rejection.Step)));
+        Assert.All(result.Parameters, value => Assert.True(float.IsFinite(value)));
+    }
+
+    [Fact]
+    public async Task Sync_StalledWorker_WaitsAndReportsWhichWorker()
+    {
+        var events = new Events();
+        using var cancellation = new CancellationTokenSource();
+        events.OnEvent = message =>
+        {
+            if (message is WaitingForWorkers)
+            {
+                cancellation.Cancel();
+            }
+        };
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
+            Run(s_options, events, worker => worker == 1 ? lease => lease.Step == 4 ? LeaseFault.Stall : LeaseFault.None : null, cancellation.Token));
+        WaitingForWorkers waiting = events.Of<WaitingForWorkers>().First();
+        Assert.Equal(4, waiting.Step);
+        Assert.Equal([1], waiting.WorkerIds);
+        Assert.Equal(4, events.Of<StepCompleted>().Count());
+    }
+
+    [Fact]
+    public async Task Async_StalledWorker_OthersKeepMakingProgress()
+    {
+        var events = new Events();
+        using var cancellation = new CancellationTokenSource();
+        events.OnEvent = message =>
+        {
+            if (message is StepCompleted { Step: >= 40 })
+            {
+                cancellation.Cancel();
+            }
+        };
+        DistTrainOptions options = s_options with
+        {
+            Consistency = new ConsistencySettings(ConsistencyMode.Async),
+            Training = s_options.Training with { MaxSteps = null, Epochs = 3 },
+        };
+        // Worker 1 stalls on its first lease of step 1: steps after it still complete (one of them never will).
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
+            Run(options, events, worker => worker == 1 ? lease => lease.Step == 1 ? LeaseFault.Stall : LeaseFault.None : null, cancellation.Token));
+        Assert.Contains(events.Of<StepCompleted>(), step => step.Step >= 40);
+        Assert.DoesNotContain(events.Of<StepCompleted>(), step => step.Step == 1);
+    }
+
+    [Fact]
+    public async Task Cancellation_MidRun_ThrowsAndStopsTheRun()
+    {
+        using var cancellation = new CancellationTokenSource();
+        var events = new Events { OnEvent = message => { if (message is StepCompleted { Step: 2 }) cancellation.Cancel(); } };
+        DistTrainOptions options = s_options with { Training = s_options.Training with { MaxSteps = null, Epochs = 50 } };
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Run(options, events, null, cancellation.Token));
+    }
+
+    private static Task<DistTrainResult> Run(
+        DistTrainOptions options, Events events, Func<int, Func<LeaseShard, LeaseFault>?>? faults, CancellationToken cancellation = default) =>
+        DistTrainRun.RunAsync(options, EngineTestData.Blobs.Train, EngineTestData.Blobs.Test, events, cancellation, faults);
+
+    /// <summary>Records every event of a run, in order; thread-safe.</summary>
+    private sealed class Events : IProgress<IDistTrainMessage>
+    {
+        private readonly ConcurrentQueue<IDistTrainMessage> _events = new();
+
+        public Action<IDistTrainMessage>? OnEvent { get; set; }
+
+        public void Report(IDistTrainMessage value)
+        {
+            _events.Enqueue(value);
+            OnEvent?.Invoke(value);
+        }
+
+        public IEnumerable<T> Of<T>() => _events.OfType<T>();
+    }
+}
