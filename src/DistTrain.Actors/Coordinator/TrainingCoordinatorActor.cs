@@ -41,8 +41,8 @@ public sealed class TrainingCoordinatorActor : ReceiveActor, IWithTimers
     private readonly Queue<ParameterSnapshot> _snapshots = new();
     private ModelWorkspace? _evaluationWorkspace;
     private int _nextWorkerId;
-    private double _epochLossSum;
-    private long _epochSteps;
+    private readonly Dictionary<int, double> _epochLosses = [];
+    private int _endedEpochs;
     private long _waitingStep = -1;
     private bool _ended;
 
@@ -182,15 +182,18 @@ public sealed class TrainingCoordinatorActor : ReceiveActor, IWithTimers
         if (_scheduler.Complete(completed.WorkerId, completed.Step, completed.Slot, completed.Loss, completed.Count) is { } step)
         {
             _observer.Tell(new StepCompleted(_runId, step.Step, _plan.EpochOf(step.Step), step.Loss));
-            _epochLossSum += step.Loss;
-            _epochSteps++;
-            if (_plan.EndsEpoch(step.Step))
+            int epoch = _plan.EpochOf(step.Step);
+            _epochLosses[epoch] = _epochLosses.GetValueOrDefault(epoch) + step.Loss;
+
+            // An epoch ends when all of its steps are in; in ssp and async they complete out of order.
+            while (_endedEpochs < _plan.EpochCount && _scheduler.OldestIncompleteStep > _plan.LastStepOf(_endedEpochs))
             {
-                // Ask before leasing the next step: each shard answers with the version this step made.
-                RequestSnapshot(new EpochEnd(_plan.EpochOf(step.Step), _epochLossSum / _epochSteps, _epochSteps, _epochClock.Elapsed.TotalSeconds));
-                _epochLossSum = 0;
-                _epochSteps = 0;
+                long steps = _plan.StepsIn(_endedEpochs);
+                _epochLosses.Remove(_endedEpochs, out double lossSum);
+                // Asked before the next step is leased, so in sync mode each shard answers with the version this epoch made.
+                RequestSnapshot(new EpochEnd(_endedEpochs, lossSum / steps, steps, _epochClock.Elapsed.TotalSeconds));
                 _epochClock.Restart();
+                _endedEpochs++;
             }
         }
 

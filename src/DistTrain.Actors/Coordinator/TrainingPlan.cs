@@ -31,10 +31,16 @@ public sealed class TrainingPlan
 
     public long TotalSteps { get; }
 
+    /// <summary>Epochs the run touches; the last may be cut short by the step limit.</summary>
+    public int EpochCount => (int)((TotalSteps + StepsPerEpoch - 1) / StepsPerEpoch);
+
     public int EpochOf(long step) => (int)(step / StepsPerEpoch);
 
-    /// <summary>Whether <paramref name="step"/> is the last of its epoch, or of the run.</summary>
-    public bool EndsEpoch(long step) => (step + 1) % StepsPerEpoch == 0 || step + 1 == TotalSteps;
+    /// <summary>The last step of <paramref name="epoch"/> in this run.</summary>
+    public long LastStepOf(int epoch) => Math.Min((long)(epoch + 1) * StepsPerEpoch, TotalSteps) - 1;
+
+    /// <summary>How many steps of <paramref name="epoch"/> this run takes.</summary>
+    public long StepsIn(int epoch) => LastStepOf(epoch) + 1 - (long)epoch * StepsPerEpoch;
 
     /// <summary>Slot <paramref name="slot"/> of <paramref name="slotCount"/> of step <paramref name="step"/>: its epoch and permutation positions.</summary>
     public (int Epoch, int Offset, int Count) Shard(long step, int slot, int slotCount)

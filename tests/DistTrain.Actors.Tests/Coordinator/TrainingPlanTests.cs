@@ -24,12 +24,13 @@ public class TrainingPlanTests
     }
 
     [Fact]
-    public void EndsEpoch_LastStepOfEachEpochAndOfTheRun()
+    public void LastStepOf_EachEpoch_EndsItOrTheRun()
     {
         var plan = new TrainingPlan(sampleCount: 1050, batchSize: 100, epochs: 3, maxSteps: 25);
         Assert.Equal(25, plan.TotalSteps);
-        long[] ends = Enumerable.Range(0, 25).Where(step => plan.EndsEpoch(step)).Select(step => (long)step).ToArray();
-        Assert.Equal([9L, 19L, 24L], ends);
+        Assert.Equal(3, plan.EpochCount);
+        Assert.Equal([9L, 19L, 24L], Enumerable.Range(0, 3).Select(plan.LastStepOf));
+        Assert.Equal([10L, 10L, 5L], Enumerable.Range(0, 3).Select(plan.StepsIn));
     }
 
     [Fact]
