@@ -45,9 +45,12 @@ public static class DistTrainRun
             var epochs = new List<EpochCompleted>();
             IActorRef observer = system.ActorOf(Props.Create(() => new RunObserverActor(progress, completion, epochs)), "observer");
             IActorRef coordinator = system.ActorOf(TrainingCoordinatorActor.Props(options, train, test, observer), "coordinator");
+            // Registered from here, in order, so that worker ids follow creation order.
             for (int w = 0; w < options.Workers; w++)
             {
-                system.ActorOf(WorkerActor.Props(train, coordinator, faults?.Invoke(w)).WithDispatcher(Dispatchers.Compute), $"worker-{w}");
+                IActorRef worker = system.ActorOf(
+                    WorkerActor.Props(train, coordinator: null, faults?.Invoke(w)).WithDispatcher(Dispatchers.Compute), $"worker-{w}");
+                coordinator.Tell(new RegisterWorker(worker));
             }
 
             await using CancellationTokenRegistration registration = cancellation.Register(

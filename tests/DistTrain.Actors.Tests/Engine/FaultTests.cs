@@ -89,11 +89,22 @@ public class FaultTests
             Consistency = new ConsistencySettings(ConsistencyMode.Async),
             Training = s_options.Training with { MaxSteps = null, Epochs = 3 },
         };
-        // Worker 1 stalls on its first lease of step 1: steps after it still complete (one of them never will).
+        // Worker 1 stalls on the first lease it is given: steps after that one still complete.
+        long stalledStep = -1;
+        Func<LeaseShard, LeaseFault> stallFirst = lease =>
+        {
+            if (Interlocked.CompareExchange(ref stalledStep, lease.Step, -1) == -1)
+            {
+                return LeaseFault.Stall;
+            }
+
+            return LeaseFault.None;
+        };
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
-            Run(options, events, worker => worker == 1 ? lease => lease.Step == 1 ? LeaseFault.Stall : LeaseFault.None : null, cancellation.Token));
+            Run(options, events, worker => worker == 1 ? stallFirst : null, cancellation.Token));
+        Assert.NotEqual(-1, Interlocked.Read(ref stalledStep));
         Assert.Contains(events.Of<StepCompleted>(), step => step.Step >= 40);
-        Assert.DoesNotContain(events.Of<StepCompleted>(), step => step.Step == 1);
+        Assert.DoesNotContain(events.Of<StepCompleted>(), step => step.Step == Interlocked.Read(ref stalledStep));
     }
 
     [Fact]
