@@ -8,6 +8,7 @@ var plainModes = new Dictionary<string, Action<string[]>>
     ["gemm-gflops"] = GemmThroughput.Run,
     ["gemm-vs-openblas"] = GemmVersusOpenBlas.Run,
     ["w1"] = TrainerThroughput.Run,
+    ["engine-w1"] = EngineThroughput.Run,
 };
 
 if (args.Length > 0 && plainModes.TryGetValue(args[0], out Action<string[]>? mode))
