@@ -36,6 +36,13 @@ public static class DistTrainRun
         IProgress<IDistTrainMessage>? progress, CancellationToken cancellation, Func<int, Func<LeaseShard, LeaseFault>?>? faults)
     {
         options.Validate();
+        int parameterCount = options.Training.BuildModel(train.FeatureSize, train.ClassCount).ParameterCount;
+        if (options.InitialParameters is { } initial && initial.Length != parameterCount)
+        {
+            throw new ArgumentException(
+                $"The initial parameters have {initial.Length} values; the model has {parameterCount}.", nameof(options));
+        }
+
         Config config = Dispatchers.Configuration
             .WithFallback(ConfigurationFactory.ParseString("akka.loglevel = WARNING\nakka.stdout-loglevel = WARNING"));
         ActorSystem system = ActorSystem.Create("disttrain", config);

@@ -62,7 +62,6 @@ public sealed class TrainingCoordinatorActor : ReceiveActor, IWithTimers
         Receive<ShardFailed>(failed => failed.RunId == _runId, failed =>
             OnWorkerLost(failed.WorkerId, failed.Step, $"lease of step {failed.Step} slot {failed.Slot} failed: {failed.Reason}", failed: true));
         Receive<ContributionRejected>(rejected => rejected.RunId == _runId, OnRejected);
-        Receive<ParametersUpdated>(update => update.Values.Release());
         Receive<CurrentParameters>(current => current.RunId == _runId, OnCurrentParameters);
         Receive<CurrentShardStatistics>(statistics => statistics.RunId == _runId, OnShardStatistics);
         Receive<Terminated>(terminated => _workerIds.ContainsKey(terminated.ActorRef), terminated =>
@@ -81,10 +80,6 @@ public sealed class TrainingCoordinatorActor : ReceiveActor, IWithTimers
     protected override void PreStart()
     {
         float[] initial = _options.InitialParameters ?? InitialParameters();
-        if (initial.Length != _model.ParameterCount)
-        {
-            throw new ArgumentException($"The initial parameters have {initial.Length} values; the model has {_model.ParameterCount}.");
-        }
 
         OptimizerSettings optimizer = ProtocolMapping.Describe(_options.Training.Optimizer);
         ContiguousRange[] ranges = ContiguousRange.Split(_model.ParameterCount, _options.ParameterServerShards, granule: 16);
