@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# W1 side by side: alternates TorchSharp (../shared/peers/torchsharp.sh) and DistTrain's
-# Trainer ROUNDS times with the same epochs, threads and batch, and prints each run's
-# steady-state samples/s (median of epochs 2..E), test accuracy after the last epoch, and the
-# ratio of the medians. Run ../shared/peers/setup-torchsharp.sh once first.
-# usage: compare-w1.sh [rounds=3] [epochs=5] [threads=2] [batch=128]
+# W1 side by side: alternates TorchSharp (../shared/peers/torchsharp.sh), DistTrain's Trainer
+# and, with SYSTEMS="torchsharp disttrain engine", the actor engine in sync mode, ROUNDS times
+# with the same epochs, threads (workers) and batch; prints each run's steady-state samples/s
+# (median of epochs 2..E) and test accuracy after the last epoch, then each system's median
+# and its ratio to TorchSharp's. Run ../shared/peers/setup-torchsharp.sh once first.
+# usage: [SYSTEMS=...] compare-w1.sh [rounds=3] [epochs=5] [threads=2] [batch=128]
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 peers="${PEERS:-$here/../../../shared/peers}"
@@ -15,12 +16,18 @@ steady() { awk '/^epoch/ && $2 > 1 { print $4 }' | median; }
 final_accuracy() { awk '/^epoch/ { a = $8 } END { print a }'; }
 results=$(mktemp)
 for round in $(seq "$rounds"); do
-  for system in torchsharp disttrain; do
-    if [ "$system" = torchsharp ]; then out=$("$peers/torchsharp.sh" "$epochs" "$threads" "$batch"); else out=$($bench w1 "$epochs" "$threads" "$batch"); fi
+  for system in ${SYSTEMS:-torchsharp disttrain}; do
+    case $system in
+      torchsharp) out=$("$peers/torchsharp.sh" "$epochs" "$threads" "$batch") ;;
+      disttrain) out=$($bench w1 "$epochs" "$threads" "$batch") ;;
+      engine) out=$($bench engine-w1 "$epochs" "$threads" "$batch" sync) ;;
+    esac
     line="$system round $round samples/s $(echo "$out" | steady) test_acc $(echo "$out" | final_accuracy)"
     echo "$line" | tee -a "$results"
   done
 done
 peer=$(awk '$1 == "torchsharp" { print $5 }' "$results" | median)
-ours=$(awk '$1 == "disttrain" { print $5 }' "$results" | median)
-echo "median samples/s: torchsharp $peer, disttrain $ours; ratio disttrain/torchsharp $(awk -v a="$ours" -v b="$peer" 'BEGIN { printf "%.2f", a / b }')"
+for system in ${SYSTEMS:-torchsharp disttrain}; do
+  ours=$(awk -v s="$system" '$1 == s { print $5 }' "$results" | median)
+  echo "median samples/s $system $ours; ratio to torchsharp $(awk -v a="$ours" -v b="$peer" 'BEGIN { printf "%.2f", a / b }')"
+done
