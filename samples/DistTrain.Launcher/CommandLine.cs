@@ -13,6 +13,12 @@ internal static class CommandLine
 {
     private static readonly HashSet<string> s_flags = ["--no-shuffle", "--quiet", "--verbose", "--help"];
 
+    private static readonly HashSet<string> s_valued =
+    [
+        "--data", "--hidden", "--activation", "--loss", "--optimizer", "--lr", "--momentum", "--weight-decay",
+        "--batch", "--epochs", "--max-steps", "--workers", "--seed", "--init", "--save",
+    ];
+
     public static TrainSettings Parse(ReadOnlySpan<string> args)
     {
         var values = new Dictionary<string, string>();
@@ -52,12 +58,6 @@ internal static class CommandLine
     }
 
     private static bool IsKnown(string name) => s_flags.Contains(name) || s_valued.Contains(name);
-
-    private static readonly HashSet<string> s_valued =
-    [
-        "--data", "--hidden", "--activation", "--loss", "--optimizer", "--lr", "--momentum", "--weight-decay",
-        "--batch", "--epochs", "--max-steps", "--workers", "--seed", "--init", "--save",
-    ];
 
     private static TrainSettings Build(Dictionary<string, string> values)
     {

@@ -5,6 +5,12 @@ using DistTrain.Launcher;
 bool verbose = args.Contains("--verbose");
 try
 {
+    if (args.Length > 0 && args[0] is "help" or "--help" or "-h")
+    {
+        Console.WriteLine(Usage.Text);
+        return 0;
+    }
+
     return args.Length > 0 && args[0] is "train"
         ? TrainCommand.Run(CommandLine.Parse(args.AsSpan(1)))
         : Usage.Fail(args.Length == 0 ? "no command given" : $"unknown command '{args[0]}'");

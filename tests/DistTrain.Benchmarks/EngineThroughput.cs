@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using DistTrain.Actors;
 using DistTrain.Core.Data;
 using DistTrain.Core.Training;
@@ -29,21 +28,15 @@ internal static class EngineThroughput
             ParameterServerShards = shards,
             Consistency = new ConsistencySettings(mode, mode == ConsistencyMode.Ssp ? staleness : 0),
         };
-        var progress = new Reporter(message =>
+        var progress = new Reporter<IDistTrainMessage>(message =>
         {
             if (message is EpochCompleted epoch)
             {
-                Console.WriteLine(
-                    $"epoch {epoch.Epoch} samples/s {epoch.SamplesPerSecond:F0} epoch_s {epoch.Steps * batchSize / epoch.SamplesPerSecond:F2} " +
-                    $"test_acc {epoch.TestAccuracy:F4} elapsed {epoch.ElapsedSeconds:F1}");
+                Console.WriteLine(PeerFormat.EpochLine(
+                    epoch.Epoch, epoch.SamplesPerSecond, epoch.Steps * batchSize / epoch.SamplesPerSecond, epoch.TestAccuracy, epoch.ElapsedSeconds));
             }
         });
         DistTrainRun.RunAsync(options, train, test, progress).GetAwaiter().GetResult();
-        Console.WriteLine($"peak_rss_mb {Process.GetCurrentProcess().PeakWorkingSet64 / (1024 * 1024)}");
-    }
-
-    private sealed class Reporter(Action<IDistTrainMessage> report) : IProgress<IDistTrainMessage>
-    {
-        public void Report(IDistTrainMessage value) => report(value);
+        Console.WriteLine(PeerFormat.PeakResidentSet());
     }
 }

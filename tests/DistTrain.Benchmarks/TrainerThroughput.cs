@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using DistTrain.Core.Data;
 using DistTrain.Core.Layers;
 using DistTrain.Core.Training;
@@ -22,15 +21,9 @@ internal static class TrainerThroughput
         var options = new TrainerOptions { Epochs = epochs, Threads = threads, BatchSize = batchSize };
         Sequential model = options.BuildModel(train.FeatureSize, train.ClassCount);
         using var trainer = new Trainer(model, options);
-        var progress = new Reporter(report => Console.WriteLine(
-            $"epoch {report.Epoch} samples/s {report.SamplesPerSecond:F0} epoch_s {report.Steps * batchSize / report.SamplesPerSecond:F2} " +
-            $"test_acc {report.Test!.Accuracy:F4} elapsed {report.ElapsedSeconds:F1}"));
+        var progress = new Reporter<EpochReport>(report => Console.WriteLine(PeerFormat.EpochLine(
+            report.Epoch, report.SamplesPerSecond, report.Steps * batchSize / report.SamplesPerSecond, report.Test!.Accuracy, report.ElapsedSeconds)));
         trainer.Fit(train, test, progress);
-        Console.WriteLine($"peak_rss_mb {Process.GetCurrentProcess().PeakWorkingSet64 / (1024 * 1024)}");
-    }
-
-    private sealed class Reporter(Action<EpochReport> report) : IProgress<EpochReport>
-    {
-        public void Report(EpochReport value) => report(value);
+        Console.WriteLine(PeerFormat.PeakResidentSet());
     }
 }
