@@ -77,14 +77,8 @@ internal static class CommandLine
         var trainer = new TrainerOptions
         {
             HiddenSizes = values.TryGetValue("--hidden", out string? hidden) ? HiddenSizes(hidden) : [512, 256],
-            Activation = Choice(values, "--activation", "relu", "relu", "leaky-relu", "tanh", "sigmoid") switch
-            {
-                "relu" => ActivationKind.ReLU,
-                "leaky-relu" => ActivationKind.LeakyReLU,
-                "tanh" => ActivationKind.Tanh,
-                _ => ActivationKind.Sigmoid,
-            },
-            Loss = Choice(values, "--loss", "cross-entropy", "cross-entropy", "mse") == "mse" ? LossKind.MeanSquaredError : LossKind.CrossEntropy,
+            Activation = LayerNames.ParseActivation(Choice(values, "--activation", "relu", LayerNames.Activations)),
+            Loss = LayerNames.ParseLoss(Choice(values, "--loss", "cross-entropy", LayerNames.Losses)),
             Optimizer = optimizerOptions,
             BatchSize = PositiveInt(values, "--batch", 128),
             Epochs = PositiveInt(values, "--epochs", 5),
@@ -103,7 +97,7 @@ internal static class CommandLine
             values.ContainsKey("--quiet"), values.ContainsKey("--help"));
     }
 
-    private static string Choice(Dictionary<string, string> values, string name, string fallback, params string[] choices)
+    private static string Choice(Dictionary<string, string> values, string name, string fallback, params IReadOnlyList<string> choices)
     {
         string value = values.GetValueOrDefault(name, fallback);
         return choices.Contains(value) ? value : throw new UsageException($"{name} must be one of {string.Join(", ", choices)}; got '{value}'");

@@ -12,10 +12,10 @@ public static class ProtocolMapping
 {
     public static Sequential BuildModel(ModelSpecification model) =>
         Sequential.MultilayerPerceptron(
-            model.InputSize, model.HiddenSizes, model.ClassCount, ParseActivation(model.Activation), ParseLoss(model.Loss), model.LeakySlope);
+            model.InputSize, model.HiddenSizes, model.ClassCount, LayerNames.ParseActivation(model.Activation), LayerNames.ParseLoss(model.Loss), model.LeakySlope);
 
     public static ModelSpecification Describe(int inputSize, IReadOnlyList<int> hiddenSizes, int classCount, ActivationKind activation, LossKind loss, float leakySlope) =>
-        new(inputSize, hiddenSizes.ToArray(), classCount, Name(activation), Name(loss), leakySlope);
+        new(inputSize, hiddenSizes.ToArray(), classCount, LayerNames.Name(activation), LayerNames.Name(loss), leakySlope);
 
     public static OptimizerOptions BuildOptimizer(OptimizerSettings settings) => settings.Kind switch
     {
@@ -30,30 +30,4 @@ public static class ProtocolMapping
         SgdOptions sgd => new OptimizerSettings("sgd", sgd.LearningRate, WeightDecay: sgd.WeightDecay, Momentum: sgd.Momentum, Dampening: sgd.Dampening, Nesterov: sgd.Nesterov),
         _ => throw new ArgumentException($"Optimizer {options.GetType().Name} has no protocol form.", nameof(options)),
     };
-
-    public static ActivationKind ParseActivation(string name) => name switch
-    {
-        "relu" => ActivationKind.ReLU,
-        "leaky-relu" => ActivationKind.LeakyReLU,
-        "tanh" => ActivationKind.Tanh,
-        "sigmoid" => ActivationKind.Sigmoid,
-        _ => throw new ArgumentException($"Unknown activation '{name}': expected relu, leaky-relu, tanh or sigmoid.", nameof(name)),
-    };
-
-    public static LossKind ParseLoss(string name) => name switch
-    {
-        "cross-entropy" => LossKind.CrossEntropy,
-        "mse" => LossKind.MeanSquaredError,
-        _ => throw new ArgumentException($"Unknown loss '{name}': expected cross-entropy or mse.", nameof(name)),
-    };
-
-    public static string Name(ActivationKind kind) => kind switch
-    {
-        ActivationKind.ReLU => "relu",
-        ActivationKind.LeakyReLU => "leaky-relu",
-        ActivationKind.Tanh => "tanh",
-        _ => "sigmoid",
-    };
-
-    public static string Name(LossKind kind) => kind == LossKind.CrossEntropy ? "cross-entropy" : "mse";
 }

@@ -42,12 +42,5 @@ public static class EpochPermutation
     /// would ((1, 0) and (0, 1)); the sum is hashed again with the SplitMix64 finaliser.
     /// </summary>
     internal static ulong MixSeed(ulong seed, int epoch) =>
-        Finalize(seed + Finalize((ulong)epoch + 0x9E3779B97F4A7C15UL));
-
-    private static ulong Finalize(ulong z)
-    {
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-        return z ^ (z >> 31);
-    }
+        DeterministicRandom.Mix(seed + DeterministicRandom.Mix((ulong)epoch + 0x9E3779B97F4A7C15UL));
 }

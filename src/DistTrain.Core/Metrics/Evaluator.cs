@@ -12,12 +12,7 @@ public static class Evaluator
 {
     public static EvaluationResult Evaluate(Sequential model, ReadOnlySpan<float> parameters, Dataset data, ModelWorkspace workspace)
     {
-        if (data.FeatureSize != model.InputSize || data.ClassCount != model.OutputSize)
-        {
-            throw new ArgumentException(
-                $"The model maps {model.InputSize} features to {model.OutputSize} classes; " +
-                $"'{data.Name}' has {data.FeatureSize} features and {data.ClassCount} classes.", nameof(data));
-        }
+        CheckFits(model, data);
 
         var confusion = new ConfusionMatrix(data.ClassCount);
         double lossSum = 0;
@@ -36,5 +31,16 @@ public static class Evaluator
         }
 
         return new EvaluationResult(data.Count == 0 ? 0 : lossSum / data.Count, confusion);
+    }
+
+    /// <summary>Throws, naming both, unless <paramref name="data"/> has the model's feature and class counts.</summary>
+    internal static void CheckFits(Sequential model, Dataset data)
+    {
+        if (data.FeatureSize != model.InputSize || data.ClassCount != model.OutputSize)
+        {
+            throw new ArgumentException(
+                $"The model maps {model.InputSize} features to {model.OutputSize} classes; " +
+                $"'{data.Name}' has {data.FeatureSize} features and {data.ClassCount} classes.", nameof(data));
+        }
     }
 }

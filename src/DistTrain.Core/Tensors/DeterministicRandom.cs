@@ -88,9 +88,11 @@ public sealed class DeterministicRandom
         return Math.Sqrt(-2.0 * Math.Log(u1)) * Math.Cos(2.0 * Math.PI * u2);
     }
 
-    private static ulong SplitMix64(ref ulong x)
+    private static ulong SplitMix64(ref ulong x) => Mix(x += 0x9E3779B97F4A7C15UL);
+
+    /// <summary>SplitMix64's finaliser: a bijective 64-bit hash whose output bits each depend on every input bit.</summary>
+    internal static ulong Mix(ulong z)
     {
-        ulong z = x += 0x9E3779B97F4A7C15UL;
         z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
         z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
         return z ^ (z >> 31);

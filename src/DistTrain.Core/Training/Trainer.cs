@@ -98,7 +98,7 @@ public sealed class Trainer : IDisposable
     /// <summary>Trains for the configured epochs, evaluating on <paramref name="test"/> after each.</summary>
     public TrainingResult Fit(Dataset train, Dataset? test, IProgress<EpochReport>? progress = null, CancellationToken cancellation = default)
     {
-        CheckData(train);
+        Evaluator.CheckFits(Model, train);
         int batchSize = _options.BatchSize;
         int stepsPerEpoch = train.Count / batchSize;
         if (stepsPerEpoch == 0)
@@ -144,7 +144,6 @@ public sealed class Trainer : IDisposable
 
     public EvaluationResult Evaluate(Dataset data)
     {
-        CheckData(data);
         return Evaluator.Evaluate(Model, Parameters, data, _evaluationWorkspace);
     }
 
@@ -154,16 +153,6 @@ public sealed class Trainer : IDisposable
     public void Dispose() => _team.Dispose();
 
     private bool StepLimitReached => StepCount >= (_options.MaxSteps ?? long.MaxValue);
-
-    private void CheckData(Dataset data)
-    {
-        if (data.FeatureSize != Model.InputSize || data.ClassCount != Model.OutputSize)
-        {
-            throw new ArgumentException(
-                $"The model maps {Model.InputSize} features to {Model.OutputSize} classes; " +
-                $"'{data.Name}' has {data.FeatureSize} features and {data.ClassCount} classes.", nameof(data));
-        }
-    }
 
     // Phase 1, on thread t: the mean gradient over thread t's slice of the batch.
     private void ComputeShardGradients(int t)
