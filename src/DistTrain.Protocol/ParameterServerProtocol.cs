@@ -33,6 +33,14 @@ public sealed record PushGradients(
     Guid RunId, int ShardId, long Step, int Slot, int WorkerId, long BaseVersion, int SampleCount, int BatchSize,
     ParameterRange Range, TensorBuffer Gradient) : IDistTrainMessage;
 
+/// <summary>
+/// Reply to <see cref="PushGradients"/>: the shard has taken the contribution of step
+/// <paramref name="Step"/>, slot <paramref name="Slot"/> (applied it, held it for its sync step,
+/// or rejected it). Sent after any version the contribution produced, so a worker that has every
+/// shard's acknowledgement has also received the versions that include its contribution.
+/// </summary>
+public sealed record PushGradientsAck(Guid RunId, int ShardId, long Step, int Slot) : IDistTrainMessage;
+
 /// <summary>Anyone to shard: send me a copy of your range's current values.</summary>
 public sealed record GetParameters(Guid RunId) : IDistTrainMessage;
 

@@ -35,8 +35,10 @@ internal static class EngineThroughput
                 Console.WriteLine(PeerFormat.EpochLine(
                     epoch.Epoch, epoch.SamplesPerSecond, epoch.Steps * batchSize / epoch.SamplesPerSecond, epoch.TestAccuracy, epoch.ElapsedSeconds));
             }
+
         });
-        DistTrainRun.RunAsync(options, train, test, progress).GetAwaiter().GetResult();
+        DistTrainResult result = DistTrainRun.RunAsync(options, train, test, progress).GetAwaiter().GetResult();
+        Console.WriteLine($"staleness_histogram {string.Join(' ', result.StalenessHistogram)}");
         Console.WriteLine(PeerFormat.PeakResidentSet());
     }
 }

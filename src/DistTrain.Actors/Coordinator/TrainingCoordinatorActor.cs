@@ -84,10 +84,17 @@ public sealed class TrainingCoordinatorActor : ReceiveActor, IWithTimers
         OptimizerSettings optimizer = ProtocolMapping.Describe(_options.Training.Optimizer);
         ContiguousRange[] ranges = ContiguousRange.Split(_model.ParameterCount, _options.ParameterServerShards, granule: 16);
         _shards = new ParameterShardInfo[ranges.Length];
+
+        // In sync mode every shard reaches every version, so the shards share one store and each
+        // version of the whole vector lies in one buffer that the workers read without copying.
+        ParameterVersionStore? sharedVersions = _options.Consistency.EffectiveMode == ConsistencyMode.Sync
+            ? new ParameterVersionStore(new ParameterRange(0, _model.ParameterCount), ranges.Length)
+            : null;
         for (int s = 0; s < ranges.Length; s++)
         {
             var range = new ParameterRange(ranges[s].Offset, ranges[s].Length);
-            IActorRef server = Context.ActorOf(ParameterServerActor.Props().WithDispatcher(Dispatchers.Compute), $"parameter-server-{s}");
+            IActorRef server = Context.ActorOf(
+                ParameterServerActor.Props(sharedVersions).WithDispatcher(Dispatchers.Compute), $"parameter-server-{s}");
             server.Tell(new InitializeShard(
                 _runId, s, range, new TensorBuffer(initial.AsSpan(range.Offset, range.Length).ToArray(), range.Length),
                 optimizer, _options.Consistency, _options.Policy, Self));

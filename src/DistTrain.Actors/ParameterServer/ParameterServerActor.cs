@@ -10,16 +10,19 @@ namespace DistTrain.Actors.ParameterServer;
 /// new version. It is created empty and becomes a shard on <see cref="InitializeShard"/>; what it
 /// receives before that waits in its stash. It is not a supervisor and keeps no history of versions.
 /// <para>
-/// Publishing: after each update it rents one buffer from a pool of its range length, copies the
-/// parameters in, gives the buffer one reader per subscriber (the workers), and Tells them in
-/// subscription order. The last subscriber to release the buffer returns it to the pool, so a
-/// steady run publishes without allocating arrays. A subscriber that stops without releasing only
-/// costs the pool one buffer. The coordinator does not subscribe: it asks for a copy
+/// Publishing: after each update it sends every subscriber (the workers), in subscription order, the
+/// new version's buffer itself (<see cref="ParameterServerState.CurrentVersion"/>), with one reader
+/// per subscriber; no version is ever written again, so nothing is copied. The last reader to
+/// release a version's buffer returns it to the version store, so a steady run publishes without
+/// allocating arrays. A subscriber that stops without releasing only costs the store one buffer.
+/// Shards of a sync run in one process share one store (see <see cref="ParameterVersionStore"/>),
+/// so that their ranges of each version lie in one buffer. The coordinator does not subscribe: it asks for a copy
 /// (<see cref="GetParameters"/>) at each epoch end, and the shard answers in mailbox order, so the
 /// copy holds exactly the versions of the steps the coordinator had seen complete when it asked.
 /// </para>
 /// <para>
-/// Rejections are reported to the coordinator as <see cref="ContributionRejected"/>. Messages of
+/// Every contribution of the run is acknowledged to its sender (<see cref="PushGradientsAck"/>),
+/// after any version it produced. Rejections are reported to the coordinator as <see cref="ContributionRejected"/>. Messages of
 /// another run are logged and dropped (a dropped contribution's buffer is released).
 /// </para>
 /// </summary>
@@ -27,21 +30,27 @@ public sealed class ParameterServerActor : ReceiveActor, IWithUnboundedStash
 {
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly List<IActorRef> _subscribers = [];
+    private readonly ParameterVersionStore? _sharedVersions;
     private ParameterServerState _state = null!;
-    private TensorBufferPool _pool = null!;
     private IActorRef _coordinator = ActorRefs.Nobody;
     private Guid _runId;
 
-    public ParameterServerActor()
+    public ParameterServerActor(ParameterVersionStore? sharedVersions = null)
     {
+        _sharedVersions = sharedVersions;
         Receive<InitializeShard>(Initialize);
         ReceiveAny(_ => Stash.Stash());
     }
 
     public IStash Stash { get; set; } = null!;
 
-    /// <summary>An empty shard; the creator adds <c>.WithDispatcher(Dispatchers.Compute)</c>.</summary>
-    public static Props Props() => Akka.Actor.Props.Create(() => new ParameterServerActor());
+    /// <summary>
+    /// An empty shard, writing its versions to <paramref name="sharedVersions"/> when given (the
+    /// shards of a sync run in one process), else to a store of its own. The creator adds
+    /// <c>.WithDispatcher(Dispatchers.Compute)</c>.
+    /// </summary>
+    public static Props Props(ParameterVersionStore? sharedVersions = null) =>
+        Akka.Actor.Props.Create(() => new ParameterServerActor(sharedVersions));
 
     protected override void PostStop()
     {
@@ -55,7 +64,8 @@ public sealed class ParameterServerActor : ReceiveActor, IWithUnboundedStash
         try
         {
             _state = new ParameterServerState(
-                message.ShardId, message.Range, message.Initial.Span, message.Optimizer, message.Consistency, message.Policy);
+                message.ShardId, message.Range, message.Initial.Span, message.Optimizer, message.Consistency, message.Policy,
+                _sharedVersions);
         }
         finally
         {
@@ -64,7 +74,6 @@ public sealed class ParameterServerActor : ReceiveActor, IWithUnboundedStash
 
         _runId = message.RunId;
         _coordinator = message.Coordinator;
-        _pool = new TensorBufferPool(message.Range.Length);
         _log.Info(
             "Shard {0} of run {1} owns {2} in {3} mode.", message.ShardId, message.RunId, message.Range, _state.Mode);
         Become(Serving);
@@ -117,6 +126,9 @@ public sealed class ParameterServerActor : ReceiveActor, IWithUnboundedStash
         {
             Publish();
         }
+
+        // After the publish, so the worker has the version with its contribution before the ack.
+        Sender.Tell(new PushGradientsAck(_runId, _state.ShardId, push.Step, push.Slot), Self);
     }
 
     private void OnBeginStep(BeginStep message)
@@ -169,13 +181,8 @@ public sealed class ParameterServerActor : ReceiveActor, IWithUnboundedStash
         }
     }
 
-    private ParametersUpdated CurrentVersion(int readers)
-    {
-        TensorBuffer values = _pool.Rent();
-        _state.Parameters.CopyTo(values.WritableSpan);
-        values.SetReaders(readers);
-        return new ParametersUpdated(_runId, _state.ShardId, _state.Version, _state.Range, values);
-    }
+    private ParametersUpdated CurrentVersion(int readers) =>
+        new(_runId, _state.ShardId, _state.Version, _state.Range, _state.CurrentVersion(readers));
 
     private void WhenThisRun<T>(Guid runId, T message, Action<T> handle)
         where T : notnull

@@ -35,22 +35,33 @@ namespace DistTrain.Actors.ParameterServer;
 /// version = completed steps. Under <see cref="InvalidContributionPolicy.StopRun"/> the first
 /// rejection stops the shard: it releases what it holds and discards every later contribution.
 /// </para>
+/// <para>
+/// Parameters: each version lives in a buffer from a <see cref="ParameterVersionStore"/>. An update
+/// reads the current version and writes the next into a newly acquired buffer in the optimizer's
+/// one pass, so a published version is never written again and publishing it copies nothing
+/// (<see cref="CurrentVersion"/>); the buffer of the old version is released to the store.
+/// </para>
 /// </summary>
 public sealed class ParameterServerState
 {
-    private readonly float[] _parameters;
+    private readonly ParameterVersionStore _versions;
+    private readonly int _localOffset;
     private readonly float[] _mean;
     private readonly IOptimizer _optimizer;
     private readonly StepAggregator _step;
     private readonly List<long> _stalenessHistogram = [];
 
+    private TensorBuffer _current;
+
     /// <summary>
     /// A shard <paramref name="shardId"/> owning <paramref name="range"/>, at version 0 with a copy of
-    /// <paramref name="initial"/>, and a fresh optimizer built from <paramref name="optimizer"/>.
+    /// <paramref name="initial"/>, and a fresh optimizer built from <paramref name="optimizer"/>. Its
+    /// versions go to <paramref name="versions"/> (shared with the other shards of a sync run in one
+    /// process), or to a store of its own.
     /// </summary>
     public ParameterServerState(
         int shardId, ParameterRange range, ReadOnlySpan<float> initial, OptimizerSettings optimizer,
-        ConsistencySettings consistency, InvalidContributionPolicy policy)
+        ConsistencySettings consistency, InvalidContributionPolicy policy, ParameterVersionStore? versions = null)
     {
         ArgumentNullException.ThrowIfNull(optimizer);
         ArgumentNullException.ThrowIfNull(consistency);
@@ -66,7 +77,10 @@ public sealed class ParameterServerState
         Consistency = consistency;
         Mode = consistency.EffectiveMode;
         Policy = policy;
-        _parameters = initial.ToArray();
+        _versions = versions ?? new ParameterVersionStore(range);
+        _localOffset = _versions.LocalOffset(range);
+        _current = _versions.Acquire(version: 0);
+        initial.CopyTo(CurrentSpan(_current));
         _mean = new float[range.Length];
         _optimizer = ProtocolMapping.BuildOptimizer(optimizer).Create(range.Length);
         _step = new StepAggregator(range.Length);
@@ -87,7 +101,17 @@ public sealed class ParameterServerState
     public long Version { get; private set; }
 
     /// <summary>The current values of the shard's range.</summary>
-    public ReadOnlySpan<float> Parameters => _parameters;
+    public ReadOnlySpan<float> Parameters => CurrentSpan(_current);
+
+    /// <summary>
+    /// The current version as a payload for <paramref name="readers"/> receivers: a slice of the
+    /// version's buffer, which nobody writes again, so it is shared rather than copied.
+    /// </summary>
+    public TensorBuffer CurrentVersion(int readers)
+    {
+        _current.AddReaders(readers);
+        return _current.Slice(_localOffset, Range.Length);
+    }
 
     /// <summary>[k] counts applied contributions of staleness k; every sync contribution counts as 0.</summary>
     public IReadOnlyList<long> StalenessHistogram => _stalenessHistogram;
@@ -186,6 +210,27 @@ public sealed class ParameterServerState
 
     /// <summary>Releases the contributions an open step holds and closes it (the shard is going away).</summary>
     public void Abandon() => _step.Abandon();
+
+    /// <summary>
+    /// Sets version <c>Version + 1</c> of the range: the optimizer reads the current version and
+    /// writes the next into its own buffer; the old buffer is released to the store.
+    /// </summary>
+    private void StepOptimizer(ReadOnlySpan<float> gradient, float learningRateScale)
+    {
+        TensorBuffer next = _versions.Acquire(Version + 1);
+        _optimizer.Step(CurrentSpan(_current), gradient, CurrentSpan(next), learningRateScale);
+        Advance(next);
+    }
+
+    /// <summary>Makes <paramref name="next"/> the current version, one after the present one.</summary>
+    private void Advance(TensorBuffer next)
+    {
+        _current.Release();
+        _current = next;
+        Version++;
+    }
+
+    private Span<float> CurrentSpan(TensorBuffer version) => version.Values.AsSpan(version.Offset + _localOffset, Range.Length);
 
     private string? FindFault(PushGradients push, out RejectionReason reason)
     {
@@ -292,10 +337,17 @@ public sealed class ParameterServerState
         int contributed = _step.Complete(_mean);
         if (contributed > 0)
         {
-            _optimizer.Step(_parameters, _mean, 1f);
+            StepOptimizer(_mean, 1f);
+        }
+        else
+        {
+            // Nothing to apply, but the version still advances (version = completed steps), and in
+            // a shared store every holder must acquire every version.
+            TensorBuffer next = _versions.Acquire(Version + 1);
+            Parameters.CopyTo(CurrentSpan(next));
+            Advance(next);
         }
 
-        Version++;
         HighestAppliedStep = step;
         Count(staleness: 0, contributed);
     }
@@ -303,9 +355,8 @@ public sealed class ParameterServerState
     private void ApplyAlone(PushGradients push)
     {
         long staleness = Math.Max(0, Version - push.BaseVersion);
-        _optimizer.Step(_parameters, push.Gradient.Span, 1f / (1f + staleness));
+        StepOptimizer(push.Gradient.Span, 1f / (1f + staleness));
         push.Gradient.Release();
-        Version++;
         HighestAppliedStep = Math.Max(HighestAppliedStep, push.Step);
         Count((int)staleness, 1);
     }

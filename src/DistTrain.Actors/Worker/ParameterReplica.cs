@@ -3,12 +3,18 @@ using DistTrain.Protocol;
 namespace DistTrain.Actors.Worker;
 
 /// <summary>
-/// A worker's copy of the flat parameter vector, assembled from the ranges that the
-/// parameter-server shards publish, with the version of each range. Shards advance
-/// independently, so the replica may mix versions (ssp and async do so on purpose); the version
-/// a gradient is computed on is the oldest of them, <see cref="MinimumVersion"/>, because every
-/// shard's staleness is measured from there. It is not thread-safe: its actor owns it.
-/// It never writes a published buffer and releases each one once it has read it.
+/// A worker's view of the flat parameter vector, made of the ranges that the parameter-server
+/// shards publish, with the version of each range. Shards advance independently, so the replica
+/// may mix versions (ssp and async do so on purpose); the version a gradient is computed on is the
+/// oldest of them, <see cref="MinimumVersion"/>, because every shard's staleness is measured from
+/// there. It is not thread-safe: its actor owns it.
+/// <para>
+/// It keeps the newest published buffer of each shard (one reader each) until a newer one replaces
+/// it, and never writes one. <see cref="Parameters"/> reads them without a copy when they are the
+/// ranges of one buffer of the whole vector (the shards of a sync run in one process write each
+/// version into one such buffer); otherwise, as across nodes or in ssp and async, it copies the
+/// ranges that changed into a vector of its own.
+/// </para>
 /// </summary>
 public sealed class ParameterReplica
 {
@@ -17,6 +23,9 @@ public sealed class ParameterReplica
 
     private readonly ParameterShardInfo[] _shards;
     private readonly long[] _versions;
+    private readonly TensorBuffer?[] _held;
+    private readonly bool[] _changed;
+    private float[]? _assembled;
 
     /// <summary>
     /// A replica of <paramref name="parameterCount"/> zeros and no versions. The shards' ranges
@@ -36,11 +45,22 @@ public sealed class ParameterReplica
         CheckTiling(parameterCount, _shards);
         _versions = new long[_shards.Length];
         _versions.AsSpan().Fill(NoVersion);
-        Values = new float[parameterCount];
+        _held = new TensorBuffer?[_shards.Length];
+        _changed = new bool[_shards.Length];
+        ParameterCount = parameterCount;
     }
 
-    /// <summary>The replica's parameters, in the model's flat layout. Only <see cref="Apply"/> writes them.</summary>
-    public float[] Values { get; }
+    public int ParameterCount { get; }
+
+    /// <summary>
+    /// The parameters in the model's flat layout, valid until the next <see cref="Apply"/>: the
+    /// published buffer itself when every shard's range lies in one buffer of the whole vector at
+    /// its own offset, else the replica's own vector with the changed ranges copied in. A shard that
+    /// has published nothing reads as zeros.
+    /// </summary>
+    public ReadOnlySpan<float> Parameters => SharedVector() is float[] shared
+        ? shared.AsSpan(0, ParameterCount)
+        : Assemble();
 
     /// <summary>The shards in assignment order; indices into this list are the shard indices used here.</summary>
     public IReadOnlyList<ParameterShardInfo> Shards => _shards;
@@ -83,41 +103,99 @@ public sealed class ParameterReplica
     }
 
     /// <summary>
-    /// Copies a newer version of one shard's range into the replica. A version not newer than
-    /// the one held is ignored: messages from one shard arrive in order, but a late subscription
-    /// answer may repeat the current version. The update's buffer is released in every case,
-    /// since this replica is one of its readers whether or not it uses the values.
+    /// Takes a newer version of one shard's range, keeping its buffer and releasing the one it
+    /// replaces. A version not newer than the one held is ignored: messages from one shard arrive
+    /// in order, but a late subscription answer may repeat the current version. An update that is
+    /// not kept has its buffer released at once, since this replica is one of its readers.
     /// </summary>
     public ReplicaUpdate Apply(ParametersUpdated update)
     {
         ArgumentNullException.ThrowIfNull(update);
-        try
-        {
-            int s = IndexOf(update.ShardId);
-            if (s < 0)
-            {
-                return ReplicaUpdate.UnknownShard;
-            }
-
-            ParameterRange range = _shards[s].Range;
-            if (update.Range != range || update.Values.Length != range.Length)
-            {
-                return ReplicaUpdate.WrongRange;
-            }
-
-            if (update.Version <= _versions[s])
-            {
-                return ReplicaUpdate.Stale;
-            }
-
-            update.Values.Span.CopyTo(Values.AsSpan(range.Offset, range.Length));
-            _versions[s] = update.Version;
-            return ReplicaUpdate.Applied;
-        }
-        finally
+        ReplicaUpdate outcome = Check(update, out int s);
+        if (outcome != ReplicaUpdate.Applied)
         {
             update.Values.Release();
+            return outcome;
         }
+
+        _held[s]?.Release();
+        _held[s] = update.Values;
+        _versions[s] = update.Version;
+        _changed[s] = true;
+        return ReplicaUpdate.Applied;
+    }
+
+    /// <summary>Releases every buffer held; the replica reads as zeros with no versions afterwards.</summary>
+    public void ReleaseAll()
+    {
+        for (int s = 0; s < _held.Length; s++)
+        {
+            _held[s]?.Release();
+            _held[s] = null;
+            _versions[s] = NoVersion;
+            _changed[s] = true;
+        }
+    }
+
+    private ReplicaUpdate Check(ParametersUpdated update, out int s)
+    {
+        s = IndexOf(update.ShardId);
+        if (s < 0)
+        {
+            return ReplicaUpdate.UnknownShard;
+        }
+
+        ParameterRange range = _shards[s].Range;
+        if (update.Range != range || update.Values.Length != range.Length)
+        {
+            return ReplicaUpdate.WrongRange;
+        }
+
+        return update.Version <= _versions[s] ? ReplicaUpdate.Stale : ReplicaUpdate.Applied;
+    }
+
+    /// <summary>The array that holds every shard's current range at the range's own offset, or null.</summary>
+    private float[]? SharedVector()
+    {
+        float[]? shared = null;
+        for (int s = 0; s < _shards.Length; s++)
+        {
+            TensorBuffer? held = _held[s];
+            if (held is null || held.Offset != _shards[s].Range.Offset || (shared is not null && held.Values != shared))
+            {
+                return null;
+            }
+
+            shared = held.Values;
+        }
+
+        return shared;
+    }
+
+    /// <summary>The replica's own vector with every range that changed since the last call copied in.</summary>
+    private float[] Assemble()
+    {
+        _assembled ??= new float[ParameterCount];
+        for (int s = 0; s < _shards.Length; s++)
+        {
+            if (_changed[s])
+            {
+                ParameterRange range = _shards[s].Range;
+                Span<float> target = _assembled.AsSpan(range.Offset, range.Length);
+                if (_held[s] is TensorBuffer held)
+                {
+                    held.Span.CopyTo(target);
+                }
+                else
+                {
+                    target.Clear();
+                }
+
+                _changed[s] = false;
+            }
+        }
+
+        return _assembled;
     }
 
     private static void CheckTiling(int parameterCount, ParameterShardInfo[] shards)

@@ -35,6 +35,7 @@ public sealed class WorkerActor : ReceiveActor
         Receive<AssignWorker>(OnAssign);
         Receive<ParametersUpdated>(OnParametersUpdated);
         Receive<LeaseShard>(OnLease);
+        Receive<PushGradientsAck>(OnAck);
     }
 
     /// <summary>
@@ -48,6 +49,13 @@ public sealed class WorkerActor : ReceiveActor
         Akka.Actor.Props.Create(() => new WorkerActor(data, coordinator, faults));
 
     protected override void PreStart() => _registerWith?.Tell(new RegisterWorker(Self));
+
+    protected override void PostStop()
+    {
+        // The replica's buffers go back to the shards' stores.
+        _state?.ReleaseAll();
+        base.PostStop();
+    }
 
     private void OnAssign(AssignWorker assignment)
     {
@@ -65,6 +73,7 @@ public sealed class WorkerActor : ReceiveActor
                 shard.Server.Tell(new UnsubscribeParameters(_state.RunId, Self));
             }
 
+            _state.ReleaseAll();
             _state = null;
         }
 
@@ -105,6 +114,14 @@ public sealed class WorkerActor : ReceiveActor
         }
 
         RunRunnableLeases();
+    }
+
+    private void OnAck(PushGradientsAck ack)
+    {
+        if (_state is not null && _state.Acknowledge(ack))
+        {
+            RunRunnableLeases();
+        }
     }
 
     private void OnLease(LeaseShard lease)
@@ -169,9 +186,10 @@ public sealed class WorkerActor : ReceiveActor
             state.PoisonGradients();
         }
 
-        for (int s = 0; s < state.Replica.ShardCount; s++)
+        PushGradients[] pushes = state.HandOverGradients();
+        for (int s = 0; s < pushes.Length; s++)
         {
-            state.Replica.Shards[s].Server.Tell(state.CutShard(s));
+            state.Replica.Shards[s].Server.Tell(pushes[s]);
         }
 
         coordinator.Tell(completed);

@@ -7,14 +7,28 @@ namespace DistTrain.Actors.Worker;
 
 /// <summary>
 /// Everything a worker knows and does for one run, without an actor system: the parameter
-/// replica, the leases waiting for it, and the computation of one lease's gradient, cut into one
-/// pooled buffer per shard. Leases run in arrival order, each once the replica holds at least its
-/// <c>MinVersion</c> of every shard. A lease's gradient is the mean over its samples (positions
-/// <c>[Offset, Offset + Count)</c> of its epoch's permutation), computed on whatever version the
-/// replica holds, whose oldest shard version is the computation's base version: in sync mode
-/// that is exactly the step, in ssp and async it may be newer than the lease asked for.
-/// Everything per step is allocated once here, so a warmed-up lease allocates only the small
-/// messages it returns. It is not thread-safe and does no messaging: its actor does both.
+/// replica, the leases waiting for it, and the computation of one lease's gradient into a pooled
+/// buffer of the whole vector, handed to the shards as one slice of it each (no copy).
+/// <para>
+/// Leases run in arrival order, each once the replica holds at least its <c>MinVersion</c> of
+/// every shard and once every shard has acknowledged the worker's previous gradient
+/// (<see cref="PushGradientsAck"/>, sent after the version that includes it). That second rule
+/// keeps one gradient per worker in flight: in ssp and
+/// async, where nothing else waits, a worker otherwise runs ahead of the shards, its pushes queue
+/// up (memory grows without bound) and every contribution is computed on ever older parameters,
+/// so its staleness, and with it the 1 / (1 + staleness) damping of its step, grows. With it, a
+/// contribution is computed on parameters that include the worker's own previous one, and its
+/// staleness is about the other workers' contributions applied meanwhile. In sync mode it changes
+/// nothing, since step t + 1 waits for version t + 1 anyway.
+/// </para>
+/// <para>
+/// A lease's gradient is the mean over its samples (positions <c>[Offset, Offset + Count)</c> of
+/// its epoch's permutation), computed on whatever version the replica holds, whose oldest shard
+/// version is the computation's base version: in sync mode that is exactly the step, in ssp and
+/// async it may be newer than the lease asked for. Everything per step is allocated once here, so
+/// a warmed-up lease allocates only the small messages it returns. It is not thread-safe and does
+/// no messaging: its actor does both.
+/// </para>
 /// </summary>
 public sealed class WorkerState
 {
@@ -24,10 +38,13 @@ public sealed class WorkerState
     private readonly int[] _permutation;
     private readonly float[] _features;
     private readonly int[] _labels;
-    private readonly float[] _gradients;
-    private readonly TensorBufferPool[] _pools;
+    private readonly TensorBufferPool _gradientPool;
+    private readonly bool[] _awaitingShard;
     private int _permutationEpoch = -1;
     private LeaseShard? _computed;
+    private TensorBuffer? _computedGradient;
+    private (long Step, int Slot) _handedOver;
+    private int _acksAwaited;
     private long _computedBaseVersion;
 
     /// <summary>
@@ -55,8 +72,8 @@ public sealed class WorkerState
         _permutation = new int[data.Count];
         _features = new float[assignment.MaxBatchSize * model.InputSize];
         _labels = new int[assignment.MaxBatchSize];
-        _gradients = new float[model.ParameterCount];
-        _pools = Replica.Shards.Select(shard => new TensorBufferPool(shard.Range.Length)).ToArray();
+        _gradientPool = new TensorBufferPool(model.ParameterCount);
+        _awaitingShard = new bool[Replica.ShardCount];
     }
 
     public AssignWorker Assignment { get; }
@@ -71,8 +88,8 @@ public sealed class WorkerState
 
     public int PendingLeaseCount => _pending.Count;
 
-    /// <summary>The mean gradient of the last computed lease, in the model's flat layout.</summary>
-    public ReadOnlySpan<float> Gradients => _gradients;
+    /// <summary>The mean gradient of the last computed lease, in the model's flat layout, until it is handed over.</summary>
+    public ReadOnlySpan<float> Gradients => _computedGradient is null ? default : _computedGradient.Span;
 
     /// <summary>Applies a shard's published version to the replica and releases its buffer (<see cref="ParameterReplica.Apply"/>).</summary>
     public ReplicaUpdate Apply(ParametersUpdated update) => Replica.Apply(update);
@@ -89,8 +106,29 @@ public sealed class WorkerState
         _pending.Enqueue(lease);
     }
 
-    /// <summary>Whether every shard of the replica has reached the lease's <c>MinVersion</c>.</summary>
-    public bool CanRun(LeaseShard lease) => Replica.MinimumVersion >= lease.MinVersion;
+    /// <summary>Whether some shard has not yet acknowledged the last gradient handed over.</summary>
+    public bool IsGradientInFlight => _acksAwaited > 0;
+
+    /// <summary>Whether every shard of the replica has reached the lease's <c>MinVersion</c> and no gradient is in flight.</summary>
+    public bool CanRun(LeaseShard lease) => Replica.MinimumVersion >= lease.MinVersion && !IsGradientInFlight;
+
+    /// <summary>
+    /// Counts a shard's acknowledgement of the last gradient handed over; one of an earlier
+    /// gradient, or a repeat, is ignored. Returns whether it counted.
+    /// </summary>
+    public bool Acknowledge(PushGradientsAck ack)
+    {
+        ArgumentNullException.ThrowIfNull(ack);
+        int s = Replica.IndexOf(ack.ShardId);
+        if (ack.RunId != RunId || s < 0 || (ack.Step, ack.Slot) != _handedOver || !_awaitingShard[s])
+        {
+            return false;
+        }
+
+        _awaitingShard[s] = false;
+        _acksAwaited--;
+        return true;
+    }
 
     /// <summary>Takes the oldest waiting lease if it can run now; a later lease never overtakes it.</summary>
     public bool TryTakeRunnable([MaybeNullWhen(false)] out LeaseShard lease)
@@ -114,7 +152,7 @@ public sealed class WorkerState
     public ShardCompleted ComputeGradients(LeaseShard lease)
     {
         ArgumentNullException.ThrowIfNull(lease);
-        _computed = null;
+        DropComputed();
         CheckLease(lease);
         long baseVersion = Replica.MinimumVersion;
         if (baseVersion < lease.MinVersion)
@@ -125,39 +163,68 @@ public sealed class WorkerState
 
         float loss = 0f;
         int count = lease.Count;
-        if (count == 0)
+        TensorBuffer gradient = _gradientPool.Rent();
+        try
         {
-            // An empty slot weighs 0 in the batch mean; its gradient is zero, as in the Trainer.
-            _gradients.AsSpan().Clear();
+            if (count == 0)
+            {
+                // An empty slot weighs 0 in the batch mean; its gradient is zero, as in the Trainer.
+                gradient.WritableSpan.Clear();
+            }
+            else
+            {
+                ReadOnlySpan<int> indices = Permutation(lease.Epoch).Slice(lease.Offset, count);
+                Span<float> features = _features.AsSpan(0, count * Model.InputSize);
+                Span<int> labels = _labels.AsSpan(0, count);
+                _data.GatherBatch(indices, features, labels);
+                loss = Model.ComputeGradients(Replica.Parameters, features, labels, count, gradient.WritableSpan, _workspace);
+            }
         }
-        else
+        catch
         {
-            ReadOnlySpan<int> indices = Permutation(lease.Epoch).Slice(lease.Offset, count);
-            Span<float> features = _features.AsSpan(0, count * Model.InputSize);
-            Span<int> labels = _labels.AsSpan(0, count);
-            _data.GatherBatch(indices, features, labels);
-            loss = Model.ComputeGradients(Replica.Values, features, labels, count, _gradients, _workspace);
+            gradient.Release();
+            throw;
         }
 
         _computed = lease;
+        _computedGradient = gradient;
         _computedBaseVersion = baseVersion;
         return new ShardCompleted(RunId, lease.Step, lease.Slot, WorkerId, loss, count, baseVersion);
     }
 
     /// <summary>
-    /// Shard <paramref name="shardIndex"/>'s range of the last computed gradient, copied into a
-    /// buffer rented from that shard's pool, as the message that hands it to the shard. The
-    /// shard releases the buffer, which returns it to the pool for a later lease.
+    /// Hands the last computed gradient over to the shards: one message per shard, in shard order,
+    /// each carrying the slice of the shard's range. The gradient buffer gets one reader per shard,
+    /// and once every shard has released its slice it returns to the pool for a later lease, so
+    /// a steady run allocates only the messages. The worker keeps nothing of it.
     /// </summary>
-    public PushGradients CutShard(int shardIndex)
+    public PushGradients[] HandOverGradients()
     {
-        LeaseShard lease = _computed ?? throw new InvalidOperationException("No lease has been computed since the last failure.");
-        ParameterShardInfo shard = Replica.Shards[shardIndex];
-        TensorBuffer buffer = _pools[shardIndex].Rent();
-        _gradients.AsSpan(shard.Range.Offset, shard.Range.Length).CopyTo(buffer.WritableSpan);
-        return new PushGradients(
-            RunId, shard.ShardId, lease.Step, lease.Slot, WorkerId, _computedBaseVersion, lease.Count, lease.BatchSize,
-            shard.Range, buffer);
+        LeaseShard lease = _computed ?? throw new InvalidOperationException("No computed lease is waiting to be handed over.");
+        TensorBuffer gradient = _computedGradient!;
+        var pushes = new PushGradients[Replica.ShardCount];
+        gradient.SetReaders(pushes.Length);
+        for (int s = 0; s < pushes.Length; s++)
+        {
+            ParameterShardInfo shard = Replica.Shards[s];
+            pushes[s] = new PushGradients(
+                RunId, shard.ShardId, lease.Step, lease.Slot, WorkerId, _computedBaseVersion, lease.Count, lease.BatchSize,
+                shard.Range, gradient.Slice(shard.Range.Offset, shard.Range.Length));
+        }
+
+        _computed = null;
+        _computedGradient = null;
+        _handedOver = (lease.Step, lease.Slot);
+        _awaitingShard.AsSpan().Fill(true);
+        _acksAwaited = pushes.Length;
+        return pushes;
+    }
+
+    /// <summary>Releases everything the state holds (its replica's buffers, an unsent gradient); the worker leaves the run.</summary>
+    public void ReleaseAll()
+    {
+        DropComputed();
+        Replica.ReleaseAll();
     }
 
     /// <summary>
@@ -166,13 +233,22 @@ public sealed class WorkerState
     /// </summary>
     internal void PoisonGradients()
     {
+        Span<float> gradient = _computedGradient!.WritableSpan;
         foreach (ParameterShardInfo shard in Replica.Shards)
         {
             if (shard.Range.Length > 0)
             {
-                _gradients[shard.Range.Offset] = float.NaN;
+                gradient[shard.Range.Offset] = float.NaN;
             }
         }
+    }
+
+    /// <summary>Forgets a computed gradient that was not handed over, returning its buffer.</summary>
+    private void DropComputed()
+    {
+        _computedGradient?.Release();
+        _computedGradient = null;
+        _computed = null;
     }
 
     /// <summary>The sample order of <paramref name="epoch"/>, computed on its first lease and reused by the rest.</summary>

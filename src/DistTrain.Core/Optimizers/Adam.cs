@@ -37,7 +37,10 @@ public sealed class Adam : IOptimizer
 
     public long StepCount { get; private set; }
 
-    public void Step(Span<float> parameters, ReadOnlySpan<float> gradients, float learningRateScale = 1f)
+    public void Step(Span<float> parameters, ReadOnlySpan<float> gradients, float learningRateScale = 1f) =>
+        Step(parameters, gradients, parameters, learningRateScale);
+
+    public void Step(ReadOnlySpan<float> parameters, ReadOnlySpan<float> gradients, Span<float> updatedParameters, float learningRateScale = 1f)
     {
         StepCount++;
         double learningRate = (double)_options.LearningRate * learningRateScale;
@@ -52,7 +55,7 @@ public sealed class Adam : IOptimizer
             Epsilon: _options.Epsilon,
             L2WeightDecay: decoupled ? 0f : _options.WeightDecay,
             ParameterDecay: decoupled ? (float)(1 - learningRate * _options.WeightDecay) : 1f);
-        Kernels.AdamUpdate(gradients, parameters, _firstMoment, _secondMoment, coefficients);
+        Kernels.AdamUpdate(gradients, parameters, _firstMoment, _secondMoment, updatedParameters, coefficients);
     }
 
     public OptimizerState ExportState() => new(StepCount, new Dictionary<string, float[]>

@@ -18,6 +18,13 @@ public interface IOptimizer
     /// </summary>
     void Step(Span<float> parameters, ReadOnlySpan<float> gradients, float learningRateScale = 1f);
 
+    /// <summary>
+    /// The same update, reading <paramref name="parameters"/> and writing the result to
+    /// <paramref name="updatedParameters"/> (the same memory, or disjoint from it), so a parameter
+    /// server can write its next version beside the published one in the update's single pass.
+    /// </summary>
+    void Step(ReadOnlySpan<float> parameters, ReadOnlySpan<float> gradients, Span<float> updatedParameters, float learningRateScale = 1f);
+
     /// <summary>A deep copy of the state, for checkpoints.</summary>
     OptimizerState ExportState();
 

@@ -32,7 +32,10 @@ public sealed class Sgd : IOptimizer
 
     public long StepCount { get; private set; }
 
-    public void Step(Span<float> parameters, ReadOnlySpan<float> gradients, float learningRateScale = 1f)
+    public void Step(Span<float> parameters, ReadOnlySpan<float> gradients, float learningRateScale = 1f) =>
+        Step(parameters, gradients, parameters, learningRateScale);
+
+    public void Step(ReadOnlySpan<float> parameters, ReadOnlySpan<float> gradients, Span<float> updatedParameters, float learningRateScale = 1f)
     {
         var coefficients = new SgdCoefficients(
             LearningRate: _options.LearningRate * learningRateScale,
@@ -41,7 +44,7 @@ public sealed class Sgd : IOptimizer
             WeightDecay: _options.WeightDecay,
             Nesterov: _options.Nesterov,
             FirstStep: StepCount == 0);
-        Kernels.SgdUpdate(gradients, parameters, _momentumBuffer, coefficients);
+        Kernels.SgdUpdate(gradients, parameters, _momentumBuffer, updatedParameters, coefficients);
         StepCount++;
     }
 

@@ -6,6 +6,9 @@ namespace DistTrain.Core.Simd;
 
 // Optimizer updates of one contiguous parameter range, each in a single fused pass over the
 // parameters, gradients and state, so the update costs one read and one write of each array.
+// The updated parameters go to their own span: the same memory as the parameters for an update
+// in place (the Trainer), or another buffer, so that a parameter server writes version t + 1
+// while version t stays immutable for the workers still reading it, without a copy pass.
 //
 // Moments below float's smallest normal value (1.18e-38) are flushed to 0. A weight whose
 // gradient is 0 for many steps (an input pixel that is always black) has its first moment decay
@@ -26,17 +29,21 @@ public static partial class Kernels
     /// v = beta2 v + (1 - beta2) g^2
     /// p = p - stepSize * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
     /// </code>
+    /// reading <c>p</c> from <paramref name="parameters"/> and writing it to
+    /// <paramref name="updatedParameters"/>, which is either the same memory or disjoint from it.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void AdamUpdate(
-        ReadOnlySpan<float> gradients, Span<float> parameters, Span<float> firstMoment, Span<float> secondMoment,
-        in AdamCoefficients c)
+        ReadOnlySpan<float> gradients, ReadOnlySpan<float> parameters, Span<float> firstMoment, Span<float> secondMoment,
+        Span<float> updatedParameters, in AdamCoefficients c)
     {
         CheckSameLength(parameters, gradients, nameof(gradients));
         CheckSameLength(parameters, firstMoment, nameof(firstMoment));
         CheckSameLength(parameters, secondMoment, nameof(secondMoment));
+        CheckInPlaceOrDisjoint(parameters, updatedParameters);
         ref float g = ref MemoryMarshal.GetReference(gradients);
         ref float p = ref MemoryMarshal.GetReference(parameters);
+        ref float q = ref MemoryMarshal.GetReference(updatedParameters);
         ref float m = ref MemoryMarshal.GetReference(firstMoment);
         ref float v = ref MemoryMarshal.GetReference(secondMoment);
         int n = parameters.Length, i = 0;
@@ -63,7 +70,7 @@ public static partial class Kernels
                 mi &= Vector512.GreaterThanOrEqual(Vector512.Abs(mi), smallestNormal);
                 vi &= Vector512.GreaterThanOrEqual(vi, smallestNormal);
                 var denominator = Vector512.Sqrt(vi) / correction2 + epsilon;
-                (pi * decay + step * (mi / denominator)).StoreUnsafe(ref p, at);
+                (pi * decay + step * (mi / denominator)).StoreUnsafe(ref q, at);
                 mi.StoreUnsafe(ref m, at);
                 vi.StoreUnsafe(ref v, at);
             }
@@ -91,7 +98,7 @@ public static partial class Kernels
                 mi &= Vector256.GreaterThanOrEqual(Vector256.Abs(mi), smallestNormal);
                 vi &= Vector256.GreaterThanOrEqual(vi, smallestNormal);
                 var denominator = Vector256.Sqrt(vi) / correction2 + epsilon;
-                (pi * decay + step * (mi / denominator)).StoreUnsafe(ref p, at);
+                (pi * decay + step * (mi / denominator)).StoreUnsafe(ref q, at);
                 mi.StoreUnsafe(ref m, at);
                 vi.StoreUnsafe(ref v, at);
             }
@@ -99,13 +106,13 @@ public static partial class Kernels
 
         for (; i < n; i++)
         {
-            ref float pi = ref Unsafe.Add(ref p, i);
+            float pi = Unsafe.Add(ref p, i);
             ref float mi = ref Unsafe.Add(ref m, i);
             ref float vi = ref Unsafe.Add(ref v, i);
             float gi = Unsafe.Add(ref g, i) + c.L2WeightDecay * pi;
             mi = FlushSubnormal(mi * c.Beta1 + gi * oneMinusBeta1);
             vi = FlushSubnormal(vi * c.Beta2 + oneMinusBeta2 * gi * gi);
-            pi = pi * c.ParameterDecay + negativeStep * (mi / (MathF.Sqrt(vi) / c.BiasCorrection2Sqrt + c.Epsilon));
+            Unsafe.Add(ref q, i) = pi * c.ParameterDecay + negativeStep * (mi / (MathF.Sqrt(vi) / c.BiasCorrection2Sqrt + c.Epsilon));
         }
     }
 
@@ -117,13 +124,17 @@ public static partial class Kernels
     /// d = nesterov ? d + momentum * buf : buf
     /// p = p - lr * d
     /// </code>
-    /// <paramref name="momentumBuffer"/> is empty when momentum is 0.
+    /// <paramref name="momentumBuffer"/> is empty when momentum is 0. <c>p</c> is read from
+    /// <paramref name="parameters"/> and written to <paramref name="updatedParameters"/>, as in
+    /// <see cref="AdamUpdate"/>.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void SgdUpdate(
-        ReadOnlySpan<float> gradients, Span<float> parameters, Span<float> momentumBuffer, in SgdCoefficients c)
+        ReadOnlySpan<float> gradients, ReadOnlySpan<float> parameters, Span<float> momentumBuffer,
+        Span<float> updatedParameters, in SgdCoefficients c)
     {
         CheckSameLength(parameters, gradients, nameof(gradients));
+        CheckInPlaceOrDisjoint(parameters, updatedParameters);
         bool hasMomentum = !momentumBuffer.IsEmpty;
         if (hasMomentum)
         {
@@ -132,6 +143,7 @@ public static partial class Kernels
 
         ref float g = ref MemoryMarshal.GetReference(gradients);
         ref float p = ref MemoryMarshal.GetReference(parameters);
+        ref float q = ref MemoryMarshal.GetReference(updatedParameters);
         ref float buffer = ref MemoryMarshal.GetReference(momentumBuffer);
         int n = parameters.Length, i = 0;
         float keep = c.FirstStep ? 0f : c.Momentum;
@@ -158,13 +170,13 @@ public static partial class Kernels
                     d = c.Nesterov ? d + nesterovV * bi : bi;
                 }
 
-                (pi - rate * d).StoreUnsafe(ref p, at);
+                (pi - rate * d).StoreUnsafe(ref q, at);
             }
         }
 
         for (; i < n; i++)
         {
-            ref float pi = ref Unsafe.Add(ref p, i);
+            float pi = Unsafe.Add(ref p, i);
             float d = Unsafe.Add(ref g, i) + c.WeightDecay * pi;
             if (hasMomentum)
             {
@@ -173,7 +185,22 @@ public static partial class Kernels
                 d = c.Nesterov ? d + nesterov * bi : bi;
             }
 
-            pi -= c.LearningRate * d;
+            Unsafe.Add(ref q, i) = pi - c.LearningRate * d;
+        }
+    }
+
+    /// <summary>
+    /// Throws unless <paramref name="updated"/> has the parameters' length and is either the same
+    /// memory (in place) or disjoint from it: a partial overlap would read values already updated.
+    /// </summary>
+    private static void CheckInPlaceOrDisjoint(ReadOnlySpan<float> parameters, Span<float> updated)
+    {
+        CheckSameLength(parameters, updated, nameof(updated));
+        if (parameters.Overlaps(updated, out int elementOffset) && elementOffset != 0)
+        {
+            throw new ArgumentException(
+                $"The updated parameters overlap the parameters at an offset of {elementOffset}; they must be the same memory or disjoint.",
+                nameof(updated));
         }
     }
 

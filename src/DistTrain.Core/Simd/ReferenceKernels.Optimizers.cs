@@ -3,8 +3,8 @@ namespace DistTrain.Core.Simd;
 public static partial class ReferenceKernels
 {
     public static void AdamUpdate(
-        ReadOnlySpan<float> gradients, Span<float> parameters, Span<float> firstMoment, Span<float> secondMoment,
-        in AdamCoefficients c)
+        ReadOnlySpan<float> gradients, ReadOnlySpan<float> parameters, Span<float> firstMoment, Span<float> secondMoment,
+        Span<float> updatedParameters, in AdamCoefficients c)
     {
         for (int i = 0; i < parameters.Length; i++)
         {
@@ -12,12 +12,13 @@ public static partial class ReferenceKernels
             firstMoment[i] = Kernels.FlushSubnormal(c.Beta1 * firstMoment[i] + (1f - c.Beta1) * g);
             secondMoment[i] = Kernels.FlushSubnormal(c.Beta2 * secondMoment[i] + (1f - c.Beta2) * g * g);
             float denominator = MathF.Sqrt(secondMoment[i]) / c.BiasCorrection2Sqrt + c.Epsilon;
-            parameters[i] = parameters[i] * c.ParameterDecay - c.StepSize * firstMoment[i] / denominator;
+            updatedParameters[i] = parameters[i] * c.ParameterDecay - c.StepSize * firstMoment[i] / denominator;
         }
     }
 
     public static void SgdUpdate(
-        ReadOnlySpan<float> gradients, Span<float> parameters, Span<float> momentumBuffer, in SgdCoefficients c)
+        ReadOnlySpan<float> gradients, ReadOnlySpan<float> parameters, Span<float> momentumBuffer,
+        Span<float> updatedParameters, in SgdCoefficients c)
     {
         for (int i = 0; i < parameters.Length; i++)
         {
@@ -28,7 +29,7 @@ public static partial class ReferenceKernels
                 d = c.Nesterov ? d + c.Momentum * momentumBuffer[i] : momentumBuffer[i];
             }
 
-            parameters[i] -= c.LearningRate * d;
+            updatedParameters[i] = parameters[i] - c.LearningRate * d;
         }
     }
 }

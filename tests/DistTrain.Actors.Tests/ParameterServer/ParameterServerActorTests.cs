@@ -14,12 +14,14 @@ public class ParameterServerActorTests : TestKit
 
     private readonly TestProbe _coordinator;
     private readonly TestProbe _subscriber;
+    private readonly TestProbe _worker;
 
     public ParameterServerActorTests()
         : base(Dispatchers.Configuration)
     {
         _coordinator = CreateTestProbe("coordinator");
         _subscriber = CreateTestProbe("subscriber");
+        _worker = CreateTestProbe("worker");
     }
 
     [Fact]
@@ -59,7 +61,7 @@ public class ParameterServerActorTests : TestKit
         shard.Tell(new BeginStep(Shards.RunId, 0, 3));
         foreach (int slot in new[] { 2, 0, 1 })
         {
-            shard.Tell(new Contribution(gradients[slot]).Push(step: 0, slot, sampleCounts[slot], BatchSize));
+            shard.Tell(new Contribution(gradients[slot]).Push(step: 0, slot, sampleCounts[slot], BatchSize), _worker.Ref);
         }
 
         var mean = new float[Shards.Range.Length];
@@ -78,6 +80,28 @@ public class ParameterServerActorTests : TestKit
         Assert.False(_coordinator.HasMessages);
     }
 
+    [Theory]
+    [InlineData(ConsistencyMode.Sync)]
+    [InlineData(ConsistencyMode.Async)]
+    public void Push_AnyOutcome_AcknowledgedToThePusherAfterTheVersionItProduced(ConsistencyMode mode)
+    {
+        IActorRef shard = StartShard(new ConsistencySettings(mode));
+        shard.Tell(new SubscribeParameters(Shards.RunId, _worker.Ref));
+        _worker.ExpectMsg<ParametersUpdated>().Values.Release();
+        if (mode == ConsistencyMode.Sync)
+        {
+            shard.Tell(new BeginStep(Shards.RunId, 0, 1));
+        }
+
+        shard.Tell(new Contribution(Shards.Values(seed: 1, scale: 1f)).Push(step: 0, slot: 0, BatchSize, BatchSize), _worker.Ref);
+        shard.Tell(new Contribution(Shards.Values(seed: 2, scale: 1f, length: 3)).Push(step: 0, slot: 0, BatchSize, BatchSize), _worker.Ref);
+
+        Assert.Equal(1, _worker.ExpectMsg<ParametersUpdated>().Version);
+        Assert.Equal(new PushGradientsAck(Shards.RunId, Shards.ShardId, 0, 0), _worker.ExpectMsg<PushGradientsAck>());
+        Assert.Equal(new PushGradientsAck(Shards.RunId, Shards.ShardId, 0, 0), _worker.ExpectMsg<PushGradientsAck>());
+        Assert.Equal(RejectionReason.WrongLength, _coordinator.ExpectMsg<ContributionRejected>().Reason);
+    }
+
     [Fact]
     public void Push_Rejected_CoordinatorReceivesContributionRejected()
     {
@@ -87,7 +111,7 @@ public class ParameterServerActorTests : TestKit
         values[2] = float.PositiveInfinity;
         var faulty = new Contribution(values);
 
-        shard.Tell(faulty.Push(step: 0, slot: 1, 5, BatchSize, workerId: 4));
+        shard.Tell(faulty.Push(step: 0, slot: 1, 5, BatchSize, workerId: 4), _worker.Ref);
 
         ContributionRejected rejection = _coordinator.ExpectMsg<ContributionRejected>();
         Assert.Equal((Shards.RunId, Shards.ShardId, 4, 0L, 1), (rejection.RunId, rejection.ShardId, rejection.WorkerId, rejection.Step, rejection.Slot));
@@ -100,9 +124,9 @@ public class ParameterServerActorTests : TestKit
     public void GetShardStatistics_AfterAsyncUpdatesAndARejection_RepliesVersionHistogramAndRejections()
     {
         IActorRef shard = StartShard(new ConsistencySettings(ConsistencyMode.Async));
-        shard.Tell(new Contribution(Shards.Values(seed: 1, scale: 1f)).Push(step: 0, slot: 0, 5, BatchSize, baseVersion: 0));
-        shard.Tell(new Contribution(Shards.Values(seed: 2, scale: 1f)).Push(step: 0, slot: 1, 5, BatchSize, baseVersion: 0));
-        shard.Tell(new Contribution(Shards.Values(seed: 3, scale: 1f, length: 3)).Push(step: 1, slot: 0, 5, BatchSize, baseVersion: 2));
+        shard.Tell(new Contribution(Shards.Values(seed: 1, scale: 1f)).Push(step: 0, slot: 0, 5, BatchSize, baseVersion: 0), _worker.Ref);
+        shard.Tell(new Contribution(Shards.Values(seed: 2, scale: 1f)).Push(step: 0, slot: 1, 5, BatchSize, baseVersion: 0), _worker.Ref);
+        shard.Tell(new Contribution(Shards.Values(seed: 3, scale: 1f, length: 3)).Push(step: 1, slot: 0, 5, BatchSize, baseVersion: 2), _worker.Ref);
 
         shard.Tell(new GetShardStatistics(Shards.RunId));
 
@@ -113,17 +137,40 @@ public class ParameterServerActorTests : TestKit
     }
 
     [Fact]
-    public void Publish_AfterWarmUp_ReusesThePooledBuffer()
+    public void Publish_VersionsReleasedByTheSubscribers_AlternateBetweenTwoBuffers()
     {
+        // Version t + 1 is written beside version t, which stays readable; once nobody reads
+        // version t, its buffer takes version t + 2.
         IActorRef shard = StartShard();
         shard.Tell(new SubscribeParameters(Shards.RunId, _subscriber.Ref));
-        _subscriber.ExpectMsg<ParametersUpdated>().Values.Release();
+        ParametersUpdated initial = _subscriber.ExpectMsg<ParametersUpdated>();
+        initial.Values.Release();
 
         ParametersUpdated first = RunOneSlotStep(shard, step: 0);
         ParametersUpdated second = RunOneSlotStep(shard, step: 1);
+        ParametersUpdated third = RunOneSlotStep(shard, step: 2);
 
-        Assert.Equal([1L, 2L], new[] { first.Version, second.Version });
-        Assert.Same(first.Values, second.Values);
+        Assert.Equal([1L, 2L, 3L], new[] { first.Version, second.Version, third.Version });
+        Assert.NotSame(initial.Values.Values, first.Values.Values);
+        Assert.Same(initial.Values.Values, second.Values.Values);
+        Assert.Same(first.Values.Values, third.Values.Values);
+    }
+
+    [Fact]
+    public void Publish_VersionStillRead_IsNeverOverwritten()
+    {
+        IActorRef shard = StartShard();
+        shard.Tell(new SubscribeParameters(Shards.RunId, _subscriber.Ref));
+        ParametersUpdated held = _subscriber.ExpectMsg<ParametersUpdated>();
+        float[] heldValues = held.Values.Span.ToArray();
+
+        for (long step = 0; step < 3; step++)
+        {
+            RunOneSlotStep(shard, step);
+        }
+
+        Assert.Equal(heldValues, held.Values.Span.ToArray());
+        Assert.Equal(Shards.Initial(), heldValues);
     }
 
     [Fact]
@@ -134,7 +181,7 @@ public class ParameterServerActorTests : TestKit
         shard.Tell(new BeginStep(Shards.RunId, 0, 1));
         var foreign = new Contribution(Shards.Values(seed: 1, scale: 1f));
 
-        shard.Tell(foreign.Push(step: 0, slot: 0, BatchSize, BatchSize, runId: otherRun));
+        shard.Tell(foreign.Push(step: 0, slot: 0, BatchSize, BatchSize, runId: otherRun), _worker.Ref);
         shard.Tell(new SubscribeParameters(otherRun, _subscriber.Ref));
         shard.Tell(new GetShardStatistics(Shards.RunId));
 
@@ -156,7 +203,7 @@ public class ParameterServerActorTests : TestKit
 
         shard.Tell(new UnsubscribeParameters(Shards.RunId, _subscriber.Ref));
         shard.Tell(new BeginStep(Shards.RunId, 0, 1));
-        shard.Tell(new Contribution(Shards.Values(seed: 1, scale: 1f)).Push(step: 0, slot: 0, BatchSize, BatchSize));
+        shard.Tell(new Contribution(Shards.Values(seed: 1, scale: 1f)).Push(step: 0, slot: 0, BatchSize, BatchSize), _worker.Ref);
 
         Assert.Equal(1, _coordinator.ExpectMsg<ParametersUpdated>().Version);
         shard.Tell(new GetShardStatistics(Shards.RunId));
@@ -170,10 +217,10 @@ public class ParameterServerActorTests : TestKit
     {
         IActorRef shard = StartShard(policy: InvalidContributionPolicy.StopRun);
         shard.Tell(new BeginStep(Shards.RunId, 0, 1));
-        shard.Tell(new Contribution(Shards.Values(seed: 1, scale: 1f)).Push(step: 0, slot: 1, BatchSize, BatchSize));
+        shard.Tell(new Contribution(Shards.Values(seed: 1, scale: 1f)).Push(step: 0, slot: 1, BatchSize, BatchSize), _worker.Ref);
         var late = new Contribution(Shards.Values(seed: 2, scale: 1f));
 
-        shard.Tell(late.Push(step: 0, slot: 0, BatchSize, BatchSize));
+        shard.Tell(late.Push(step: 0, slot: 0, BatchSize, BatchSize), _worker.Ref);
         shard.Tell(new GetShardStatistics(Shards.RunId));
 
         Assert.Equal(RejectionReason.UnexpectedContributor, _coordinator.ExpectMsg<ContributionRejected>().Reason);
@@ -186,7 +233,7 @@ public class ParameterServerActorTests : TestKit
     private ParametersUpdated RunOneSlotStep(IActorRef shard, long step)
     {
         shard.Tell(new BeginStep(Shards.RunId, step, 1));
-        shard.Tell(new Contribution(Shards.Values(seed: (int)step, scale: 1f)).Push(step, slot: 0, BatchSize, BatchSize));
+        shard.Tell(new Contribution(Shards.Values(seed: (int)step, scale: 1f)).Push(step, slot: 0, BatchSize, BatchSize), _worker.Ref);
         ParametersUpdated atSubscriber = _subscriber.ExpectMsg<ParametersUpdated>();
         atSubscriber.Values.Release();
         return atSubscriber;

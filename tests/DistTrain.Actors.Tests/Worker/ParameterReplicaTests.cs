@@ -12,7 +12,7 @@ public class ParameterReplicaTests
     private readonly ParameterShardInfo[] _shards = Shards(ActorRefs.Nobody, ActorRefs.Nobody);
 
     [Fact]
-    public void Apply_NewerVersion_CopiesItsRangeAndRecordsTheVersion()
+    public void Apply_NewerVersion_TakesItsRangeAndRecordsTheVersion()
     {
         var replica = new ParameterReplica(23, _shards);
         float[] parameters = Parameters(23, 0);
@@ -20,8 +20,8 @@ public class ParameterReplicaTests
         ReplicaUpdate outcome = replica.Apply(Publish(RunId, _shards[1], 0, parameters));
 
         Assert.Equal(ReplicaUpdate.Applied, outcome);
-        Assert.Equal(parameters[12..], replica.Values[12..]);
-        Assert.All(replica.Values[..12], value => Assert.Equal(0f, value));
+        Assert.Equal(parameters[12..], replica.Parameters.ToArray()[12..]);
+        Assert.All(replica.Parameters.ToArray()[..12], value => Assert.Equal(0f, value));
         Assert.Equal(0, replica.Version(1));
         Assert.Equal(ParameterReplica.NoVersion, replica.Version(0));
     }
@@ -51,7 +51,7 @@ public class ParameterReplicaTests
 
         Assert.Equal(ReplicaUpdate.Stale, outcome);
         Assert.Equal(3, replica.Version(0));
-        Assert.Equal(held[..12], replica.Values[..12]);
+        Assert.Equal(held[..12], replica.Parameters.ToArray()[..12]);
     }
 
     [Fact]
@@ -64,7 +64,7 @@ public class ParameterReplicaTests
 
         Assert.Equal(ReplicaUpdate.WrongRange, outcome);
         Assert.Equal(ParameterReplica.NoVersion, replica.Version(0));
-        Assert.All(replica.Values, value => Assert.Equal(0f, value));
+        Assert.All(replica.Parameters.ToArray(), value => Assert.Equal(0f, value));
     }
 
     [Fact]
@@ -74,15 +74,14 @@ public class ParameterReplicaTests
         var stranger = new ParameterShardInfo(7, FirstRange, ActorRefs.Nobody);
 
         Assert.Equal(ReplicaUpdate.UnknownShard, replica.Apply(Publish(RunId, stranger, 0, Parameters(23, 0))));
-        Assert.All(replica.Values, value => Assert.Equal(0f, value));
+        Assert.All(replica.Parameters.ToArray(), value => Assert.Equal(0f, value));
     }
 
     [Theory]
-    [InlineData(0, 0, 12, ReplicaUpdate.Applied)]
     [InlineData(1, 12, 11, ReplicaUpdate.Stale)]
     [InlineData(7, 0, 12, ReplicaUpdate.UnknownShard)]
     [InlineData(0, 1, 12, ReplicaUpdate.WrongRange)]
-    public void Apply_AnyOutcome_ReleasesTheBufferToItsPool(int shardId, int offset, int length, ReplicaUpdate expected)
+    public void Apply_UpdateNotTaken_ReleasesTheBufferToItsPool(int shardId, int offset, int length, ReplicaUpdate expected)
     {
         var replica = new ParameterReplica(23, _shards);
         replica.Apply(Publish(RunId, _shards[1], 5, Parameters(23, 5)));
@@ -93,6 +92,67 @@ public class ParameterReplicaTests
         Assert.Equal(expected, replica.Apply(update));
 
         Assert.Same(update.Values, pool.Rent());
+    }
+
+    [Fact]
+    public void Apply_TakenUpdate_IsHeldUntilANewerVersionReplacesIt()
+    {
+        var replica = new ParameterReplica(23, _shards);
+        var pool = new TensorBufferPool(FirstRange.Length);
+        ParametersUpdated first = Publish(RunId, _shards[0], 1, Parameters(23, 1), pool);
+        replica.Apply(first);
+        Assert.NotSame(first.Values, pool.Rent());
+
+        replica.Apply(Publish(RunId, _shards[0], 2, Parameters(23, 2)));
+
+        Assert.Same(first.Values, pool.Rent());
+    }
+
+    [Fact]
+    public void ReleaseAll_ReturnsEveryHeldBufferAndForgetsTheVersions()
+    {
+        var replica = new ParameterReplica(23, _shards);
+        var pool = new TensorBufferPool(FirstRange.Length);
+        ParametersUpdated update = Publish(RunId, _shards[0], 1, Parameters(23, 1), pool);
+        replica.Apply(update);
+
+        replica.ReleaseAll();
+
+        Assert.Same(update.Values, pool.Rent());
+        Assert.Equal(ParameterReplica.NoVersion, replica.Version(0));
+        Assert.All(replica.Parameters.ToArray(), value => Assert.Equal(0f, value));
+    }
+
+    [Fact]
+    public void Parameters_EveryRangeASliceOfOneWholeVector_ReadsThatVectorWithoutACopy()
+    {
+        var replica = new ParameterReplica(23, _shards);
+        float[] whole = Parameters(23, 4);
+        var buffer = new TensorBuffer(whole, whole.Length);
+        buffer.SetReaders(2);
+        foreach (ParameterShardInfo shard in _shards)
+        {
+            replica.Apply(new ParametersUpdated(RunId, shard.ShardId, 4, shard.Range, buffer.Slice(shard.Range.Offset, shard.Range.Length)));
+        }
+
+        Assert.True(replica.Parameters == whole.AsSpan());
+    }
+
+    [Fact]
+    public void Parameters_RangesFromDifferentBuffers_AreCopiedIntoOneVector()
+    {
+        var replica = new ParameterReplica(23, _shards);
+        float[] first = Parameters(23, 1), second = Parameters(23, 2);
+        replica.Apply(Publish(RunId, _shards[0], 1, first));
+        replica.Apply(Publish(RunId, _shards[1], 2, second));
+
+        float[] expected = [.. first[..12], .. second[12..]];
+        Assert.Equal(expected, replica.Parameters.ToArray());
+
+        // Only the range that changed is copied again, and the result is still whole.
+        float[] third = Parameters(23, 3);
+        replica.Apply(Publish(RunId, _shards[1], 3, third));
+        Assert.Equal([.. first[..12], .. third[12..]], replica.Parameters.ToArray());
     }
 
     [Theory]

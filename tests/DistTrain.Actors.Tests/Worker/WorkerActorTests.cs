@@ -182,11 +182,40 @@ public class WorkerActorTests : TestKit
         _coordinator.ExpectMsg<ShardCompleted>();
         first.Release();
         second.Release();
+        Acknowledge(worker, step: 0);
 
         worker.Tell(Lease(_runId, step: 1, offset: 5));
 
-        Assert.Same(first, _firstShard.ExpectMsg<PushGradients>().Gradient);
-        Assert.Same(second, _secondShard.ExpectMsg<PushGradients>().Gradient);
+        Assert.Same(first.Values, _firstShard.ExpectMsg<PushGradients>().Gradient.Values);
+        Assert.Same(second.Values, _secondShard.ExpectMsg<PushGradients>().Gradient.Values);
+    }
+
+    [Fact]
+    public void Lease_NextOne_WaitsUntilEveryShardAcknowledgedThePreviousGradient()
+    {
+        IActorRef worker = StartAssigned();
+        PublishVersion(worker, 0);
+        worker.Tell(Lease(_runId, step: 0));
+        worker.Tell(Lease(_runId, step: 1, offset: 5));
+        _firstShard.ExpectMsg<PushGradients>();
+        _secondShard.ExpectMsg<PushGradients>();
+
+        worker.Tell(new PushGradientsAck(_runId, 0, 0, 1), _firstShard.Ref);
+        worker.Tell(new PushGradientsAck(_runId, 0, 0, 1), _firstShard.Ref);
+        _coordinator.ExpectMsg<ShardCompleted>();
+        _coordinator.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+
+        worker.Tell(new PushGradientsAck(_runId, 1, 0, 1), _secondShard.Ref);
+
+        Assert.Equal(1, _firstShard.ExpectMsg<PushGradients>().Step);
+        Assert.Equal(1, _coordinator.ExpectMsg<ShardCompleted>().Step);
+    }
+
+    /// <summary>Both shards acknowledge the gradient of <paramref name="step"/> (the fixture's leases use slot 1).</summary>
+    private void Acknowledge(IActorRef worker, long step)
+    {
+        worker.Tell(new PushGradientsAck(_runId, 0, step, 1), _firstShard.Ref);
+        worker.Tell(new PushGradientsAck(_runId, 1, step, 1), _secondShard.Ref);
     }
 
     [Fact]

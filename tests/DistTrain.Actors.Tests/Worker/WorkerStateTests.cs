@@ -56,7 +56,8 @@ public class WorkerStateTests
         // An earlier epoch first, so that the permutation cache has to be refreshed.
         state.ComputeGradients(Lease(RunId, epoch: epoch + 1, offset: 0, count: 2));
         ShardCompleted completed = state.ComputeGradients(Lease(RunId, step: 0, epoch: epoch, offset: offset, count: count));
-        PushGradients first = state.CutShard(0), second = state.CutShard(1);
+        PushGradients[] pushes = state.HandOverGradients();
+        PushGradients first = pushes[0], second = pushes[1];
 
         Assert.Equal(new ShardCompleted(RunId, 0, 1, 3, expectedLoss, count, 0), completed);
         Assert.Equal(expected[..12], first.Gradient.Span.ToArray());
@@ -86,8 +87,7 @@ public class WorkerStateTests
         ShardCompleted completed = state.ComputeGradients(Lease(RunId, step: 1, minVersion: 1));
 
         Assert.Equal(2, completed.BaseVersion);
-        Assert.Equal(2, state.CutShard(0).BaseVersion);
-        Assert.Equal(2, state.CutShard(1).BaseVersion);
+        Assert.All(state.HandOverGradients(), push => Assert.Equal(2, push.BaseVersion));
     }
 
     [Fact]
@@ -100,22 +100,21 @@ public class WorkerStateTests
         ShardCompleted completed = state.ComputeGradients(Lease(RunId, count: 0));
 
         Assert.Equal((0f, 0), (completed.Loss, completed.Count));
-        Assert.All(state.CutShard(0).Gradient.Span.ToArray(), value => Assert.Equal(0f, value));
-        Assert.All(state.CutShard(1).Gradient.Span.ToArray(), value => Assert.Equal(0f, value));
+        Assert.All(state.HandOverGradients(), push => Assert.All(push.Gradient.Span.ToArray(), value => Assert.Equal(0f, value)));
     }
 
     [Theory]
     [InlineData(7, 4)]
     [InlineData(-1, 2)]
     [InlineData(0, 9)]
-    public void ComputeGradients_LeaseThatDoesNotFit_ThrowsAndLeavesNothingToCut(int offset, int count)
+    public void ComputeGradients_LeaseThatDoesNotFit_ThrowsAndLeavesNothingToHandOver(int offset, int count)
     {
         WorkerState state = NewState();
         PublishAll(state, 0);
         state.ComputeGradients(Lease(RunId));
 
         Assert.ThrowsAny<ArgumentException>(() => state.ComputeGradients(Lease(RunId, offset: offset, count: count)));
-        Assert.Throws<InvalidOperationException>(() => state.CutShard(0));
+        Assert.Throws<InvalidOperationException>(() => state.HandOverGradients());
     }
 
     [Fact]
@@ -137,32 +136,60 @@ public class WorkerStateTests
     }
 
     [Fact]
-    public void CutShard_BuffersReleasedByTheShards_AreReusedByTheNextLease()
+    public void HandOverGradients_SlicesOfOneBuffer_ReusedOnceEveryShardReleasedItsSlice()
     {
         WorkerState state = NewState();
         PublishAll(state, 0);
         state.ComputeGradients(Lease(RunId));
-        PushGradients first = state.CutShard(0), second = state.CutShard(1);
-        first.Gradient.Release();
-        second.Gradient.Release();
+        PushGradients[] first = state.HandOverGradients();
+        Assert.Same(first[0].Gradient.Values, first[1].Gradient.Values);
+        Assert.Equal((FirstRange.Offset, SecondRange.Offset), (first[0].Gradient.Offset, first[1].Gradient.Offset));
+        first[0].Gradient.Release();
 
+        // One shard still reads the first gradient, so the next lease computes into another buffer.
         state.ComputeGradients(Lease(RunId, step: 1, offset: 5));
+        PushGradients[] second = state.HandOverGradients();
+        Assert.NotSame(first[0].Gradient.Values, second[0].Gradient.Values);
 
-        Assert.Same(first.Gradient, state.CutShard(0).Gradient);
-        Assert.Same(second.Gradient, state.CutShard(1).Gradient);
+        first[1].Gradient.Release();
+        state.ComputeGradients(Lease(RunId, step: 2, offset: 1));
+        Assert.Same(first[0].Gradient.Values, state.HandOverGradients()[0].Gradient.Values);
     }
 
     [Fact]
-    public void CutShard_BufferStillHeldByAShard_RentsAnotherOne()
+    public void Acknowledge_EveryShardOfTheLastHandOver_LetsTheNextLeaseRun()
+    {
+        WorkerState state = NewState();
+        PublishAll(state, 0);
+        state.ComputeGradients(Lease(RunId, step: 0));
+        state.HandOverGradients();
+        state.Enqueue(Lease(RunId, step: 1));
+
+        Assert.True(state.IsGradientInFlight);
+        Assert.False(state.Acknowledge(new PushGradientsAck(RunId, 0, Step: 7, Slot: 1)));
+        Assert.False(state.Acknowledge(new PushGradientsAck(Guid.NewGuid(), 0, 0, 1)));
+        Assert.True(state.Acknowledge(new PushGradientsAck(RunId, 0, 0, 1)));
+        Assert.False(state.Acknowledge(new PushGradientsAck(RunId, 0, 0, 1)));
+        Assert.False(state.TryTakeRunnable(out _));
+
+        Assert.True(state.Acknowledge(new PushGradientsAck(RunId, 1, 0, 1)));
+
+        Assert.False(state.IsGradientInFlight);
+        Assert.True(state.TryTakeRunnable(out LeaseShard? next));
+        Assert.Equal(1, next.Step);
+    }
+
+    [Fact]
+    public void ComputeGradients_AgainBeforeHandingOver_ReturnsTheUnsentBuffer()
     {
         WorkerState state = NewState();
         PublishAll(state, 0);
         state.ComputeGradients(Lease(RunId));
-        PushGradients held = state.CutShard(0);
+        ReadOnlySpan<float> unsent = state.Gradients;
 
         state.ComputeGradients(Lease(RunId, step: 1, offset: 5));
 
-        Assert.NotSame(held.Gradient, state.CutShard(0).Gradient);
+        Assert.True(unsent == state.Gradients);
     }
 
     [Fact]
@@ -198,8 +225,10 @@ public class WorkerStateTests
     private static void RunAndRelease(WorkerState state, LeaseShard lease)
     {
         state.ComputeGradients(lease);
-        state.CutShard(0).Gradient.Release();
-        state.CutShard(1).Gradient.Release();
+        foreach (PushGradients push in state.HandOverGradients())
+        {
+            push.Gradient.Release();
+        }
     }
 
     private static WorkerState NewState(bool shuffle = true) =>
