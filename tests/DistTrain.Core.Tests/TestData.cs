@@ -20,10 +20,35 @@ internal static class TestData
         return values;
     }
 
+    public static byte[] Bytes(int count, ulong seed)
+    {
+        var random = new DeterministicRandom(seed);
+        var values = new byte[count];
+        for (int i = 0; i < count; i++)
+        {
+            values[i] = (byte)random.NextInt32(256);
+        }
+
+        return values;
+    }
+
     public static int[] Labels(int count, int classCount, ulong seed)
     {
         var random = new DeterministicRandom(seed);
         return Enumerable.Range(0, count).Select(_ => random.NextInt32(classCount)).ToArray();
+    }
+
+    /// <summary>Asserts equal bit patterns element by element, so a different rounding or a -0 for +0 fails.</summary>
+    public static void AssertBitIdentical(ReadOnlySpan<float> expected, ReadOnlySpan<float> actual, string what = "value")
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        for (int i = 0; i < expected.Length; i++)
+        {
+            if (BitConverter.SingleToInt32Bits(expected[i]) != BitConverter.SingleToInt32Bits(actual[i]))
+            {
+                Assert.Fail($"{what} {i}: expected {expected[i]:R}, got {actual[i]:R}.");
+            }
+        }
     }
 
     /// <summary>Asserts |expected - actual| &lt;= absolute + relative * |expected| element by element.</summary>

@@ -2,15 +2,23 @@ namespace DistTrain.Core.Data;
 
 /// <summary>
 /// A labelled classification data set held in memory: <see cref="Features"/> is one row-major
-/// buffer <c>[Count, FeatureSize]</c> and <see cref="Labels"/> holds one class index per row.
+/// run of values <c>[Count, FeatureSize]</c>, held as floats or as bytes (see
+/// <see cref="DatasetFeatures"/>), and <see cref="Labels"/> holds one class index per row.
 /// Every node of a cluster loads the same file into one of these, so that only sample indices
-/// travel between nodes; <see cref="GatherBatch"/> turns a shard's indices into a mini-batch.
+/// travel between nodes; <see cref="GatherBatch"/> turns a shard's indices into a mini-batch and
+/// <see cref="CopyRows"/> copies a contiguous block, both converting to floats on the way out.
 /// It is not a streaming loader and does no augmentation or normalisation; the arrays are
 /// shared, not copied, and must not be written after construction.
 /// </summary>
 public sealed class Dataset
 {
     public Dataset(string name, float[] features, int[] labels, int featureSize, int classCount)
+        : this(name, DatasetFeatures.FromFloats(features ?? throw new ArgumentNullException(nameof(features))),
+            labels, featureSize, classCount)
+    {
+    }
+
+    public Dataset(string name, DatasetFeatures features, int[] labels, int featureSize, int classCount)
     {
         ArgumentNullException.ThrowIfNull(name);
         ArgumentNullException.ThrowIfNull(features);
@@ -19,7 +27,7 @@ public sealed class Dataset
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(classCount);
 
         long expected = (long)labels.Length * featureSize;
-        if (features.LongLength != expected)
+        if (features.Length != expected)
         {
             throw new ArgumentException(
                 $"Data set '{name}' has {labels.Length} labels of {featureSize} features each, " +
@@ -46,8 +54,8 @@ public sealed class Dataset
 
     public string Name { get; }
 
-    /// <summary>Row-major <c>[Count, FeatureSize]</c>.</summary>
-    public float[] Features { get; }
+    /// <summary>Row-major <c>[Count, FeatureSize]</c>, floats or bytes; read it through <see cref="GatherBatch"/> or <see cref="CopyRows"/>.</summary>
+    public DatasetFeatures Features { get; }
 
     /// <summary>One class index in <c>[0, ClassCount)</c> per sample.</summary>
     public int[] Labels { get; }
@@ -78,7 +86,7 @@ public sealed class Dataset
             ThrowBufferSize(nameof(labels), labels.Length, indices.Length, indices.Length);
         }
 
-        ReadOnlySpan<float> source = Features;
+        DatasetFeatures source = Features;
         int[] sourceLabels = Labels;
         for (int b = 0; b < indices.Length; b++)
         {
@@ -88,17 +96,40 @@ public sealed class Dataset
                 ThrowIndex(b, index);
             }
 
-            source.Slice(index * featureSize, featureSize).CopyTo(features.Slice(b * featureSize, featureSize));
+            source.CopyTo(index * featureSize, features.Slice(b * featureSize, featureSize));
             labels[b] = sourceLabels[index];
         }
     }
 
-    /// <summary>A copy of the first <paramref name="count"/> samples, for tests and quick runs.</summary>
+    /// <summary>
+    /// Copies samples <c>[start, start + count)</c> as floats into <paramref name="features"/>
+    /// (<c>[count, FeatureSize]</c>, exactly). Allocates nothing; evaluation reads the set in
+    /// order through this, one workspace-sized block at a time.
+    /// </summary>
+    public void CopyRows(int start, int count, Span<float> features)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(start);
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        if ((long)start + count > Count)
+        {
+            throw new ArgumentOutOfRangeException(nameof(count), count,
+                $"{count} samples from sample {start} were asked for, but '{Name}' holds samples 0 to {Count - 1}.");
+        }
+
+        if ((long)features.Length != (long)count * FeatureSize)
+        {
+            ThrowBufferSize(nameof(features), features.Length, (long)count * FeatureSize, count);
+        }
+
+        Features.CopyTo(start * FeatureSize, features);
+    }
+
+    /// <summary>A copy of the first <paramref name="count"/> samples, held as this set holds them, for tests and quick runs.</summary>
     public Dataset Take(int count)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(count);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(count, Count);
-        float[] features = Features.AsSpan(0, count * FeatureSize).ToArray();
+        DatasetFeatures features = Features.Take(count * FeatureSize);
         int[] labels = Labels.AsSpan(0, count).ToArray();
         return new Dataset(Name, features, labels, FeatureSize, ClassCount);
     }

@@ -3,11 +3,14 @@ namespace DistTrain.Core.Data;
 /// <summary>
 /// Joins an IDX images file and an IDX labels file into one <see cref="Dataset"/>: image
 /// <c>i</c> flattened row-major is sample <c>i</c>'s features and label <c>i</c> its class. It
-/// checks that the two files agree (same count, every label below the class count); it does
-/// not normalise pixels beyond the [0, 1] scaling <see cref="IdxReader"/> applies.
+/// checks that the two files agree (same count, every label below the class count). Pixels stay
+/// bytes in memory and read as <c>byte / 255f</c>, in [0, 1]; it does not normalise further.
 /// </summary>
 public static class IdxDataset
 {
+    /// <summary>The largest pixel value: features are <c>byte / 255f</c>, a true division.</summary>
+    private const float PixelDivisor = 255f;
+
     public static Dataset Load(string imagesPath, string labelsPath, int classCount = 10, string? name = null)
     {
         ArgumentNullException.ThrowIfNull(imagesPath);
@@ -35,7 +38,8 @@ public static class IdxDataset
             labels[i] = label;
         }
 
-        return new Dataset(name ?? DefaultName(imagesPath), images.Pixels, labels, images.PixelsPerImage, classCount);
+        DatasetFeatures features = DatasetFeatures.FromBytes(images.Pixels, PixelDivisor);
+        return new Dataset(name ?? DefaultName(imagesPath), features, labels, images.PixelsPerImage, classCount);
     }
 
     /// <summary><c>train-images-idx3-ubyte.gz</c> becomes <c>train-images-idx3-ubyte</c>.</summary>

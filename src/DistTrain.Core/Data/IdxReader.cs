@@ -1,6 +1,5 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
-using System.Numerics.Tensors;
 
 namespace DistTrain.Core.Data;
 
@@ -46,13 +45,9 @@ public static class IdxReader
             throw new DatasetFormatException(path, $"absurd dimensions: {declared}, more pixels per image than one array holds");
         }
 
-        byte[] bytes = ReadPayload(stream, path, ImagesHeaderLength, expected, rawLength, decompressedHint, declared, "pixels");
-
-        // byte / 255f exactly, vectorised: widen to float, then one true division per element
-        // (multiplying by 1/255f would differ in the last bit for some bytes).
-        float[] pixels = new float[bytes.Length];
-        TensorPrimitives.ConvertTruncating<byte, float>(bytes, pixels);
-        TensorPrimitives.Divide(pixels, 255f, pixels);
+        // The payload is read straight into the array the images keep: no float copy, and no
+        // second full-size buffer unless a gzip stream outgrows its size hint.
+        byte[] pixels = ReadPayload(stream, path, ImagesHeaderLength, expected, rawLength, decompressedHint, declared, "pixels");
         return new IdxImages(pixels, count, rows, columns);
     }
 

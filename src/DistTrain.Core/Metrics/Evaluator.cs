@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Numerics.Tensors;
 using DistTrain.Core.Data;
 using DistTrain.Core.Layers;
@@ -6,7 +7,9 @@ namespace DistTrain.Core.Metrics;
 
 /// <summary>
 /// Runs a model forward over a whole data set in batches of the workspace's size and reports
-/// the mean loss, the accuracy of the arg-max prediction and the confusion counts.
+/// the mean loss, the accuracy of the arg-max prediction and the confusion counts. Each batch's
+/// rows are copied as floats into one pooled buffer (<see cref="Dataset.CopyRows"/>), so a
+/// byte-held set is never widened whole and an evaluation allocates nothing once the pool is warm.
 /// </summary>
 public static class Evaluator
 {
@@ -17,17 +20,27 @@ public static class Evaluator
         var confusion = new ConfusionMatrix(data.ClassCount);
         double lossSum = 0;
         int classCount = model.OutputSize;
-        for (int start = 0; start < data.Count; start += workspace.MaxBatchSize)
+        int featureSize = data.FeatureSize;
+        float[] inputBuffer = ArrayPool<float>.Shared.Rent(Math.Min(workspace.MaxBatchSize, data.Count) * featureSize);
+        try
         {
-            int batchSize = Math.Min(workspace.MaxBatchSize, data.Count - start);
-            ReadOnlySpan<float> input = data.Features.AsSpan(start * data.FeatureSize, batchSize * data.FeatureSize);
-            ReadOnlySpan<int> labels = data.Labels.AsSpan(start, batchSize);
-            ReadOnlySpan<float> output = model.Forward(parameters, input, batchSize, workspace);
-            lossSum += (double)model.ComputeLoss(output, labels, default, batchSize) * batchSize;
-            for (int b = 0; b < batchSize; b++)
+            for (int start = 0; start < data.Count; start += workspace.MaxBatchSize)
             {
-                confusion.Add(labels[b], TensorPrimitives.IndexOfMax(output.Slice(b * classCount, classCount)));
+                int batchSize = Math.Min(workspace.MaxBatchSize, data.Count - start);
+                Span<float> input = inputBuffer.AsSpan(0, batchSize * featureSize);
+                data.CopyRows(start, batchSize, input);
+                ReadOnlySpan<int> labels = data.Labels.AsSpan(start, batchSize);
+                ReadOnlySpan<float> output = model.Forward(parameters, input, batchSize, workspace);
+                lossSum += (double)model.ComputeLoss(output, labels, default, batchSize) * batchSize;
+                for (int b = 0; b < batchSize; b++)
+                {
+                    confusion.Add(labels[b], TensorPrimitives.IndexOfMax(output.Slice(b * classCount, classCount)));
+                }
             }
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(inputBuffer);
         }
 
         return new EvaluationResult(data.Count == 0 ? 0 : lossSum / data.Count, confusion);

@@ -14,7 +14,7 @@ public class CsvReaderTests
         Dataset data = CsvReader.Read(path);
         Assert.Equal("iris", data.Name);
         Assert.Equal((2, 2, 2), (data.Count, data.FeatureSize, data.ClassCount));
-        Assert.Equal([0.5f, -2f, 1e-3f, 3.25f], data.Features);
+        Assert.Equal([0.5f, -2f, 1e-3f, 3.25f], data.Features.ToArray());
         Assert.Equal([1, 0], data.Labels);
     }
 
@@ -25,7 +25,7 @@ public class CsvReaderTests
         string path = dir.Write("plain.csv", "2,1.5,2.5\r\n\r\n0,3,4\r\n");
         Dataset data = CsvReader.Read(path);
         Assert.Equal([2, 0], data.Labels);
-        Assert.Equal([1.5f, 2.5f, 3f, 4f], data.Features);
+        Assert.Equal([1.5f, 2.5f, 3f, 4f], data.Features.ToArray());
         Assert.Equal(3, data.ClassCount);
     }
 
@@ -36,7 +36,7 @@ public class CsvReaderTests
         string path = dir.Write("last.csv", "1,2,4.0\n3,4,0\n");
         Dataset data = CsvReader.Read(path, labelColumn: 2, classCount: 7);
         Assert.Equal([4, 0], data.Labels);
-        Assert.Equal([1f, 2f, 3f, 4f], data.Features);
+        Assert.Equal([1f, 2f, 3f, 4f], data.Features.ToArray());
         Assert.Equal(7, data.ClassCount);
     }
 

@@ -18,7 +18,27 @@ public class IdxDatasetTests
         Assert.Equal("train-images-idx3-ubyte", data.Name);
         Assert.Equal((3, 4, 3), (data.Count, data.FeatureSize, data.ClassCount));
         Assert.Equal([2, 0, 1], data.Labels);
-        Assert.Equal(5 / 255f, data.Features[5]);
+        Assert.Equal(sizeof(byte), data.Features.BytesPerValue);
+        Assert.Equal(5 / 255f, data.Features.ToArray()[5]);
+    }
+
+    [Fact]
+    public void Load_EveryByteValue_ReadsAsByteOver255BitExactly()
+    {
+        using var dir = new TempDirectory();
+        // 4 images of 8x8 = 256 pixels: every byte value once.
+        string images = dir.Write("images", IdxFiles.Images(4, 8, 8));
+        string labels = dir.Write("labels", IdxFiles.Labels([0, 1, 2, 3]));
+
+        float[] features = IdxDataset.Load(images, labels).Features.ToArray();
+
+        for (int b = 0; b < 256; b++)
+        {
+            Assert.Equal(BitConverter.SingleToInt32Bits(b / 255f), BitConverter.SingleToInt32Bits(features[b]));
+        }
+
+        Assert.Equal(0f, features[0]);
+        Assert.Equal(1f, features[255]);
     }
 
     [Fact]

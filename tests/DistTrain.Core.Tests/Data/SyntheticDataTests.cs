@@ -10,9 +10,9 @@ public class SyntheticDataTests
     {
         Dataset a = SyntheticData.GaussianBlobs(100, 5, 3, seed: 11);
         Dataset b = SyntheticData.GaussianBlobs(100, 5, 3, seed: 11);
-        Assert.Equal(a.Features, b.Features);
+        Assert.Equal(a.Features.ToArray(), b.Features.ToArray());
         Assert.Equal(a.Labels, b.Labels);
-        Assert.NotEqual(a.Features, SyntheticData.GaussianBlobs(100, 5, 3, seed: 12).Features);
+        Assert.NotEqual(a.Features.ToArray(), SyntheticData.GaussianBlobs(100, 5, 3, seed: 12).Features.ToArray());
     }
 
     [Fact]
@@ -35,12 +35,13 @@ public class SyntheticDataTests
     {
         Dataset a = SyntheticData.Spirals(300, 3, seed: 5, noise: 0f);
         Dataset b = SyntheticData.Spirals(300, 3, seed: 5, noise: 0f);
-        Assert.Equal(a.Features, b.Features);
+        float[] features = a.Features.ToArray();
+        Assert.Equal(features, b.Features.ToArray());
         Assert.Equal((300, 2, 3), (a.Count, a.FeatureSize, a.ClassCount));
         for (int i = 0; i < a.Count; i++)
         {
-            float x = a.Features[2 * i];
-            float y = a.Features[2 * i + 1];
+            float x = features[2 * i];
+            float y = features[2 * i + 1];
             Assert.True(x * x + y * y <= 1f + 1e-5f);
         }
 
@@ -52,7 +53,7 @@ public class SyntheticDataTests
     {
         Dataset a = SyntheticData.Spirals(30, 2, seed: 5);
         Dataset b = SyntheticData.Spirals(30, 2, seed: 6);
-        Assert.NotEqual(a.Features, b.Features);
+        Assert.NotEqual(a.Features.ToArray(), b.Features.ToArray());
         Assert.Equal(a.Labels, b.Labels);
     }
 
@@ -63,11 +64,13 @@ public class SyntheticDataTests
         (Dataset again, _) = SyntheticData.FashionMnistLike(200, 50, seed: 7);
         Assert.Equal((200, 784, 10), (train.Count, train.FeatureSize, train.ClassCount));
         Assert.Equal((50, 784, 10), (test.Count, test.FeatureSize, test.ClassCount));
-        Assert.Equal(train.Features, again.Features);
-        Assert.All(train.Features, p => Assert.InRange(p, 0f, 1f));
-        Assert.All(test.Features, p => Assert.InRange(p, 0f, 1f));
+        float[] trainFeatures = train.Features.ToArray();
+        float[] testFeatures = test.Features.ToArray();
+        Assert.Equal(trainFeatures, again.Features.ToArray());
+        Assert.All(trainFeatures, p => Assert.InRange(p, 0f, 1f));
+        Assert.All(testFeatures, p => Assert.InRange(p, 0f, 1f));
         Assert.Equal(Enumerable.Range(0, 10), train.Labels.Distinct().Order());
-        Assert.NotEqual(train.Features.AsSpan(0, 784).ToArray(), test.Features.AsSpan(0, 784).ToArray());
+        Assert.NotEqual(trainFeatures[..784], testFeatures[..784]);
     }
 
     [Fact]
@@ -81,6 +84,8 @@ public class SyntheticDataTests
     private static double NearestCentroidAccuracy(Dataset train, Dataset test)
     {
         int size = train.FeatureSize;
+        float[] trainFeatures = train.Features.ToArray();
+        float[] testFeatures = test.Features.ToArray();
         double[] centroids = new double[train.ClassCount * size];
         int[] counts = new int[train.ClassCount];
         for (int i = 0; i < train.Count; i++)
@@ -88,7 +93,7 @@ public class SyntheticDataTests
             counts[train.Labels[i]]++;
             for (int f = 0; f < size; f++)
             {
-                centroids[train.Labels[i] * size + f] += train.Features[i * size + f];
+                centroids[train.Labels[i] * size + f] += trainFeatures[i * size + f];
             }
         }
 
@@ -110,7 +115,7 @@ public class SyntheticDataTests
                 double distance = 0;
                 for (int f = 0; f < size; f++)
                 {
-                    double d = test.Features[i * size + f] - centroids[k * size + f];
+                    double d = testFeatures[i * size + f] - centroids[k * size + f];
                     distance += d * d;
                 }
 
