@@ -11,7 +11,7 @@ namespace DistTrain.Protocol.Serialization;
 /// </summary>
 internal static class MessageManifests
 {
-    private static readonly MessageCodec[] Codecs =
+    private static readonly MessageCodec[] s_codecs =
     [
         // Coordinator protocol.
         MessageCodec.Of<RegisterWorker>("register-worker.1", CoordinatorCodecs.Write, CoordinatorCodecs.ReadRegisterWorker),
@@ -52,16 +52,16 @@ internal static class MessageManifests
         MessageCodec.Of<ParameterShardInfo>("parameter-shard-info.1", SettingsCodecs.Write, SettingsCodecs.ReadParameterShardInfo),
     ];
 
-    private static readonly FrozenDictionary<Type, MessageCodec> ByType = Codecs.ToFrozenDictionary(codec => codec.MessageType);
+    private static readonly FrozenDictionary<Type, MessageCodec> s_byType = s_codecs.ToFrozenDictionary(codec => codec.MessageType);
 
-    private static readonly FrozenDictionary<string, MessageCodec> ByManifest =
-        Codecs.ToFrozenDictionary(codec => codec.Manifest, StringComparer.Ordinal);
+    private static readonly FrozenDictionary<string, MessageCodec> s_byManifest =
+        s_codecs.ToFrozenDictionary(codec => codec.Manifest, StringComparer.Ordinal);
 
     /// <summary>Every message type and its manifest.</summary>
     public static IReadOnlyDictionary<Type, string> All { get; } =
-        Codecs.ToFrozenDictionary(codec => codec.MessageType, codec => codec.Manifest);
+        s_codecs.ToFrozenDictionary(codec => codec.MessageType, codec => codec.Manifest);
 
-    public static MessageCodec? ForType(Type type) => ByType.GetValueOrDefault(type);
+    public static MessageCodec? ForType(Type type) => s_byType.GetValueOrDefault(type);
 
-    public static MessageCodec? ForManifest(string manifest) => ByManifest.GetValueOrDefault(manifest);
+    public static MessageCodec? ForManifest(string manifest) => s_byManifest.GetValueOrDefault(manifest);
 }

@@ -14,13 +14,13 @@ namespace DistTrain.Protocol.Tests.Serialization;
 /// </summary>
 public class AkkaBindingTests : Akka.TestKit.Xunit2.TestKit
 {
-    private static readonly Config SerializeEveryMessage =
+    private static readonly Config s_serializeEveryMessage =
         ConfigurationFactory.ParseString("akka.actor.serialize-messages = on").WithFallback(DistTrainSerialization.Config);
 
     private readonly IReadOnlyList<IDistTrainMessage> _samples;
 
     public AkkaBindingTests()
-        : base(SerializeEveryMessage, nameof(AkkaBindingTests))
+        : base(s_serializeEveryMessage, nameof(AkkaBindingTests))
     {
         _samples = ProtocolSamples.All(CreateTestProbe("coordinator").Ref, CreateTestProbe("worker").Ref, CreateTestProbe("server").Ref);
     }

@@ -14,10 +14,10 @@ namespace DistTrain.Protocol.Tests.Serialization;
 public sealed class RemoteDeliveryTests : IAsyncLifetime
 {
     private const int TensorLength = 100_003;
-    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan s_patience = TimeSpan.FromSeconds(60);
 
     // Frames must hold a 400 KB tensor plus its envelope; the default is 128,000 bytes.
-    private static readonly Config RemoteConfig = ConfigurationFactory.ParseString(
+    private static readonly Config s_remoteConfig = ConfigurationFactory.ParseString(
         """
         akka.actor.provider = remote
         akka.remote.dot-netty.tcp {
@@ -35,8 +35,8 @@ public sealed class RemoteDeliveryTests : IAsyncLifetime
 
     public Task InitializeAsync()
     {
-        _coordinatorNode = ActorSystem.Create("coordinator-node", RemoteConfig);
-        _shardNode = ActorSystem.Create("shard-node", RemoteConfig);
+        _coordinatorNode = ActorSystem.Create("coordinator-node", s_remoteConfig);
+        _shardNode = ActorSystem.Create("shard-node", s_remoteConfig);
         return Task.CompletedTask;
     }
 
@@ -59,11 +59,11 @@ public sealed class RemoteDeliveryTests : IAsyncLifetime
 
         _coordinatorNode.ActorSelection(new RootActorPath(shardAddress) / "user" / "shard").Tell(message);
 
-        InitializeShard arrived = await shardReceived.Task.WaitAsync(Patience);
+        InitializeShard arrived = await shardReceived.Task.WaitAsync(s_patience);
         Assert.NotSame(message, arrived);
         MessageFields.AssertEquivalent(message, arrived);
         Assert.Equal(((ExtendedActorSystem)_coordinatorNode).Provider.DefaultAddress, arrived.Coordinator.Path.Address);
-        ParametersUpdated echoed = await coordinatorReceived.Task.WaitAsync(Patience);
+        ParametersUpdated echoed = await coordinatorReceived.Task.WaitAsync(s_patience);
         MessageFields.AssertEquivalent(message.Initial, echoed.Values);
         Assert.Equal(message.Range, echoed.Range);
     }
