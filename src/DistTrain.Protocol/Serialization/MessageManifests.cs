@@ -1,0 +1,67 @@
+using System.Collections.Frozen;
+
+namespace DistTrain.Protocol.Serialization;
+
+/// <summary>
+/// The manifest table: one short, stable string per concrete message type, which travels beside
+/// each serialized message and tells the reader how to read it. A manifest names a layout, not a
+/// CLR type, so renaming or moving a type does not change the wire. The suffix is the layout's
+/// version: a change to a message's fields adds a row with the next version (and a reader for
+/// it), and the old row stays as long as nodes that send it may be running.
+/// </summary>
+internal static class MessageManifests
+{
+    private static readonly MessageCodec[] s_codecs =
+    [
+        // Coordinator protocol.
+        MessageCodec.Of<RegisterWorker>("register-worker.1", CoordinatorCodecs.Write, CoordinatorCodecs.ReadRegisterWorker),
+        MessageCodec.Of<CancelRun>("cancel-run.1", CoordinatorCodecs.Write, CoordinatorCodecs.ReadCancelRun),
+        MessageCodec.Of<WorkerJoined>("worker-joined.1", CoordinatorCodecs.Write, CoordinatorCodecs.ReadWorkerJoined),
+        MessageCodec.Of<StepCompleted>("step-completed.1", CoordinatorCodecs.Write, CoordinatorCodecs.ReadStepCompleted),
+        MessageCodec.Of<EpochCompleted>("epoch-completed.1", CoordinatorCodecs.Write, CoordinatorCodecs.ReadEpochCompleted),
+        MessageCodec.Of<WaitingForWorkers>("waiting-for-workers.1", CoordinatorCodecs.Write, CoordinatorCodecs.ReadWaitingForWorkers),
+        MessageCodec.Of<WorkerFailed>("worker-failed.1", CoordinatorCodecs.Write, CoordinatorCodecs.ReadWorkerFailed),
+        MessageCodec.Of<RunCompleted>("run-completed.1", CoordinatorCodecs.Write, CoordinatorCodecs.ReadRunCompleted),
+        MessageCodec.Of<RunFailed>("run-failed.1", CoordinatorCodecs.Write, CoordinatorCodecs.ReadRunFailed),
+
+        // Worker protocol.
+        MessageCodec.Of<AssignWorker>("assign-worker.1", WorkerCodecs.Write, WorkerCodecs.ReadAssignWorker),
+        MessageCodec.Of<LeaseShard>("lease-shard.1", WorkerCodecs.Write, WorkerCodecs.ReadLeaseShard),
+        MessageCodec.Of<ShardCompleted>("shard-completed.1", WorkerCodecs.Write, WorkerCodecs.ReadShardCompleted),
+        MessageCodec.Of<ShardFailed>("shard-failed.1", WorkerCodecs.Write, WorkerCodecs.ReadShardFailed),
+
+        // Parameter-server protocol.
+        MessageCodec.Of<InitializeShard>("initialize-shard.1", ParameterServerCodecs.Write, ParameterServerCodecs.ReadInitializeShard),
+        MessageCodec.Of<SubscribeParameters>("subscribe-parameters.1", ParameterServerCodecs.Write, ParameterServerCodecs.ReadSubscribeParameters),
+        MessageCodec.Of<UnsubscribeParameters>("unsubscribe-parameters.1", ParameterServerCodecs.Write, ParameterServerCodecs.ReadUnsubscribeParameters),
+        MessageCodec.Of<BeginStep>("begin-step.1", ParameterServerCodecs.Write, ParameterServerCodecs.ReadBeginStep),
+        MessageCodec.Of<PushGradients>("push-gradients.1", ParameterServerCodecs.Write, ParameterServerCodecs.ReadPushGradients),
+        MessageCodec.Of<GetParameters>("get-parameters.1", ParameterServerCodecs.Write, ParameterServerCodecs.ReadGetParameters),
+        MessageCodec.Of<CurrentParameters>("current-parameters.1", ParameterServerCodecs.Write, ParameterServerCodecs.ReadCurrentParameters),
+        MessageCodec.Of<GetShardStatistics>("get-shard-statistics.1", ParameterServerCodecs.Write, ParameterServerCodecs.ReadGetShardStatistics),
+        MessageCodec.Of<CurrentShardStatistics>(
+            "current-shard-statistics.1", ParameterServerCodecs.Write, ParameterServerCodecs.ReadCurrentShardStatistics),
+        MessageCodec.Of<ParametersUpdated>("parameters-updated.1", ParameterServerCodecs.Write, ParameterServerCodecs.ReadParametersUpdated),
+        MessageCodec.Of<ContributionRejected>(
+            "contribution-rejected.1", ParameterServerCodecs.Write, ParameterServerCodecs.ReadContributionRejected),
+
+        // Settings records, which travel inside the messages above and may also be sent alone.
+        MessageCodec.Of<ModelSpecification>("model-specification.1", SettingsCodecs.Write, SettingsCodecs.ReadModelSpecification),
+        MessageCodec.Of<OptimizerSettings>("optimizer-settings.1", SettingsCodecs.Write, SettingsCodecs.ReadOptimizerSettings),
+        MessageCodec.Of<ConsistencySettings>("consistency-settings.1", SettingsCodecs.Write, SettingsCodecs.ReadConsistencySettings),
+        MessageCodec.Of<ParameterShardInfo>("parameter-shard-info.1", SettingsCodecs.Write, SettingsCodecs.ReadParameterShardInfo),
+    ];
+
+    private static readonly FrozenDictionary<Type, MessageCodec> s_byType = s_codecs.ToFrozenDictionary(codec => codec.MessageType);
+
+    private static readonly FrozenDictionary<string, MessageCodec> s_byManifest =
+        s_codecs.ToFrozenDictionary(codec => codec.Manifest, StringComparer.Ordinal);
+
+    /// <summary>Every message type and its manifest.</summary>
+    public static IReadOnlyDictionary<Type, string> All { get; } =
+        s_codecs.ToFrozenDictionary(codec => codec.MessageType, codec => codec.Manifest);
+
+    public static MessageCodec? ForType(Type type) => s_byType.GetValueOrDefault(type);
+
+    public static MessageCodec? ForManifest(string manifest) => s_byManifest.GetValueOrDefault(manifest);
+}

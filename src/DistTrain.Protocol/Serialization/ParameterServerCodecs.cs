@@ -1,0 +1,224 @@
+namespace DistTrain.Protocol.Serialization;
+
+/// <summary>
+/// Field layouts of the parameter-server protocol's messages: each a MessagePack array of its
+/// fields in declaration order. Tensors (initial values, gradients, published versions) are one
+/// float block each.
+/// </summary>
+internal static class ParameterServerCodecs
+{
+    public static void Write(ref WireWriter writer, InitializeShard message)
+    {
+        writer.WriteFields(8);
+        writer.WriteGuid(message.RunId);
+        writer.WriteInt32(message.ShardId);
+        writer.WriteRange(message.Range);
+        writer.WriteTensor(nameof(message.Initial), message.Initial);
+        writer.WriteRecord(nameof(message.Optimizer), message.Optimizer, SettingsCodecs.Write);
+        writer.WriteRecord(nameof(message.Consistency), message.Consistency, SettingsCodecs.Write);
+        writer.WriteEnum(nameof(message.Policy), message.Policy);
+        writer.WriteActorRef(nameof(message.Coordinator), message.Coordinator);
+    }
+
+    public static InitializeShard ReadInitializeShard(ref WireReader reader)
+    {
+        reader.ReadFields(8);
+        return new InitializeShard(
+            reader.ReadGuid(nameof(InitializeShard.RunId)),
+            reader.ReadInt32(nameof(InitializeShard.ShardId)),
+            reader.ReadRange(nameof(InitializeShard.Range)),
+            reader.ReadTensor(nameof(InitializeShard.Initial)),
+            reader.ReadRecord(nameof(InitializeShard.Optimizer), SettingsCodecs.ReadOptimizerSettings),
+            reader.ReadRecord(nameof(InitializeShard.Consistency), SettingsCodecs.ReadConsistencySettings),
+            reader.ReadEnum<InvalidContributionPolicy>(nameof(InitializeShard.Policy)),
+            reader.ReadActorRef(nameof(InitializeShard.Coordinator)));
+    }
+
+    public static void Write(ref WireWriter writer, SubscribeParameters message)
+    {
+        writer.WriteFields(2);
+        writer.WriteGuid(message.RunId);
+        writer.WriteActorRef(nameof(message.Subscriber), message.Subscriber);
+    }
+
+    public static SubscribeParameters ReadSubscribeParameters(ref WireReader reader)
+    {
+        reader.ReadFields(2);
+        return new SubscribeParameters(
+            reader.ReadGuid(nameof(SubscribeParameters.RunId)), reader.ReadActorRef(nameof(SubscribeParameters.Subscriber)));
+    }
+
+    public static void Write(ref WireWriter writer, UnsubscribeParameters message)
+    {
+        writer.WriteFields(2);
+        writer.WriteGuid(message.RunId);
+        writer.WriteActorRef(nameof(message.Subscriber), message.Subscriber);
+    }
+
+    public static UnsubscribeParameters ReadUnsubscribeParameters(ref WireReader reader)
+    {
+        reader.ReadFields(2);
+        return new UnsubscribeParameters(
+            reader.ReadGuid(nameof(UnsubscribeParameters.RunId)), reader.ReadActorRef(nameof(UnsubscribeParameters.Subscriber)));
+    }
+
+    public static void Write(ref WireWriter writer, BeginStep message)
+    {
+        writer.WriteFields(3);
+        writer.WriteGuid(message.RunId);
+        writer.WriteInt64(message.Step);
+        writer.WriteInt32(message.SlotCount);
+    }
+
+    public static BeginStep ReadBeginStep(ref WireReader reader)
+    {
+        reader.ReadFields(3);
+        return new BeginStep(
+            reader.ReadGuid(nameof(BeginStep.RunId)),
+            reader.ReadInt64(nameof(BeginStep.Step)),
+            reader.ReadInt32(nameof(BeginStep.SlotCount)));
+    }
+
+    public static void Write(ref WireWriter writer, PushGradients message)
+    {
+        writer.WriteFields(10);
+        writer.WriteGuid(message.RunId);
+        writer.WriteInt32(message.ShardId);
+        writer.WriteInt64(message.Step);
+        writer.WriteInt32(message.Slot);
+        writer.WriteInt32(message.WorkerId);
+        writer.WriteInt64(message.BaseVersion);
+        writer.WriteInt32(message.SampleCount);
+        writer.WriteInt32(message.BatchSize);
+        writer.WriteRange(message.Range);
+        writer.WriteTensor(nameof(message.Gradient), message.Gradient);
+    }
+
+    public static PushGradients ReadPushGradients(ref WireReader reader)
+    {
+        reader.ReadFields(10);
+        return new PushGradients(
+            reader.ReadGuid(nameof(PushGradients.RunId)),
+            reader.ReadInt32(nameof(PushGradients.ShardId)),
+            reader.ReadInt64(nameof(PushGradients.Step)),
+            reader.ReadInt32(nameof(PushGradients.Slot)),
+            reader.ReadInt32(nameof(PushGradients.WorkerId)),
+            reader.ReadInt64(nameof(PushGradients.BaseVersion)),
+            reader.ReadInt32(nameof(PushGradients.SampleCount)),
+            reader.ReadInt32(nameof(PushGradients.BatchSize)),
+            reader.ReadRange(nameof(PushGradients.Range)),
+            reader.ReadTensor(nameof(PushGradients.Gradient)));
+    }
+
+    public static void Write(ref WireWriter writer, GetParameters message)
+    {
+        writer.WriteFields(1);
+        writer.WriteGuid(message.RunId);
+    }
+
+    public static GetParameters ReadGetParameters(ref WireReader reader)
+    {
+        reader.ReadFields(1);
+        return new GetParameters(reader.ReadGuid(nameof(GetParameters.RunId)));
+    }
+
+    public static void Write(ref WireWriter writer, CurrentParameters message)
+    {
+        writer.WriteFields(5);
+        writer.WriteGuid(message.RunId);
+        writer.WriteInt32(message.ShardId);
+        writer.WriteInt64(message.Version);
+        writer.WriteRange(message.Range);
+        writer.WriteFloats(nameof(message.Values), message.Values);
+    }
+
+    public static CurrentParameters ReadCurrentParameters(ref WireReader reader)
+    {
+        reader.ReadFields(5);
+        return new CurrentParameters(
+            reader.ReadGuid(nameof(CurrentParameters.RunId)),
+            reader.ReadInt32(nameof(CurrentParameters.ShardId)),
+            reader.ReadInt64(nameof(CurrentParameters.Version)),
+            reader.ReadRange(nameof(CurrentParameters.Range)),
+            reader.ReadFloats(nameof(CurrentParameters.Values)));
+    }
+
+    public static void Write(ref WireWriter writer, GetShardStatistics message)
+    {
+        writer.WriteFields(1);
+        writer.WriteGuid(message.RunId);
+    }
+
+    public static GetShardStatistics ReadGetShardStatistics(ref WireReader reader)
+    {
+        reader.ReadFields(1);
+        return new GetShardStatistics(reader.ReadGuid(nameof(GetShardStatistics.RunId)));
+    }
+
+    public static void Write(ref WireWriter writer, CurrentShardStatistics message)
+    {
+        writer.WriteFields(5);
+        writer.WriteGuid(message.RunId);
+        writer.WriteInt32(message.ShardId);
+        writer.WriteInt64(message.Version);
+        writer.WriteInt64List(nameof(message.StalenessHistogram), message.StalenessHistogram);
+        writer.WriteInt64(message.Rejected);
+    }
+
+    public static CurrentShardStatistics ReadCurrentShardStatistics(ref WireReader reader)
+    {
+        reader.ReadFields(5);
+        return new CurrentShardStatistics(
+            reader.ReadGuid(nameof(CurrentShardStatistics.RunId)),
+            reader.ReadInt32(nameof(CurrentShardStatistics.ShardId)),
+            reader.ReadInt64(nameof(CurrentShardStatistics.Version)),
+            reader.ReadInt64List(nameof(CurrentShardStatistics.StalenessHistogram)),
+            reader.ReadInt64(nameof(CurrentShardStatistics.Rejected)));
+    }
+
+    public static void Write(ref WireWriter writer, ParametersUpdated message)
+    {
+        writer.WriteFields(5);
+        writer.WriteGuid(message.RunId);
+        writer.WriteInt32(message.ShardId);
+        writer.WriteInt64(message.Version);
+        writer.WriteRange(message.Range);
+        writer.WriteTensor(nameof(message.Values), message.Values);
+    }
+
+    public static ParametersUpdated ReadParametersUpdated(ref WireReader reader)
+    {
+        reader.ReadFields(5);
+        return new ParametersUpdated(
+            reader.ReadGuid(nameof(ParametersUpdated.RunId)),
+            reader.ReadInt32(nameof(ParametersUpdated.ShardId)),
+            reader.ReadInt64(nameof(ParametersUpdated.Version)),
+            reader.ReadRange(nameof(ParametersUpdated.Range)),
+            reader.ReadTensor(nameof(ParametersUpdated.Values)));
+    }
+
+    public static void Write(ref WireWriter writer, ContributionRejected message)
+    {
+        writer.WriteFields(7);
+        writer.WriteGuid(message.RunId);
+        writer.WriteInt32(message.ShardId);
+        writer.WriteInt32(message.WorkerId);
+        writer.WriteInt64(message.Step);
+        writer.WriteInt32(message.Slot);
+        writer.WriteEnum(nameof(message.Reason), message.Reason);
+        writer.WriteString(nameof(message.Detail), message.Detail);
+    }
+
+    public static ContributionRejected ReadContributionRejected(ref WireReader reader)
+    {
+        reader.ReadFields(7);
+        return new ContributionRejected(
+            reader.ReadGuid(nameof(ContributionRejected.RunId)),
+            reader.ReadInt32(nameof(ContributionRejected.ShardId)),
+            reader.ReadInt32(nameof(ContributionRejected.WorkerId)),
+            reader.ReadInt64(nameof(ContributionRejected.Step)),
+            reader.ReadInt32(nameof(ContributionRejected.Slot)),
+            reader.ReadEnum<RejectionReason>(nameof(ContributionRejected.Reason)),
+            reader.ReadString(nameof(ContributionRejected.Detail)));
+    }
+}

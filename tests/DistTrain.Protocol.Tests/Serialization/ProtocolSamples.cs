@@ -1,0 +1,88 @@
+using Akka.Actor;
+using DistTrain.Protocol;
+
+namespace DistTrain.Protocol.Tests.Serialization;
+
+/// <summary>
+/// One instance of every protocol message with a non-default value in every field (non-zero
+/// numbers, non-zero enum members, non-empty strings and lists), so a codec that drops or swaps a
+/// field cannot round-trip it by luck. Tensors have odd lengths and hold the bit patterns that a
+/// careless float path loses: NaN payloads, a signalling NaN, both infinities, -0 and a subnormal.
+/// </summary>
+public static class ProtocolSamples
+{
+    public static readonly Guid RunId = new("6fd8e355-0c21-4e9c-9b1a-d45d4948d847");
+
+    /// <summary>Floats whose exact bits must survive the wire.</summary>
+    public static float[] SpecialValues() =>
+    [
+        BitConverter.Int32BitsToSingle(0x7FC00123), // quiet NaN with a payload
+        BitConverter.Int32BitsToSingle(0x7F800001), // signalling NaN
+        BitConverter.Int32BitsToSingle(unchecked((int)0xFFC00000)), // negative NaN
+        float.PositiveInfinity,
+        float.NegativeInfinity,
+        -0f,
+        float.Epsilon,
+        float.MaxValue,
+        -1.5f,
+        0.1f,
+        3.25e-30f,
+    ];
+
+    /// <summary>A tensor of <paramref name="length"/> values in an array three longer, so only the payload may travel.</summary>
+    public static TensorBuffer Tensor(int length, int seed)
+    {
+        var values = new float[length + 3];
+        float[] special = SpecialValues();
+        for (int i = 0; i < length; i++)
+        {
+            values[i] = i < special.Length ? special[(i + seed) % special.Length] : (i * 0.37f) - seed;
+        }
+
+        values.AsSpan(length).Fill(123f);
+        return new TensorBuffer(values, length);
+    }
+
+    public static ModelSpecification Model() => new(784, [512, 256, 33], 10, "leaky-relu", "mse", 0.01f);
+
+    public static OptimizerSettings Optimizer() =>
+        new("adam", 1e-3f, 0.8f, 0.95f, 1e-7f, 0.01f, DecoupledWeightDecay: true, Momentum: 0.9f, Dampening: 0.1f, Nesterov: true);
+
+    public static ConsistencySettings Consistency() => new(ConsistencyMode.Ssp, StalenessBound: 3);
+
+    /// <summary>Every message type once; the actor references are real actors of the caller's system.</summary>
+    public static IReadOnlyList<IDistTrainMessage> All(IActorRef coordinator, IActorRef worker, IActorRef server) =>
+    [
+        new RegisterWorker(worker),
+        new CancelRun("operator pressed Ctrl+C"),
+        new WorkerJoined(RunId, 7),
+        new StepCompleted(RunId, 4_000_000_123L, 5, BitConverter.Int32BitsToSingle(0x7FC00042)),
+        new EpochCompleted(RunId, 3, 1_407L, 0.4321, double.NaN, 0.875, 12_345.5, -0.0),
+        new WaitingForWorkers(RunId, 99L, [2, 5, 300, -1]),
+        new WorkerFailed(RunId, 4, 17L, "lease timed out after 30 s"),
+        new RunCompleted(RunId, 2_345L, Tensor(13, 1).Span.ToArray(), [10L, 3L, long.MaxValue]),
+        new RunFailed(RunId, "worker 2 sent NaN; stopping (policy StopRun)"),
+        new AssignWorker(
+            RunId, 3, Model(), [new ParameterShardInfo(1, new ParameterRange(1, 99), server), new ParameterShardInfo(2, new ParameterRange(100, 7), server)],
+            0xFEDC_BA98_7654_3210UL, Shuffle: true, 256, coordinator),
+        new LeaseShard(RunId, 11L, 2, 4, 3, 1, 640, 32, 128, 9L),
+        new ShardCompleted(RunId, 11L, 2, 3, 2.3025851f, 32, 8L),
+        new ShardFailed(RunId, 11L, 2, 3, "out of memory in gather"),
+        new InitializeShard(
+            RunId, 1, new ParameterRange(100, 7), Tensor(7, 2), Optimizer(), Consistency(), InvalidContributionPolicy.StopRun, coordinator),
+        new SubscribeParameters(RunId, worker),
+        new UnsubscribeParameters(RunId, worker),
+        new BeginStep(RunId, 12L, 4),
+        new PushGradients(RunId, 1, 12L, 3, 2, 11L, 32, 128, new ParameterRange(100, 9), Tensor(9, 3)),
+        new GetParameters(RunId),
+        new CurrentParameters(RunId, 1, 12L, new ParameterRange(100, 5), Tensor(5, 4).Span.ToArray()),
+        new GetShardStatistics(RunId),
+        new CurrentShardStatistics(RunId, 1, 12L, [7L, 0L, 2L, 1L], 4L),
+        new ParametersUpdated(RunId, 1, 13L, new ParameterRange(100, 11), Tensor(11, 5)),
+        new ContributionRejected(RunId, 1, 2, 12L, 3, RejectionReason.UnexpectedContributor, "slot 3 already contributed"),
+        Model(),
+        Optimizer(),
+        Consistency(),
+        new ParameterShardInfo(4, new ParameterRange(300, 21), server),
+    ];
+}
