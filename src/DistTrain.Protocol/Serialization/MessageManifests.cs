@@ -36,6 +36,7 @@ internal static class MessageManifests
         MessageCodec.Of<UnsubscribeParameters>("unsubscribe-parameters.1", ParameterServerCodecs.Write, ParameterServerCodecs.ReadUnsubscribeParameters),
         MessageCodec.Of<BeginStep>("begin-step.1", ParameterServerCodecs.Write, ParameterServerCodecs.ReadBeginStep),
         MessageCodec.Of<PushGradients>("push-gradients.1", ParameterServerCodecs.Write, ParameterServerCodecs.ReadPushGradients),
+        MessageCodec.Of<PushGradientsAck>("push-gradients-ack.1", ParameterServerCodecs.Write, ParameterServerCodecs.ReadPushGradientsAck),
         MessageCodec.Of<GetParameters>("get-parameters.1", ParameterServerCodecs.Write, ParameterServerCodecs.ReadGetParameters),
         MessageCodec.Of<CurrentParameters>("current-parameters.1", ParameterServerCodecs.Write, ParameterServerCodecs.ReadCurrentParameters),
         MessageCodec.Of<GetShardStatistics>("get-shard-statistics.1", ParameterServerCodecs.Write, ParameterServerCodecs.ReadGetShardStatistics),

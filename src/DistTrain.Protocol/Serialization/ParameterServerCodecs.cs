@@ -110,6 +110,25 @@ internal static class ParameterServerCodecs
             reader.ReadTensor(nameof(PushGradients.Gradient)));
     }
 
+    public static void Write(ref WireWriter writer, PushGradientsAck message)
+    {
+        writer.WriteFields(4);
+        writer.WriteGuid(message.RunId);
+        writer.WriteInt32(message.ShardId);
+        writer.WriteInt64(message.Step);
+        writer.WriteInt32(message.Slot);
+    }
+
+    public static PushGradientsAck ReadPushGradientsAck(ref WireReader reader)
+    {
+        reader.ReadFields(4);
+        return new PushGradientsAck(
+            reader.ReadGuid(nameof(PushGradientsAck.RunId)),
+            reader.ReadInt32(nameof(PushGradientsAck.ShardId)),
+            reader.ReadInt64(nameof(PushGradientsAck.Step)),
+            reader.ReadInt32(nameof(PushGradientsAck.Slot)));
+    }
+
     public static void Write(ref WireWriter writer, GetParameters message)
     {
         writer.WriteFields(1);

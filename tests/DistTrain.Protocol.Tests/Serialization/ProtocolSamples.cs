@@ -73,6 +73,7 @@ public static class ProtocolSamples
         new SubscribeParameters(RunId, worker),
         new UnsubscribeParameters(RunId, worker),
         new BeginStep(RunId, 12L, 4),
+        new PushGradientsAck(RunId, 3, 12L, 2),
         new PushGradients(RunId, 1, 12L, 3, 2, 11L, 32, 128, new ParameterRange(100, 9), Tensor(9, 3)),
         new GetParameters(RunId),
         new CurrentParameters(RunId, 1, 12L, new ParameterRange(100, 5), Tensor(5, 4).Span.ToArray()),
