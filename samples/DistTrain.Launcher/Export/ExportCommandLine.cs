@@ -10,6 +10,9 @@ internal static class ExportCommandLine
 
     private static readonly HashSet<string> s_valued = [.. ModelOptions.Names, "--onnx"];
 
+    /// <summary>Every option the command takes, for the help text's test.</summary>
+    public static IEnumerable<string> OptionNames => s_flags.Concat(s_valued);
+
     public static ExportSettings Parse(ReadOnlySpan<string> args)
     {
         OptionReader options = OptionReader.Parse(args, s_flags, s_valued);

@@ -26,6 +26,9 @@ internal static class TrainCommandLine
         "--init", "--save", "--metrics-out", "--plot",
     ];
 
+    /// <summary>Every option the command takes, for the help text's test.</summary>
+    public static IEnumerable<string> OptionNames => s_flags.Concat(s_valued);
+
     public static TrainSettings Parse(ReadOnlySpan<string> args)
     {
         OptionReader options = OptionReader.Parse(args, s_flags, s_valued);
