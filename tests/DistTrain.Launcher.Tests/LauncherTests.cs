@@ -132,6 +132,17 @@ public class LauncherTests
     }
 
     [Fact]
+    public void Train_Cancelled_StopsWithExitCode130()
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        int exitCode = Launcher.Run(
+            ["train", "--data", "synthetic", "--hidden", "8", "--quiet"], new LauncherConsole(output, error, IsTerminal: false),
+            new CancellationToken(canceled: true));
+        Assert.Equal((Launcher.Cancelled, "disttrain: cancelled\n"), (exitCode, error.ToString()));
+    }
+
+    [Fact]
     public void Run_Verbose_AddsTheStackTrace()
     {
         LauncherRun run = LauncherRun.Of("evaluate", "--model", "/no/such/model.safetensors", "--verbose");
