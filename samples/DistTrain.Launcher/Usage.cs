@@ -1,38 +1,57 @@
 namespace DistTrain.Launcher;
 
-/// <summary>The launcher's help text and its one-line reply to a bad command line.</summary>
+/// <summary>The launcher's help text: every command and every option.</summary>
 internal static class Usage
 {
     public const string Text = """
-        usage: disttrain train [options]
+        usage: disttrain <command> [options]
 
-        Trains a multilayer perceptron; with no options, workload W1 (784-512-256-10, ReLU,
-        Adam 1e-3, batch 128, 5 epochs) on Fashion-MNIST.
+        commands:
+          train      train a multilayer perceptron on the actor engine, every role in this process
+          evaluate   loss, accuracy and confusion matrix of a saved model on a test set
+          export     write a saved model as an ONNX file
+          help       this text (also --help or -h after any command)
 
-          --data DIR|synthetic     IDX data folder (default /usr/share/datasets/fashion-mnist,
-                                   or a synthetic set when that is missing)
-          --hidden 512,256         hidden layer sizes
+        disttrain train [options]
+          With no options: workload W1 (784-512-256-10, ReLU, Adam 1e-3, batch 128, 5 epochs) on
+          Fashion-MNIST, or on a synthetic stand-in when Fashion-MNIST is not installed.
+
+          --data DIR|synthetic     IDX data folder (default /usr/share/datasets/fashion-mnist; when that
+                                   is missing, a synthetic set: apt-get install dataset-fashion-mnist)
+          --hidden 512,256         hidden layer sizes (none for a linear model)
           --activation NAME        relu | leaky-relu | tanh | sigmoid
           --loss NAME              cross-entropy | mse
           --optimizer NAME         adam | sgd
           --lr RATE                learning rate (adam 0.001, sgd 0.01)
-          --momentum M             sgd momentum (default 0)
+          --momentum M             sgd momentum in [0, 1) (default 0)
           --weight-decay WD        L2 weight decay (default 0)
-          --batch N                global mini-batch (default 128)
+          --batch N                global mini-batch, split across the workers (default 128)
           --epochs N               epochs (default 5)
           --max-steps N            stop after N steps in all
-          --workers N              data-parallel workers in this process (default: core count)
+          --workers N              worker actors (default: one per core, at most --batch)
+          --ps-shards N            parameter-server shards, each owning a range of the parameters
+                                   (default: one per core, at most 8)
+          --mode sync|ssp|async    consistency: bulk-synchronous (default), stale-synchronous, asynchronous
+          --staleness S            ssp only: how many steps a worker may run ahead (default 2)
           --seed N                 seed of the initial parameters and the data order (default 0)
           --no-shuffle             samples in file order every epoch
-          --init FILE.safetensors  start from these parameters
+          --init FILE.safetensors  start from these parameters (dense{i}.weight [out, in], dense{i}.bias)
           --save FILE.safetensors  write the final parameters
-          --quiet                  only the summary line
+          --metrics-out FILE.json  write the run's configuration, epochs, totals and staleness histogram
+          --plot FILE.png          write a chart of loss and test accuracy by epoch
+          --quiet                  one plain line per epoch, even on a terminal
+
+        disttrain evaluate --model FILE.safetensors [options]
+          --data DIR|synthetic     the test set to evaluate on (default as for train)
+          --hidden 512,256         hidden layer sizes (default: read off the file's weight shapes)
+          --activation NAME        (default: the file's metadata, else relu)
+          --loss NAME              (default: the file's metadata, else cross-entropy)
+
+        disttrain export --model FILE.safetensors --onnx FILE.onnx [options]
+          --hidden, --activation   as for evaluate
+          The ONNX model (opset 17) maps input "input" [N, features] to output "logits" [N, classes].
+
+        every command:
           --verbose                stack traces on errors
         """;
-
-    public static int Fail(string message)
-    {
-        Console.Error.WriteLine($"disttrain: {message} (run 'disttrain train --help' for the options)");
-        return 2;
-    }
 }

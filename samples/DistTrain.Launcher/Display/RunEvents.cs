@@ -1,0 +1,18 @@
+using DistTrain.Protocol;
+
+namespace DistTrain.Launcher.Display;
+
+/// <summary>The words both displays use for the events of a run that are not progress.</summary>
+internal static class RunEvents
+{
+    public static string Describe(WorkerFailed failed) =>
+        $"worker {failed.WorkerId} failed at step {failed.Step} ({failed.Reason}); its shard is leased again";
+
+    public static string Describe(WaitingForWorkers waiting) =>
+        $"step {waiting.Step} is waiting for worker(s) {string.Join(", ", waiting.WorkerIds)}";
+
+    /// <summary>One epoch as a line of text, as the plain display prints it.</summary>
+    public static string Describe(EpochCompleted epoch, int epochCount) =>
+        $"epoch {epoch.Epoch}/{epochCount}  train loss {epoch.TrainLoss:F4}  test loss {epoch.TestLoss:F4}  " +
+        $"test accuracy {epoch.TestAccuracy:P2}  {epoch.SamplesPerSecond:N0} samples/s  {epoch.ElapsedSeconds:F1} s";
+}

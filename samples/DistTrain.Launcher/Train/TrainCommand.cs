@@ -1,0 +1,86 @@
+using DistTrain.Actors;
+using DistTrain.Actors.Coordinator;
+using DistTrain.Core.Layers;
+using DistTrain.Core.Optimizers;
+using DistTrain.Core.Training;
+using DistTrain.Launcher.Data;
+using DistTrain.Launcher.Display;
+using DistTrain.Launcher.Models;
+
+namespace DistTrain.Launcher.Train;
+
+/// <summary>
+/// <c>disttrain train</c>: loads the data, trains on the actor engine with every role (coordinator,
+/// parameter-server shards, workers) in this process, shows the run, and writes what was asked for:
+/// the final parameters, the metrics document, the chart. Output folders are checked before
+/// training, so a typo in a path does not cost a run.
+/// </summary>
+internal static class TrainCommand
+{
+    public static int Run(TrainSettings settings, LauncherConsole console, CancellationToken cancellation)
+    {
+        AtomicFile.RequireFolder("--save", settings.SavePath);
+        AtomicFile.RequireFolder("--metrics-out", settings.MetricsPath);
+        AtomicFile.RequireFolder("--plot", settings.PlotPath);
+
+        LoadedData data = DataSource.Load(settings.DataPath, console.Out);
+        DistTrainOptions engine = settings.Engine;
+        TrainerOptions training = engine.Training;
+        if (data.Train.Count < training.BatchSize)
+        {
+            throw new LauncherException($"--batch {training.BatchSize} is larger than the {data.Train.Count} training samples of {data.Source}");
+        }
+
+        Sequential model = training.BuildModel(data.Train.FeatureSize, data.Train.ClassCount);
+        if (settings.InitPath is { } init)
+        {
+            engine = engine with { InitialParameters = ModelFile.LoadInto(model, init, "--init") };
+        }
+
+        var plan = new TrainingPlan(data.Train.Count, training.BatchSize, training.Epochs, training.MaxSteps);
+        IRunDisplay display = RunDisplay.Create(console, settings.Quiet, plan);
+        display.ShowLine(Header(engine, data, model));
+        DistTrainResult result = display
+            .ShowRunAsync(() => DistTrainRun.RunAsync(engine, data.Train, data.Test, display, cancellation))
+            .GetAwaiter().GetResult();
+
+        FinalMetrics final = FinalMetrics.From(result, training.BatchSize);
+        display.ShowSummary(result.Epochs, final);
+        if (settings.SavePath is { } save)
+        {
+            ModelFile.Save(save, result.Model, result.Parameters, training);
+            display.ShowLine($"parameters saved to {save}");
+        }
+
+        if (settings.MetricsPath is { } metrics)
+        {
+            MetricsDocument.Write(metrics, settings, data, result.Model, result, final);
+            display.ShowLine($"metrics written to {metrics}");
+        }
+
+        if (settings.PlotPath is { } plot)
+        {
+            TrainingChart.Write(plot, result.Epochs);
+            display.ShowLine($"chart written to {plot}");
+        }
+
+        return Launcher.Succeeded;
+    }
+
+    private static string Header(DistTrainOptions engine, LoadedData data, Sequential model)
+    {
+        TrainerOptions training = engine.Training;
+        string layers = string.Join("-", training.HiddenSizes.Prepend(model.InputSize).Append(model.OutputSize));
+        return $"training {layers} {LayerNames.Name(training.Activation)} ({model.ParameterCount:N0} parameters) on {data.Source}: " +
+               $"{data.Train.Count:N0} train / {data.Test.Count:N0} test samples, batch {training.BatchSize}, " +
+               $"{engine.Workers} worker(s), {engine.ParameterServerShards} server shard(s), {ModeNames.Describe(engine.Consistency)}, " +
+               Describe(training.Optimizer);
+    }
+
+    private static string Describe(OptimizerOptions optimizer) => optimizer switch
+    {
+        AdamOptions adam => $"adam lr {adam.LearningRate:G4}" + (adam.WeightDecay > 0 ? $" weight decay {adam.WeightDecay:G4}" : ""),
+        SgdOptions sgd => $"sgd lr {sgd.LearningRate:G4} momentum {sgd.Momentum:G4}" + (sgd.WeightDecay > 0 ? $" weight decay {sgd.WeightDecay:G4}" : ""),
+        _ => optimizer.GetType().Name,
+    };
+}

@@ -1,0 +1,132 @@
+using DistTrain.Actors;
+using DistTrain.Core.Layers;
+using DistTrain.Core.Optimizers;
+using DistTrain.Core.Training;
+using DistTrain.Launcher.Options;
+using DistTrain.Protocol;
+
+namespace DistTrain.Launcher.Train;
+
+/// <summary>
+/// Turns <c>disttrain train</c>'s options into <see cref="TrainSettings"/>, with W1's settings as the
+/// defaults. Every value and every combination is checked here, so a bad command line fails before
+/// any data is read.
+/// </summary>
+internal static class TrainCommandLine
+{
+    /// <summary>The staleness bound of <c>--mode ssp</c> when <c>--staleness</c> is not given.</summary>
+    public const int DefaultStaleness = 2;
+
+    private static readonly HashSet<string> s_flags = ["--no-shuffle", "--quiet", "--verbose"];
+
+    private static readonly HashSet<string> s_valued =
+    [
+        "--data", "--hidden", "--activation", "--loss", "--optimizer", "--lr", "--momentum", "--weight-decay",
+        "--batch", "--epochs", "--max-steps", "--workers", "--ps-shards", "--mode", "--staleness", "--seed",
+        "--init", "--save", "--metrics-out", "--plot",
+    ];
+
+    /// <summary>Every option the command takes, for the help text's test.</summary>
+    public static IEnumerable<string> OptionNames => s_flags.Concat(s_valued);
+
+    public static TrainSettings Parse(ReadOnlySpan<string> args)
+    {
+        OptionReader options = OptionReader.Parse(args, s_flags, s_valued);
+        var training = new TrainerOptions
+        {
+            HiddenSizes = options.Sizes("--hidden") ?? [512, 256],
+            Activation = LayerNames.ParseActivation(options.Choice("--activation", "relu", LayerNames.Activations)),
+            Loss = LayerNames.ParseLoss(options.Choice("--loss", "cross-entropy", LayerNames.Losses)),
+            Optimizer = Optimizer(options),
+            BatchSize = options.PositiveInt("--batch", 128),
+            Epochs = options.PositiveInt("--epochs", 5),
+            MaxSteps = options.OptionalPositiveInt("--max-steps"),
+            Seed = options.UnsignedLong("--seed", 0),
+            Shuffle = !options.Has("--no-shuffle"),
+        };
+
+        // By default one worker per core, but never more workers than samples in a batch.
+        int workers = options.OptionalPositiveInt("--workers") ?? Math.Min(Environment.ProcessorCount, training.BatchSize);
+        if (workers > training.BatchSize)
+        {
+            throw new UsageException(
+                $"--workers {workers} cannot split --batch {training.BatchSize}: each worker needs at least one sample per step");
+        }
+
+        var engine = new DistTrainOptions
+        {
+            Training = training,
+            Workers = workers,
+            ParameterServerShards = options.PositiveInt("--ps-shards", new DistTrainOptions().ParameterServerShards),
+            Consistency = Consistency(options),
+        };
+
+        try
+        {
+            engine.Validate();
+        }
+        catch (ArgumentException exception)
+        {
+            // A backstop: the checks above name the option; this names the engine's rule.
+            throw new UsageException(exception.Message.Replace($" (Parameter '{exception.ParamName}')", "", StringComparison.Ordinal));
+        }
+
+        string? save = options.Text("--save"), metrics = options.Text("--metrics-out"), plot = options.Text("--plot");
+        RequireDistinct(("--save", save), ("--metrics-out", metrics), ("--plot", plot));
+        return new TrainSettings(options.Text("--data"), engine, options.Text("--init"), save, metrics, plot, options.Has("--quiet"));
+    }
+
+    private static OptimizerOptions Optimizer(OptionReader options)
+    {
+        string optimizer = options.Choice("--optimizer", "adam", ["adam", "sgd"]);
+        float weightDecay = options.NonNegativeFloat("--weight-decay", 0f);
+        if (optimizer == "adam")
+        {
+            if (options.Has("--momentum"))
+            {
+                throw new UsageException("--momentum applies to --optimizer sgd only");
+            }
+
+            return new AdamOptions(LearningRate: options.PositiveFloat("--lr", 1e-3f), WeightDecay: weightDecay);
+        }
+
+        float momentum = options.NonNegativeFloat("--momentum", 0f);
+        if (momentum >= 1)
+        {
+            throw new UsageException($"--momentum must be below 1; got '{options.Text("--momentum")}'");
+        }
+
+        return new SgdOptions(LearningRate: options.PositiveFloat("--lr", 0.01f), WeightDecay: weightDecay, Momentum: momentum);
+    }
+
+    private static ConsistencySettings Consistency(OptionReader options)
+    {
+        string mode = options.Choice("--mode", "sync", ModeNames.All);
+        if (mode != "ssp" && options.Has("--staleness"))
+        {
+            throw new UsageException($"--staleness applies to --mode ssp only (the mode is {mode})");
+        }
+
+        return mode switch
+        {
+            "ssp" => new ConsistencySettings(ConsistencyMode.Ssp, options.NonNegativeInt("--staleness", DefaultStaleness)),
+            "async" => new ConsistencySettings(ConsistencyMode.Async),
+            _ => ConsistencySettings.Sync,
+        };
+    }
+
+    private static void RequireDistinct(params (string Option, string? Path)[] outputs)
+    {
+        for (int i = 0; i < outputs.Length; i++)
+        {
+            for (int j = i + 1; j < outputs.Length; j++)
+            {
+                if (outputs[i].Path is { } path && outputs[j].Path is { } other
+                    && string.Equals(Path.GetFullPath(path), Path.GetFullPath(other), StringComparison.Ordinal))
+                {
+                    throw new UsageException($"{outputs[i].Option} and {outputs[j].Option} name the same file '{path}'");
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,14 @@
+using DistTrain.Actors;
+
+namespace DistTrain.Launcher.Train;
+
+/// <summary>What <c>disttrain train</c> was asked to do, parsed and checked.</summary>
+/// <param name="DataPath">An IDX folder, "synthetic", or null for the default.</param>
+/// <param name="Engine">The run: model, optimizer, batch and epochs, workers, server shards, consistency.</param>
+/// <param name="InitPath">Parameters to start from (safetensors), or null.</param>
+/// <param name="SavePath">Where to write the final parameters (safetensors), or null.</param>
+/// <param name="MetricsPath">Where to write the run's JSON metrics, or null.</param>
+/// <param name="PlotPath">Where to write the PNG chart of loss and accuracy, or null.</param>
+/// <param name="Quiet">Plain lines, even on a terminal.</param>
+internal sealed record TrainSettings(
+    string? DataPath, DistTrainOptions Engine, string? InitPath, string? SavePath, string? MetricsPath, string? PlotPath, bool Quiet);
