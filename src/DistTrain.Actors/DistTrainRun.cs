@@ -43,8 +43,15 @@ public static class DistTrainRun
                 $"The initial parameters have {initial.Length} values; the model has {parameterCount}.", nameof(options));
         }
 
-        Config config = Dispatchers.Configuration
-            .WithFallback(ConfigurationFactory.ParseString("akka.loglevel = WARNING\nakka.stdout-loglevel = WARNING"));
+        // The plan refuses what cannot run (a data set smaller than one batch) here, with its own
+        // message, rather than as a coordinator that fails to start.
+        _ = new TrainingPlan(train.Count, options.Training.BatchSize, options.Training.Epochs, options.Training.MaxSteps);
+
+        // A failing coordinator is stopped, not restarted: a restart would lose the run's state.
+        // The observer watches it and ends the run with an error when it stops early.
+        Config config = Dispatchers.Configuration.WithFallback(ConfigurationFactory.ParseString(
+            "akka.loglevel = WARNING\nakka.stdout-loglevel = WARNING\n" +
+            "akka.actor.guardian-supervisor-strategy = \"Akka.Actor.StoppingSupervisorStrategy\""));
         ActorSystem system = ActorSystem.Create("disttrain", config);
         try
         {
@@ -52,6 +59,7 @@ public static class DistTrainRun
             var epochs = new List<EpochCompleted>();
             IActorRef observer = system.ActorOf(Props.Create(() => new RunObserverActor(progress, completion, epochs)), "observer");
             IActorRef coordinator = system.ActorOf(TrainingCoordinatorActor.Props(options, train, test, observer), "coordinator");
+            observer.Tell(new RunObserverActor.WatchCoordinator(coordinator));
             // Registered from here, in order, so that worker ids follow creation order.
             for (int w = 0; w < options.Workers; w++)
             {

@@ -29,6 +29,17 @@ public class FaultTests
     }
 
     [Fact]
+    public async Task DataSetSmallerThanOneBatch_FailsAtOnceNamingBoth()
+    {
+        (var train, var test) = EngineTestData.Blobs;
+
+        var exception = await Assert.ThrowsAsync<ArgumentException>(() => DistTrainRun.RunAsync(s_options, train.Take(31), test));
+
+        Assert.Contains("31 samples", exception.Message);
+        Assert.Contains("batch of 32", exception.Message);
+    }
+
+    [Fact]
     public async Task NonFiniteGradient_UnderStopRun_FailsNamingWorkerAndStep()
     {
         var events = new Events();
