@@ -6,15 +6,15 @@ namespace DistTrain.Actors.Tests.Engine;
 
 /// <summary>
 /// W1 (BENCHMARKS.md) through the actor engine with 2 workers on Fashion-MNIST: sync reaches at
-/// least 87% test accuracy in 5 epochs, and ssp (bound 2) and async stay within 2 points of it.
-/// The goal is 1 point; measured here, ssp and async trail sync by 0.6 to 1.9 points after 5
-/// epochs (each half-batch contribution is its own Adam step, scaled by 1 / (1 + staleness)), so
-/// this test holds the engine to what it reliably does until the stale modes close that gap.
+/// least 87% test accuracy in 5 epochs, and ssp (bound 2) and async land within 1 point of it.
+/// Each ssp or async contribution is its own Adam step scaled by 1 / (1 + staleness); keeping one
+/// gradient per worker in flight (see <see cref="Worker.WorkerState"/>) keeps that staleness at 0
+/// or 1 for nearly every contribution, which is what keeps the stale modes this close.
 /// </summary>
 public class W1AccuracyTests
 {
     [Fact]
-    public async Task W1_TwoWorkers_SyncReaches87PercentAndSspAndAsyncStayWithinTwoPoints()
+    public async Task W1_TwoWorkers_SyncReaches87PercentAndSspAndAsyncLandWithinOnePoint()
     {
         (var train, var test) = EngineTestData.FashionMnistSets;
         var options = new DistTrainOptions { Training = new TrainerOptions(), Workers = 2, ParameterServerShards = 2 };
@@ -24,8 +24,8 @@ public class W1AccuracyTests
         double async = FinalAccuracy(await DistTrainRun.RunAsync(options with { Consistency = new ConsistencySettings(ConsistencyMode.Async) }, train, test));
 
         Assert.True(sync >= 0.87, $"sync test accuracy after 5 epochs: {sync:P2}");
-        Assert.True(Math.Abs(ssp - sync) <= 0.02, $"ssp(2) {ssp:P2} vs sync {sync:P2}");
-        Assert.True(Math.Abs(async - sync) <= 0.02, $"async {async:P2} vs sync {sync:P2}");
+        Assert.True(Math.Abs(ssp - sync) <= 0.01, $"ssp(2) {ssp:P2} vs sync {sync:P2}");
+        Assert.True(Math.Abs(async - sync) <= 0.01, $"async {async:P2} vs sync {sync:P2}");
     }
 
     private static double FinalAccuracy(DistTrainResult result)
