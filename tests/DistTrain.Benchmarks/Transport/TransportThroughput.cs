@@ -1,8 +1,12 @@
 using System.Diagnostics;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using Akka.Actor;
+using Akka.Actor.Setup;
 using Akka.Configuration;
 using DistTrain.Protocol;
 using DistTrain.Protocol.Serialization;
+using DistTrain.Protocol.Transport;
 
 namespace DistTrain.Benchmarks.Transport;
 
@@ -13,6 +17,8 @@ namespace DistTrain.Benchmarks.Transport;
 /// <list type="bullet">
 /// <item><c>whole</c>: one PushGradients per Akka.Remote message, frame size raised to 4 MiB;</item>
 /// <item><c>chunked</c>: the serialized message as 64 KiB Akka.Remote messages, 8 unacknowledged;</item>
+/// <item><c>channel</c>: <see cref="TensorTransport"/>, a direct TCP channel with 64 KiB chunks;</item>
+/// <item><c>channel-tls</c>: the same channel with TLS (one self-signed certificate on both nodes).</item>
 /// </list>
 /// usage: <c>transport [messages] [paths...]</c>; MB is 10^6 bytes of tensor payload.
 /// </summary>
@@ -37,7 +43,7 @@ internal static class TransportThroughput
     public static void Run(string[] args)
     {
         int messages = args.Length > 0 ? int.Parse(args[0]) : 200;
-        string[] paths = args.Length > 1 ? args[1..] : ["whole", "chunked"];
+        string[] paths = args.Length > 1 ? args[1..] : ["whole", "chunked", "channel", "channel-tls"];
         Console.WriteLine($"tensor {TensorFloats * sizeof(float)} bytes, {messages} messages, window {Window}");
         Console.WriteLine($"{"path",-14} {"one-way MB/s",14} {"each-way MB/s",14}");
         foreach (string path in paths)
@@ -50,8 +56,14 @@ internal static class TransportThroughput
 
     private static double Measure(string path, int messages, bool answered)
     {
-        ActorSystem near = ActorSystem.Create("near", s_nodeConfig);
-        ActorSystem far = ActorSystem.Create("far", s_nodeConfig);
+        ActorSystemSetup setup = ActorSystemSetup.Create(BootstrapSetup.Create().WithConfig(s_nodeConfig));
+        if (path == "channel-tls")
+        {
+            setup = setup.And(new TensorTransportSetup(new TensorTransportSettings { Certificate = SelfSignedCertificate() }));
+        }
+
+        ActorSystem near = ActorSystem.Create("near", setup);
+        ActorSystem far = ActorSystem.Create("far", setup);
         try
         {
             var tensor = new float[TensorFloats];
@@ -102,9 +114,19 @@ internal static class TransportThroughput
                         nearLink.Tell(new ChunkedLinkActor.Connect(Resolve(near, far, farLink), pump));
                         farLink.Tell(new ChunkedLinkActor.Connect(Resolve(far, near, nearLink), echo));
                     });
+            case "channel" or "channel-tls":
+                return (TensorTransport.For(near).Send, TensorTransport.For(far).Send, (_, _) => { });
             default:
-                throw new ArgumentException($"Unknown transport path '{path}'; known: whole, chunked.");
+                throw new ArgumentException($"Unknown transport path '{path}'; known: whole, chunked, channel, channel-tls.");
         }
+    }
+
+    private static X509Certificate2 SelfSignedCertificate()
+    {
+        using var key = RSA.Create(2048);
+        var request = new CertificateRequest("CN=disttrain-benchmark", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        using X509Certificate2 certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
+        return X509CertificateLoader.LoadPkcs12(certificate.Export(X509ContentType.Pkcs12), null);
     }
 
     private static void Tell(IActorRef target, IDistTrainMessage message, IActorRef sender) => target.Tell(message, sender);
