@@ -1,5 +1,6 @@
 using BenchmarkDotNet.Running;
 using DistTrain.Benchmarks;
+using DistTrain.Benchmarks.Transport;
 
 // Plain modes print their own tables for side-by-side runs with the peer scripts; anything
 // else goes to BenchmarkDotNet (e.g. `-- --filter *Gemm*`).
@@ -9,6 +10,7 @@ var plainModes = new Dictionary<string, Action<string[]>>
     ["gemm-vs-openblas"] = GemmVersusOpenBlas.Run,
     ["w1"] = TrainerThroughput.Run,
     ["engine-w1"] = EngineThroughput.Run,
+    ["transport"] = TransportThroughput.Run,
 };
 
 if (args.Length > 0 && plainModes.TryGetValue(args[0], out Action<string[]>? mode))

@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Event;
 using DistTrain.Protocol;
+using DistTrain.Protocol.Transport;
 
 namespace DistTrain.Actors.ParameterServer;
 
@@ -25,10 +26,19 @@ namespace DistTrain.Actors.ParameterServer;
 /// after any version it produced. Rejections are reported to the coordinator as <see cref="ContributionRejected"/>. Messages of
 /// another run are logged and dropped (a dropped contribution's buffer is released).
 /// </para>
+/// <para>
+/// Versions, acknowledgements and parameter copies leave through the node's
+/// <see cref="TensorTransport"/> (a plain Tell in one actor system, the tensor channel to another
+/// node). All three take that one road because a worker relies on their order: the version that
+/// includes its contribution must arrive before the acknowledgement, and an acknowledgement sent
+/// over Akka.Remote could overtake a version on the channel. Rejections and statistics go to the
+/// coordinator over Akka.
+/// </para>
 /// </summary>
 public sealed class ParameterServerActor : ReceiveActor, IWithUnboundedStash
 {
     private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly TensorTransport _transport = TensorTransport.For(Context.System);
     private readonly List<IActorRef> _subscribers = [];
     private readonly ParameterVersionStore? _sharedVersions;
     private ParameterServerState _state = null!;
@@ -128,7 +138,7 @@ public sealed class ParameterServerActor : ReceiveActor, IWithUnboundedStash
         }
 
         // After the publish, so the worker has the version with its contribution before the ack.
-        Sender.Tell(new PushGradientsAck(_runId, _state.ShardId, push.Step, push.Slot), Self);
+        _transport.Send(Sender, new PushGradientsAck(_runId, _state.ShardId, push.Step, push.Slot), Self);
     }
 
     private void OnBeginStep(BeginStep message)
@@ -148,7 +158,7 @@ public sealed class ParameterServerActor : ReceiveActor, IWithUnboundedStash
             Context.Watch(subscriber);
         }
 
-        subscriber.Tell(CurrentVersion(readers: 1), Self);
+        _transport.Send(subscriber, CurrentVersion(readers: 1), Self);
     }
 
     private void OnUnsubscribe(UnsubscribeParameters message)
@@ -165,7 +175,7 @@ public sealed class ParameterServerActor : ReceiveActor, IWithUnboundedStash
             Self);
 
     private void OnGetParameters(GetParameters message) =>
-        Sender.Tell(new CurrentParameters(_runId, _state.ShardId, _state.Version, _state.Range, _state.Parameters.ToArray()), Self);
+        _transport.Send(Sender, new CurrentParameters(_runId, _state.ShardId, _state.Version, _state.Range, _state.Parameters.ToArray()), Self);
 
     private void Publish()
     {
@@ -177,7 +187,7 @@ public sealed class ParameterServerActor : ReceiveActor, IWithUnboundedStash
         ParametersUpdated update = CurrentVersion(readers: _subscribers.Count);
         foreach (IActorRef subscriber in _subscribers)
         {
-            subscriber.Tell(update, Self);
+            _transport.Send(subscriber, update, Self);
         }
     }
 

@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.Event;
 using DistTrain.Core.Data;
 using DistTrain.Protocol;
+using DistTrain.Protocol.Transport;
 
 namespace DistTrain.Actors.Worker;
 
@@ -16,6 +17,11 @@ namespace DistTrain.Actors.Worker;
 /// turns every lease of that run into <c>ShardFailed</c>. Messages of any other run than the
 /// assigned one are dropped (published buffers still released). A new assignment replaces the
 /// old one. It does not time leases out or retry them: the coordinator does.
+/// <para>
+/// Gradients go to the shards through the node's <see cref="TensorTransport"/>: a plain Tell when
+/// the shard is in this actor system, the tensor channel when it is on another node. Subscriptions
+/// and reports to the coordinator are small and stay on Akka.
+/// </para>
 /// </summary>
 public sealed class WorkerActor : ReceiveActor
 {
@@ -23,6 +29,7 @@ public sealed class WorkerActor : ReceiveActor
     private readonly IActorRef? _registerWith;
     private readonly Func<LeaseShard, LeaseFault>? _faults;
     private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly TensorTransport _transport = TensorTransport.For(Context.System);
     private WorkerState? _state;
     private (Guid RunId, IActorRef Coordinator, string Reason)? _refused;
 
@@ -189,7 +196,7 @@ public sealed class WorkerActor : ReceiveActor
         PushGradients[] pushes = state.HandOverGradients();
         for (int s = 0; s < pushes.Length; s++)
         {
-            state.Replica.Shards[s].Server.Tell(pushes[s]);
+            _transport.Send(state.Replica.Shards[s].Server, pushes[s], Self);
         }
 
         coordinator.Tell(completed);

@@ -94,13 +94,10 @@ public sealed class DistTrainMessageSerializer : SerializerWithStringManifest
     public override byte[] ToBinary(object obj)
     {
         ArgumentNullException.ThrowIfNull(obj);
-        MessageCodec codec = CodecFor(obj.GetType());
         ArrayBufferWriter<byte> buffer = t_buffer ?? new ArrayBufferWriter<byte>(4096);
         t_buffer = null;
         buffer.ResetWrittenCount();
-        var writer = new WireWriter(new MessagePackWriter(buffer), _limits, codec.Description, BitConverter.IsLittleEndian);
-        codec.Write(ref writer, obj);
-        writer.Flush();
+        Serialize(obj, buffer);
         byte[] bytes = buffer.WrittenSpan.ToArray();
         if (buffer.Capacity <= RetainedBufferBytes)
         {
@@ -110,9 +107,34 @@ public sealed class DistTrainMessageSerializer : SerializerWithStringManifest
         return bytes;
     }
 
+    /// <summary>
+    /// Writes <paramref name="obj"/> in the wire format to <paramref name="output"/>, which may be
+    /// pooled: the form <see cref="ToBinary"/> copies into a new array, for callers that send the
+    /// bytes themselves. A tensor is asked of <paramref name="output"/> as one contiguous span.
+    /// </summary>
+    public void Serialize(object obj, IBufferWriter<byte> output)
+    {
+        ArgumentNullException.ThrowIfNull(obj);
+        ArgumentNullException.ThrowIfNull(output);
+        MessageCodec codec = CodecFor(obj.GetType());
+        var writer = new WireWriter(new MessagePackWriter(output), _limits, codec.Description, BitConverter.IsLittleEndian);
+        codec.Write(ref writer, obj);
+        writer.Flush();
+    }
+
     public override object FromBinary(byte[] bytes, string manifest)
     {
         ArgumentNullException.ThrowIfNull(bytes);
+        return Deserialize(bytes, manifest);
+    }
+
+    /// <summary>
+    /// Reads one message of <paramref name="manifest"/> from exactly <paramref name="bytes"/> (which
+    /// may be part of a pooled array), as <see cref="FromBinary"/> does; the message owns nothing of
+    /// <paramref name="bytes"/> afterwards.
+    /// </summary>
+    public object Deserialize(ReadOnlyMemory<byte> bytes, string manifest)
+    {
         MessageCodec codec = MessageManifests.ForManifest(manifest ?? "")
             ?? throw new SerializationException(
                 $"Cannot read a DistTrain message with the unknown manifest '{manifest}'; this node reads "

@@ -1,0 +1,149 @@
+using System.Buffers;
+using System.Net.Sockets;
+using System.Threading.Channels;
+using Akka.Actor;
+using Akka.Event;
+
+namespace DistTrain.Protocol.Transport;
+
+/// <summary>
+/// The sending half of the tensor channel from this node to one peer node: a bounded FIFO queue of
+/// serialized messages and one writer that looks up the peer's port over Akka
+/// (<see cref="EndpointActor"/>), connects, authenticates when TLS is on, and writes each message
+/// as chunks (<see cref="ChunkHeader"/>) copied into one pooled frame buffer. One queue and one
+/// writer per peer keep every message from this node to that node in the order it was sent.
+/// <para>
+/// In flight: at most <see cref="TensorTransportSettings.SendQueueLimit"/> messages wait in the
+/// queue (a sender that finds it full waits: back-pressure), plus what TCP's own window holds.
+/// Chunks are not acknowledged: TCP already delivers them reliably and in order.
+/// If the lookup, connect, handshake or a write fails, the error is logged, the messages still
+/// queued are dropped (logged with their count) and the channel closes; the transport opens a new
+/// one for the next message. Delivery is at most once, as with Akka.Remote.
+/// </para>
+/// </summary>
+internal sealed class OutboundChannel
+{
+    private readonly ExtendedActorSystem _system;
+    private readonly TensorTransportSettings _settings;
+    private readonly ChannelTls? _tls;
+    private readonly ILoggingAdapter _log;
+    private readonly CancellationToken _shutdown;
+    private readonly Channel<PooledBufferWriter> _queue;
+
+    public OutboundChannel(
+        ExtendedActorSystem system, Address peer, TensorTransportSettings settings, ChannelTls? tls, ILoggingAdapter log,
+        CancellationToken shutdown)
+    {
+        _system = system;
+        Peer = peer;
+        _settings = settings;
+        _tls = tls;
+        _log = log;
+        _shutdown = shutdown;
+        _queue = Channel.CreateBounded<PooledBufferWriter>(
+            new BoundedChannelOptions(settings.SendQueueLimit) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+        _ = Task.Run(RunAsync);
+    }
+
+    public Address Peer { get; }
+
+    public bool IsClosed => _queue.Reader.Completion.IsCompleted;
+
+    /// <summary>Queues one serialized message, waiting while the queue is full; false when the channel has closed.</summary>
+    public bool TryEnqueue(PooledBufferWriter message)
+    {
+        if (_queue.Writer.TryWrite(message))
+        {
+            return true;
+        }
+
+        try
+        {
+            _queue.Writer.WriteAsync(message, _shutdown).AsTask().GetAwaiter().GetResult();
+            return true;
+        }
+        catch (Exception e) when (e is ChannelClosedException or OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    private async Task RunAsync()
+    {
+        byte[] frame = ArrayPool<byte>.Shared.Rent(ChunkHeader.Size + _settings.ChunkBytes);
+        var client = new TcpClient { NoDelay = true };
+        Stream? stream = null;
+        try
+        {
+            stream = await ConnectAsync(client);
+            long messageId = 0;
+            await foreach (PooledBufferWriter message in _queue.Reader.ReadAllAsync(_shutdown))
+            {
+                using (message)
+                {
+                    await WriteChunksAsync(stream, message.WrittenMemory, messageId++, frame);
+                }
+            }
+        }
+        catch (Exception e) when (!_shutdown.IsCancellationRequested)
+        {
+            _log.Error(e, "Tensor channel to {0} failed: {1}", Peer, e.Message);
+        }
+        catch (Exception)
+        {
+            // The actor system is terminating; nothing is waiting for these messages.
+        }
+        finally
+        {
+            _queue.Writer.TryComplete();
+            int dropped = 0;
+            while (_queue.Reader.TryRead(out PooledBufferWriter? message))
+            {
+                message.Dispose();
+                dropped++;
+            }
+
+            if (dropped > 0)
+            {
+                _log.Error("Tensor channel to {0} closed; {1} queued message(s) were dropped.", Peer, dropped);
+            }
+
+            stream?.Dispose();
+            client.Dispose();
+            ArrayPool<byte>.Shared.Return(frame);
+        }
+    }
+
+    private async Task<Stream> ConnectAsync(TcpClient client)
+    {
+        string host = Peer.Host ?? throw new InvalidOperationException($"The address {Peer} has no host to connect to.");
+        ActorSelection endpoint = _system.ActorSelection(new RootActorPath(Peer) / "system" / EndpointActor.Name);
+        int port;
+        try
+        {
+            port = await endpoint.Ask<int>(EndpointActor.PortQuery, _settings.ConnectTimeout, _shutdown);
+        }
+        catch (AskTimeoutException e)
+        {
+            throw new IOException(
+                $"No tensor transport answered at {endpoint.PathString} on {Peer} within {_settings.ConnectTimeout}; every node "
+                + "must start it (TensorTransport.For(system), or akka.extensions).", e);
+        }
+
+        using var connecting = CancellationTokenSource.CreateLinkedTokenSource(_shutdown);
+        connecting.CancelAfter(_settings.ConnectTimeout);
+        await client.ConnectAsync(host, port, connecting.Token);
+        Stream stream = client.GetStream();
+        return _tls is null ? stream : await _tls.AuthenticateAsClientAsync(stream, host, connecting.Token);
+    }
+
+    private async Task WriteChunksAsync(Stream stream, ReadOnlyMemory<byte> message, long messageId, byte[] frame)
+    {
+        foreach (ChunkHeader header in ChunkHeader.For(messageId, message.Length, _settings.ChunkBytes))
+        {
+            header.Write(frame);
+            message.Span.Slice(header.Offset, header.Length).CopyTo(frame.AsSpan(ChunkHeader.Size));
+            await stream.WriteAsync(frame.AsMemory(0, ChunkHeader.Size + header.Length), _shutdown);
+        }
+    }
+}
