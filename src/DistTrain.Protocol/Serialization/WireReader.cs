@@ -146,14 +146,33 @@ internal ref struct WireReader
         });
 
     /// <summary>A tensor read with one block copy into a new array it owns (no pool).</summary>
+    /// <summary>A float block read with one block copy into a buffer from <see cref="ReceivedTensorPools"/>.</summary>
     public TensorBuffer ReadTensor(string field)
     {
-        float[] values = ReadFloats(field);
-        return new TensorBuffer(values, values.Length);
+        TensorBuffer buffer = ReceivedTensorPools.Rent(DeclaredFloatCount(field));
+        try
+        {
+            LittleEndianFloats.Read(ReadBlock().FirstSpan, buffer.WritableSpan, _hostIsLittleEndian);
+        }
+        catch
+        {
+            buffer.Release();
+            throw;
+        }
+
+        return buffer;
     }
 
     /// <summary>A float block read with one block copy into a new array.</summary>
     public float[] ReadFloats(string field)
+    {
+        var values = new float[DeclaredFloatCount(field)];
+        LittleEndianFloats.Read(ReadBlock().FirstSpan, values, _hostIsLittleEndian);
+        return values;
+    }
+
+    /// <summary>The number of floats the next bin declares, checked against the input and the limits before anything is allocated.</summary>
+    private int DeclaredFloatCount(string field)
     {
         long length = PeekDeclaredLength(Path(field), MessagePackType.Binary, "a bin of floats");
         if (length > _limits.MaxTensorBytes)
@@ -166,9 +185,7 @@ internal ref struct WireReader
             throw Fault(Path(field), $"declares {length} bytes, not a whole number of 4-byte floats");
         }
 
-        var values = new float[length / sizeof(float)];
-        LittleEndianFloats.Read(ReadBlock().FirstSpan, values, _hostIsLittleEndian);
-        return values;
+        return (int)(length / sizeof(float));
     }
 
     public IReadOnlyList<int> ReadInt32List(string field)
