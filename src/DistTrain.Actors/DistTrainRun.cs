@@ -20,7 +20,8 @@ public static class DistTrainRun
     /// and returns the final parameters and metrics. Every event of the run (steps, epochs, waits,
     /// worker failures, rejected contributions) goes to <paramref name="progress"/>. Cancelling
     /// stops the run and its actor system before the task ends; a failed run throws
-    /// <see cref="DistTrainRunException"/>.
+    /// <see cref="DistTrainRunException"/>, and a checkpoint to resume that does not fit the options
+    /// throws <see cref="Core.Checkpoints.CheckpointException"/> before anything starts.
     /// </summary>
     public static Task<DistTrainResult> RunAsync(
         DistTrainOptions options, Dataset train, Dataset? test,
@@ -43,6 +44,7 @@ public static class DistTrainRun
                 $"The initial parameters have {initial.Length} values; the model has {parameterCount}.", nameof(options));
         }
 
+        CheckpointSettings.RequireFits(options, train);
         Config config = Dispatchers.Configuration
             .WithFallback(ConfigurationFactory.ParseString("akka.loglevel = WARNING\nakka.stdout-loglevel = WARNING"));
         ActorSystem system = ActorSystem.Create("disttrain", config);
