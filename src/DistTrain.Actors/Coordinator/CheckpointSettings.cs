@@ -18,6 +18,9 @@ namespace DistTrain.Actors.Coordinator;
 /// </summary>
 public static class CheckpointSettings
 {
+    /// <summary>The granule the coordinator splits the parameter vector into shard ranges with.</summary>
+    internal const int ShardGranule = 16;
+
     public static IReadOnlyDictionary<string, string> Of(DistTrainOptions options, Dataset train)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -65,6 +68,12 @@ public static class CheckpointSettings
             || checkpoint.OptimizerSteps.Sum(range => (long)range.Length) != parameterCount)
         {
             throw new CheckpointException($"Cannot resume from {source}: its parameters or optimizer state do not hold the model's {parameterCount} values.");
+        }
+
+        // Ssp and async shards may have taken different optimizer step counts; a new split must not mix them.
+        foreach (ContiguousRange range in ContiguousRange.Split(parameterCount, options.ParameterServerShards, ShardGranule))
+        {
+            checkpoint.OptimizerStepOf(range.Offset, range.Length);
         }
 
         TrainerOptions training = options.Training;

@@ -85,7 +85,7 @@ public sealed partial class TrainingCoordinatorActor : ReceiveActor, IWithTimers
         float[] initial = _options.Resume?.Parameters ?? _options.InitialParameters ?? InitialParameters();
 
         OptimizerSettings optimizer = ProtocolMapping.Describe(_options.Training.Optimizer);
-        ContiguousRange[] ranges = ContiguousRange.Split(_model.ParameterCount, _options.ParameterServerShards, granule: 16);
+        ContiguousRange[] ranges = ContiguousRange.Split(_model.ParameterCount, _options.ParameterServerShards, CheckpointSettings.ShardGranule);
         _shards = new ParameterShardInfo[ranges.Length];
 
         // In sync mode every shard reaches every version, so the shards share one store and each
@@ -196,10 +196,11 @@ public sealed partial class TrainingCoordinatorActor : ReceiveActor, IWithTimers
             // An epoch ends when all of its steps are in; in ssp and async they complete out of order.
             while (_endedEpochs < _plan.EpochCount && _scheduler.OldestIncompleteStep > _plan.LastStepOf(_endedEpochs))
             {
-                long steps = _plan.StepsIn(_endedEpochs);
                 _epochLosses.Remove(_endedEpochs, out double lossSum);
                 // Asked before the next step is leased, so in sync mode each shard answers with the version this epoch made.
-                RequestSnapshot(new EpochEnd(_endedEpochs, lossSum / steps, steps, _epochClock.Elapsed.TotalSeconds));
+                // The loss is the mean over the whole epoch; a resumed epoch's count and time are this run's part of it.
+                RequestSnapshot(new EpochEnd(
+                    _endedEpochs, lossSum / _plan.StepsIn(_endedEpochs), _plan.StepsRunIn(_endedEpochs), _epochClock.Elapsed.TotalSeconds));
                 _epochClock.Restart();
                 _endedEpochs++;
             }

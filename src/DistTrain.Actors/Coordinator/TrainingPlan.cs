@@ -56,6 +56,9 @@ public sealed class TrainingPlan
     /// <summary>How many steps of <paramref name="epoch"/> this run takes (a resumed epoch counts its steps before the resume too).</summary>
     public long StepsIn(int epoch) => LastStepOf(epoch) + 1 - (long)epoch * StepsPerEpoch;
 
+    /// <summary>How many steps of <paramref name="epoch"/> this run takes itself: a resumed epoch's steps from <see cref="FirstStep"/> on.</summary>
+    public long StepsRunIn(int epoch) => LastStepOf(epoch) + 1 - Math.Max((long)epoch * StepsPerEpoch, FirstStep);
+
     /// <summary>Slot <paramref name="slot"/> of <paramref name="slotCount"/> of step <paramref name="step"/>: its epoch and permutation positions.</summary>
     public (int Epoch, int Offset, int Count) Shard(long step, int slot, int slotCount)
     {

@@ -45,10 +45,16 @@ public sealed record TrainingCheckpoint(
 
     /// <summary>
     /// The optimizer state of [offset, offset + length) with copied buffers, for one shard of the
-    /// resumed run. The step count must be the same over the whole range; it is whenever the shard
-    /// counts match or the run was in sync mode.
+    /// resumed run (see <see cref="OptimizerStepOf"/> for its step count).
     /// </summary>
-    public OptimizerState OptimizerStateOf(int offset, int length)
+    public OptimizerState OptimizerStateOf(int offset, int length) =>
+        new(OptimizerStepOf(offset, length), OptimizerBuffers.ToDictionary(pair => pair.Key, pair => pair.Value.AsSpan(offset, length).ToArray()));
+
+    /// <summary>
+    /// The optimizer's step count over [offset, offset + length), which must be one count over the
+    /// whole range; it is whenever the shard counts match or the run was in sync mode.
+    /// </summary>
+    public long OptimizerStepOf(int offset, int length)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(offset);
         ArgumentOutOfRangeException.ThrowIfNegative(length);
@@ -57,14 +63,13 @@ public sealed record TrainingCheckpoint(
             .Select(range => range.Step)
             .Distinct()
             .ToArray();
-        if (steps.Length != 1 && length > 0)
+        if (steps.Length > 1)
         {
             throw new CheckpointException(
                 $"The checkpoint's optimizer took different step counts ({string.Join(", ", steps)}) over parameters " +
                 $"{offset}..{offset + length - 1}; resume with the parameter-server shard count that wrote it.");
         }
 
-        long step = steps.Length == 1 ? steps[0] : 0;
-        return new OptimizerState(step, OptimizerBuffers.ToDictionary(pair => pair.Key, pair => pair.Value.AsSpan(offset, length).ToArray()));
+        return steps.Length == 1 ? steps[0] : 0;
     }
 }

@@ -38,12 +38,13 @@ public class TrainingPlanTests
         Assert.Throws<ArgumentException>(() => new TrainingPlan(sampleCount: 10, batchSize: 32, epochs: 1, maxSteps: null));
 
     [Fact]
-    public void StepsIn_ResumedMidEpoch_CountsTheWholeEpoch()
+    public void StepsIn_ResumedMidEpoch_CountsTheWholeEpochAndStepsRunInThisRunsPart()
     {
         var plan = new TrainingPlan(sampleCount: 1000, batchSize: 100, epochs: 2, maxSteps: null, firstStep: 13);
         Assert.Equal(13, plan.FirstStep);
         Assert.Equal(20, plan.TotalSteps);
         Assert.Equal(10, plan.StepsIn(1));
+        Assert.Equal(7, plan.StepsRunIn(1));
     }
 
     [Fact]

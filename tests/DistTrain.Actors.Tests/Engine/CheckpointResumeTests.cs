@@ -59,6 +59,7 @@ public class CheckpointResumeTests
         AssertSameState(
             CheckpointDirectory.ReadLatest(directory.Sub("whole"), Model()), CheckpointDirectory.ReadLatest(directory.Sub("parts"), Model()));
         Assert.Equal([1, 2], resumed.Epochs.Select(epoch => epoch.Epoch));
+        Assert.Equal([16L - FirstSteps, AllSteps - 16L], resumed.Epochs.Select(epoch => epoch.Steps));
         Assert.Equal(whole.Epochs.Select(epoch => epoch.TrainLoss), resumed.Epochs.Select(epoch => epoch.TrainLoss));
         Assert.Equal(whole.Epochs.Select(epoch => epoch.TestLoss), resumed.Epochs.Select(epoch => epoch.TestLoss));
     }
@@ -120,6 +121,22 @@ public class CheckpointResumeTests
         }));
 
         Assert.Contains("it is at step 4, and this run ends after 4 steps", exception.Message);
+    }
+
+    [Fact]
+    public async Task Resume_ShardsWithDifferentStepCountsSplitAnotherWay_ThrowsBeforeStarting()
+    {
+        TrainingCheckpoint checkpoint = await CheckpointAfter(4);
+        int count = checkpoint.Parameters.Length;
+        // As an async run's two shards may leave it: one shard a contribution ahead of the other.
+        checkpoint = checkpoint with { OptimizerSteps = [new OptimizerStepRange(0, count / 2, 8), new OptimizerStepRange(count / 2, count - count / 2, 9)] };
+
+        var exception = await Assert.ThrowsAsync<CheckpointException>(() => Run(new DistTrainOptions
+        {
+            Training = s_training, Workers = 2, ParameterServerShards = 3, Resume = checkpoint,
+        }));
+
+        Assert.Contains("different step counts (8, 9)", exception.Message);
     }
 
     [Fact]
