@@ -272,7 +272,8 @@ public sealed partial class TrainingCoordinatorActor : ReceiveActor, IWithTimers
     /// <summary>Ends the run once the last snapshot has every shard's values and statistics, and every checkpoint is written.</summary>
     private void TryComplete()
     {
-        if (_ended || !_scheduler.Finished || _checkpoints.Count > 0 || _snapshots.Count != 1 || _snapshots.Peek() is not { IsComplete: true, HasStatistics: true } last)
+        if (_ended || !_scheduler.Finished || _checkpoints.Count > 0
+            || _snapshots.Count != 1 || _snapshots.Peek() is not { IsComplete: true, HasStatistics: true } last)
         {
             return;
         }
