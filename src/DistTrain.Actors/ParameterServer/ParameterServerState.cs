@@ -226,10 +226,16 @@ public sealed class ParameterServerState
     public bool TryRestore(long version, OptimizerState optimizer, [NotNullWhen(false)] out string? refusal)
     {
         ArgumentNullException.ThrowIfNull(optimizer);
-        refusal = version < 0 ? $"Shard {ShardId} cannot resume at version {version}."
-            : Version != 0 || HighestAppliedStep >= 0 || _step.IsOpen || IsStopped ? $"Shard {ShardId} has already started at version {Version}; it cannot be restored."
-            : null;
-        if (refusal is null)
+        refusal = null;
+        if (version < 0)
+        {
+            refusal = $"Shard {ShardId} cannot resume at version {version}.";
+        }
+        else if (Version != 0 || HighestAppliedStep >= 0 || _step.IsOpen || IsStopped)
+        {
+            refusal = $"Shard {ShardId} has already started at version {Version}; it cannot be restored.";
+        }
+        else
         {
             try
             {

@@ -65,8 +65,9 @@ public static class CheckpointDirectory
         {
             string name = Path.GetFileName(path);
             // EnumerateFiles' pattern also matches longer extensions on some platforms; the name must end exactly.
+            ReadOnlySpan<char> digits = name.AsSpan(Prefix.Length, Math.Max(0, name.Length - Prefix.Length - Extension.Length));
             if (name.EndsWith(Extension, StringComparison.Ordinal)
-                && long.TryParse(name.AsSpan(Prefix.Length, name.Length - Prefix.Length - Extension.Length), NumberStyles.None, CultureInfo.InvariantCulture, out long step))
+                && long.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out long step))
             {
                 yield return (path, step);
             }
