@@ -40,6 +40,12 @@ internal static class Usage
           --metrics-out FILE.json  write the run's configuration, epochs, totals and staleness histogram
           --plot FILE.png          write a chart of loss and test accuracy by epoch
           --quiet                  one plain line per epoch, even on a terminal
+          --checkpoint-dir DIR     write checkpoints (parameters, optimizer state, step) to DIR at the
+                                   end of the run, keeping the latest two
+          --checkpoint-every N     also checkpoint after every N steps
+          --resume                 continue from the latest checkpoint in --checkpoint-dir; the model,
+                                   optimizer, batch, seed and mode must match it, and --epochs or
+                                   --max-steps count from the first run's start
 
         disttrain evaluate --model FILE.safetensors [options]
           --data DIR|synthetic     the test set to evaluate on (default as for train)

@@ -1,3 +1,4 @@
+using DistTrain.Core.Checkpoints;
 using DistTrain.Core.Training;
 using DistTrain.Protocol;
 
@@ -26,6 +27,27 @@ public sealed record DistTrainOptions
     /// <summary>Parameters to start from; null draws them from <see cref="Training"/>'s initializer and seed.</summary>
     public float[]? InitialParameters { get; init; }
 
+    /// <summary>
+    /// Where the run writes checkpoints (<see cref="Core.Checkpoints.CheckpointDirectory"/>: the latest and
+    /// the one before it are kept), after every <see cref="CheckpointEvery"/> steps and at its end;
+    /// null writes none.
+    /// </summary>
+    public string? CheckpointDirectory { get; init; }
+
+    /// <summary>
+    /// Checkpoint whenever the count of completed steps reaches a multiple of this (at the step
+    /// boundary: in sync mode after step k-1 is applied and before step k is); null checkpoints
+    /// only at the end of the run. Needs <see cref="CheckpointDirectory"/>.
+    /// </summary>
+    public long? CheckpointEvery { get; init; }
+
+    /// <summary>
+    /// A checkpoint to continue from: its parameters, optimizer state and step replace the
+    /// initialisation, and the run's step limit (epochs, max steps) counts from the first run's
+    /// start. Its settings must match these options (see <see cref="Coordinator.CheckpointSettings"/>).
+    /// </summary>
+    public TrainingCheckpoint? Resume { get; init; }
+
     /// <summary>How long a sync step may wait before the run reports which workers it waits for.</summary>
     public TimeSpan WaitReportInterval { get; init; } = TimeSpan.FromSeconds(5);
 
@@ -46,6 +68,21 @@ public sealed record DistTrainOptions
         if (Consistency.StalenessBound < 0)
         {
             throw new ArgumentException($"staleness = {Consistency.StalenessBound} is invalid: it must be zero or positive.", nameof(Consistency));
+        }
+
+        if (CheckpointEvery is <= 0)
+        {
+            throw new ArgumentException($"checkpoint every = {CheckpointEvery} steps is invalid: it must be positive.", nameof(CheckpointEvery));
+        }
+
+        if (CheckpointEvery is not null && CheckpointDirectory is null)
+        {
+            throw new ArgumentException("checkpoint every is set but the checkpoint directory is not: there is nowhere to write them.", nameof(CheckpointEvery));
+        }
+
+        if (Resume is not null && InitialParameters is not null)
+        {
+            throw new ArgumentException("both initial parameters and a checkpoint to resume are given: a run starts from one of them.", nameof(Resume));
         }
 
         if (WaitReportInterval <= TimeSpan.Zero)

@@ -20,7 +20,8 @@ public static class DistTrainRun
     /// and returns the final parameters and metrics. Every event of the run (steps, epochs, waits,
     /// worker failures, rejected contributions) goes to <paramref name="progress"/>. Cancelling
     /// stops the run and its actor system before the task ends; a failed run throws
-    /// <see cref="DistTrainRunException"/>.
+    /// <see cref="DistTrainRunException"/>, and a checkpoint to resume that does not fit the options
+    /// throws <see cref="Core.Checkpoints.CheckpointException"/> before anything starts.
     /// </summary>
     public static Task<DistTrainResult> RunAsync(
         DistTrainOptions options, Dataset train, Dataset? test,
@@ -46,6 +47,7 @@ public static class DistTrainRun
         // The plan refuses what cannot run (a data set smaller than one batch) here, with its own
         // message, rather than as a coordinator that fails to start.
         _ = new TrainingPlan(train.Count, options.Training.BatchSize, options.Training.Epochs, options.Training.MaxSteps);
+        CheckpointSettings.RequireFits(options, train);
 
         // A failing coordinator is stopped, not restarted: a restart would lose the run's state.
         // The observer watches it and ends the run with an error when it stops early.

@@ -50,6 +50,30 @@ public sealed record CurrentParameters(Guid RunId, int ShardId, long Version, Pa
 /// <summary>Anyone to shard: report the shard's version, staleness histogram and rejections.</summary>
 public sealed record GetShardStatistics(Guid RunId) : IDistTrainMessage;
 
+/// <summary>
+/// Coordinator to shard, right after <see cref="InitializeShard"/> when a run resumes from a
+/// checkpoint: the initial values are the checkpoint's; continue at <paramref name="Version"/>
+/// (the checkpoint's step: the steps before it count as applied) with this optimizer state
+/// (<paramref name="OptimizerStep"/> steps taken, buffers over the shard's range). Refused by a
+/// shard that has already applied an update.
+/// </summary>
+public sealed record RestoreShardState(
+    Guid RunId, int ShardId, long Version, long OptimizerStep, IReadOnlyList<OptimizerBuffer> OptimizerBuffers) : IDistTrainMessage;
+
+/// <summary>
+/// Coordinator to shard: send me a copy of your range's values and optimizer state, for a
+/// checkpoint. Answered in mailbox order, like <see cref="GetParameters"/>.
+/// </summary>
+public sealed record GetShardState(Guid RunId) : IDistTrainMessage;
+
+/// <summary>
+/// Reply to <see cref="GetShardState"/>: the shard's values at <paramref name="Version"/> and its
+/// optimizer's state (steps taken and buffers over the range), copies the receiver owns.
+/// </summary>
+public sealed record CurrentShardState(
+    Guid RunId, int ShardId, long Version, ParameterRange Range, float[] Parameters, long OptimizerStep,
+    IReadOnlyList<OptimizerBuffer> OptimizerBuffers) : IDistTrainMessage;
+
 /// <summary>Reply to <see cref="GetShardStatistics"/>; <paramref name="StalenessHistogram"/>[k] counts updates of staleness k.</summary>
 public sealed record CurrentShardStatistics(
     Guid RunId, int ShardId, long Version, IReadOnlyList<long> StalenessHistogram, long Rejected) : IDistTrainMessage;

@@ -66,7 +66,7 @@ internal sealed class LiveRunDisplay(IAnsiConsole console, TrainingPlan plan) : 
         if (!_epochs.TryGetValue(epoch, out ProgressTask? task))
         {
             ProgressContext context = _context ?? throw new InvalidOperationException("A run reported progress before its display started.");
-            task = context.AddTask($"epoch {epoch + 1}/{plan.EpochCount}", maxValue: plan.StepsIn(epoch));
+            task = context.AddTask($"epoch {epoch + 1}/{plan.EpochCount}", maxValue: plan.StepsRunIn(epoch));
             _epochs.Add(epoch, task);
         }
 

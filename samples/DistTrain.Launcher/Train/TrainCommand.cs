@@ -1,5 +1,6 @@
 using DistTrain.Actors;
 using DistTrain.Actors.Coordinator;
+using DistTrain.Core.Checkpoints;
 using DistTrain.Core.Layers;
 using DistTrain.Core.Optimizers;
 using DistTrain.Core.Training;
@@ -12,8 +13,9 @@ namespace DistTrain.Launcher.Train;
 /// <summary>
 /// <c>disttrain train</c>: loads the data, trains on the actor engine with every role (coordinator,
 /// parameter-server shards, workers) in this process, shows the run, and writes what was asked for:
-/// the final parameters, the metrics document, the chart. Output folders are checked before
-/// training, so a typo in a path does not cost a run.
+/// the final parameters, the metrics document, the chart, and checkpoints along the way; with
+/// <c>--resume</c> it continues from the latest checkpoint, which must fit the options. Output
+/// folders are checked before training, so a typo in a path does not cost a run.
 /// </summary>
 internal static class TrainCommand
 {
@@ -37,9 +39,28 @@ internal static class TrainCommand
             engine = engine with { InitialParameters = ModelFile.LoadInto(model, init, "--init") };
         }
 
-        var plan = new TrainingPlan(data.Train.Count, training.BatchSize, training.Epochs, training.MaxSteps);
+        if (engine.CheckpointDirectory is { } checkpoints)
+        {
+            if (settings.Resume)
+            {
+                engine = engine with { Resume = CheckpointDirectory.ReadLatest(checkpoints, model, CheckpointSettings.Of(engine, data.Train)) };
+                CheckpointSettings.RequireFits(engine, data.Train);
+            }
+            else
+            {
+                // Made now, so a folder that cannot be made fails before the run, not at its first checkpoint.
+                Directory.CreateDirectory(checkpoints);
+            }
+        }
+
+        var plan = new TrainingPlan(data.Train.Count, training.BatchSize, training.Epochs, training.MaxSteps, engine.Resume?.Step ?? 0);
         IRunDisplay display = RunDisplay.Create(console, settings.Quiet, plan);
         display.ShowLine(Header(engine, data, model));
+        if (engine.Resume is { } resumed)
+        {
+            display.ShowLine($"resuming at step {resumed.Step} (epoch {resumed.Epoch + 1}) from {CheckpointDirectory.Latest(engine.CheckpointDirectory!)}");
+        }
+
         DistTrainResult result = display
             .ShowRunAsync(() => DistTrainRun.RunAsync(engine, data.Train, data.Test, display, cancellation))
             .GetAwaiter().GetResult();
@@ -74,7 +95,10 @@ internal static class TrainCommand
         return $"training {layers} {LayerNames.Name(training.Activation)} ({model.ParameterCount:N0} parameters) on {data.Source}: " +
                $"{data.Train.Count:N0} train / {data.Test.Count:N0} test samples, batch {training.BatchSize}, " +
                $"{engine.Workers} worker(s), {engine.ParameterServerShards} server shard(s), {ModeNames.Describe(engine.Consistency)}, " +
-               Describe(training.Optimizer);
+               Describe(training.Optimizer) +
+               (engine.CheckpointDirectory is { } checkpoints
+                   ? $", checkpoints to {checkpoints}" + (engine.CheckpointEvery is { } every ? $" every {every} steps" : " at the end")
+                   : "");
     }
 
     private static string Describe(OptimizerOptions optimizer) => optimizer switch

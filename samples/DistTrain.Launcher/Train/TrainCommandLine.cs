@@ -17,13 +17,13 @@ internal static class TrainCommandLine
     /// <summary>The staleness bound of <c>--mode ssp</c> when <c>--staleness</c> is not given.</summary>
     public const int DefaultStaleness = 2;
 
-    private static readonly HashSet<string> s_flags = ["--no-shuffle", "--quiet", "--verbose"];
+    private static readonly HashSet<string> s_flags = ["--no-shuffle", "--quiet", "--verbose", "--resume"];
 
     private static readonly HashSet<string> s_valued =
     [
         "--data", "--hidden", "--activation", "--loss", "--optimizer", "--lr", "--momentum", "--weight-decay",
         "--batch", "--epochs", "--max-steps", "--workers", "--ps-shards", "--mode", "--staleness", "--seed",
-        "--init", "--save", "--metrics-out", "--plot",
+        "--init", "--save", "--metrics-out", "--plot", "--checkpoint-dir", "--checkpoint-every",
     ];
 
     /// <summary>Every option the command takes, for the help text's test.</summary>
@@ -59,7 +59,11 @@ internal static class TrainCommandLine
             Workers = workers,
             ParameterServerShards = options.PositiveInt("--ps-shards", new DistTrainOptions().ParameterServerShards),
             Consistency = Consistency(options),
+            CheckpointDirectory = options.Text("--checkpoint-dir"),
+            CheckpointEvery = options.OptionalPositiveInt("--checkpoint-every"),
         };
+        bool resume = options.Has("--resume");
+        RequireCheckpointOptions(engine, resume, options.Text("--init"));
 
         try
         {
@@ -73,7 +77,25 @@ internal static class TrainCommandLine
 
         string? save = options.Text("--save"), metrics = options.Text("--metrics-out"), plot = options.Text("--plot");
         RequireDistinct(("--save", save), ("--metrics-out", metrics), ("--plot", plot));
-        return new TrainSettings(options.Text("--data"), engine, options.Text("--init"), save, metrics, plot, options.Has("--quiet"));
+        return new TrainSettings(options.Text("--data"), engine, options.Text("--init"), save, metrics, plot, options.Has("--quiet"), resume);
+    }
+
+    private static void RequireCheckpointOptions(DistTrainOptions engine, bool resume, string? init)
+    {
+        if (engine.CheckpointEvery is not null && engine.CheckpointDirectory is null)
+        {
+            throw new UsageException("--checkpoint-every needs --checkpoint-dir, the folder to write the checkpoints to");
+        }
+
+        if (resume && engine.CheckpointDirectory is null)
+        {
+            throw new UsageException("--resume needs --checkpoint-dir, the folder whose latest checkpoint the run continues from");
+        }
+
+        if (resume && init is not null)
+        {
+            throw new UsageException("--resume and --init both say where training starts; give one of them");
+        }
     }
 
     private static OptimizerOptions Optimizer(OptionReader options)

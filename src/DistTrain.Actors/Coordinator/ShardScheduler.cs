@@ -8,7 +8,8 @@ namespace DistTrain.Actors.Coordinator;
 /// <c>t &lt;= oldest incomplete step + Bound</c>, so no worker ever runs more than Bound steps
 /// ahead of the slowest. Bound 0 is bulk-synchronous (one step open at a time), a positive bound
 /// is stale-synchronous, and an unbounded one is asynchronous. A failed or abandoned shard goes
-/// back to the front of the queue and is leased again, preferably to another worker. Plain
+/// back to the front of the queue and is leased again, preferably to another worker. Leasing
+/// starts at the plan's first step (a resumed run skips the steps its checkpoint holds). Plain
 /// state, no actors: the coordinator drives it.
 /// </summary>
 public sealed class ShardScheduler
@@ -27,6 +28,7 @@ public sealed class ShardScheduler
         ArgumentOutOfRangeException.ThrowIfNegative(bound);
         _plan = plan;
         Bound = bound;
+        _nextStep = plan.FirstStep;
     }
 
     public int Bound { get; }

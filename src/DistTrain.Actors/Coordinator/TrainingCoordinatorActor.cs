@@ -19,9 +19,10 @@ namespace DistTrain.Actors.Coordinator;
 /// A worker that fails a lease, or stops, has its shard leased again; a shard that fails
 /// <see cref="ShardScheduler.MaxAttempts"/> times, a rejected contribution under
 /// <see cref="InvalidContributionPolicy.StopRun"/>, or the loss of every worker fails the run.
+/// Checkpoints and resumes live in TrainingCoordinatorActor.Checkpoints.cs.
 /// It computes no gradients; it runs on the compute dispatcher only because it evaluates.
 /// </summary>
-public sealed class TrainingCoordinatorActor : ReceiveActor, IWithTimers
+public sealed partial class TrainingCoordinatorActor : ReceiveActor, IWithTimers
 {
     private readonly Guid _runId = Guid.NewGuid();
     private readonly DistTrainOptions _options;
@@ -54,8 +55,9 @@ public sealed class TrainingCoordinatorActor : ReceiveActor, IWithTimers
         _test = test;
         _observer = observer;
         _model = options.Training.BuildModel(train.FeatureSize, train.ClassCount);
-        _plan = new TrainingPlan(train.Count, options.Training.BatchSize, options.Training.Epochs, options.Training.MaxSteps);
+        _plan = new TrainingPlan(train.Count, options.Training.BatchSize, options.Training.Epochs, options.Training.MaxSteps, options.Resume?.Step ?? 0);
         _scheduler = new ShardScheduler(_plan, options.Consistency.EffectiveBound);
+        ContinueFromCheckpoint();
 
         Receive<RegisterWorker>(register => OnRegister(register.Worker));
         Receive<ShardCompleted>(completed => completed.RunId == _runId, OnShardCompleted);
@@ -63,6 +65,7 @@ public sealed class TrainingCoordinatorActor : ReceiveActor, IWithTimers
             OnWorkerLost(failed.WorkerId, failed.Step, $"lease of step {failed.Step} slot {failed.Slot} failed: {failed.Reason}", failed: true));
         Receive<ContributionRejected>(rejected => rejected.RunId == _runId, OnRejected);
         Receive<CurrentParameters>(current => current.RunId == _runId, OnCurrentParameters);
+        Receive<CurrentShardState>(state => state.RunId == _runId, OnCurrentShardState);
         Receive<CurrentShardStatistics>(statistics => statistics.RunId == _runId, OnShardStatistics);
         Receive<Terminated>(terminated => _workerIds.ContainsKey(terminated.ActorRef), terminated =>
             OnWorkerLost(_workerIds[terminated.ActorRef], _scheduler.OldestIncompleteStep, "the worker stopped", failed: false));
@@ -79,10 +82,10 @@ public sealed class TrainingCoordinatorActor : ReceiveActor, IWithTimers
 
     protected override void PreStart()
     {
-        float[] initial = _options.InitialParameters ?? InitialParameters();
+        float[] initial = _options.Resume?.Parameters ?? _options.InitialParameters ?? InitialParameters();
 
         OptimizerSettings optimizer = ProtocolMapping.Describe(_options.Training.Optimizer);
-        ContiguousRange[] ranges = ContiguousRange.Split(_model.ParameterCount, _options.ParameterServerShards, granule: 16);
+        ContiguousRange[] ranges = ContiguousRange.Split(_model.ParameterCount, _options.ParameterServerShards, CheckpointSettings.ShardGranule);
         _shards = new ParameterShardInfo[ranges.Length];
 
         // In sync mode every shard reaches every version, so the shards share one store and each
@@ -100,6 +103,8 @@ public sealed class TrainingCoordinatorActor : ReceiveActor, IWithTimers
                 optimizer, _options.Consistency, _options.Policy, Self));
             _shards[s] = new ParameterShardInfo(s, range, server);
         }
+
+        RestoreShards();
 
         Timers.StartPeriodicTimer(nameof(CheckProgress), CheckProgress.Instance, _options.WaitReportInterval);
     }
@@ -186,14 +191,16 @@ public sealed class TrainingCoordinatorActor : ReceiveActor, IWithTimers
             _observer.Tell(new StepCompleted(_runId, step.Step, _plan.EpochOf(step.Step), step.Loss));
             int epoch = _plan.EpochOf(step.Step);
             _epochLosses[epoch] = _epochLosses.GetValueOrDefault(epoch) + step.Loss;
+            CheckpointIfDue();
 
             // An epoch ends when all of its steps are in; in ssp and async they complete out of order.
             while (_endedEpochs < _plan.EpochCount && _scheduler.OldestIncompleteStep > _plan.LastStepOf(_endedEpochs))
             {
-                long steps = _plan.StepsIn(_endedEpochs);
                 _epochLosses.Remove(_endedEpochs, out double lossSum);
                 // Asked before the next step is leased, so in sync mode each shard answers with the version this epoch made.
-                RequestSnapshot(new EpochEnd(_endedEpochs, lossSum / steps, steps, _epochClock.Elapsed.TotalSeconds));
+                // The loss is the mean over the whole epoch; a resumed epoch's count and time are this run's part of it.
+                RequestSnapshot(new EpochEnd(
+                    _endedEpochs, lossSum / _plan.StepsIn(_endedEpochs), _plan.StepsRunIn(_endedEpochs), _epochClock.Elapsed.TotalSeconds));
                 _epochClock.Restart();
                 _endedEpochs++;
             }
@@ -262,10 +269,11 @@ public sealed class TrainingCoordinatorActor : ReceiveActor, IWithTimers
         }
     }
 
-    /// <summary>Ends the run once the last snapshot has every shard's values and statistics.</summary>
+    /// <summary>Ends the run once the last snapshot has every shard's values and statistics, and every checkpoint is written.</summary>
     private void TryComplete()
     {
-        if (_ended || !_scheduler.Finished || _snapshots.Count != 1 || _snapshots.Peek() is not { IsComplete: true, HasStatistics: true } last)
+        if (_ended || !_scheduler.Finished || _checkpoints.Count > 0
+            || _snapshots.Count != 1 || _snapshots.Peek() is not { IsComplete: true, HasStatistics: true } last)
         {
             return;
         }

@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Akka.Event;
+using DistTrain.Core.Optimizers;
 using DistTrain.Protocol;
 using DistTrain.Protocol.Transport;
 
@@ -20,6 +21,9 @@ namespace DistTrain.Actors.ParameterServer;
 /// so that their ranges of each version lie in one buffer. The coordinator does not subscribe: it asks for a copy
 /// (<see cref="GetParameters"/>) at each epoch end, and the shard answers in mailbox order, so the
 /// copy holds exactly the versions of the steps the coordinator had seen complete when it asked.
+/// A checkpoint asks the same way for values and optimizer state together (<see cref="GetShardState"/>);
+/// a resumed run follows <see cref="InitializeShard"/> with <see cref="RestoreShardState"/>, and a
+/// shard that cannot take that state stops the run rather than train from the wrong place.
 /// </para>
 /// <para>
 /// Every contribution of the run is acknowledged to its sender (<see cref="PushGradientsAck"/>),
@@ -103,6 +107,8 @@ public sealed class ParameterServerActor : ReceiveActor, IWithUnboundedStash
         Receive<UnsubscribeParameters>(message => WhenThisRun(message.RunId, message, OnUnsubscribe));
         Receive<GetShardStatistics>(message => WhenThisRun(message.RunId, message, OnGetStatistics));
         Receive<GetParameters>(message => WhenThisRun(message.RunId, message, OnGetParameters));
+        Receive<GetShardState>(message => WhenThisRun(message.RunId, message, OnGetShardState));
+        Receive<RestoreShardState>(message => WhenThisRun(message.RunId, message, OnRestoreShardState));
         Receive<Terminated>(message =>
         {
             // A Terminated left unhandled would kill the shard (DeathPactException).
@@ -176,6 +182,31 @@ public sealed class ParameterServerActor : ReceiveActor, IWithUnboundedStash
 
     private void OnGetParameters(GetParameters message) =>
         _transport.Send(Sender, new CurrentParameters(_runId, _state.ShardId, _state.Version, _state.Range, _state.Parameters.ToArray()), Self);
+
+    private void OnGetShardState(GetShardState message)
+    {
+        OptimizerState optimizer = _state.ExportOptimizerState();
+        Sender.Tell(
+            new CurrentShardState(
+                _runId, _state.ShardId, _state.Version, _state.Range, _state.Parameters.ToArray(), optimizer.Step,
+                optimizer.Buffers.OrderBy(pair => pair.Key, StringComparer.Ordinal).Select(pair => new OptimizerBuffer(pair.Key, pair.Value)).ToArray()),
+            Self);
+    }
+
+    private void OnRestoreShardState(RestoreShardState message)
+    {
+        var optimizer = new OptimizerState(message.OptimizerStep, message.OptimizerBuffers.ToDictionary(buffer => buffer.Name, buffer => buffer.Values));
+        if (!_state.TryRestore(message.Version, optimizer, out string? refusal))
+        {
+            _log.Error("RestoreShardState refused: {0}", refusal);
+            // Resuming on a state the shard did not take would train from the wrong place; the run stops.
+            _coordinator.Tell(new CancelRun($"parameter server {_state.ShardId} could not resume: {refusal}"), Self);
+            return;
+        }
+
+        // A subscriber that came before the restore holds version 0, which no step builds on.
+        Publish();
+    }
 
     private void Publish()
     {

@@ -46,6 +46,11 @@ internal static class MessageManifests
         MessageCodec.Of<ContributionRejected>(
             "contribution-rejected.1", ParameterServerCodecs.Write, ParameterServerCodecs.ReadContributionRejected),
 
+        // Parameter-server protocol: whole shard states for checkpoints and resumes.
+        MessageCodec.Of<RestoreShardState>("restore-shard-state.1", ShardStateCodecs.Write, ShardStateCodecs.ReadRestoreShardState),
+        MessageCodec.Of<GetShardState>("get-shard-state.1", ShardStateCodecs.Write, ShardStateCodecs.ReadGetShardState),
+        MessageCodec.Of<CurrentShardState>("current-shard-state.1", ShardStateCodecs.Write, ShardStateCodecs.ReadCurrentShardState),
+
         // Settings records, which travel inside the messages above and may also be sent alone.
         MessageCodec.Of<ModelSpecification>("model-specification.1", SettingsCodecs.Write, SettingsCodecs.ReadModelSpecification),
         MessageCodec.Of<OptimizerSettings>("optimizer-settings.1", SettingsCodecs.Write, SettingsCodecs.ReadOptimizerSettings),

@@ -95,4 +95,14 @@ public class ShardSchedulerTests
         Assert.Equal(new ShardLease(0, 0, 2), scheduler.NextLease(0, othersCanTakeIt: false));
         Assert.Null(scheduler.Complete(1, 0, 0, 1f, 10)); // a report for a shard worker 1 does not hold is ignored
     }
+
+    [Fact]
+    public void OpenSteps_PlanResumedAtAStep_StartsThere()
+    {
+        var scheduler = new ShardScheduler(new TrainingPlan(400, 100, 2, null, firstStep: 5), bound: 0);
+
+        Assert.Equal(5, scheduler.OldestIncompleteStep);
+        Assert.Equal([5L], scheduler.OpenSteps(slotCount: 2));
+        Assert.Equal(new ShardLease(5, 0, 2), scheduler.NextLease(workerId: 0, othersCanTakeIt: true));
+    }
 }

@@ -36,4 +36,21 @@ public class TrainingPlanTests
     [Fact]
     public void Constructor_FewerSamplesThanABatch_Throws() =>
         Assert.Throws<ArgumentException>(() => new TrainingPlan(sampleCount: 10, batchSize: 32, epochs: 1, maxSteps: null));
+
+    [Fact]
+    public void StepsIn_ResumedMidEpoch_CountsTheWholeEpochAndStepsRunInThisRunsPart()
+    {
+        var plan = new TrainingPlan(sampleCount: 1000, batchSize: 100, epochs: 2, maxSteps: null, firstStep: 13);
+        Assert.Equal(13, plan.FirstStep);
+        Assert.Equal(20, plan.TotalSteps);
+        Assert.Equal(10, plan.StepsIn(1));
+        Assert.Equal(7, plan.StepsRunIn(1));
+    }
+
+    [Fact]
+    public void Constructor_FirstStepAtTheEnd_SaysNothingIsLeft()
+    {
+        var exception = Assert.Throws<ArgumentException>(() => new TrainingPlan(sampleCount: 1000, batchSize: 100, epochs: 2, maxSteps: null, firstStep: 20));
+        Assert.Contains("nothing is left to train", exception.Message);
+    }
 }

@@ -53,6 +53,24 @@ public class TrainCommandLineTests
     }
 
     [Fact]
+    public void Parse_CheckpointOptions_Applied()
+    {
+        TrainSettings settings = TrainCommandLine.Parse(["--checkpoint-dir", "runs/a", "--checkpoint-every", "50", "--resume"]);
+
+        Assert.Equal(("runs/a", 50L), (settings.Engine.CheckpointDirectory, settings.Engine.CheckpointEvery));
+        Assert.True(settings.Resume);
+        Assert.Null(settings.Engine.Resume);
+    }
+
+    [Fact]
+    public void Parse_NoCheckpointOptions_WritesNoneAndDoesNotResume()
+    {
+        TrainSettings settings = TrainCommandLine.Parse([]);
+
+        Assert.Equal((null, null, false), (settings.Engine.CheckpointDirectory, settings.Engine.CheckpointEvery, settings.Resume));
+    }
+
+    [Fact]
     public void Parse_SspWithoutStaleness_TakesTheDocumentedDefault() =>
         Assert.Equal(new ConsistencySettings(ConsistencyMode.Ssp, TrainCommandLine.DefaultStaleness),
             TrainCommandLine.Parse(["--mode", "ssp"]).Engine.Consistency);
@@ -81,5 +99,9 @@ public class TrainCommandLineTests
     [InlineData(new[] { "--activation", "gelu" }, "--activation must be one of relu, leaky-relu, tanh, sigmoid; got 'gelu'")]
     [InlineData(new[] { "--seed", "-1" }, "--seed must be a whole number of 0 or more; got '-1'")]
     [InlineData(new[] { "--save", "x.bin", "--plot", "x.bin" }, "--save and --plot name the same file 'x.bin'")]
+    [InlineData(new[] { "--checkpoint-every", "10" }, "--checkpoint-every needs --checkpoint-dir, the folder to write the checkpoints to")]
+    [InlineData(new[] { "--checkpoint-dir", "c", "--checkpoint-every", "0" }, "--checkpoint-every must be a positive whole number; got '0'")]
+    [InlineData(new[] { "--resume" }, "--resume needs --checkpoint-dir, the folder whose latest checkpoint the run continues from")]
+    [InlineData(new[] { "--checkpoint-dir", "c", "--resume", "--init", "w.safetensors" }, "--resume and --init both say where training starts; give one of them")]
     public void Parse_BadOrConflictingOptions_NamesTheFault(string[] args, string message) => Assert.Equal(message, Fails(args));
 }

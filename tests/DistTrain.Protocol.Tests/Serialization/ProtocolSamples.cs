@@ -79,6 +79,10 @@ public static class ProtocolSamples
         new CurrentParameters(RunId, 1, 12L, new ParameterRange(100, 5), Tensor(5, 4).Span.ToArray()),
         new GetShardStatistics(RunId),
         new CurrentShardStatistics(RunId, 1, 12L, [7L, 0L, 2L, 1L], 4L),
+        new RestoreShardState(RunId, 2, 40L, 41L, [new OptimizerBuffer("exp_avg", Tensor(5, 6).Span.ToArray()), new OptimizerBuffer("exp_avg_sq", Tensor(5, 7).Span.ToArray())]),
+        new GetShardState(RunId),
+        new CurrentShardState(
+            RunId, 2, 40L, new ParameterRange(100, 5), Tensor(5, 8).Span.ToArray(), 39L, [new OptimizerBuffer("momentum_buffer", Tensor(5, 9).Span.ToArray())]),
         new ParametersUpdated(RunId, 1, 13L, new ParameterRange(100, 11), Tensor(11, 5)),
         new ContributionRejected(RunId, 1, 2, 12L, 3, RejectionReason.UnexpectedContributor, "slot 3 already contributed"),
         Model(),

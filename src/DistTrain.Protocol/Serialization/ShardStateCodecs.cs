@@ -1,0 +1,80 @@
+namespace DistTrain.Protocol.Serialization;
+
+/// <summary>
+/// Field layouts of the parameter-server messages that move a shard's whole state for checkpoints
+/// and resumes: each a MessagePack array of its fields in declaration order; parameters and each
+/// optimizer buffer are one float block, a buffer travelling as the record [Name, Values].
+/// </summary>
+internal static class ShardStateCodecs
+{
+    public static void Write(ref WireWriter writer, RestoreShardState message)
+    {
+        writer.WriteFields(5);
+        writer.WriteGuid(message.RunId);
+        writer.WriteInt32(message.ShardId);
+        writer.WriteInt64(message.Version);
+        writer.WriteInt64(message.OptimizerStep);
+        writer.WriteRecordList(nameof(message.OptimizerBuffers), message.OptimizerBuffers, Write);
+    }
+
+    public static RestoreShardState ReadRestoreShardState(ref WireReader reader)
+    {
+        reader.ReadFields(5);
+        return new RestoreShardState(
+            reader.ReadGuid(nameof(RestoreShardState.RunId)),
+            reader.ReadInt32(nameof(RestoreShardState.ShardId)),
+            reader.ReadInt64(nameof(RestoreShardState.Version)),
+            reader.ReadInt64(nameof(RestoreShardState.OptimizerStep)),
+            reader.ReadRecordList(nameof(RestoreShardState.OptimizerBuffers), ReadOptimizerBuffer));
+    }
+
+    public static void Write(ref WireWriter writer, GetShardState message)
+    {
+        writer.WriteFields(1);
+        writer.WriteGuid(message.RunId);
+    }
+
+    public static GetShardState ReadGetShardState(ref WireReader reader)
+    {
+        reader.ReadFields(1);
+        return new GetShardState(reader.ReadGuid(nameof(GetShardState.RunId)));
+    }
+
+    public static void Write(ref WireWriter writer, CurrentShardState message)
+    {
+        writer.WriteFields(7);
+        writer.WriteGuid(message.RunId);
+        writer.WriteInt32(message.ShardId);
+        writer.WriteInt64(message.Version);
+        writer.WriteRange(message.Range);
+        writer.WriteFloats(nameof(message.Parameters), message.Parameters);
+        writer.WriteInt64(message.OptimizerStep);
+        writer.WriteRecordList(nameof(message.OptimizerBuffers), message.OptimizerBuffers, Write);
+    }
+
+    public static CurrentShardState ReadCurrentShardState(ref WireReader reader)
+    {
+        reader.ReadFields(7);
+        return new CurrentShardState(
+            reader.ReadGuid(nameof(CurrentShardState.RunId)),
+            reader.ReadInt32(nameof(CurrentShardState.ShardId)),
+            reader.ReadInt64(nameof(CurrentShardState.Version)),
+            reader.ReadRange(nameof(CurrentShardState.Range)),
+            reader.ReadFloats(nameof(CurrentShardState.Parameters)),
+            reader.ReadInt64(nameof(CurrentShardState.OptimizerStep)),
+            reader.ReadRecordList(nameof(CurrentShardState.OptimizerBuffers), ReadOptimizerBuffer));
+    }
+
+    private static void Write(ref WireWriter writer, OptimizerBuffer buffer)
+    {
+        writer.WriteFields(2);
+        writer.WriteString(nameof(buffer.Name), buffer.Name);
+        writer.WriteFloats(nameof(buffer.Values), buffer.Values);
+    }
+
+    private static OptimizerBuffer ReadOptimizerBuffer(ref WireReader reader)
+    {
+        reader.ReadFields(2);
+        return new OptimizerBuffer(reader.ReadString(nameof(OptimizerBuffer.Name)), reader.ReadFloats(nameof(OptimizerBuffer.Values)));
+    }
+}
