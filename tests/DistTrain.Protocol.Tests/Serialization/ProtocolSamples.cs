@@ -83,7 +83,7 @@ public static class ProtocolSamples
         new ContributionRejected(RunId, 1, 2, 12L, 3, RejectionReason.UnexpectedContributor, "slot 3 already contributed"),
         new HostParameterServer(RunId, 5),
         new ParameterServerHosted(RunId, 5, server),
-        new RunEnded(RunId, Completed: false, "the parameter-server node akka.tcp://disttrain@10.0.0.7:4053 was lost"),
+        new RunEnded(RunId, Completed: true, "the run completed after 2345 steps"),
         Model(),
         Optimizer(),
         Consistency(),
