@@ -1,5 +1,6 @@
 using DistTrain.Launcher.Evaluate;
 using DistTrain.Launcher.Export;
+using DistTrain.Launcher.Node;
 using DistTrain.Launcher.Train;
 
 namespace DistTrain.Launcher;
@@ -39,6 +40,7 @@ internal static class Launcher
                 "train" => TrainCommand.Run(TrainCommandLine.Parse(options), console, cancellation),
                 "evaluate" => EvaluateCommand.Run(EvaluateCommandLine.Parse(options), console),
                 "export" => ExportCommand.Run(ExportCommandLine.Parse(options), console),
+                "node" => NodeCommand.Run(NodeCommandLine.Parse(options), console, cancellation),
                 _ => throw new UsageException($"unknown command '{args[0]}'"),
             };
         }

@@ -10,6 +10,7 @@ internal static class Usage
           train      train a multilayer perceptron on the actor engine, every role in this process
           evaluate   loss, accuracy and confusion matrix of a saved model on a test set
           export     write a saved model as an ONNX file
+          node       one node of a training cluster (coordinator, parameter-server and/or worker)
           help       this text (also --help or -h after any command)
 
         disttrain train [options]
@@ -56,6 +57,24 @@ internal static class Usage
         disttrain export --model FILE.safetensors --onnx FILE.onnx [options]
           --hidden, --activation   as for evaluate
           The ONNX model (opset 17) maps input "input" [N, features] to output "logits" [N, classes].
+
+        disttrain node [options] [train options]
+          Joins (or, without --seed-nodes, starts) a cluster of actor systems named disttrain. The
+          coordinator node takes train's options (--data, --hidden, --epochs, --batch, --mode,
+          --save, --metrics-out, ...) and waits for --min-workers workers; a worker node needs only
+          --data, the same data set as the coordinator's. Every node exits 0 when the run completes.
+
+          --roles LIST             coordinator,parameter-server,worker (default: all three)
+          --hostname HOST          address to listen on (default 127.0.0.1)
+          --public-hostname HOST   address other nodes use, when it differs (containers, NAT)
+          --port P                 TCP port, 0 for any free one (default 4053)
+          --seed-nodes LIST        HOST:PORT or akka.tcp://disttrain@HOST:PORT, comma-separated
+          --workers N              worker actors on this node (default: one per core)
+          --min-workers N          coordinator: workers over all nodes before the first step (default 1)
+          --min-ps-nodes N         coordinator: parameter-server nodes to spread shards over (default 1)
+          --tls-certificate FILE   PKCS#12 (.pfx) certificate: TLS on, peers must present the same one
+          --tls-password P         the certificate's password
+          --join-timeout S         seconds to keep trying the seed nodes (default 30)
 
         every command:
           --verbose                stack traces on errors

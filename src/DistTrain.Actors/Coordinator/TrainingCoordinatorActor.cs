@@ -47,9 +47,11 @@ public sealed partial class TrainingCoordinatorActor : ReceiveActor, IWithTimers
     private long _waitingStep = -1;
     private bool _ended;
 
-    public TrainingCoordinatorActor(DistTrainOptions options, Dataset train, Dataset? test, IActorRef observer)
+    public TrainingCoordinatorActor(
+        DistTrainOptions options, Dataset train, Dataset? test, IActorRef observer, IReadOnlyList<IActorRef>? placedServers = null)
     {
         options.Validate();
+        _placedServers = CheckPlacedServers(placedServers, options.ParameterServerShards);
         _options = options;
         _train = train;
         _test = test;
@@ -69,6 +71,7 @@ public sealed partial class TrainingCoordinatorActor : ReceiveActor, IWithTimers
         Receive<CurrentShardStatistics>(statistics => statistics.RunId == _runId, OnShardStatistics);
         Receive<Terminated>(terminated => _workerIds.ContainsKey(terminated.ActorRef), terminated =>
             OnWorkerLost(_workerIds[terminated.ActorRef], _scheduler.OldestIncompleteStep, "the worker stopped", failed: false));
+        Receive<Terminated>(terminated => IsPlacedServer(terminated.ActorRef), OnPlacedServerLost);
         Receive<CheckProgress>(_ => OnCheckProgress());
         Receive<CancelRun>(cancel => Fail($"cancelled: {cancel.Reason}"));
     }
@@ -88,16 +91,16 @@ public sealed partial class TrainingCoordinatorActor : ReceiveActor, IWithTimers
         ContiguousRange[] ranges = ContiguousRange.Split(_model.ParameterCount, _options.ParameterServerShards, CheckpointSettings.ShardGranule);
         _shards = new ParameterShardInfo[ranges.Length];
 
-        // In sync mode every shard reaches every version, so the shards share one store and each
-        // version of the whole vector lies in one buffer that the workers read without copying.
-        ParameterVersionStore? sharedVersions = _options.Consistency.EffectiveMode == ConsistencyMode.Sync
+        // In sync mode every shard reaches every version, so the shards of one process share one
+        // store and each version of the whole vector lies in one buffer that the workers read
+        // without copying. Shards placed on other nodes each keep a store of their own.
+        ParameterVersionStore? sharedVersions = _options.Consistency.EffectiveMode == ConsistencyMode.Sync && _placedServers is null
             ? new ParameterVersionStore(new ParameterRange(0, _model.ParameterCount), ranges.Length)
             : null;
         for (int s = 0; s < ranges.Length; s++)
         {
             var range = new ParameterRange(ranges[s].Offset, ranges[s].Length);
-            IActorRef server = Context.ActorOf(
-                ParameterServerActor.Props(sharedVersions).WithDispatcher(Dispatchers.Compute), $"parameter-server-{s}");
+            IActorRef server = PlacedServerOrChild(s, sharedVersions);
             server.Tell(new InitializeShard(
                 _runId, s, range, new TensorBuffer(initial.AsSpan(range.Offset, range.Length).ToArray(), range.Length),
                 optimizer, _options.Consistency, _options.Policy, Self));
@@ -150,11 +153,13 @@ public sealed partial class TrainingCoordinatorActor : ReceiveActor, IWithTimers
             return;
         }
 
-        foreach (long step in _scheduler.OpenSteps(_workers.Count))
+        // More workers than samples in a batch (workers that joined a cluster run late) leave the
+        // surplus idle rather than lease empty slots.
+        int slotCount = Math.Min(_workers.Count, _plan.BatchSize);
+        foreach (long step in _scheduler.OpenSteps(slotCount))
         {
             if (_options.Consistency.EffectiveMode == ConsistencyMode.Sync)
             {
-                int slotCount = _workers.Count;
                 foreach (ParameterShardInfo shard in _shards)
                 {
                     shard.Server.Tell(new BeginStep(_runId, step, slotCount));

@@ -51,6 +51,11 @@ internal static class MessageManifests
         MessageCodec.Of<GetShardState>("get-shard-state.1", ShardStateCodecs.Write, ShardStateCodecs.ReadGetShardState),
         MessageCodec.Of<CurrentShardState>("current-shard-state.1", ShardStateCodecs.Write, ShardStateCodecs.ReadCurrentShardState),
 
+        // Cluster protocol.
+        MessageCodec.Of<HostParameterServer>("host-parameter-server.1", ClusterCodecs.Write, ClusterCodecs.ReadHostParameterServer),
+        MessageCodec.Of<ParameterServerHosted>("parameter-server-hosted.1", ClusterCodecs.Write, ClusterCodecs.ReadParameterServerHosted),
+        MessageCodec.Of<RunEnded>("run-ended.1", ClusterCodecs.Write, ClusterCodecs.ReadRunEnded),
+
         // Settings records, which travel inside the messages above and may also be sent alone.
         MessageCodec.Of<ModelSpecification>("model-specification.1", SettingsCodecs.Write, SettingsCodecs.ReadModelSpecification),
         MessageCodec.Of<OptimizerSettings>("optimizer-settings.1", SettingsCodecs.Write, SettingsCodecs.ReadOptimizerSettings),

@@ -1,0 +1,101 @@
+using DistTrain.Actors;
+using DistTrain.Actors.Coordinator;
+using DistTrain.Core.Training;
+using DistTrain.Hosting;
+using DistTrain.Launcher.Data;
+using DistTrain.Launcher.Display;
+using DistTrain.Launcher.Models;
+using DistTrain.Launcher.Train;
+
+namespace DistTrain.Launcher.Node;
+
+/// <summary>
+/// <c>disttrain node</c>: one node of a training cluster. It loads the data its roles need, joins
+/// the cluster (or starts it), and serves until the run ends. The coordinator node shows the run
+/// and writes what <c>train</c> would write (--save, --metrics-out, --plot); every node exits 0
+/// when the run completed, and 1 with a one-line reason when it failed, when the node lost the
+/// coordinator, or when it could not join within --join-timeout.
+/// </summary>
+internal static class NodeCommand
+{
+    public static int Run(NodeSettings settings, LauncherConsole console, CancellationToken cancellation)
+    {
+        DistTrainNodeOptions options = settings.Node;
+        TrainSettings train = settings.Train;
+        bool coordinates = options.Has(NodeRoles.Coordinator);
+        if (coordinates)
+        {
+            AtomicFile.RequireFolder("--save", train.SavePath);
+            AtomicFile.RequireFolder("--metrics-out", train.MetricsPath);
+            AtomicFile.RequireFolder("--plot", train.PlotPath);
+        }
+
+        LoadedData? data = coordinates || options.Has(NodeRoles.Worker) ? DataSource.Load(train.DataPath, console.Out) : null;
+        if (coordinates && data!.Train.Count < train.Engine.Training.BatchSize)
+        {
+            throw new LauncherException($"--batch {train.Engine.Training.BatchSize} is larger than the {data.Train.Count} training samples of {data.Source}");
+        }
+
+        TrainingPlan? plan = coordinates
+            ? new TrainingPlan(data!.Train.Count, train.Engine.Training.BatchSize, train.Engine.Training.Epochs, train.Engine.Training.MaxSteps)
+            : null;
+        IRunDisplay? display = plan is null ? null : RunDisplay.Create(console, train.Quiet, plan);
+        var work = new NodeWork(data?.Train, data?.Test, coordinates ? train.Engine : null, display);
+        return RunAsync(options, work, data, train, display, console, cancellation).GetAwaiter().GetResult();
+    }
+
+    private static async Task<int> RunAsync(
+        DistTrainNodeOptions options, NodeWork work, LoadedData? data, TrainSettings train, IRunDisplay? display,
+        LauncherConsole console, CancellationToken cancellation)
+    {
+        DistTrainNode node;
+        try
+        {
+            node = await DistTrainNode.StartAsync(options, work, cancellation: cancellation);
+        }
+        catch (DistTrainNodeException exception)
+        {
+            throw new LauncherException(exception.Message);
+        }
+
+        await using (node)
+        {
+            console.Out.WriteLine($"node {node.Address} is up with roles {string.Join(", ", options.Roles)}");
+            if (display is not null)
+            {
+                display.ShowLine(
+                    $"waiting for {train.Engine.Workers} worker(s) and {options.MinParameterServerNodes} parameter-server node(s); "
+                    + $"{train.Engine.ParameterServerShards} shard(s), batch {train.Engine.Training.BatchSize}");
+                DistTrainResult result = await display.ShowRunAsync(() => node.RunAsync().WaitAsync(cancellation));
+                WriteOutputs(train, data!, result, display);
+            }
+
+            NodeExit exit = await node.Exit.WaitAsync(cancellation);
+            console.Out.WriteLine($"node {node.Address}: {exit.Reason}");
+            return exit.Completed ? Launcher.Succeeded : throw new LauncherException(exit.Reason);
+        }
+    }
+
+    private static void WriteOutputs(TrainSettings train, LoadedData data, DistTrainResult result, IRunDisplay display)
+    {
+        FinalMetrics final = FinalMetrics.From(result, train.Engine.Training.BatchSize);
+        display.ShowSummary(result.Epochs, final);
+        if (train.SavePath is { } save)
+        {
+            ModelFile.Save(save, result.Model, result.Parameters, train.Engine.Training);
+            display.ShowLine($"parameters saved to {save}");
+        }
+
+        if (train.MetricsPath is { } metrics)
+        {
+            MetricsDocument.Write(metrics, train, data, result.Model, result, final);
+            display.ShowLine($"metrics written to {metrics}");
+        }
+
+        if (train.PlotPath is { } plot)
+        {
+            TrainingChart.Write(plot, result.Epochs);
+            display.ShowLine($"chart written to {plot}");
+        }
+    }
+}

@@ -1,0 +1,44 @@
+using Akka.Actor;
+using Akka.Event;
+using DistTrain.Protocol;
+
+namespace DistTrain.Actors.ParameterServer;
+
+/// <summary>
+/// The well-known actor of a parameter-server node (<see cref="Path"/>): on the coordinator's
+/// <see cref="HostParameterServer"/> it creates an empty <see cref="ParameterServerActor"/> on the
+/// compute dispatcher and answers with its reference; the coordinator then initialises the shard
+/// directly. Asking twice for the same shard of the same placement answers with the same shard, so
+/// the coordinator may repeat a request whose answer it did not get. Shards of a run stop with
+/// their host; a host serves any number of placements. It holds no parameters itself.
+/// </summary>
+public sealed class ParameterServerHostActor : ReceiveActor
+{
+    /// <summary>The name the host is created under, below <c>/user</c>.</summary>
+    public const string Name = "parameter-servers";
+
+    /// <summary>The host's path on every parameter-server node.</summary>
+    public const string Path = "/user/" + Name;
+
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+
+    public ParameterServerHostActor()
+    {
+        Receive<HostParameterServer>(OnHost);
+    }
+
+    public static Props Props() => Akka.Actor.Props.Create(() => new ParameterServerHostActor());
+
+    private void OnHost(HostParameterServer request)
+    {
+        string name = $"shard-{request.ShardId}-of-{request.PlacementId:N}";
+        IActorRef shard = Context.Child(name);
+        if (shard.IsNobody())
+        {
+            shard = Context.ActorOf(ParameterServerActor.Props().WithDispatcher(Dispatchers.Compute), name);
+            _log.Info("Hosting parameter-server shard {0} of placement {1} for {2}.", request.ShardId, request.PlacementId, Sender.Path);
+        }
+
+        Sender.Tell(new ParameterServerHosted(request.PlacementId, request.ShardId, shard));
+    }
+}

@@ -1,0 +1,126 @@
+namespace DistTrain.Hosting;
+
+/// <summary>
+/// How one node of a DistTrain cluster joins it: its roles, where it listens, whom it contacts,
+/// how many workers it hosts, TLS, and the remoting and failure-detection limits. Every node of a
+/// cluster must agree on TLS and should agree on the limits. It says nothing about what to train:
+/// that is <see cref="NodeWork"/>.
+/// </summary>
+public sealed record DistTrainNodeOptions
+{
+    /// <summary>The actor system name of every DistTrain node; seed addresses must name it.</summary>
+    public const string SystemName = "disttrain";
+
+    /// <summary>Roles this node carries (<see cref="NodeRoles"/>); several at once are fine.</summary>
+    public IReadOnlyList<string> Roles { get; init; } = NodeRoles.All;
+
+    /// <summary>The address remoting binds to, and that other nodes use unless <see cref="PublicHostname"/> is set.</summary>
+    public string Hostname { get; init; } = "127.0.0.1";
+
+    /// <summary>The name other nodes reach this node by, when it differs from <see cref="Hostname"/> (containers, NAT).</summary>
+    public string? PublicHostname { get; init; }
+
+    /// <summary>TCP port to listen on; 0 lets the operating system pick a free one.</summary>
+    public int Port { get; init; } = 4053;
+
+    /// <summary>
+    /// Seed nodes (<see cref="SeedNodeAddress"/> syntax). Empty: this node starts a new cluster by
+    /// joining itself. Every node should list the same seeds, the first one started first.
+    /// </summary>
+    public IReadOnlyList<string> SeedNodes { get; init; } = [];
+
+    /// <summary>Worker actors on a node with the worker role.</summary>
+    public int WorkersPerNode { get; init; } = Environment.ProcessorCount;
+
+    /// <summary>
+    /// The coordinator places shards only once this many parameter-server nodes are up, then
+    /// spreads them round-robin over them in address order.
+    /// </summary>
+    public int MinParameterServerNodes { get; init; } = 1;
+
+    /// <summary>A PKCS#12 (.pfx) file with the certificate and private key this node presents; null: no TLS.</summary>
+    public string? CertificatePath { get; init; }
+
+    /// <summary>The password of <see cref="CertificatePath"/>.</summary>
+    public string? CertificatePassword { get; init; }
+
+    /// <summary>
+    /// The largest remote message (Akka.Remote drops bigger frames). It must hold the largest
+    /// tensor a message carries plus its envelope: a full parameter vector for a single shard.
+    /// </summary>
+    public long MaximumFrameSizeBytes { get; init; } = 32L * 1024 * 1024;
+
+    /// <summary>Socket send and receive buffer sizes, large enough that a tensor frame does not stall the connection.</summary>
+    public long SocketBufferBytes { get; init; } = 8L * 1024 * 1024;
+
+    /// <summary>How long heartbeats from a node may be missing before it is marked unreachable.</summary>
+    public TimeSpan AcceptableHeartbeatPause { get; init; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>How long the unreachable set must stay unchanged before the split brain resolver downs a side.</summary>
+    public TimeSpan DowningStableAfter { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long to keep trying the seed nodes before giving up.</summary>
+    public TimeSpan JoinTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Akka's log level: DEBUG, INFO, WARNING or ERROR.</summary>
+    public string LogLevel { get; init; } = "WARNING";
+
+    public bool Has(string role) => Roles.Contains(role);
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid option.</summary>
+    public void Validate()
+    {
+        if (Roles.Count == 0)
+        {
+            throw new ArgumentException("a node needs at least one role.", nameof(Roles));
+        }
+
+        NodeRoles.Parse(string.Join(',', Roles));
+        if (string.IsNullOrWhiteSpace(Hostname))
+        {
+            throw new ArgumentException("the hostname is empty.", nameof(Hostname));
+        }
+
+        if (Port is < 0 or > 65535)
+        {
+            throw new ArgumentException($"port {Port} is invalid: it must be in 0..65535.", nameof(Port));
+        }
+
+        foreach (string seed in SeedNodes)
+        {
+            SeedNodeAddress.Parse(seed);
+        }
+
+        if (WorkersPerNode <= 0)
+        {
+            throw new ArgumentException($"workers per node = {WorkersPerNode} is invalid: it must be positive.", nameof(WorkersPerNode));
+        }
+
+        if (MinParameterServerNodes <= 0)
+        {
+            throw new ArgumentException(
+                $"minimum parameter-server nodes = {MinParameterServerNodes} is invalid: it must be positive.", nameof(MinParameterServerNodes));
+        }
+
+        if (CertificatePath is not null && !File.Exists(CertificatePath))
+        {
+            throw new ArgumentException($"the TLS certificate '{CertificatePath}' does not exist.", nameof(CertificatePath));
+        }
+
+        if (CertificatePath is null && CertificatePassword is not null)
+        {
+            throw new ArgumentException("a TLS certificate password was given without a certificate.", nameof(CertificatePassword));
+        }
+
+        if (MaximumFrameSizeBytes < 32 * 1024 || SocketBufferBytes < 32 * 1024)
+        {
+            throw new ArgumentException(
+                $"frame size {MaximumFrameSizeBytes} and socket buffers {SocketBufferBytes} must be at least 32 KiB.", nameof(MaximumFrameSizeBytes));
+        }
+
+        if (AcceptableHeartbeatPause <= TimeSpan.Zero || DowningStableAfter <= TimeSpan.Zero || JoinTimeout <= TimeSpan.Zero)
+        {
+            throw new ArgumentException("the heartbeat pause, downing delay and join timeout must be positive.", nameof(JoinTimeout));
+        }
+    }
+}
