@@ -1,3 +1,4 @@
+using Akka.Actor;
 using DistTrain.Actors;
 using DistTrain.Hosting;
 using DistTrain.Protocol;
@@ -50,6 +51,16 @@ public sealed class ClusterTrainingTests
         DistTrainNode leaving = await nodes.StartWorkerAsync(coordinator);
 
         await tenSteps.Task.WaitAsync(ClusterTestNodes.Patience);
+        // The node's workers stop first, as a crashed process's would, so the coordinator loses them
+        // mid-run however quickly the remaining steps go while the node leaves the cluster.
+        for (int w = 0; w < leaving.Options.WorkersPerNode; w++)
+        {
+            ActorIdentity identity = await leaving.System.ActorSelection($"/user/worker-{w}")
+                .Ask<ActorIdentity>(new Identify(w), ClusterTestNodes.Patience);
+            Assert.NotNull(identity.Subject);
+            await identity.Subject.GracefulStop(ClusterTestNodes.Patience);
+        }
+
         await nodes.StopAsync(leaving);
         DistTrainResult result = await coordinator.RunAsync().WaitAsync(ClusterTestNodes.Patience);
 

@@ -125,6 +125,12 @@ public sealed class ParameterServerActor : ReceiveActor, IWithUnboundedStash
             return;
         }
 
+        if (ArrivedEarly(push.Step))
+        {
+            Stash.Stash();
+            return;
+        }
+
         ContributionOutcome outcome = _state.Accept(push);
         if (outcome.IsRejected)
         {
@@ -141,6 +147,7 @@ public sealed class ParameterServerActor : ReceiveActor, IWithUnboundedStash
         if (outcome.Updated)
         {
             Publish();
+            Stash.UnstashAll();
         }
 
         // After the publish, so the worker has the version with its contribution before the ack.
@@ -149,11 +156,33 @@ public sealed class ParameterServerActor : ReceiveActor, IWithUnboundedStash
 
     private void OnBeginStep(BeginStep message)
     {
-        if (!_state.TryBeginStep(message.Step, message.SlotCount, out string? refusal))
+        if (_state.OpenStep is { } open && message.Step > open && ArrivedEarly(message.Step))
+        {
+            Stash.Stash();
+            return;
+        }
+
+        if (_state.TryBeginStep(message.Step, message.SlotCount, out string? refusal))
+        {
+            Stash.UnstashAll();
+        }
+        else
         {
             _log.Warning("BeginStep refused: {0}", refusal);
         }
     }
+
+    /// <summary>
+    /// Sync mode: whether a message of <paramref name="step"/> came before the step it needs is
+    /// open. Contributions reach the shard on one road (the tensor channel from a worker's node)
+    /// and BeginStep on another (from the coordinator), so the next step's BeginStep can overtake
+    /// this step's last contribution, and a contribution can overtake its step's BeginStep. Such a
+    /// message waits in the stash until a step opens or completes; only the next two steps are
+    /// waited for, since sync never runs further ahead, and anything else is judged at once.
+    /// </summary>
+    private bool ArrivedEarly(long step) =>
+        _state.Mode == ConsistencyMode.Sync && !_state.IsStopped && _state.OpenStep != step
+        && step > _state.HighestAppliedStep && step <= _state.HighestAppliedStep + 2;
 
     private void OnSubscribe(SubscribeParameters message)
     {

@@ -103,6 +103,38 @@ public class ParameterServerActorTests : TestKit
     }
 
     [Fact]
+    public void Push_BeforeItsStepIsBegun_WaitsForTheBeginStep()
+    {
+        IActorRef shard = StartShard();
+        shard.Tell(new SubscribeParameters(Shards.RunId, _subscriber.Ref));
+        _subscriber.ExpectMsg<ParametersUpdated>().Values.Release();
+
+        shard.Tell(new Contribution(Shards.Values(seed: 1, scale: 1f)).Push(step: 0, slot: 0, BatchSize, BatchSize), _worker.Ref);
+        shard.Tell(new BeginStep(Shards.RunId, 0, 1));
+
+        Assert.Equal(1, _subscriber.ExpectMsg<ParametersUpdated>().Version);
+        Assert.False(_coordinator.HasMessages);
+    }
+
+    [Fact]
+    public void BeginStep_OfTheNextStepWhileOneIsOpen_WaitsUntilItCompletes()
+    {
+        IActorRef shard = StartShard();
+        shard.Tell(new SubscribeParameters(Shards.RunId, _subscriber.Ref));
+        _subscriber.ExpectMsg<ParametersUpdated>().Values.Release();
+        shard.Tell(new BeginStep(Shards.RunId, 0, 2));
+        shard.Tell(new Contribution(Shards.Values(seed: 1, scale: 1f)).Push(step: 0, slot: 0, 5, BatchSize), _worker.Ref);
+
+        shard.Tell(new BeginStep(Shards.RunId, 1, 1));
+        shard.Tell(new Contribution(Shards.Values(seed: 2, scale: 1f)).Push(step: 1, slot: 0, BatchSize, BatchSize), _worker.Ref);
+        shard.Tell(new Contribution(Shards.Values(seed: 3, scale: 1f)).Push(step: 0, slot: 1, 5, BatchSize), _worker.Ref);
+
+        Assert.Equal(1, _subscriber.ExpectMsg<ParametersUpdated>().Version);
+        Assert.Equal(2, _subscriber.ExpectMsg<ParametersUpdated>().Version);
+        Assert.False(_coordinator.HasMessages);
+    }
+
+    [Fact]
     public void Push_Rejected_CoordinatorReceivesContributionRejected()
     {
         IActorRef shard = StartShard();
