@@ -255,9 +255,17 @@ public sealed partial class TrainingCoordinatorActor : ReceiveActor, IWithTimers
         double testLoss = double.NaN, testAccuracy = double.NaN;
         if (_test is not null)
         {
+            // Evaluation holds up this actor and with it every further lease, so the workers wait
+            // for it as the peers' training loops do; like theirs, the next epoch's time leaves it out.
+            bool epochRunning = _epochClock.IsRunning;
+            _epochClock.Stop();
             _evaluationWorkspace ??= new ModelWorkspace(_model, 500);
             EvaluationResult evaluation = Evaluator.Evaluate(_model, snapshot.Parameters, _test, _evaluationWorkspace);
             (testLoss, testAccuracy) = (evaluation.Loss, evaluation.Accuracy);
+            if (epochRunning)
+            {
+                _epochClock.Start();
+            }
         }
 
         _observer.Tell(new EpochCompleted(
