@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Microsoft.Extensions.Configuration;
 
 namespace DistTrain.Hosting.Configuration;
@@ -47,9 +46,11 @@ public static class NodeConfigurationSources
         {
             return builder.Build();
         }
-        catch (InvalidDataException exception) when (exception.InnerException is JsonException json)
+        catch (InvalidDataException exception)
         {
-            throw new ArgumentException($"the configuration file '{jsonFile}' is not valid JSON: {json.Message}", nameof(jsonFile), exception);
+            // The JSON provider wraps the parser's exception, which says where the file goes wrong, twice.
+            throw new ArgumentException(
+                $"the configuration file '{jsonFile}' is not valid JSON: {exception.GetBaseException().Message}", nameof(jsonFile), exception);
         }
         catch (FormatException exception)
         {
