@@ -75,6 +75,9 @@ internal static class Usage
           --tls-certificate FILE   PKCS#12 (.pfx) certificate: TLS on, peers must present the same one
           --tls-password P         the certificate's password
           --join-timeout S         seconds to keep trying the seed nodes (default 30)
+          --config FILE            JSON file whose "Node" section holds these options (and more: see
+                                   deploy/appsettings.example.json); DISTTRAIN_Node__Port=4053 style
+                                   environment variables override it, and the options above override both
 
         every command:
           --verbose                stack traces on errors

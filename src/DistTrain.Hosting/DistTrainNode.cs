@@ -79,19 +79,36 @@ public sealed class DistTrainNode : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(work);
         options.Validate();
         work.Validate(options);
-        Address[] seeds = options.SeedNodes.Select(SeedNodeAddress.Parse).ToArray();
         ActorSystem system = ActorSystem.Create(DistTrainNodeOptions.SystemName, NodeConfiguration.Setup(options, extra));
-        var node = new DistTrainNode(system, options, work);
         try
         {
-            await node.JoinAsync(seeds, cancellation).ConfigureAwait(false);
+            return await StartOnAsync(system, options, work, cancellation).ConfigureAwait(false);
         }
         catch
         {
             await system.Terminate().ConfigureAwait(false);
             throw;
         }
+    }
 
+    /// <summary>
+    /// Starts the node's actors on <paramref name="system"/>, an actor system that another owner
+    /// (Akka.Hosting) created from <see cref="NodeConfiguration"/>'s settings, then joins as
+    /// <see cref="StartAsync(DistTrainNodeOptions, NodeWork, Config?, CancellationToken)"/> does. The
+    /// owner keeps the system: a failed join leaves it running, and the owner's shutdown, rather
+    /// than <see cref="DisposeAsync"/>, ends it.
+    /// </summary>
+    public static async Task<DistTrainNode> StartOnAsync(
+        ActorSystem system, DistTrainNodeOptions options, NodeWork work, CancellationToken cancellation = default)
+    {
+        ArgumentNullException.ThrowIfNull(system);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(work);
+        options.Validate();
+        work.Validate(options);
+        Address[] seeds = options.SeedNodes.Select(SeedNodeAddress.Parse).ToArray();
+        var node = new DistTrainNode(system, options, work);
+        await node.JoinAsync(seeds, cancellation).ConfigureAwait(false);
         node.StartWorkers();
         if (node._observation is { } observation)
         {

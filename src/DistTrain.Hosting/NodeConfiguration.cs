@@ -7,14 +7,17 @@ using Akka.Remote.Transport.DotNetty;
 using DistTrain.Actors;
 using DistTrain.Protocol.Serialization;
 using DistTrain.Protocol.Transport;
+using ActorSetup = Akka.Actor.Setup.Setup;
 
 namespace DistTrain.Hosting;
 
 /// <summary>
-/// Turns <see cref="DistTrainNodeOptions"/> into the setup of a node's actor system. This is
-/// plain HOCON plus one programmatic TLS setup rather than Akka.Hosting: DistTrain owns its
-/// process (the launcher) and needs no generic host or dependency injection, and every setting
-/// below is visible in one place. Sections it sets:
+/// Turns <see cref="DistTrainNodeOptions"/> into the setup of a node's actor system: HOCON plus the
+/// programmatic TLS setups. It is the one place these settings are made: the launcher's
+/// <see cref="DistTrainNode.StartAsync(DistTrainNodeOptions, NodeWork, Config?, CancellationToken)"/>
+/// uses <see cref="Setup"/>, and an application on Microsoft.Extensions.Hosting gets the same HOCON
+/// and setups through Akka.Hosting (<see cref="DistTrainAkkaHostingExtensions.AddDistTrainNode"/>).
+/// Sections it sets:
 /// <list type="bullet">
 /// <item><c>akka.actor.provider = cluster</c>, with the DistTrain serializer
 /// (<see cref="DistTrainSerialization.Config"/>) and the compute dispatcher (<see cref="Dispatchers"/>).</item>
@@ -101,10 +104,28 @@ public static class NodeConfiguration
             config = config.WithFallback(extra);
         }
 
-        BootstrapSetup bootstrap = BootstrapSetup.Create().WithConfig(config);
+        ActorSystemSetup setup = ActorSystemSetup.Create(BootstrapSetup.Create().WithConfig(config));
+        foreach (ActorSetup tls in TlsSetups(options, config))
+        {
+            setup = setup.And(tls);
+        }
+
+        return setup;
+    }
+
+    /// <summary>
+    /// The setups that carry TLS material, none without <see cref="DistTrainNodeOptions.CertificatePath"/>:
+    /// remoting's <see cref="DotNettySslSetup"/> and the tensor channel's <see cref="TensorTransportSetup"/>,
+    /// both with the certificate loaded once. <paramref name="config"/> is the node's configuration
+    /// (<see cref="Build"/>), from which the channel takes its other settings.
+    /// </summary>
+    public static IReadOnlyList<ActorSetup> TlsSetups(DistTrainNodeOptions options, Config config)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(config);
         if (options.CertificatePath is not { } path)
         {
-            return ActorSystemSetup.Create(bootstrap);
+            return [];
         }
 
         X509Certificate2 certificate = LoadCertificate(path, options.CertificatePassword);
@@ -116,7 +137,7 @@ public static class NodeConfiguration
         // (the HOCON names no certificate file, remoting gets it through the setup above).
         TensorTransportSettings channel = TensorTransportSettings.FromConfig(
             ConfigurationFactory.ParseString("akka.remote.dot-netty.tcp.enable-ssl = off").WithFallback(config));
-        return bootstrap.And(remotingTls).And(new TensorTransportSetup(channel with { Certificate = certificate }));
+        return [remotingTls, new TensorTransportSetup(channel with { Certificate = certificate })];
     }
 
     private static X509Certificate2 LoadCertificate(string path, string? password)

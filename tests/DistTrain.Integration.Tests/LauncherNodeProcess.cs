@@ -22,9 +22,17 @@ internal sealed class LauncherNodeProcess : IDisposable
         _error = process.StandardError.ReadToEndAsync();
     }
 
-    public static LauncherNodeProcess Start(params string[] args)
+    public static LauncherNodeProcess Start(params string[] args) => Start(new Dictionary<string, string>(), args);
+
+    /// <summary>Starts the process with <paramref name="environment"/> added to this process's environment variables.</summary>
+    public static LauncherNodeProcess Start(IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach ((string name, string value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+
         start.ArgumentList.Add(LauncherPath);
         start.ArgumentList.Add("node");
         foreach (string arg in args)

@@ -45,4 +45,19 @@ public sealed class LauncherNodeTests : IDisposable
         string line = Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries), text => text.StartsWith("disttrain:", StringComparison.Ordinal));
         Assert.Contains($"could not join the cluster through the seed node(s) akka.tcp://disttrain@127.0.0.1:{port} within 3 s", line);
     }
+
+    [Fact]
+    public async Task Node_SeedsFromConfigFileAndTimeoutFromEnvironment_UsesBoth()
+    {
+        int port = LauncherNodeProcess.FreePort();
+        string config = Path.Combine(_folder, "node.json");
+        File.WriteAllText(config, $$"""{ "Node": { "Roles": "worker", "Port": 0, "SeedNodes": ["127.0.0.1:{{port}}"], "JoinTimeout": 40 } }""");
+        var environment = new Dictionary<string, string> { ["DISTTRAIN_Node__JoinTimeout"] = "3" };
+        using var worker = LauncherNodeProcess.Start(environment, "--config", config, "--data", "synthetic");
+
+        (int code, _, string error) = await worker.ExitAsync(s_patience);
+
+        Assert.Equal(1, code);
+        Assert.Contains($"could not join the cluster through the seed node(s) akka.tcp://disttrain@127.0.0.1:{port} within 3 s", error);
+    }
 }

@@ -1,4 +1,5 @@
 using DistTrain.Hosting;
+using DistTrain.Hosting.Configuration;
 using DistTrain.Launcher.Options;
 using DistTrain.Launcher.Train;
 
@@ -10,13 +11,19 @@ namespace DistTrain.Launcher.Node;
 /// with the same names, defaults and checks. Two differ in meaning: <c>--workers</c> is the number
 /// of worker actors this node hosts, and <c>--min-workers</c> is the number of worker actors, over
 /// all nodes, that the coordinator waits for before the first step.
+/// <para>
+/// The node's options may also come from a JSON file (<c>--config FILE.json</c>, its <c>Node</c>
+/// section) and from <c>DISTTRAIN_Node__KEY</c> environment variables, read by
+/// <see cref="NodeConfigurationSources"/> (the environment overrides the file); a cluster option given
+/// on the command line overrides both. Keys and values are those of <see cref="NodeOptionsConfiguration"/>.
+/// </para>
 /// </summary>
 internal static class NodeCommandLine
 {
     private static readonly HashSet<string> s_valued =
     [
         "--roles", "--hostname", "--public-hostname", "--port", "--seed-nodes", "--workers", "--min-workers", "--min-ps-nodes",
-        "--tls-certificate", "--tls-password", "--join-timeout",
+        "--tls-certificate", "--tls-password", "--join-timeout", "--config",
     ];
 
     /// <summary>The options this command adds to <c>train</c>'s, for the help text's test.</summary>
@@ -34,24 +41,25 @@ internal static class NodeCommandLine
                 $"--min-workers {minWorkers} cannot split --batch {settings.Engine.Training.BatchSize}: each worker needs at least one sample per step");
         }
 
-        int port = options.NonNegativeInt("--port", 4053);
+        DistTrainNodeOptions configured = Configured(options.Text("--config"));
+        int port = options.NonNegativeInt("--port", configured.Port);
         if (port > 65535)
         {
             throw new UsageException($"--port must be in 0..65535; got '{port}'");
         }
 
-        var node = new DistTrainNodeOptions
+        DistTrainNodeOptions node = configured with
         {
-            Roles = Checked("--roles", () => NodeRoles.Parse(options.Text("--roles") ?? string.Join(',', NodeRoles.All))),
-            Hostname = options.Text("--hostname") ?? "127.0.0.1",
-            PublicHostname = options.Text("--public-hostname"),
+            Roles = options.Text("--roles") is { } roles ? Checked("--roles", () => NodeRoles.Parse(roles)) : configured.Roles,
+            Hostname = options.Text("--hostname") ?? configured.Hostname,
+            PublicHostname = options.Text("--public-hostname") ?? configured.PublicHostname,
             Port = port,
-            SeedNodes = options.Text("--seed-nodes")?.Split(',', StringSplitOptions.TrimEntries) ?? [],
-            WorkersPerNode = options.PositiveInt("--workers", Environment.ProcessorCount),
-            MinParameterServerNodes = options.PositiveInt("--min-ps-nodes", 1),
-            CertificatePath = options.Text("--tls-certificate"),
-            CertificatePassword = options.Text("--tls-password"),
-            JoinTimeout = TimeSpan.FromSeconds(options.PositiveInt("--join-timeout", 30)),
+            SeedNodes = options.Text("--seed-nodes")?.Split(',', StringSplitOptions.TrimEntries) ?? configured.SeedNodes,
+            WorkersPerNode = options.PositiveInt("--workers", configured.WorkersPerNode),
+            MinParameterServerNodes = options.PositiveInt("--min-ps-nodes", configured.MinParameterServerNodes),
+            CertificatePath = options.Text("--tls-certificate") ?? configured.CertificatePath,
+            CertificatePassword = options.Text("--tls-password") ?? configured.CertificatePassword,
+            JoinTimeout = options.OptionalPositiveInt("--join-timeout") is { } seconds ? TimeSpan.FromSeconds(seconds) : configured.JoinTimeout,
         };
         Checked(option: null, () =>
         {
@@ -59,6 +67,23 @@ internal static class NodeCommandLine
             return node;
         });
         return new NodeSettings(node, settings with { Engine = settings.Engine with { Workers = minWorkers } });
+    }
+
+    /// <summary>The node's options from <paramref name="file"/> (when given) and the environment; a bad file or value names it.</summary>
+    private static DistTrainNodeOptions Configured(string? file)
+    {
+        try
+        {
+            return NodeOptionsConfiguration.Read(NodeConfigurationSources.Build(file, []));
+        }
+        catch (ConfigurationKeyException exception)
+        {
+            throw new UsageException(exception.Message);
+        }
+        catch (ArgumentException exception)
+        {
+            throw new UsageException($"--config: {exception.Message.Replace($" (Parameter '{exception.ParamName}')", "", StringComparison.Ordinal)}");
+        }
     }
 
     /// <summary>Sorts the arguments into this command's options and <c>train</c>'s, each option with the value that follows it.</summary>

@@ -51,6 +51,57 @@ public class NodeCommandLineTests
     }
 
     [Fact]
+    public void Parse_ConfigFile_ItsValuesUnlessTheCommandLineGivesThem()
+    {
+        string file = Path.Combine(Path.GetTempPath(), $"disttrain-node-{Guid.NewGuid():N}.json");
+        File.WriteAllText(file, """
+            { "Node": { "Roles": ["worker"], "Port": 4100, "WorkersPerNode": 3, "JoinTimeout": 7, "MaximumFrameSizeBytes": 1048576 } }
+            """);
+        try
+        {
+            NodeSettings settings = NodeCommandLine.Parse(["--config", file, "--port", "4200", "--data", "synthetic"]);
+
+            Assert.Equal(4200, settings.Node.Port);
+            Assert.Equal([NodeRoles.Worker], settings.Node.Roles);
+            Assert.Equal(3, settings.Node.WorkersPerNode);
+            Assert.Equal(TimeSpan.FromSeconds(7), settings.Node.JoinTimeout);
+            Assert.Equal(1048576, settings.Node.MaximumFrameSizeBytes);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Theory]
+    [InlineData("""{ "Node": { "Port": "near" } }""", "configuration key 'Node:Port': 'near' is not a whole number")]
+    [InlineData("""{ "Node": { "Workers": 2 } }""", "configuration key 'Node:Workers': unknown key")]
+    [InlineData("""{ "Node": """, "is not valid JSON")]
+    public void Parse_BadConfigFile_NamesTheKeyOrFile(string json, string expected)
+    {
+        string file = Path.Combine(Path.GetTempPath(), $"disttrain-node-{Guid.NewGuid():N}.json");
+        File.WriteAllText(file, json);
+        try
+        {
+            var exception = Assert.Throws<UsageException>(() => NodeCommandLine.Parse(["--config", file]));
+
+            Assert.Contains(expected, exception.Message);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
+    public void Parse_MissingConfigFile_NamesIt()
+    {
+        var exception = Assert.Throws<UsageException>(() => NodeCommandLine.Parse(["--config", "/no/such/node.json"]));
+
+        Assert.Contains("--config: the configuration file '/no/such/node.json' does not exist", exception.Message);
+    }
+
+    [Fact]
     public void UsageText_ListsEveryNodeOption()
     {
         Assert.All(NodeCommandLine.OptionNames, option => Assert.Contains(option + " ", Usage.Text));
