@@ -67,35 +67,12 @@ internal static class NodeCommand
                     $"waiting for {train.Engine.Workers} worker(s) and {options.MinParameterServerNodes} parameter-server node(s); "
                     + $"{train.Engine.ParameterServerShards} shard(s), batch {train.Engine.Training.BatchSize}");
                 DistTrainResult result = await display.ShowRunAsync(() => node.RunAsync().WaitAsync(cancellation));
-                WriteOutputs(train, data!, result, display);
+                RunOutputs.Write(train, data!, result, display);
             }
 
             NodeExit exit = await node.Exit.WaitAsync(cancellation);
             console.Out.WriteLine($"node {node.Address}: {exit.Reason}");
             return exit.Completed ? Launcher.Succeeded : throw new LauncherException(exit.Reason);
-        }
-    }
-
-    private static void WriteOutputs(TrainSettings train, LoadedData data, DistTrainResult result, IRunDisplay display)
-    {
-        FinalMetrics final = FinalMetrics.From(result, train.Engine.Training.BatchSize);
-        display.ShowSummary(result.Epochs, final);
-        if (train.SavePath is { } save)
-        {
-            ModelFile.Save(save, result.Model, result.Parameters, train.Engine.Training);
-            display.ShowLine($"parameters saved to {save}");
-        }
-
-        if (train.MetricsPath is { } metrics)
-        {
-            MetricsDocument.Write(metrics, train, data, result.Model, result, final);
-            display.ShowLine($"metrics written to {metrics}");
-        }
-
-        if (train.PlotPath is { } plot)
-        {
-            TrainingChart.Write(plot, result.Epochs);
-            display.ShowLine($"chart written to {plot}");
         }
     }
 }

@@ -65,26 +65,7 @@ internal static class TrainCommand
             .ShowRunAsync(() => DistTrainRun.RunAsync(engine, data.Train, data.Test, display, cancellation))
             .GetAwaiter().GetResult();
 
-        FinalMetrics final = FinalMetrics.From(result, training.BatchSize);
-        display.ShowSummary(result.Epochs, final);
-        if (settings.SavePath is { } save)
-        {
-            ModelFile.Save(save, result.Model, result.Parameters, training);
-            display.ShowLine($"parameters saved to {save}");
-        }
-
-        if (settings.MetricsPath is { } metrics)
-        {
-            MetricsDocument.Write(metrics, settings, data, result.Model, result, final);
-            display.ShowLine($"metrics written to {metrics}");
-        }
-
-        if (settings.PlotPath is { } plot)
-        {
-            TrainingChart.Write(plot, result.Epochs);
-            display.ShowLine($"chart written to {plot}");
-        }
-
+        RunOutputs.Write(settings, data, result, display);
         return Launcher.Succeeded;
     }
 
