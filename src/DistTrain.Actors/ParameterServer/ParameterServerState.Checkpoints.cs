@@ -1,7 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
-using System.Numerics.Tensors;
 using DistTrain.Core.Optimizers;
-using DistTrain.Core.Training;
 using DistTrain.Protocol;
 
 namespace DistTrain.Actors.ParameterServer;
