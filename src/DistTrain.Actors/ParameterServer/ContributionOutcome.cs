@@ -16,6 +16,8 @@ public readonly record struct ContributionOutcome(ContributionStatus Status, boo
 
     public static ContributionOutcome Discarded { get; } = new(ContributionStatus.Discarded, false, default, "");
 
+    public static ContributionOutcome Duplicate { get; } = new(ContributionStatus.Duplicate, false, default, "");
+
     public bool IsRejected => Status == ContributionStatus.Rejected;
 
     public static ContributionOutcome Rejected(RejectionReason reason, string detail, bool updated) =>

@@ -14,4 +14,12 @@ public enum ContributionStatus
 
     /// <summary>Dropped unreported: the shard stopped applying after a rejection under the StopRun policy.</summary>
     Discarded,
+
+    /// <summary>
+    /// Dropped unreported (sync mode): its step already holds a contribution for its slot. That
+    /// happens when a worker is lost after pushing to some shards and not others, and its shard is
+    /// leased again: the new worker computes the same samples on the same version, so the first
+    /// contribution stands for both.
+    /// </summary>
+    Duplicate,
 }

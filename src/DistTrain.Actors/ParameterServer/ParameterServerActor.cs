@@ -143,6 +143,10 @@ public sealed class ParameterServerActor : ReceiveActor, IWithUnboundedStash
         {
             _log.Debug("Shard {0} stopped; discarded step {1} slot {2} of worker {3}.", _state.ShardId, push.Step, push.Slot, push.WorkerId);
         }
+        else if (outcome.Status == ContributionStatus.Duplicate)
+        {
+            _log.Info("Shard {0} already holds step {1} slot {2}; dropped the copy from worker {3}.", _state.ShardId, push.Step, push.Slot, push.WorkerId);
+        }
 
         if (outcome.Updated)
         {

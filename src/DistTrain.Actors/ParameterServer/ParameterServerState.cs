@@ -25,7 +25,7 @@ namespace DistTrain.Actors.ParameterServer;
 /// </para>
 /// <para>
 /// Rejections: in every mode a wrong range or shard, a wrong payload length or a non-finite value;
-/// in sync mode a step that is not open, a slot outside the step's slots or one already settled,
+/// in sync mode a step that is not open, a slot outside the step's slots or one given up,
 /// or a sample count that is no share of its batch; in ssp a step too far behind; outside sync a
 /// negative base version. A rejected contribution is never
 /// applied and its buffer is released at once. Under <see cref="InvalidContributionPolicy.Skip"/>
@@ -188,6 +188,13 @@ public sealed partial class ParameterServerState
             return ContributionOutcome.Discarded;
         }
 
+        if (Mode == ConsistencyMode.Sync && _step.IsOpen && _step.Step == push.Step
+            && _step.GetSlotState(push.Slot) == StepAggregator.SlotState.Received)
+        {
+            push.Gradient.Release();
+            return ContributionOutcome.Duplicate;
+        }
+
         if (FindFault(push, out RejectionReason reason) is string fault)
         {
             return Reject(push, reason, fault);
@@ -295,8 +302,6 @@ public sealed partial class ParameterServerState
         {
             case StepAggregator.SlotState.OutOfRange:
                 return $"slot {push.Slot} is outside the step's slots 0..{_step.SlotCount - 1}";
-            case StepAggregator.SlotState.Received:
-                return $"slot {push.Slot} was already received";
             case StepAggregator.SlotState.Skipped:
                 return $"slot {push.Slot} was already given up after a rejection";
         }

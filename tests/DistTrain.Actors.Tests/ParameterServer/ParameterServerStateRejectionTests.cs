@@ -21,7 +21,6 @@ public class ParameterServerStateRejectionTests
         { "later step", RejectionReason.OutsideStalenessBound },
         { "slot past the end", RejectionReason.UnexpectedContributor },
         { "negative slot", RejectionReason.UnexpectedContributor },
-        { "duplicate slot", RejectionReason.UnexpectedContributor },
         { "no share of the batch", RejectionReason.UnexpectedContributor },
     };
 
@@ -60,7 +59,7 @@ public class ParameterServerStateRejectionTests
     }
 
     [Fact]
-    public void Accept_DuplicateSlot_TheStepKeepsTheFirstContribution()
+    public void Accept_DuplicateSlot_IsDroppedUnreportedAndTheStepKeepsTheFirstContribution()
     {
         float[] first = Shards.Values(seed: 1, scale: 1f);
         ParameterServerState withDuplicate = Shards.State();
@@ -71,12 +70,17 @@ public class ParameterServerStateRejectionTests
             state.Accept(new Contribution(first).Push(step: 0, slot: 0, 5, BatchSize));
         }
 
-        withDuplicate.Accept(new Contribution(Shards.Values(seed: 2, scale: 1f)).Push(step: 0, slot: 0, 5, BatchSize, workerId: 8));
+        var duplicate = new Contribution(Shards.Values(seed: 2, scale: 1f));
+        ContributionOutcome outcome = withDuplicate.Accept(duplicate.Push(step: 0, slot: 0, 5, BatchSize, workerId: 8));
+        Assert.Equal(ContributionStatus.Duplicate, outcome.Status);
+        Assert.False(outcome.IsRejected);
+        Assert.True(duplicate.ReturnedToPool());
         float[] second = Shards.Values(seed: 3, scale: 1f);
         withDuplicate.Accept(new Contribution(second).Push(step: 0, slot: 1, 5, BatchSize));
         without.Accept(new Contribution(second).Push(step: 0, slot: 1, 5, BatchSize));
 
         Assert.Equal(1, withDuplicate.Version);
+        Assert.Equal(0, withDuplicate.Rejected);
         Shards.AssertBitsEqual(without.Parameters, withDuplicate.Parameters);
     }
 
@@ -141,7 +145,6 @@ public class ParameterServerStateRejectionTests
             "later step" => contribution.Push(OpenStep + 1, 1, 5, BatchSize),
             "slot past the end" => contribution.Push(OpenStep, 3, 5, BatchSize),
             "negative slot" => contribution.Push(OpenStep, -1, 5, BatchSize),
-            "duplicate slot" => contribution.Push(OpenStep, 0, 5, BatchSize),
             "no share of the batch" => contribution.Push(OpenStep, 1, BatchSize + 1, BatchSize),
             _ => contribution.Push(OpenStep, 1, 5, BatchSize),
         };
