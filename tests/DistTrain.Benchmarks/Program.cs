@@ -11,6 +11,7 @@ var plainModes = new Dictionary<string, Action<string[]>>
     ["w1"] = TrainerThroughput.Run,
     ["engine-w1"] = EngineThroughput.Run,
     ["transport"] = TransportThroughput.Run,
+    ["serializer"] = SerializerThroughput.Run,
 };
 
 if (args.Length > 0 && plainModes.TryGetValue(args[0], out Action<string[]>? mode))
