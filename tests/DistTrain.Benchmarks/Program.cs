@@ -12,6 +12,8 @@ var plainModes = new Dictionary<string, Action<string[]>>
     ["engine-w1"] = EngineThroughput.Run,
     ["transport"] = TransportThroughput.Run,
     ["serializer"] = SerializerThroughput.Run,
+    ["transport-processes"] = TwoProcessTransportThroughput.Run,
+    ["transport-far"] = TwoProcessTransportThroughput.RunFar,
 };
 
 if (args.Length > 0 && plainModes.TryGetValue(args[0], out Action<string[]>? mode))
