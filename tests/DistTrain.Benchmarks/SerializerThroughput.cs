@@ -55,7 +55,8 @@ internal static class SerializerThroughput
         Console.WriteLine($"{"path",-14} {"GB/s",8}");
         foreach ((string name, Action roundTrip) in new[] { ("two-copies", (Action)TwoCopies), ("buffer-writer", BufferWriter), ("to-binary", AkkaBinary) })
         {
-            for (int w = 0; w < 50; w++)
+            // A second of warm-up, so that tiered compilation has replaced every method on the path.
+            for (var warmUp = Stopwatch.StartNew(); warmUp.Elapsed < TimeSpan.FromSeconds(1);)
             {
                 roundTrip();
             }
