@@ -31,8 +31,9 @@ public sealed class WorkerNodeCrashTests(ITestOutputHelper output)
         Assert.Equal(300, result.Steps);
         Assert.Equal(1, lost.WorkerId);
         Assert.Equal("the worker stopped", lost.Reason);
-        // The dead worker held a slot of the open step, so at most the step it had already finished came in.
-        Assert.InRange(stepsMeanwhile, 0, 1);
+        // The dead worker held a slot of the open step, so the run stood still: what came in meanwhile is at
+        // most the step it had finished before it died, and steps the observer had not reported yet.
+        Assert.InRange(stepsMeanwhile, 0, 3);
     }
 
     [Fact]
@@ -43,9 +44,10 @@ public sealed class WorkerNodeCrashTests(ITestOutputHelper output)
         Assert.Equal(300, result.Steps);
         Assert.Equal(1, lost.WorkerId);
         // Only the dead worker's own slot waits for the failure detector; every later step can complete
-        // without it. The servers keep publishing to the dead node until it is removed: were they held
-        // up by its tensor channel, they would stop after a send queue's worth (64 messages, two a step).
-        Assert.True(stepsMeanwhile >= 100, $"only {stepsMeanwhile} steps completed between the kill and the report of the lost worker");
+        // without it (about 280 steps here). The servers keep publishing to the dead node until it is
+        // removed: were they held up by its tensor channel, they would stop after a send queue's worth
+        // (64 messages, two a step: some 35 steps).
+        Assert.True(stepsMeanwhile >= 60, $"only {stepsMeanwhile} steps completed between the kill and the report of the lost worker");
     }
 
     /// <summary>
