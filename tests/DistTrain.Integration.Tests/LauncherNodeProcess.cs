@@ -51,6 +51,17 @@ internal sealed class LauncherNodeProcess : IDisposable
         return (_process.ExitCode, await _output, await _error);
     }
 
+    /// <summary>
+    /// Kills the process at once, as a crash would (no graceful leave: the cluster finds out only
+    /// from missing heartbeats), and waits until it is gone.
+    /// </summary>
+    public async Task KillAsync(TimeSpan patience)
+    {
+        _process.Kill(entireProcessTree: true);
+        using var limit = new CancellationTokenSource(patience);
+        await _process.WaitForExitAsync(limit.Token);
+    }
+
     /// <summary>A TCP port on loopback that was free a moment ago (the coordinator node must listen where the others look).</summary>
     public static int FreePort()
     {

@@ -15,6 +15,13 @@ namespace DistTrain.Protocol.Transport;
 /// <para>
 /// In flight: at most <see cref="TensorTransportSettings.SendQueueLimit"/> messages wait in the
 /// queue (a sender that finds it full waits: back-pressure), plus what TCP's own window holds.
+/// A channel that replaces a failed one (the peer reset the connection, or did not answer) does not
+/// hold senders before it has connected: a sender that finds its queue full then drops the message.
+/// A crashed node stays a cluster member until it is downed, and its port lookup fails only after
+/// <see cref="TensorTransportSettings.ConnectTimeout"/>; waiting for that would hold the sender (a
+/// parameter server publishing to every worker) and with it every live worker, for the whole
+/// timeout, again and again until the node is removed. The first channel to a peer does hold them,
+/// so that a burst sent before a healthy peer has answered is delivered whole.
 /// Chunks are not acknowledged: TCP already delivers them reliably and in order.
 /// If the lookup, connect, handshake or a write fails, the error is logged, the messages still
 /// queued are dropped (logged with their count) and the channel closes; the transport opens a new
@@ -29,11 +36,15 @@ internal sealed class OutboundChannel
     private readonly ILoggingAdapter _log;
     private readonly CancellationToken _shutdown;
     private readonly Channel<PooledBufferWriter> _queue;
+    private readonly bool _holdSendersWhileConnecting;
+    private volatile bool _connected;
+    private int _refused;
 
     public OutboundChannel(
         ExtendedActorSystem system, Address peer, TensorTransportSettings settings, ChannelTls? tls, ILoggingAdapter log,
-        CancellationToken shutdown)
+        CancellationToken shutdown, bool holdSendersWhileConnecting)
     {
+        _holdSendersWhileConnecting = holdSendersWhileConnecting;
         _system = system;
         Peer = peer;
         _settings = settings;
@@ -49,12 +60,20 @@ internal sealed class OutboundChannel
 
     public bool IsClosed => _queue.Reader.Completion.IsCompleted;
 
-    /// <summary>Queues one serialized message, waiting while the queue is full; false when the channel has closed.</summary>
+    /// <summary>
+    /// Queues one serialized message, waiting while the queue is full (before the connection is up
+    /// only on the first channel to the peer); false when the channel has closed or the message was refused.
+    /// </summary>
     public bool TryEnqueue(PooledBufferWriter message)
     {
         if (_queue.Writer.TryWrite(message))
         {
             return true;
+        }
+
+        if (!_connected && !_holdSendersWhileConnecting)
+        {
+            return false;
         }
 
         try
@@ -68,6 +87,9 @@ internal sealed class OutboundChannel
         }
     }
 
+    /// <summary>Counts one message that <see cref="TryEnqueue"/> refused and returns the count so far.</summary>
+    public int CountRefused() => Interlocked.Increment(ref _refused);
+
     private async Task RunAsync()
     {
         byte[] frame = ArrayPool<byte>.Shared.Rent(ChunkHeader.Size + _settings.ChunkBytes);
@@ -76,6 +98,7 @@ internal sealed class OutboundChannel
         try
         {
             stream = await ConnectAsync(client);
+            _connected = true;
             long messageId = 0;
             await foreach (PooledBufferWriter message in _queue.Reader.ReadAllAsync(_shutdown))
             {
@@ -103,9 +126,11 @@ internal sealed class OutboundChannel
                 dropped++;
             }
 
-            if (dropped > 0)
+            // Refusals still counting after this point belong to senders that saw the channel closed.
+            int refused = Volatile.Read(ref _refused);
+            if (dropped > 0 || refused > 0)
             {
-                _log.Error("Tensor channel to {0} closed; {1} queued message(s) were dropped.", Peer, dropped);
+                _log.Error("Tensor channel to {0} closed; {1} queued message(s) were dropped, {2} refused before.", Peer, dropped, refused);
             }
 
             stream?.Dispose();

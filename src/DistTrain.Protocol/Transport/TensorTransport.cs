@@ -105,7 +105,8 @@ public sealed class TensorTransport : IExtension
     /// Delivers <paramref name="message"/> to <paramref name="target"/> as if told by
     /// <paramref name="sender"/>: a Tell inside this system, the tensor channel to another node.
     /// Ownership of the message's tensor passes here as with Tell. Waits only when the queue to the
-    /// target's node is full.
+    /// target's node is full, and not at all while a channel that replaces a failed one connects
+    /// (see <see cref="OutboundChannel"/>).
     /// </summary>
     public void Send(IActorRef target, IDistTrainMessage message, IActorRef? sender)
     {
@@ -133,10 +134,17 @@ public sealed class TensorTransport : IExtension
 
         TensorPayloads.Release(message);
         Address peer = target.Path.Address;
-        if (!ChannelTo(peer).TryEnqueue(bytes))
+        OutboundChannel channel = ChannelTo(peer);
+        if (!channel.TryEnqueue(bytes))
         {
             bytes.Dispose();
-            _log.Error("Tensor channel to {0} is closed; {1} to {2} was dropped.", peer, message.GetType().Name, target.Path);
+            // A dead node is sent to many times a second until it is removed: one line per channel, the count when it closes.
+            if (channel.CountRefused() == 1)
+            {
+                _log.Error(
+                    "Tensor channel to {0} is closed, or full before the node answered again; {1} to {2} was dropped, and so is every further message it refuses.",
+                    peer, message.GetType().Name, target.Path);
+            }
         }
     }
 
@@ -147,9 +155,10 @@ public sealed class TensorTransport : IExtension
     {
         lock (_lock)
         {
-            if (!_outbound.TryGetValue(peer, out OutboundChannel? channel) || channel.IsClosed)
+            bool known = _outbound.TryGetValue(peer, out OutboundChannel? channel);
+            if (!known || channel!.IsClosed)
             {
-                channel = new OutboundChannel(_system, peer, Settings, _tls, _log, _shutdown.Token);
+                channel = new OutboundChannel(_system, peer, Settings, _tls, _log, _shutdown.Token, holdSendersWhileConnecting: !known);
                 _outbound[peer] = channel;
             }
 
