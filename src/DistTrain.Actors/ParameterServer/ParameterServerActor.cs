@@ -248,11 +248,8 @@ public sealed class ParameterServerActor : ReceiveActor, IWithUnboundedStash
             return;
         }
 
-        ParametersUpdated update = CurrentVersion(readers: _subscribers.Count);
-        foreach (IActorRef subscriber in _subscribers)
-        {
-            _transport.Send(subscriber, update, Self);
-        }
+        // One send for all: the version crosses to each other node once, for all its workers.
+        _transport.Send(_subscribers, CurrentVersion(readers: _subscribers.Count), Self);
     }
 
     private ParametersUpdated CurrentVersion(int readers) =>

@@ -8,19 +8,19 @@ namespace DistTrain.Protocol.Transport;
 public static class TensorPayloads
 {
     /// <summary>Releases the tensor of <paramref name="message"/> once, if it carries one.</summary>
-    public static void Release(IDistTrainMessage message)
+    public static void Release(IDistTrainMessage message) => Of(message)?.Release();
+
+    /// <summary>
+    /// Gives the tensor of a message that arrived for several local targets one more reader per
+    /// extra target, since each of them releases it once.
+    /// </summary>
+    public static void AddReaders(IDistTrainMessage message, int readers) => Of(message)?.AddReaders(readers);
+
+    private static TensorBuffer? Of(IDistTrainMessage message) => message switch
     {
-        switch (message)
-        {
-            case PushGradients push:
-                push.Gradient.Release();
-                break;
-            case ParametersUpdated update:
-                update.Values.Release();
-                break;
-            case InitializeShard initialize:
-                initialize.Initial.Release();
-                break;
-        }
-    }
+        PushGradients push => push.Gradient,
+        ParametersUpdated update => update.Values,
+        InitializeShard initialize => initialize.Initial,
+        _ => null,
+    };
 }

@@ -108,21 +108,50 @@ public sealed class TensorTransport : IExtension
     /// target's node is full, and not at all while a channel that replaces a failed one connects
     /// (see <see cref="OutboundChannel"/>).
     /// </summary>
-    public void Send(IActorRef target, IDistTrainMessage message, IActorRef? sender)
+    public void Send(IActorRef target, IDistTrainMessage message, IActorRef? sender) => Send([target], message, sender);
+
+    /// <summary>
+    /// Delivers <paramref name="message"/> to every one of <paramref name="targets"/>, as
+    /// <see cref="Send(IActorRef, IDistTrainMessage, IActorRef?)"/> to each would, with the caller
+    /// counting one reader of its tensor per target; but the message crosses the channel to each
+    /// other node once, for all its targets there (a shard publishing a version to the workers of
+    /// a node sends its bytes once, not once per worker).
+    /// </summary>
+    public void Send(IReadOnlyList<IActorRef> targets, IDistTrainMessage message, IActorRef? sender)
     {
-        ArgumentNullException.ThrowIfNull(target);
+        ArgumentNullException.ThrowIfNull(targets);
         ArgumentNullException.ThrowIfNull(message);
-        if (_serializer is null || IsLocal(target))
+        List<IActorRef>? remote = null;
+        foreach (IActorRef target in targets)
         {
-            target.Tell(message, sender ?? ActorRefs.NoSender);
-            return;
+            ArgumentNullException.ThrowIfNull(target);
+            if (_serializer is null || IsLocal(target))
+            {
+                target.Tell(message, sender ?? ActorRefs.NoSender);
+            }
+            else
+            {
+                (remote ??= []).Add(target);
+            }
         }
 
+        if (remote is not null)
+        {
+            foreach (IGrouping<Address, IActorRef> node in remote.GroupBy(target => target.Path.Address))
+            {
+                SendToNode(node.Key, node.ToArray(), message, sender);
+            }
+        }
+    }
+
+    /// <summary>Serializes <paramref name="message"/> once for <paramref name="targets"/> of <paramref name="peer"/> and queues it there.</summary>
+    private void SendToNode(Address peer, IActorRef[] targets, IDistTrainMessage message, IActorRef? sender)
+    {
         var bytes = new PooledBufferWriter();
         try
         {
             var envelope = new TransportEnvelope(
-                target.Path.ToSerializationFormat(), SenderPath(sender), _serializer.Manifest(message));
+                targets.Select(target => target.Path.ToSerializationFormat()).ToArray(), SenderPath(sender), _serializer!.Manifest(message));
             envelope.Write(bytes);
             _serializer.Serialize(message, bytes);
         }
@@ -132,8 +161,12 @@ public sealed class TensorTransport : IExtension
             throw;
         }
 
-        TensorPayloads.Release(message);
-        Address peer = target.Path.Address;
+        // The far node gets its own copy, so the transport releases every reader these targets had.
+        foreach (IActorRef _ in targets)
+        {
+            TensorPayloads.Release(message);
+        }
+
         OutboundChannel channel = ChannelTo(peer);
         if (!channel.TryEnqueue(bytes))
         {
@@ -143,7 +176,7 @@ public sealed class TensorTransport : IExtension
             {
                 _log.Error(
                     "Tensor channel to {0} is closed, or full before the node answered again; {1} to {2} was dropped, and so is every further message it refuses.",
-                    peer, message.GetType().Name, target.Path);
+                    peer, message.GetType().Name, targets[0].Path);
             }
         }
     }
@@ -201,15 +234,25 @@ public sealed class TensorTransport : IExtension
             try
             {
                 TransportEnvelope envelope = TransportEnvelope.Read(assembled.Memory, out ReadOnlyMemory<byte> body);
-                if (!ActorPath.TryParse(envelope.TargetPath, out ActorPath? path) || path!.Address != _localAddress)
+                foreach (string targetPath in envelope.TargetPaths)
                 {
-                    throw new InvalidDataException($"the target {envelope.TargetPath} is not an actor of this node ({_localAddress})");
+                    if (!ActorPath.TryParse(targetPath, out ActorPath? path) || path!.Address != _localAddress)
+                    {
+                        throw new InvalidDataException($"the target {targetPath} is not an actor of this node ({_localAddress})");
+                    }
                 }
 
-                object message = _serializer!.Deserialize(body, envelope.Manifest);
-                IActorRef target = _system.Provider.ResolveActorRef(envelope.TargetPath);
+                var message = (IDistTrainMessage)_serializer!.Deserialize(body, envelope.Manifest);
+                if (envelope.TargetPaths.Count > 1)
+                {
+                    TensorPayloads.AddReaders(message, envelope.TargetPaths.Count - 1);
+                }
+
                 IActorRef sender = envelope.SenderPath.Length == 0 ? ActorRefs.Nobody : _system.Provider.ResolveActorRef(envelope.SenderPath);
-                target.Tell(message, sender);
+                foreach (string targetPath in envelope.TargetPaths)
+                {
+                    _system.Provider.ResolveActorRef(targetPath).Tell(message, sender);
+                }
             }
             catch (Exception e)
             {

@@ -56,6 +56,33 @@ public sealed class TensorTransportTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Send_OneVersionToTwoWorkersOfANode_CrossesOnceAndReachesBothWithAReaderEach()
+    {
+        var secondWorker = Channel.CreateUnbounded<(object Message, IActorRef Sender)>();
+        IActorRef second = _workerNode.ActorOf(Props.Create(() => new RecordingActor(secondWorker.Writer)), "second-worker");
+        var pool = new TensorBufferPool(W1Parameters);
+        TensorBuffer values = pool.Rent();
+        ProtocolSamples.Tensor(W1Parameters, seed: 6).Span.CopyTo(values.WritableSpan);
+        float[] expected = values.Span.ToArray();
+        values.SetReaders(2);
+        var update = new ParametersUpdated(ProtocolSamples.RunId, 1, 9, new ParameterRange(0, W1Parameters), values);
+
+        TensorTransport.For(_shardNode).Send(
+            [TransportNode.Remote(_shardNode, _workerNode, _worker), TransportNode.Remote(_shardNode, _workerNode, second)], update, _shard);
+
+        // The sender's buffer was released once per target: it is back in its pool.
+        Assert.Same(values, pool.Rent());
+        var first = (ParametersUpdated)(await _atWorkerNode.Reader.ReadAsync().AsTask().WaitAsync(s_patience)).Message;
+        var other = (ParametersUpdated)(await secondWorker.Reader.ReadAsync().AsTask().WaitAsync(s_patience)).Message;
+        Assert.Same(first, other);
+        Assert.True(MemoryMarshal.Cast<float, int>(expected).SequenceEqual(MemoryMarshal.Cast<float, int>(first.Values.Span)));
+        // One reader per worker: both releases count, a third is one too many.
+        first.Values.Release();
+        other.Values.Release();
+        Assert.Throws<InvalidOperationException>(() => first.Values.Release());
+    }
+
+    [Fact]
     public async Task Send_AnswerToTheSenderItDelivered_ReachesTheFirstNode()
     {
         var ack = new PushGradientsAck(ProtocolSamples.RunId, 1, 42, 3);
