@@ -21,12 +21,6 @@ internal static class ModelFile
     /// <summary>Writes the parameters (atomically, as <see cref="SafeTensorsFile.Write"/> does) with the model's activation and loss.</summary>
     public static void Save(string path, Sequential model, ReadOnlySpan<float> parameters, TrainerOptions training)
     {
-        var tensors = new List<NamedTensor>();
-        foreach (ParameterTensor tensor in model.ParameterTensors)
-        {
-            tensors.Add(new NamedTensor(tensor.Name, tensor.Shape.ToArray(), parameters.Slice(tensor.Offset, tensor.Length).ToArray()));
-        }
-
         var metadata = new Dictionary<string, string>
         {
             [ActivationKey] = LayerNames.Name(training.Activation),
@@ -37,7 +31,7 @@ internal static class ModelFile
             metadata[LeakySlopeKey] = training.LeakySlope.ToString("R", CultureInfo.InvariantCulture);
         }
 
-        SafeTensorsFile.Write(path, tensors, metadata);
+        ModelWeights.Save(model, parameters, path, metadata);
     }
 
     /// <summary>

@@ -34,11 +34,7 @@ public static class CheckpointFile
                 $"The checkpoint holds {checkpoint.Parameters.Length} parameters; the model has {model.ParameterCount}.", nameof(checkpoint));
         }
 
-        var tensors = new List<NamedTensor>();
-        foreach (ParameterTensor tensor in model.ParameterTensors)
-        {
-            tensors.Add(new NamedTensor(tensor.Name, tensor.Shape.ToArray(), checkpoint.Parameters.AsSpan(tensor.Offset, tensor.Length).ToArray()));
-        }
+        List<NamedTensor> tensors = ModelWeights.ToTensors(model, checkpoint.Parameters);
 
         foreach ((string name, float[] buffer) in checkpoint.OptimizerBuffers)
         {

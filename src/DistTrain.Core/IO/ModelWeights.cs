@@ -9,7 +9,12 @@ namespace DistTrain.Core.IO;
 /// </summary>
 public static class ModelWeights
 {
-    public static void Save(Sequential model, ReadOnlySpan<float> parameters, string path)
+    /// <summary>Writes the parameters, and <paramref name="metadata"/> if given, atomically (see <see cref="SafeTensorsFile.Write"/>).</summary>
+    public static void Save(Sequential model, ReadOnlySpan<float> parameters, string path, IReadOnlyDictionary<string, string>? metadata = null) =>
+        SafeTensorsFile.Write(path, ToTensors(model, parameters), metadata);
+
+    /// <summary>The parameters as one named tensor (a copy) per <see cref="Sequential.ParameterTensors"/> entry, for files that hold more.</summary>
+    public static List<NamedTensor> ToTensors(Sequential model, ReadOnlySpan<float> parameters)
     {
         model.CheckParameterLength(parameters, nameof(parameters));
         var tensors = new List<NamedTensor>();
@@ -18,7 +23,7 @@ public static class ModelWeights
             tensors.Add(new NamedTensor(tensor.Name, tensor.Shape.ToArray(), parameters.Slice(tensor.Offset, tensor.Length).ToArray()));
         }
 
-        SafeTensorsFile.Write(path, tensors);
+        return tensors;
     }
 
     /// <summary>
