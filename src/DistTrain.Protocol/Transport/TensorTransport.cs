@@ -108,7 +108,19 @@ public sealed class TensorTransport : IExtension
     /// target's node is full, and not at all while a channel that replaces a failed one connects
     /// (see <see cref="OutboundChannel"/>).
     /// </summary>
-    public void Send(IActorRef target, IDistTrainMessage message, IActorRef? sender) => Send([target], message, sender);
+    public void Send(IActorRef target, IDistTrainMessage message, IActorRef? sender)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        ArgumentNullException.ThrowIfNull(message);
+        if (_serializer is null || IsLocal(target))
+        {
+            target.Tell(message, sender ?? ActorRefs.NoSender);
+        }
+        else
+        {
+            SendToNode(target.Path.Address, [target], message, sender);
+        }
+    }
 
     /// <summary>
     /// Delivers <paramref name="message"/> to every one of <paramref name="targets"/>, as
