@@ -20,6 +20,9 @@ namespace DistTrain.Hosting;
 /// message to it, senders kept, so workers that register through the singleton proxy meet the
 /// ordinary coordinator. Registrations that arrive while shards are being placed wait in the
 /// stash. It is not the place of the run's rules; it only wires the cluster to them.
+/// Supervision: the run's coordinator is stopped if it throws, never restarted (a restart would
+/// lose the run's state); it reports its own failures, and should it stop without a word, this
+/// actor fails the run with a line saying so.
 /// </summary>
 internal sealed class ClusterCoordinatorActor : ReceiveActor, IWithUnboundedStash, IWithTimers
 {
@@ -57,6 +60,8 @@ internal sealed class ClusterCoordinatorActor : ReceiveActor, IWithUnboundedStas
     public static Props Props(DistTrainOptions options, Dataset train, Dataset? test, IActorRef observer, int minParameterServerNodes) =>
         Akka.Actor.Props.Create(() => new ClusterCoordinatorActor(options, train, test, observer, minParameterServerNodes));
 
+    protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(_ => Directive.Stop);
+
     protected override void PreStart()
     {
         RequestMissingShards();
@@ -74,6 +79,8 @@ internal sealed class ClusterCoordinatorActor : ReceiveActor, IWithUnboundedStas
     {
         Receive<RetryPlacement>(_ => { });
         Receive<ParameterServerHosted>(_ => { });
+        Receive<Terminated>(terminated => terminated.ActorRef.Equals(_run), _ =>
+            _observer.Tell(new RunFailed(Guid.Empty, $"the training coordinator on {_cluster.SelfAddress} stopped before the run ended; its error is in the log")));
         ReceiveAny(message => _run.Forward(message));
     }
 
@@ -118,6 +125,7 @@ internal sealed class ClusterCoordinatorActor : ReceiveActor, IWithUnboundedStas
         _log.Info("Placed {0} parameter-server shards: {1}.", _servers.Length, string.Join(", ", _servers.Select(server => server!.Path.Address)));
         Timers.Cancel(nameof(RetryPlacement));
         _run = Context.ActorOf(TrainingCoordinatorActor.Props(_options, _train, _test, _observer, _servers!), "run");
+        Context.Watch(_run);
         Become(Running);
         Stash.UnstashAll();
     }

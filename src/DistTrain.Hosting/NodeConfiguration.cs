@@ -61,6 +61,9 @@ public static class NodeConfiguration
               loglevel = {{options.LogLevel}}
               stdout-loglevel = {{options.LogLevel}}
               actor.provider = cluster
+              # A top-level actor that throws (a worker, a host) is stopped, never restarted empty:
+              # the coordinator sees a stopped worker and leases its shard again.
+              actor.guardian-supervisor-strategy = "Akka.Actor.StoppingSupervisorStrategy"
               remote {
                 dot-netty.tcp {
                   hostname = {{Quote(options.Hostname)}}

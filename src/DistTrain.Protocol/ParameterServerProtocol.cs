@@ -2,13 +2,16 @@ using Akka.Actor;
 
 namespace DistTrain.Protocol;
 
-// Messages of the parameter-server protocol: requests, then replies, then events.
+// Messages of the parameter-server protocol: requests, then replies, then events. Who sends what
+// and what each side waits for, per mode: src/DistTrain.Protocol/PROTOCOL.md.
 //
 // A shard owns one contiguous range of the flat parameter vector and the optimizer state of that
 // range. Version 0 is the initial parameters; each applied update adds one: in sync mode one per
 // step (the weighted mean of all of the step's contributions, summed in slot order), in ssp and
 // async one per contribution as it arrives, with the learning rate scaled by 1 / (1 + staleness),
-// staleness being the updates applied since the contribution's base version.
+// staleness being the updates applied since the contribution's base version. A shard has settled
+// step t once every slot of t was applied or given up; it has settled through step k when it has
+// settled every step below k. Receivers act on these numbers, never on arrival order.
 
 /// <summary>Coordinator to shard: take ownership of <paramref name="Range"/> with these initial values.</summary>
 public sealed record InitializeShard(
@@ -21,34 +24,27 @@ public sealed record SubscribeParameters(Guid RunId, IActorRef Subscriber) : IDi
 /// <summary>Subscriber to shard: stop sending me versions (a worker that left).</summary>
 public sealed record UnsubscribeParameters(Guid RunId, IActorRef Subscriber) : IDistTrainMessage;
 
-/// <summary>Coordinator to shard (sync mode): step <paramref name="Step"/> is open and expects slots 0..SlotCount-1.</summary>
-public sealed record BeginStep(Guid RunId, long Step, int SlotCount) : IDistTrainMessage;
-
 /// <summary>
 /// Worker to shard: this shard's range of the mean gradient over <paramref name="SampleCount"/> samples
-/// of a global batch of <paramref name="BatchSize"/>, computed on parameters of <paramref name="BaseVersion"/>.
-/// Ownership of <paramref name="Gradient"/> passes to the shard, which releases it.
+/// of a global batch of <paramref name="BatchSize"/>, for slot <paramref name="Slot"/> of the
+/// <paramref name="SlotCount"/> slots of step <paramref name="Step"/>, computed on parameters of
+/// <paramref name="BaseVersion"/>. It carries everything the shard needs to place it: in sync mode
+/// the first contribution of a step opens it with its slot count. A second contribution for a
+/// (step, slot) the shard holds or has settled is a duplicate and is dropped. Ownership of
+/// <paramref name="Gradient"/> passes to the shard, which releases it.
 /// </summary>
 public sealed record PushGradients(
-    Guid RunId, int ShardId, long Step, int Slot, int WorkerId, long BaseVersion, int SampleCount, int BatchSize,
+    Guid RunId, int ShardId, long Step, int Slot, int SlotCount, int WorkerId, long BaseVersion, int SampleCount, int BatchSize,
     ParameterRange Range, TensorBuffer Gradient) : IDistTrainMessage;
 
 /// <summary>
-/// Reply to <see cref="PushGradients"/>: the shard has taken the contribution of step
-/// <paramref name="Step"/>, slot <paramref name="Slot"/> (applied it, held it for its sync step,
-/// or rejected it). Sent after any version the contribution produced, so a worker that has every
-/// shard's acknowledgement has also received the versions that include its contribution.
+/// Reply to <see cref="PushGradients"/> in ssp and async mode only (in sync mode the next step's
+/// version says it all): the shard has settled the contribution of step <paramref name="Step"/>,
+/// slot <paramref name="Slot"/> (applied, rejected or dropped as a duplicate) and was then at
+/// <paramref name="Version"/>. A worker whose replica of this shard has reached that version holds
+/// the parameters that include its contribution.
 /// </summary>
-public sealed record PushGradientsAck(Guid RunId, int ShardId, long Step, int Slot) : IDistTrainMessage;
-
-/// <summary>Anyone to shard: send me a copy of your range's current values.</summary>
-public sealed record GetParameters(Guid RunId) : IDistTrainMessage;
-
-/// <summary>Reply to <see cref="GetParameters"/>: the shard's values at <paramref name="Version"/>, a copy the receiver owns.</summary>
-public sealed record CurrentParameters(Guid RunId, int ShardId, long Version, ParameterRange Range, float[] Values) : IDistTrainMessage;
-
-/// <summary>Anyone to shard: report the shard's version, staleness histogram and rejections.</summary>
-public sealed record GetShardStatistics(Guid RunId) : IDistTrainMessage;
+public sealed record PushGradientsAck(Guid RunId, int ShardId, long Step, int Slot, long Version) : IDistTrainMessage;
 
 /// <summary>
 /// Coordinator to shard, right after <see cref="InitializeShard"/> when a run resumes from a
@@ -61,22 +57,25 @@ public sealed record RestoreShardState(
     Guid RunId, int ShardId, long Version, long OptimizerStep, IReadOnlyList<OptimizerBuffer> OptimizerBuffers) : IDistTrainMessage;
 
 /// <summary>
-/// Coordinator to shard: send me a copy of your range's values and optimizer state, for a
-/// checkpoint. Answered in mailbox order, like <see cref="GetParameters"/>.
+/// Coordinator to shard: the shard's state once it has settled through step <paramref name="Step"/>
+/// (every contribution of the steps before it applied or given up), for an epoch-end evaluation, a
+/// checkpoint or the run's result. The shard answers as soon as it gets there, whatever it received
+/// first; the coordinator leases nothing of step <paramref name="Step"/> or later until every shard
+/// has answered, so the state is exactly that of the steps before it.
 /// </summary>
-public sealed record GetShardState(Guid RunId) : IDistTrainMessage;
+public sealed record GetShardState(Guid RunId, long Step) : IDistTrainMessage;
 
 /// <summary>
-/// Reply to <see cref="GetShardState"/>: the shard's values at <paramref name="Version"/> and its
-/// optimizer's state (steps taken and buffers over the range), copies the receiver owns.
+/// Reply to <see cref="GetShardState"/>: the shard's values at <paramref name="Version"/> after it
+/// settled through <paramref name="SettledThrough"/> (equal to the request's step unless the
+/// protocol was broken), its optimizer's state (steps taken and buffers over the range), its
+/// staleness histogram (<paramref name="StalenessHistogram"/>[k] counts updates of staleness k) and
+/// its count of rejected contributions: copies the receiver owns.
 /// </summary>
 public sealed record CurrentShardState(
-    Guid RunId, int ShardId, long Version, ParameterRange Range, float[] Parameters, long OptimizerStep,
-    IReadOnlyList<OptimizerBuffer> OptimizerBuffers) : IDistTrainMessage;
-
-/// <summary>Reply to <see cref="GetShardStatistics"/>; <paramref name="StalenessHistogram"/>[k] counts updates of staleness k.</summary>
-public sealed record CurrentShardStatistics(
-    Guid RunId, int ShardId, long Version, IReadOnlyList<long> StalenessHistogram, long Rejected) : IDistTrainMessage;
+    Guid RunId, int ShardId, long Step, long SettledThrough, long Version, ParameterRange Range, float[] Parameters,
+    long OptimizerStep, IReadOnlyList<OptimizerBuffer> OptimizerBuffers, IReadOnlyList<long> StalenessHistogram, long Rejected)
+    : IDistTrainMessage;
 
 /// <summary>
 /// Shard to subscribers: version <paramref name="Version"/> of its range. Every subscriber reads
@@ -84,6 +83,12 @@ public sealed record CurrentShardStatistics(
 /// </summary>
 public sealed record ParametersUpdated(Guid RunId, int ShardId, long Version, ParameterRange Range, TensorBuffer Values)
     : IDistTrainMessage;
+
+/// <summary>
+/// Shard to coordinator: the shard threw at <paramref name="Step"/> (the step it was settling) and
+/// serves nothing more; the run ends with <paramref name="Reason"/>, which names the shard and its node.
+/// </summary>
+public sealed record ParameterServerFailed(Guid RunId, int ShardId, long Step, string Reason) : IDistTrainMessage;
 
 /// <summary>Shard to coordinator: a contribution was refused and not applied.</summary>
 public sealed record ContributionRejected(

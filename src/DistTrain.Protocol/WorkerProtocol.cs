@@ -4,6 +4,8 @@ namespace DistTrain.Protocol;
 
 // Messages of the worker protocol: requests to a worker, then its replies.
 //
+// Who sends what and what each side waits for, per mode: src/DistTrain.Protocol/PROTOCOL.md.
+//
 // A worker holds a replica of the parameters, kept current by the ParametersUpdated events of
 // every shard it subscribes to. For each lease it gathers its samples, computes the mean gradient
 // over them on a replica of at least the lease's MinVersion, pushes each shard's range of that
@@ -14,10 +16,12 @@ namespace DistTrain.Protocol;
 /// build <paramref name="Model"/>, subscribe to <paramref name="Shards"/>, and take leases from
 /// <paramref name="Coordinator"/>. <paramref name="Seed"/> and <paramref name="Shuffle"/> fix each
 /// epoch's sample order, which the worker computes itself so that only positions travel.
+/// <paramref name="Mode"/> is the run's effective consistency mode: outside sync the worker waits
+/// for every shard's <see cref="PushGradientsAck"/> of its last gradient before computing the next.
 /// </summary>
 public sealed record AssignWorker(
     Guid RunId, int WorkerId, ModelSpecification Model, IReadOnlyList<ParameterShardInfo> Shards,
-    ulong Seed, bool Shuffle, int MaxBatchSize, IActorRef Coordinator) : IDistTrainMessage;
+    ulong Seed, bool Shuffle, int MaxBatchSize, ConsistencyMode Mode, IActorRef Coordinator) : IDistTrainMessage;
 
 /// <summary>
 /// Coordinator to worker: compute the gradient of step <paramref name="Step"/>, slot

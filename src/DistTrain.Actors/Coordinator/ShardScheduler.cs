@@ -18,15 +18,22 @@ public sealed class ShardScheduler
     public const int MaxAttempts = 3;
 
     private readonly TrainingPlan _plan;
+    private readonly Func<long, bool> _mayOpen;
     private readonly List<PendingShard> _pending = [];
     private readonly Dictionary<int, PendingShard> _inFlight = [];
     private readonly SortedDictionary<long, OpenStep> _open = [];
     private long _nextStep;
 
-    public ShardScheduler(TrainingPlan plan, int bound)
+    /// <summary>
+    /// A scheduler of <paramref name="plan"/>'s steps under <paramref name="bound"/>; a step for
+    /// which <paramref name="mayOpen"/> (default: always) says no is not opened until it says yes
+    /// (a read of state waits there: <see cref="ReadBarriers"/>).
+    /// </summary>
+    public ShardScheduler(TrainingPlan plan, int bound, Func<long, bool>? mayOpen = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(bound);
         _plan = plan;
+        _mayOpen = mayOpen ?? (_ => true);
         Bound = bound;
         _nextStep = plan.FirstStep;
     }
@@ -42,14 +49,14 @@ public sealed class ShardScheduler
     /// <summary>
     /// Opens steps, each split into <paramref name="slotCount"/> slots, while the bound allows and
     /// fewer than a step's worth of shards wait in the queue (so an unbounded run keeps a short
-    /// queue, not every step of the run), and returns them (the coordinator announces each to the
-    /// servers in sync mode).
+    /// queue, not every step of the run) and the barrier allows, and returns them.
     /// </summary>
     public IReadOnlyList<long> OpenSteps(int slotCount)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(slotCount);
         var opened = new List<long>();
-        while (_nextStep < _plan.TotalSteps && _nextStep <= SaturatingAdd(OldestIncompleteStep, Bound) && _pending.Count < slotCount)
+        while (_nextStep < _plan.TotalSteps && _nextStep <= SaturatingAdd(OldestIncompleteStep, Bound) && _pending.Count < slotCount
+            && _mayOpen(_nextStep))
         {
             long step = _nextStep++;
             _open.Add(step, new OpenStep(slotCount));

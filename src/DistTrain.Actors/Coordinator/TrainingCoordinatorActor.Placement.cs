@@ -8,10 +8,10 @@ namespace DistTrain.Actors.Coordinator;
 /// Where the coordinator's parameter-server shards live. In one process (no placed servers) each
 /// shard is a child of the coordinator. In a cluster the coordinator singleton's parent places one
 /// empty <see cref="ParameterServerActor"/> per shard on the parameter-server nodes first and hands
-/// them in; the coordinator initialises them as it would its children and watches them. A shard is
-/// the only holder of its range's parameters and optimizer moments, so losing one (its node left
-/// or was downed) ends the run: it cannot be rebuilt from what survives; resuming from a checkpoint
-/// is the way back.
+/// them in; the coordinator initialises them as it would its children. It watches every shard. A
+/// shard is the only holder of its range's parameters and optimizer moments, so losing one (its
+/// node left or was downed, or it stopped) ends the run: it cannot be rebuilt from what survives;
+/// resuming from a checkpoint is the way back.
 /// </summary>
 public sealed partial class TrainingCoordinatorActor
 {
@@ -40,22 +40,18 @@ public sealed partial class TrainingCoordinatorActor
 
     private IActorRef PlacedServerOrChild(int shard, ParameterVersionStore? sharedVersions)
     {
-        if (_placedServers is null)
-        {
-            return Context.ActorOf(
-                ParameterServerActor.Props(sharedVersions).WithDispatcher(Dispatchers.Compute), $"parameter-server-{shard}");
-        }
-
-        IActorRef server = _placedServers[shard];
+        IActorRef server = _placedServers is null
+            ? Context.ActorOf(ParameterServerActor.Props(sharedVersions).WithDispatcher(Dispatchers.Compute), $"parameter-server-{shard}")
+            : _placedServers[shard];
         Context.Watch(server);
         return server;
     }
 
-    private bool IsPlacedServer(IActorRef actor) => _placedServers?.Contains(actor) == true;
+    private bool IsServer(IActorRef actor) => _shards.Any(shard => shard.Server.Equals(actor));
 
-    private void OnPlacedServerLost(Terminated terminated)
+    private void OnServerLost(Terminated terminated)
     {
-        int shard = _placedServers!.ToList().IndexOf(terminated.ActorRef);
+        int shard = Array.FindIndex(_shards, info => info.Server.Equals(terminated.ActorRef));
         Fail(
             $"parameter-server shard {shard} at {terminated.ActorRef.Path.Address} was lost (its node left or was downed); "
             + "its parameters and optimizer state are gone: restart the run, from a checkpoint if one was written");

@@ -13,14 +13,27 @@ namespace DistTrain.Actors.Coordinator;
 /// <summary>
 /// Runs one training run: creates the parameter-server shards and gives each its range of the
 /// initial parameters, registers workers and leases them shards of each step (only sample
-/// positions travel; <see cref="ShardScheduler"/> decides who may run what), announces sync steps
-/// to the servers, evaluates on the test set at each epoch end, reports the run's events to its
-/// observer, and ends the run with <see cref="RunCompleted"/> or <see cref="RunFailed"/>.
-/// A worker that fails a lease, or stops, has its shard leased again; a shard that fails
-/// <see cref="ShardScheduler.MaxAttempts"/> times, a rejected contribution under
-/// <see cref="InvalidContributionPolicy.StopRun"/>, or the loss of every worker fails the run.
-/// Checkpoints and resumes live in TrainingCoordinatorActor.Checkpoints.cs.
+/// positions travel), reads every shard's state at each barrier (epoch ends, checkpoints, the end:
+/// <see cref="ReadBarriers"/>) to evaluate, checkpoint and return the result, reports the run's
+/// events to its observer, and ends the run with <see cref="RunCompleted"/> or <see cref="RunFailed"/>.
+/// The protocol it drives is written down in DistTrain.Protocol's PROTOCOL.md.
+/// <para>
+/// The decisions live in plain state types: <see cref="ShardScheduler"/> (who may run what),
+/// <see cref="ReadBarriers"/> and <see cref="ShardStateRead"/> (when to read and what was read),
+/// <see cref="EpochLedger"/> (epoch losses and ends) and <see cref="WorkerRoster"/> (the workers);
+/// this actor receives, asks them, and sends. A worker that fails a lease, or stops, has its shard
+/// leased again; a shard that fails <see cref="ShardScheduler.MaxAttempts"/> times, a rejected
+/// contribution under <see cref="InvalidContributionPolicy.StopRun"/>, a failed shard, or the loss
+/// of every worker fails the run. Checkpoints and resumes: TrainingCoordinatorActor.Checkpoints.cs;
+/// shard placement: TrainingCoordinatorActor.Placement.cs.
+/// </para>
+/// <para>
+/// Supervision: the shards of a run in one process are its children, and a child that throws is
+/// stopped, never restarted (a restarted shard would come back without its parameters); a shard
+/// reports its own failure first (<see cref="ParameterServerFailed"/>), so the run ends with that
+/// line. A message whose handling throws here ends the run with one line naming the step.
 /// It computes no gradients; it runs on the compute dispatcher only because it evaluates.
+/// </para>
 /// </summary>
 public sealed partial class TrainingCoordinatorActor : ReceiveActor, IWithTimers
 {
@@ -31,19 +44,15 @@ public sealed partial class TrainingCoordinatorActor : ReceiveActor, IWithTimers
     private readonly IActorRef _observer;
     private readonly Sequential _model;
     private readonly TrainingPlan _plan;
+    private readonly ReadBarriers _barriers;
     private readonly ShardScheduler _scheduler;
-    private readonly Dictionary<IActorRef, int> _workerIds = [];
-    private readonly Dictionary<int, IActorRef> _workers = [];
-    private readonly HashSet<int> _idle = [];
+    private readonly EpochLedger _epochs;
+    private readonly WorkerRoster _workers = new();
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Stopwatch _runClock = new();
     private readonly Stopwatch _epochClock = new();
     private ParameterShardInfo[] _shards = [];
-    private readonly Queue<ParameterSnapshot> _snapshots = new();
     private ModelWorkspace? _evaluationWorkspace;
-    private int _nextWorkerId;
-    private readonly Dictionary<int, double> _epochLosses = [];
-    private int _endedEpochs;
     private long _waitingStep = -1;
     private bool _ended;
 
@@ -58,20 +67,23 @@ public sealed partial class TrainingCoordinatorActor : ReceiveActor, IWithTimers
         _observer = observer;
         _model = options.Training.BuildModel(train.FeatureSize, train.ClassCount);
         _plan = new TrainingPlan(train.Count, options.Training.BatchSize, options.Training.Epochs, options.Training.MaxSteps, options.Resume?.Step ?? 0);
-        _scheduler = new ShardScheduler(_plan, options.Consistency.EffectiveBound);
-        ContinueFromCheckpoint();
+        _barriers = new ReadBarriers(_plan, options.CheckpointDirectory is not null, options.CheckpointEvery);
+        _scheduler = new ShardScheduler(_plan, options.Consistency.EffectiveBound, _barriers.MayOpen);
+        _epochs = new EpochLedger(_plan, options.Resume);
 
         Receive<RegisterWorker>(register => OnRegister(register.Worker));
         Receive<ShardCompleted>(completed => completed.RunId == _runId, OnShardCompleted);
         Receive<ShardFailed>(failed => failed.RunId == _runId, failed =>
             OnWorkerLost(failed.WorkerId, failed.Step, $"lease of step {failed.Step} slot {failed.Slot} failed: {failed.Reason}", failed: true));
         Receive<ContributionRejected>(rejected => rejected.RunId == _runId, OnRejected);
-        Receive<CurrentParameters>(current => current.RunId == _runId, OnCurrentParameters);
         Receive<CurrentShardState>(state => state.RunId == _runId, OnCurrentShardState);
-        Receive<CurrentShardStatistics>(statistics => statistics.RunId == _runId, OnShardStatistics);
-        Receive<Terminated>(terminated => _workerIds.ContainsKey(terminated.ActorRef), terminated =>
-            OnWorkerLost(_workerIds[terminated.ActorRef], _scheduler.OldestIncompleteStep, "the worker stopped", failed: false));
-        Receive<Terminated>(terminated => IsPlacedServer(terminated.ActorRef), OnPlacedServerLost);
+        Receive<ParameterServerFailed>(failed => failed.RunId == _runId, failed => Fail(failed.Reason));
+        Receive<Terminated>(terminated => _workers.TryGetId(terminated.ActorRef, out _), terminated =>
+        {
+            _workers.TryGetId(terminated.ActorRef, out int id);
+            OnWorkerLost(id, _scheduler.OldestIncompleteStep, "the worker stopped", failed: false);
+        });
+        Receive<Terminated>(terminated => IsServer(terminated.ActorRef), OnServerLost);
         Receive<CheckProgress>(_ => OnCheckProgress());
         Receive<CancelRun>(cancel => Fail($"cancelled: {cancel.Reason}"));
     }
@@ -82,6 +94,23 @@ public sealed partial class TrainingCoordinatorActor : ReceiveActor, IWithTimers
 
     public static Props Props(DistTrainOptions options, Dataset train, Dataset? test, IActorRef observer) =>
         Akka.Actor.Props.Create(() => new TrainingCoordinatorActor(options, train, test, observer)).WithDispatcher(Dispatchers.Compute);
+
+    /// <summary>A shard that throws is stopped and the run ends (it has told this actor why); nothing restarts empty.</summary>
+    protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(_ => Directive.Stop);
+
+    protected override bool AroundReceive(Receive receive, object message)
+    {
+        try
+        {
+            return base.AroundReceive(receive, message);
+        }
+        catch (Exception exception)
+        {
+            _log.Error(exception, "The coordinator of run {0} failed on {1}.", _runId, message.GetType().Name);
+            Fail($"the coordinator failed at step {_scheduler.OldestIncompleteStep} on {message.GetType().Name}: {exception.GetType().Name}: {exception.Message}");
+            return true;
+        }
+    }
 
     protected override void PreStart()
     {
@@ -121,20 +150,16 @@ public sealed partial class TrainingCoordinatorActor : ReceiveActor, IWithTimers
 
     private void OnRegister(IActorRef worker)
     {
-        if (_ended || _workerIds.ContainsKey(worker))
+        if (_ended || _workers.Register(worker) is not int id)
         {
             return;
         }
 
-        int id = _nextWorkerId++;
-        _workerIds.Add(worker, id);
-        _workers.Add(id, worker);
         Context.Watch(worker);
         TrainerOptions training = _options.Training;
         worker.Tell(new AssignWorker(
             _runId, id, ProtocolMapping.Describe(_model.InputSize, training.HiddenSizes, _model.OutputSize, training.Activation, training.Loss, training.LeakySlope),
-            _shards, training.Seed, training.Shuffle, training.BatchSize, Self));
-        _idle.Add(id);
+            _shards, training.Seed, training.Shuffle, training.BatchSize, _options.Consistency.EffectiveMode, Self));
         _observer.Tell(new WorkerJoined(_runId, id));
         if (!_runClock.IsRunning && _workers.Count >= _options.Workers)
         {
@@ -145,7 +170,7 @@ public sealed partial class TrainingCoordinatorActor : ReceiveActor, IWithTimers
         Dispatch();
     }
 
-    /// <summary>Opens what the bound allows and gives every idle worker a lease, if there is one for it.</summary>
+    /// <summary>Opens what the bound and the barriers allow and gives every idle worker a lease, if there is one for it.</summary>
     private void Dispatch()
     {
         if (_ended || !_runClock.IsRunning || _workers.Count == 0)
@@ -154,28 +179,17 @@ public sealed partial class TrainingCoordinatorActor : ReceiveActor, IWithTimers
         }
 
         // More workers than samples in a batch (workers that joined a cluster run late) leave the
-        // surplus idle rather than lease empty slots.
-        int slotCount = Math.Min(_workers.Count, _plan.BatchSize);
-        foreach (long step in _scheduler.OpenSteps(slotCount))
+        // surplus idle rather than lease empty slots. A step's slot count is fixed when it opens
+        // and travels with each of its contributions.
+        _scheduler.OpenSteps(Math.Min(_workers.Count, _plan.BatchSize));
+        foreach (int id in _workers.Idle)
         {
-            if (_options.Consistency.EffectiveMode == ConsistencyMode.Sync)
-            {
-                foreach (ParameterShardInfo shard in _shards)
-                {
-                    shard.Server.Tell(new BeginStep(_runId, step, slotCount));
-                }
-            }
-        }
-
-        foreach (int id in _idle.Order().ToArray())
-        {
-            ShardLease? lease = _scheduler.NextLease(id, othersCanTakeIt: _workers.Count > 1);
-            if (lease is not { } next)
+            if (_scheduler.NextLease(id, othersCanTakeIt: _workers.Count > 1) is not { } next)
             {
                 continue;
             }
 
-            _idle.Remove(id);
+            _workers.MarkBusy(id);
             (int epoch, int offset, int count) = _plan.Shard(next.Step, next.Slot, next.SlotCount);
             long minVersion = _options.Consistency.EffectiveMode == ConsistencyMode.Sync ? next.Step : 0;
             _workers[id].Tell(new LeaseShard(
@@ -185,73 +199,83 @@ public sealed partial class TrainingCoordinatorActor : ReceiveActor, IWithTimers
 
     private void OnShardCompleted(ShardCompleted completed)
     {
-        if (!_workers.ContainsKey(completed.WorkerId))
+        if (!_workers.Contains(completed.WorkerId))
         {
             return;
         }
 
-        _idle.Add(completed.WorkerId);
+        _workers.MarkIdle(completed.WorkerId);
         if (_scheduler.Complete(completed.WorkerId, completed.Step, completed.Slot, completed.Loss, completed.Count) is { } step)
         {
             _observer.Tell(new StepCompleted(_runId, step.Step, _plan.EpochOf(step.Step), step.Loss));
-            int epoch = _plan.EpochOf(step.Step);
-            _epochLosses[epoch] = _epochLosses.GetValueOrDefault(epoch) + step.Loss;
-            CheckpointIfDue();
-
-            // An epoch ends when all of its steps are in; in ssp and async they complete out of order.
-            while (_endedEpochs < _plan.EpochCount && _scheduler.OldestIncompleteStep > _plan.LastStepOf(_endedEpochs))
-            {
-                _epochLosses.Remove(_endedEpochs, out double lossSum);
-                // Asked before the next step is leased, so in sync mode each shard answers with the version this epoch made.
-                // The loss is the mean over the whole epoch; a resumed epoch's count and time are this run's part of it.
-                RequestSnapshot(new EpochEnd(
-                    _endedEpochs, lossSum / _plan.StepsIn(_endedEpochs), _plan.StepsRunIn(_endedEpochs), _epochClock.Elapsed.TotalSeconds));
-                _epochClock.Restart();
-                _endedEpochs++;
-            }
+            _epochs.Add(step.Step, step.Loss);
+            ReadIfDue();
         }
 
         Dispatch();
     }
 
-    private void RequestSnapshot(EpochEnd epoch)
+    /// <summary>At a barrier whose earlier steps are all complete, asks every shard for its state there.</summary>
+    private void ReadIfDue()
     {
-        _snapshots.Enqueue(new ParameterSnapshot(epoch, _model.ParameterCount, _shards.Length));
-        foreach (ParameterShardInfo shard in _shards)
-        {
-            shard.Server.Tell(new GetParameters(_runId));
-            if (_scheduler.Finished)
-            {
-                shard.Server.Tell(new GetShardStatistics(_runId));
-            }
-        }
-    }
-
-    private void OnCurrentParameters(CurrentParameters current)
-    {
-        ParameterSnapshot? snapshot = _snapshots.FirstOrDefault(pending => pending.Lacks(current.ShardId));
-        if (snapshot is null)
+        long step = _scheduler.OldestIncompleteStep;
+        if (_ended || !_barriers.IsDue(step))
         {
             return;
         }
 
-        snapshot.Add(current);
-        while (_snapshots.TryPeek(out ParameterSnapshot? head) && head.IsComplete)
+        // The loss sum is taken before the epochs end: a run cut short by --max-steps ends its
+        // last, partial epoch at the step its checkpoint resumes in.
+        double epochLossSum = _epochs.LossSumOf(_plan.EpochOf(step));
+        IReadOnlyList<EpochEnd> ended = _epochs.EndBefore(step, _epochClock.Elapsed.TotalSeconds);
+        if (ended.Count > 0)
         {
-            if (_scheduler.Finished && _snapshots.Count == 1)
-            {
-                Evaluate(head);
-                TryComplete();
-                return;
-            }
+            _epochClock.Restart();
+        }
 
-            Evaluate(_snapshots.Dequeue());
+        _barriers.Begin(step, ended, epochLossSum, _model.ParameterCount, _shards.Length);
+        foreach (ParameterShardInfo shard in _shards)
+        {
+            shard.Server.Tell(new GetShardState(_runId, step));
         }
     }
 
-    private void Evaluate(ParameterSnapshot snapshot)
+    private void OnCurrentShardState(CurrentShardState state)
     {
-        EpochEnd epoch = snapshot.Epoch;
+        if (_ended || _barriers.Current is not { } read || !read.Add(state) || !read.IsComplete)
+        {
+            return;
+        }
+
+        if (read.Faults.Count > 0)
+        {
+            Fail($"the read at step {read.Step} was not exact: {string.Join("; ", read.Faults)}");
+            return;
+        }
+
+        foreach (EpochEnd epoch in read.EndedEpochs)
+        {
+            Evaluate(epoch, read.Parameters);
+        }
+
+        if (read.Checkpoint && !TrySave(read))
+        {
+            return;
+        }
+
+        if (read.Step == _plan.TotalSteps)
+        {
+            _ended = true;
+            _observer.Tell(new RunCompleted(_runId, _plan.TotalSteps, read.Parameters, read.StalenessHistogram));
+            return;
+        }
+
+        _barriers.Pass();
+        Dispatch();
+    }
+
+    private void Evaluate(EpochEnd epoch, float[] parameters)
+    {
         double testLoss = double.NaN, testAccuracy = double.NaN;
         if (_test is not null)
         {
@@ -260,7 +284,7 @@ public sealed partial class TrainingCoordinatorActor : ReceiveActor, IWithTimers
             bool epochRunning = _epochClock.IsRunning;
             _epochClock.Stop();
             _evaluationWorkspace ??= new ModelWorkspace(_model, 500);
-            EvaluationResult evaluation = Evaluator.Evaluate(_model, snapshot.Parameters, _test, _evaluationWorkspace);
+            EvaluationResult evaluation = Evaluator.Evaluate(_model, parameters, _test, _evaluationWorkspace);
             (testLoss, testAccuracy) = (evaluation.Loss, evaluation.Accuracy);
             if (epochRunning)
             {
@@ -271,28 +295,6 @@ public sealed partial class TrainingCoordinatorActor : ReceiveActor, IWithTimers
         _observer.Tell(new EpochCompleted(
             _runId, epoch.Epoch + 1, epoch.Steps, epoch.TrainLoss, testLoss, testAccuracy,
             epoch.Steps * _plan.BatchSize / epoch.Seconds, _runClock.Elapsed.TotalSeconds));
-    }
-
-    private void OnShardStatistics(CurrentShardStatistics statistics)
-    {
-        if (_scheduler.Finished && _snapshots.Count > 0)
-        {
-            _snapshots.Last().Add(statistics);
-            TryComplete();
-        }
-    }
-
-    /// <summary>Ends the run once the last snapshot has every shard's values and statistics, and every checkpoint is written.</summary>
-    private void TryComplete()
-    {
-        if (_ended || !_scheduler.Finished || _checkpoints.Count > 0
-            || _snapshots.Count != 1 || _snapshots.Peek() is not { IsComplete: true, HasStatistics: true } last)
-        {
-            return;
-        }
-
-        _ended = true;
-        _observer.Tell(new RunCompleted(_runId, _plan.TotalSteps, last.Parameters, last.StalenessHistogram));
     }
 
     private void OnRejected(ContributionRejected rejected)
@@ -306,7 +308,7 @@ public sealed partial class TrainingCoordinatorActor : ReceiveActor, IWithTimers
 
     private void OnWorkerLost(int workerId, long step, string reason, bool failed)
     {
-        if (_ended || !_workers.TryGetValue(workerId, out IActorRef? worker))
+        if (_ended || !_workers.Contains(workerId))
         {
             return;
         }
@@ -321,13 +323,11 @@ public sealed partial class TrainingCoordinatorActor : ReceiveActor, IWithTimers
 
         if (failed)
         {
-            _idle.Add(workerId);
+            _workers.MarkIdle(workerId);
         }
         else
         {
-            _workerIds.Remove(worker);
             _workers.Remove(workerId);
-            _idle.Remove(workerId);
             if (_workers.Count == 0)
             {
                 Fail("every worker has left the run");
@@ -346,7 +346,7 @@ public sealed partial class TrainingCoordinatorActor : ReceiveActor, IWithTimers
         }
 
         long step = _scheduler.OldestIncompleteStep;
-        if (step == _waitingStep)
+        if (step == _waitingStep && _barriers.Current is null)
         {
             _observer.Tell(new WaitingForWorkers(_runId, step, _scheduler.WorkersHolding(step)));
         }

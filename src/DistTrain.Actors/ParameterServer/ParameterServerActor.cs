@@ -10,7 +10,9 @@ namespace DistTrain.Actors.ParameterServer;
 /// One parameter-server shard as an actor: it turns the parameter-server protocol's messages into
 /// calls on its <see cref="ParameterServerState"/>, which holds all the rules, and publishes every
 /// new version. It is created empty and becomes a shard on <see cref="InitializeShard"/>; what it
-/// receives before that waits in its stash. It is not a supervisor and keeps no history of versions.
+/// receives before that (a worker's subscription can overtake it) waits in its stash. It is not a
+/// supervisor and keeps no history of versions. The protocol it serves: PROTOCOL.md in
+/// DistTrain.Protocol.
 /// <para>
 /// Publishing: after each update it sends every subscriber (the workers), in subscription order, the
 /// new version's buffer itself (<see cref="ParameterServerState.CurrentVersion"/>), with one reader
@@ -18,25 +20,34 @@ namespace DistTrain.Actors.ParameterServer;
 /// release a version's buffer returns it to the version store, so a steady run publishes without
 /// allocating arrays. A subscriber that stops without releasing only costs the store one buffer.
 /// Shards of a sync run in one process share one store (see <see cref="ParameterVersionStore"/>),
-/// so that their ranges of each version lie in one buffer. The coordinator does not subscribe: it asks for a copy
-/// (<see cref="GetParameters"/>) at each epoch end, and the shard answers in mailbox order, so the
-/// copy holds exactly the versions of the steps the coordinator had seen complete when it asked.
-/// A checkpoint asks the same way for values and optimizer state together (<see cref="GetShardState"/>);
-/// a resumed run follows <see cref="InitializeShard"/> with <see cref="RestoreShardState"/>, and a
-/// shard that cannot take that state stops the run rather than train from the wrong place.
+/// so that their ranges of each version lie in one buffer.
 /// </para>
 /// <para>
-/// Every contribution of the run is acknowledged to its sender (<see cref="PushGradientsAck"/>),
-/// after any version it produced. Rejections are reported to the coordinator as <see cref="ContributionRejected"/>. Messages of
-/// another run are logged and dropped (a dropped contribution's buffer is released).
+/// Reads: <see cref="GetShardState"/> names a step, and the shard answers once it has settled
+/// through that step (<see cref="ParameterServerState.SettledThrough"/>): at once when it is there,
+/// else right after the contribution that gets it there. The coordinator leases nothing of that step
+/// until every shard has answered, so an answer holds exactly the steps before it, whatever
+/// overtook what on the way. A resumed run follows <see cref="InitializeShard"/> with
+/// <see cref="RestoreShardState"/> (one sender, one road: Akka keeps their order), and a shard
+/// that cannot take that state stops the run rather than train from the wrong place.
 /// </para>
 /// <para>
-/// Versions, acknowledgements and parameter copies leave through the node's
+/// Acknowledgements: in ssp and async, every contribution is acknowledged to its sender
+/// (<see cref="PushGradientsAck"/>) with the version the shard was at once it settled it; in sync
+/// none is sent, since the next step's version tells the worker everything. Rejections are reported
+/// to the coordinator as <see cref="ContributionRejected"/>. Messages of another run are logged and
+/// dropped (a dropped contribution's buffer is released).
+/// </para>
+/// <para>
+/// Failure: a message whose handling throws ends the shard's part in the run: it tells the
+/// coordinator (<see cref="ParameterServerFailed"/>, naming the shard, its node and the step) and
+/// then drops everything. It is never restarted: a restarted shard would come back without its
+/// parameters and optimizer state.
+/// </para>
+/// <para>
+/// Versions, acknowledgements and state replies leave through the node's
 /// <see cref="TensorTransport"/> (a plain Tell in one actor system, the tensor channel to another
-/// node). All three take that one road because a worker relies on their order: the version that
-/// includes its contribution must arrive before the acknowledgement, and an acknowledgement sent
-/// over Akka.Remote could overtake a version on the channel. Rejections and statistics go to the
-/// coordinator over Akka.
+/// node); rejections and failures go to the coordinator over Akka.
 /// </para>
 /// </summary>
 public sealed class ParameterServerActor : ReceiveActor, IWithUnboundedStash
@@ -45,6 +56,7 @@ public sealed class ParameterServerActor : ReceiveActor, IWithUnboundedStash
     private readonly TensorTransport _transport = TensorTransport.For(Context.System);
     private readonly List<IActorRef> _subscribers = [];
     private readonly ParameterVersionStore? _sharedVersions;
+    private readonly List<(IActorRef Reader, long Step)> _pendingReads = [];
     private ParameterServerState _state = null!;
     private IActorRef _coordinator = ActorRefs.Nobody;
     private Guid _runId;
@@ -102,11 +114,8 @@ public sealed class ParameterServerActor : ReceiveActor, IWithUnboundedStash
             _log.Warning("Shard {0} of run {1} is already initialised; InitializeShard for run {2} ignored.", _state.ShardId, _runId, message.RunId);
         });
         Receive<PushGradients>(OnPushGradients);
-        Receive<BeginStep>(message => WhenThisRun(message.RunId, message, OnBeginStep));
         Receive<SubscribeParameters>(message => WhenThisRun(message.RunId, message, OnSubscribe));
         Receive<UnsubscribeParameters>(message => WhenThisRun(message.RunId, message, OnUnsubscribe));
-        Receive<GetShardStatistics>(message => WhenThisRun(message.RunId, message, OnGetStatistics));
-        Receive<GetParameters>(message => WhenThisRun(message.RunId, message, OnGetParameters));
         Receive<GetShardState>(message => WhenThisRun(message.RunId, message, OnGetShardState));
         Receive<RestoreShardState>(message => WhenThisRun(message.RunId, message, OnRestoreShardState));
         Receive<Terminated>(message =>
@@ -116,18 +125,40 @@ public sealed class ParameterServerActor : ReceiveActor, IWithUnboundedStash
         });
     }
 
+    /// <summary>After a failure: every message is dropped, contributions' buffers released.</summary>
+    private void Failed()
+    {
+        Receive<PushGradients>(push => push.Gradient.Release());
+        Receive<InitializeShard>(message => message.Initial.Release());
+        ReceiveAny(_ => { });
+    }
+
+    protected override bool AroundReceive(Receive receive, object message)
+    {
+        try
+        {
+            return base.AroundReceive(receive, message);
+        }
+        catch (Exception exception) when (_state is not null)
+        {
+            long step = message is PushGradients push ? push.Step : _state.SettledThrough;
+            Address node = ((ExtendedActorSystem)Context.System).Provider.DefaultAddress;
+            string reason = $"parameter-server shard {_state.ShardId} on {node} failed at step {step}: "
+                + $"{exception.GetType().Name}: {exception.Message}";
+            _log.Error(exception, "Shard {0} of run {1} failed; it serves nothing more.", _state.ShardId, _runId);
+            _coordinator.Tell(new ParameterServerFailed(_runId, _state.ShardId, step, reason), Self);
+            _state.Abandon();
+            Become(Failed);
+            return true;
+        }
+    }
+
     private void OnPushGradients(PushGradients push)
     {
         if (push.RunId != _runId)
         {
             push.Gradient.Release();
             LogOtherRun(push.RunId, push);
-            return;
-        }
-
-        if (ArrivedEarly(push.Step))
-        {
-            Stash.Stash();
             return;
         }
 
@@ -151,42 +182,15 @@ public sealed class ParameterServerActor : ReceiveActor, IWithUnboundedStash
         if (outcome.Updated)
         {
             Publish();
-            Stash.UnstashAll();
         }
 
-        // After the publish, so the worker has the version with its contribution before the ack.
-        _transport.Send(Sender, new PushGradientsAck(_runId, _state.ShardId, push.Step, push.Slot), Self);
+        if (_state.Mode != ConsistencyMode.Sync)
+        {
+            _transport.Send(Sender, new PushGradientsAck(_runId, _state.ShardId, push.Step, push.Slot, _state.Version), Self);
+        }
+
+        ServeReads();
     }
-
-    private void OnBeginStep(BeginStep message)
-    {
-        if (_state.OpenStep is { } open && message.Step > open && ArrivedEarly(message.Step))
-        {
-            Stash.Stash();
-            return;
-        }
-
-        if (_state.TryBeginStep(message.Step, message.SlotCount, out string? refusal))
-        {
-            Stash.UnstashAll();
-        }
-        else
-        {
-            _log.Warning("BeginStep refused: {0}", refusal);
-        }
-    }
-
-    /// <summary>
-    /// Sync mode: whether a message of <paramref name="step"/> came before the step it needs is
-    /// open. Contributions reach the shard on one road (the tensor channel from a worker's node)
-    /// and BeginStep on another (from the coordinator), so the next step's BeginStep can overtake
-    /// this step's last contribution, and a contribution can overtake its step's BeginStep. Such a
-    /// message waits in the stash until a step opens or completes; only the next two steps are
-    /// waited for, since sync never runs further ahead, and anything else is judged at once.
-    /// </summary>
-    private bool ArrivedEarly(long step) =>
-        _state.Mode == ConsistencyMode.Sync && !_state.IsStopped && _state.OpenStep != step
-        && step > _state.HighestAppliedStep && step <= _state.HighestAppliedStep + 2;
 
     private void OnSubscribe(SubscribeParameters message)
     {
@@ -208,22 +212,38 @@ public sealed class ParameterServerActor : ReceiveActor, IWithUnboundedStash
         }
     }
 
-    private void OnGetStatistics(GetShardStatistics message) =>
-        Sender.Tell(
-            new CurrentShardStatistics(_runId, _state.ShardId, _state.Version, _state.StalenessHistogram.ToArray(), _state.Rejected),
-            Self);
-
-    private void OnGetParameters(GetParameters message) =>
-        _transport.Send(Sender, new CurrentParameters(_runId, _state.ShardId, _state.Version, _state.Range, _state.Parameters.ToArray()), Self);
-
     private void OnGetShardState(GetShardState message)
     {
-        OptimizerState optimizer = _state.ExportOptimizerState();
-        Sender.Tell(
-            new CurrentShardState(
-                _runId, _state.ShardId, _state.Version, _state.Range, _state.Parameters.ToArray(), optimizer.Step,
-                optimizer.Buffers.OrderBy(pair => pair.Key, StringComparer.Ordinal).Select(pair => new OptimizerBuffer(pair.Key, pair.Value)).ToArray()),
-            Self);
+        _pendingReads.Add((Sender, message.Step));
+        ServeReads();
+    }
+
+    /// <summary>
+    /// Answers every read whose step the shard has settled through. A read of a step the shard
+    /// has already gone past (only a broken protocol gets there) is answered too: the reply's
+    /// <see cref="CurrentShardState.SettledThrough"/> tells the coordinator, which fails the run.
+    /// </summary>
+    private void ServeReads()
+    {
+        for (int i = 0; i < _pendingReads.Count; i++)
+        {
+            (IActorRef reader, long step) = _pendingReads[i];
+            if (step > _state.SettledThrough)
+            {
+                continue;
+            }
+
+            _pendingReads.RemoveAt(i--);
+            OptimizerState optimizer = _state.ExportOptimizerState();
+            _transport.Send(
+                reader,
+                new CurrentShardState(
+                    _runId, _state.ShardId, step, _state.SettledThrough, _state.Version, _state.Range, _state.Parameters.ToArray(),
+                    optimizer.Step,
+                    optimizer.Buffers.OrderBy(pair => pair.Key, StringComparer.Ordinal).Select(pair => new OptimizerBuffer(pair.Key, pair.Value)).ToArray(),
+                    _state.StalenessHistogram.ToArray(), _state.Rejected),
+                Self);
+        }
     }
 
     private void OnRestoreShardState(RestoreShardState message)
@@ -239,6 +259,7 @@ public sealed class ParameterServerActor : ReceiveActor, IWithUnboundedStash
 
         // A subscriber that came before the restore holds version 0, which no step builds on.
         Publish();
+        ServeReads();
     }
 
     private void Publish()

@@ -11,6 +11,9 @@ namespace DistTrain.Actors.ParameterServer;
 /// directly. Asking twice for the same shard of the same placement answers with the same shard, so
 /// the coordinator may repeat a request whose answer it did not get. Shards of a run stop with
 /// their host; a host serves any number of placements. It holds no parameters itself.
+/// Supervision: a shard reports its own failures to its coordinator and stays down; one that throws
+/// anyway is stopped, never restarted (it would come back without its parameters), and its
+/// coordinator, which watches it, ends the run.
 /// </summary>
 public sealed class ParameterServerHostActor : ReceiveActor
 {
@@ -28,6 +31,8 @@ public sealed class ParameterServerHostActor : ReceiveActor
     }
 
     public static Props Props() => Akka.Actor.Props.Create(() => new ParameterServerHostActor());
+
+    protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(_ => Directive.Stop);
 
     private void OnHost(HostParameterServer request)
     {

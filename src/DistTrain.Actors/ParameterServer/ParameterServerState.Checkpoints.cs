@@ -58,6 +58,7 @@ public sealed partial class ParameterServerState
         _current = resumed;
         Version = version;
         HighestAppliedStep = version - 1;
+        _settled = new SettledSteps(firstStep: version);
         return true;
     }
 }

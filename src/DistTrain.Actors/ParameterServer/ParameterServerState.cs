@@ -12,22 +12,28 @@ namespace DistTrain.Actors.ParameterServer;
 /// contribution does to them. It is driven by <see cref="ParameterServerActor"/> and knows nothing
 /// of actors, subscribers or publishing; it is not thread-safe.
 /// <para>
-/// Versions: 0 is the initial parameters, and each applied update adds one.
-/// Sync (bulk-synchronous) mode: <see cref="TryBeginStep"/> opens step t with its slot count; each
-/// contribution is held by slot, and once every slot is settled the weighted mean of the held
-/// contributions, in slot order (<see cref="StepAggregator"/>), is applied as one optimizer step
-/// with learning-rate scale 1. Version = completed steps, so step t's workers need version t.
-/// Ssp and async modes: no steps are opened; each contribution is applied when it arrives as its
+/// Versions: 0 is the initial parameters, and each applied update adds one. Every contribution
+/// names its step, slot and slot count, so the shard needs no announcement of a step and acts on
+/// those numbers alone, whatever order contributions arrive in (PROTOCOL.md).
+/// Sync (bulk-synchronous) mode: the first contribution of step t = last completed + 1 opens it
+/// with its slot count; each contribution is held by slot, and once every slot is settled the
+/// weighted mean of the held contributions, in slot order (<see cref="StepAggregator"/>), is
+/// applied as one optimizer step with learning-rate scale 1. Version = completed steps, so step
+/// t's workers need version t, and no contribution of a later step can arrive before t completes.
+/// Ssp and async modes: each contribution is applied when it arrives as its
 /// own optimizer step with learning-rate scale <c>1 / (1 + staleness)</c>, where staleness =
 /// version - BaseVersion counts the updates applied since the worker read its parameters (a
-/// contribution claiming a newer base than the shard's version counts as staleness 0). Ssp refuses a
-/// contribution whose step is more than the bound behind the highest step applied; async never does.
+/// contribution claiming a newer base than the shard's version counts as staleness 0). The ssp
+/// bound is kept by the coordinator's leases, not judged here by arrival order.
+/// In every mode a copy of a contribution already held or settled (same step and slot: a slot
+/// leased again after its worker was given up) is dropped, so nothing is applied twice, and
+/// <see cref="SettledThrough"/> says below which step everything is settled: what reads wait for.
 /// </para>
 /// <para>
 /// Rejections: in every mode a wrong range or shard, a wrong payload length or a non-finite value;
-/// in sync mode a step that is not open, a slot outside the step's slots or one given up,
-/// or a sample count that is no share of its batch; in ssp a step too far behind; outside sync a
-/// negative base version. A rejected contribution is never
+/// a slot outside its step's slots or a slot count that contradicts the step's;
+/// in sync mode a step that is not the one open, a slot given up, or a sample count that is no
+/// share of its batch; outside sync a negative base version. A rejected contribution is never
 /// applied and its buffer is released at once. Under <see cref="InvalidContributionPolicy.Skip"/>
 /// a rejected slot of the open sync step is given up, so the step completes over the received
 /// slots with their weights renormalised to sum to 1 (see <see cref="StepAggregator"/>); a step
@@ -53,6 +59,7 @@ public sealed partial class ParameterServerState
     private readonly List<long> _stalenessHistogram = [];
 
     private TensorBuffer _current;
+    private SettledSteps _settled = new(firstStep: 0);
 
     /// <summary>
     /// A shard <paramref name="shardId"/> owning <paramref name="range"/>, at version 0 with a copy of
@@ -130,48 +137,10 @@ public sealed partial class ParameterServerState
     public long HighestAppliedStep { get; private set; } = -1;
 
     /// <summary>
-    /// Sync mode: opens <paramref name="step"/> with slots 0..slotCount-1. Repeating the open step's
-    /// own BeginStep is accepted and changes nothing. Refused, with the reason, when the shard is not
-    /// in sync mode or stopped, when another step is still open, or when the step is not after the
-    /// last completed one.
+    /// Every step below this one is settled: each of its slots applied or given up. Sync: the step
+    /// after the last completed one, which is also the version. Ssp and async: see <see cref="SettledSteps"/>.
     /// </summary>
-    public bool TryBeginStep(long step, int slotCount, [NotNullWhen(false)] out string? refusal)
-    {
-        refusal = null;
-        if (IsStopped)
-        {
-            refusal = $"Shard {ShardId} stopped after a rejection; step {step} is not opened.";
-        }
-        else if (Mode != ConsistencyMode.Sync)
-        {
-            refusal = $"Shard {ShardId} runs {Mode}: contributions apply on arrival and step {step} is not opened.";
-        }
-        else if (slotCount <= 0)
-        {
-            refusal = $"Step {step} cannot expect {slotCount} slots.";
-        }
-        else if (_step.IsOpen)
-        {
-            if (_step.Step == step && _step.SlotCount == slotCount)
-            {
-                return true;
-            }
-
-            refusal = $"Step {_step.Step} is still open on shard {ShardId}; step {step} is not opened.";
-        }
-        else if (step <= HighestAppliedStep)
-        {
-            refusal = $"Step {step} is not after step {HighestAppliedStep}, the last completed on shard {ShardId}.";
-        }
-
-        if (refusal is not null)
-        {
-            return false;
-        }
-
-        _step.Open(step, slotCount);
-        return true;
-    }
+    public long SettledThrough => Mode == ConsistencyMode.Sync ? HighestAppliedStep + 1 : _settled.Watermark;
 
     /// <summary>
     /// Takes <paramref name="push"/> and its gradient buffer, which this state releases (at once,
@@ -188,8 +157,7 @@ public sealed partial class ParameterServerState
             return ContributionOutcome.Discarded;
         }
 
-        if (Mode == ConsistencyMode.Sync && _step.IsOpen && _step.Step == push.Step
-            && _step.GetSlotState(push.Slot) == StepAggregator.SlotState.Received)
+        if (IsDuplicate(push))
         {
             push.Gradient.Release();
             return ContributionOutcome.Duplicate;
@@ -202,6 +170,7 @@ public sealed partial class ParameterServerState
 
         if (Mode == ConsistencyMode.Sync)
         {
+            OpenIfNext(push);
             _step.Add(push.Slot, push.Gradient, WeightedMean.Weight(push.SampleCount, push.BatchSize));
             if (!_step.IsComplete)
             {
@@ -213,7 +182,31 @@ public sealed partial class ParameterServerState
         }
 
         ApplyAlone(push);
+        _settled.Settle(push.Step, push.Slot, push.SlotCount);
         return ContributionOutcome.Applied;
+    }
+
+    /// <summary>
+    /// A copy of a contribution already settled or held: a slot leased again after its worker was
+    /// given up, whose first copy arrived after all. Sync: a completed step, or a slot of the open
+    /// step already received. Ssp and async: a (step, slot) in <see cref="SettledSteps"/>.
+    /// </summary>
+    private bool IsDuplicate(PushGradients push) => Mode == ConsistencyMode.Sync
+        ? push.Step <= HighestAppliedStep
+            || (_step.IsOpen && _step.Step == push.Step && _step.GetSlotState(push.Slot) == StepAggregator.SlotState.Received)
+        : _settled.IsSettled(push.Step, push.Slot);
+
+    /// <summary>
+    /// Sync: opens the step after the last completed one with the contribution's slot count, on
+    /// the first contribution that names it (a worker only computes step t on version t of every
+    /// shard, so no contribution can name a later step).
+    /// </summary>
+    private void OpenIfNext(PushGradients push)
+    {
+        if (!_step.IsOpen && push.Step == HighestAppliedStep + 1)
+        {
+            _step.Open(push.Step, push.SlotCount);
+        }
     }
 
     /// <summary>Releases the contributions an open step holds and closes it (the shard is going away).</summary>
@@ -277,33 +270,42 @@ public sealed partial class ParameterServerState
 
     private string? FindOrderFault(PushGradients push, out RejectionReason reason)
     {
+        reason = RejectionReason.UnexpectedContributor;
+        if (push.SlotCount <= 0 || push.Slot < 0 || push.Slot >= push.SlotCount)
+        {
+            return $"slot {push.Slot} is outside the step's slots 0..{push.SlotCount - 1}";
+        }
+
         if (Mode != ConsistencyMode.Sync)
         {
-            reason = RejectionReason.OutsideStalenessBound;
-            if (push.BaseVersion < 0)
+            if (_settled.Contradicts(push.Step, push.SlotCount))
             {
-                return $"base version {push.BaseVersion} does not exist";
+                return $"{push.SlotCount} slots for step {push.Step}, whose earlier contributions said otherwise";
             }
 
-            long behind = HighestAppliedStep - push.Step;
-            return Mode == ConsistencyMode.Ssp && behind > Consistency.EffectiveBound
-                ? $"step {push.Step} is {behind} steps behind step {HighestAppliedStep}, beyond the staleness bound {Consistency.EffectiveBound}"
-                : null;
+            // No check of the ssp bound here: the coordinator keeps it when it leases (step t only
+            // while t <= oldest incomplete step + bound), and a shard cannot judge it by what it has
+            // seen, since one worker's contribution of step t and another's of step t + 3 travel
+            // different roads and may arrive in either order.
+            reason = RejectionReason.OutsideStalenessBound;
+            return push.BaseVersion < 0 ? $"base version {push.BaseVersion} does not exist" : null;
         }
 
         reason = RejectionReason.OutsideStalenessBound;
-        if (!_step.IsOpen || _step.Step != push.Step)
+        if (push.Step != HighestAppliedStep + 1)
         {
-            return _step.IsOpen ? $"step {push.Step} is not open (step {_step.Step} is)" : $"step {push.Step} is not open (no step is)";
+            return $"step {push.Step} is not open (step {HighestAppliedStep + 1} is)";
         }
 
         reason = RejectionReason.UnexpectedContributor;
-        switch (_step.GetSlotState(push.Slot))
+        if (_step.IsOpen && _step.SlotCount != push.SlotCount)
         {
-            case StepAggregator.SlotState.OutOfRange:
-                return $"slot {push.Slot} is outside the step's slots 0..{_step.SlotCount - 1}";
-            case StepAggregator.SlotState.Skipped:
-                return $"slot {push.Slot} was already given up after a rejection";
+            return $"{push.SlotCount} slots for step {push.Step}, which has {_step.SlotCount}";
+        }
+
+        if (_step.IsOpen && _step.GetSlotState(push.Slot) == StepAggregator.SlotState.Skipped)
+        {
+            return $"slot {push.Slot} was already given up after a rejection";
         }
 
         // The weight n / B must be a share of the batch, or the mean is not a mean.
@@ -323,19 +325,40 @@ public sealed partial class ParameterServerState
             IsStopped = true;
             _step.Abandon();
         }
-        else if (Mode == ConsistencyMode.Sync && _step.IsOpen && _step.Step == push.Step
-            && _step.GetSlotState(push.Slot) == StepAggregator.SlotState.Waiting)
+        else if (Mode != ConsistencyMode.Sync)
         {
-            _step.Skip(push.Slot);
-            if (_step.IsComplete)
+            if (IsPlaceable(push))
             {
-                CompleteStep();
-                updated = true;
+                _settled.Settle(push.Step, push.Slot, push.SlotCount);
+            }
+        }
+        else if (IsPlaceable(push))
+        {
+            OpenIfNext(push);
+            if (_step.GetSlotState(push.Slot) == StepAggregator.SlotState.Waiting)
+            {
+                _step.Skip(push.Slot);
+                if (_step.IsComplete)
+                {
+                    CompleteStep();
+                    updated = true;
+                }
             }
         }
 
         return ContributionOutcome.Rejected(reason, detail, updated);
     }
+
+    /// <summary>
+    /// Whether a rejected contribution still names a slot the shard must account for (so that
+    /// giving it up lets its step complete): a real slot of the step the shard waits on (sync), or
+    /// of a step not yet settled (ssp and async).
+    /// </summary>
+    private bool IsPlaceable(PushGradients push) =>
+        push.SlotCount > 0 && push.Slot >= 0 && push.Slot < push.SlotCount
+        && (Mode == ConsistencyMode.Sync
+            ? push.Step == HighestAppliedStep + 1 && (!_step.IsOpen || _step.SlotCount == push.SlotCount)
+            : push.Step >= _settled.Watermark && !_settled.Contradicts(push.Step, push.SlotCount));
 
     private void CompleteStep()
     {

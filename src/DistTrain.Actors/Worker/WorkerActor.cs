@@ -16,7 +16,9 @@ namespace DistTrain.Actors.Worker;
 /// shards reject it. An assignment the worker cannot take (its data set does not fit the model)
 /// turns every lease of that run into <c>ShardFailed</c>. Messages of any other run than the
 /// assigned one are dropped (published buffers still released). A new assignment replaces the
-/// old one. It does not time leases out or retry them: the coordinator does.
+/// old one. It does not time leases out or retry them: the coordinator does. What it waits for
+/// (versions, and outside sync the acknowledgements' versions) is written down in
+/// DistTrain.Protocol's PROTOCOL.md.
 /// <para>
 /// Gradients go to the shards through the node's <see cref="TensorTransport"/>: a plain Tell when
 /// the shard is in this actor system, the tensor channel when it is on another node. Subscriptions

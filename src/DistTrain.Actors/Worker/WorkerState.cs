@@ -11,15 +11,16 @@ namespace DistTrain.Actors.Worker;
 /// buffer of the whole vector, handed to the shards as one slice of it each (no copy).
 /// <para>
 /// Leases run in arrival order, each once the replica holds at least its <c>MinVersion</c> of
-/// every shard and once every shard has acknowledged the worker's previous gradient
-/// (<see cref="PushGradientsAck"/>, sent after the version that includes it). That second rule
-/// keeps one gradient per worker in flight: in ssp and
-/// async, where nothing else waits, a worker otherwise runs ahead of the shards, its pushes queue
-/// up (memory grows without bound) and every contribution is computed on ever older parameters,
-/// so its staleness, and with it the 1 / (1 + staleness) damping of its step, grows. With it, a
-/// contribution is computed on parameters that include the worker's own previous one, and its
-/// staleness is about the other workers' contributions applied meanwhile. In sync mode it changes
-/// nothing, since step t + 1 waits for version t + 1 anyway.
+/// every shard and, in ssp and async, once every shard has acknowledged the worker's previous
+/// gradient (<see cref="PushGradientsAck"/>) and the replica has reached the version each
+/// acknowledgement names: the wait is on version numbers, not on the ack arriving after the
+/// version. That second rule keeps one gradient per worker in flight: where nothing else waits, a
+/// worker otherwise runs ahead of the shards, its pushes queue up (memory grows without bound)
+/// and every contribution is computed on ever older parameters, so its staleness, and with it
+/// the 1 / (1 + staleness) damping of its step, grows. With it, a contribution is computed on
+/// parameters that include the worker's own previous one, and its staleness is about the other
+/// workers' contributions applied meanwhile. Sync mode needs no acknowledgements: step t + 1
+/// waits for version t + 1, which includes the worker's step-t contribution.
 /// </para>
 /// <para>
 /// A lease's gradient is the mean over its samples (positions <c>[Offset, Offset + Count)</c> of
@@ -32,6 +33,9 @@ namespace DistTrain.Actors.Worker;
 /// </summary>
 public sealed class WorkerState
 {
+    /// <summary>The awaited version of a shard whose acknowledgement has not come yet: no replica reaches it.</summary>
+    private const long AwaitingAck = long.MaxValue;
+
     private readonly Dataset _data;
     private readonly ModelWorkspace _workspace;
     private readonly Queue<LeaseShard> _pending = new();
@@ -39,12 +43,11 @@ public sealed class WorkerState
     private readonly float[] _features;
     private readonly int[] _labels;
     private readonly TensorBufferPool _gradientPool;
-    private readonly bool[] _awaitingShard;
+    private readonly long[] _awaitedVersion;
     private int _permutationEpoch = -1;
     private LeaseShard? _computed;
     private TensorBuffer? _computedGradient;
     private (long Step, int Slot) _handedOver;
-    private int _acksAwaited;
     private long _computedBaseVersion;
 
     /// <summary>
@@ -73,7 +76,7 @@ public sealed class WorkerState
         _features = new float[assignment.MaxBatchSize * model.InputSize];
         _labels = new int[assignment.MaxBatchSize];
         _gradientPool = new TensorBufferPool(model.ParameterCount);
-        _awaitingShard = new bool[Replica.ShardCount];
+        _awaitedVersion = new long[Replica.ShardCount];
     }
 
     public AssignWorker Assignment { get; }
@@ -106,27 +109,44 @@ public sealed class WorkerState
         _pending.Enqueue(lease);
     }
 
-    /// <summary>Whether some shard has not yet acknowledged the last gradient handed over.</summary>
-    public bool IsGradientInFlight => _acksAwaited > 0;
+    /// <summary>
+    /// Ssp and async: whether some shard has not yet acknowledged the last gradient handed over, or
+    /// the replica has not yet reached the version its acknowledgement names.
+    /// </summary>
+    public bool IsGradientInFlight
+    {
+        get
+        {
+            for (int s = 0; s < _awaitedVersion.Length; s++)
+            {
+                if (Replica.Version(s) < _awaitedVersion[s])
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+    }
 
     /// <summary>Whether every shard of the replica has reached the lease's <c>MinVersion</c> and no gradient is in flight.</summary>
     public bool CanRun(LeaseShard lease) => Replica.MinimumVersion >= lease.MinVersion && !IsGradientInFlight;
 
     /// <summary>
-    /// Counts a shard's acknowledgement of the last gradient handed over; one of an earlier
-    /// gradient, or a repeat, is ignored. Returns whether it counted.
+    /// Takes a shard's acknowledgement of the last gradient handed over: from now on that shard
+    /// waits only for the replica to reach the acknowledged version. One of an earlier gradient, or a
+    /// repeat, is ignored. Returns whether it counted.
     /// </summary>
     public bool Acknowledge(PushGradientsAck ack)
     {
         ArgumentNullException.ThrowIfNull(ack);
         int s = Replica.IndexOf(ack.ShardId);
-        if (ack.RunId != RunId || s < 0 || (ack.Step, ack.Slot) != _handedOver || !_awaitingShard[s])
+        if (ack.RunId != RunId || s < 0 || (ack.Step, ack.Slot) != _handedOver || _awaitedVersion[s] != AwaitingAck)
         {
             return false;
         }
 
-        _awaitingShard[s] = false;
-        _acksAwaited--;
+        _awaitedVersion[s] = ack.Version;
         return true;
     }
 
@@ -208,15 +228,14 @@ public sealed class WorkerState
         {
             ParameterShardInfo shard = Replica.Shards[s];
             pushes[s] = new PushGradients(
-                RunId, shard.ShardId, lease.Step, lease.Slot, WorkerId, _computedBaseVersion, lease.Count, lease.BatchSize,
+                RunId, shard.ShardId, lease.Step, lease.Slot, lease.SlotCount, WorkerId, _computedBaseVersion, lease.Count, lease.BatchSize,
                 shard.Range, gradient.Slice(shard.Range.Offset, shard.Range.Length));
         }
 
         _computed = null;
         _computedGradient = null;
         _handedOver = (lease.Step, lease.Slot);
-        _awaitingShard.AsSpan().Fill(true);
-        _acksAwaited = pushes.Length;
+        _awaitedVersion.AsSpan().Fill(Assignment.Mode == ConsistencyMode.Sync ? 0 : AwaitingAck);
         return pushes;
     }
 

@@ -25,7 +25,7 @@ internal static class MessageManifests
         MessageCodec.Of<RunFailed>("run-failed.1", CoordinatorCodecs.Write, CoordinatorCodecs.ReadRunFailed),
 
         // Worker protocol.
-        MessageCodec.Of<AssignWorker>("assign-worker.1", WorkerCodecs.Write, WorkerCodecs.ReadAssignWorker),
+        MessageCodec.Of<AssignWorker>("assign-worker.2", WorkerCodecs.Write, WorkerCodecs.ReadAssignWorker),
         MessageCodec.Of<LeaseShard>("lease-shard.1", WorkerCodecs.Write, WorkerCodecs.ReadLeaseShard),
         MessageCodec.Of<ShardCompleted>("shard-completed.1", WorkerCodecs.Write, WorkerCodecs.ReadShardCompleted),
         MessageCodec.Of<ShardFailed>("shard-failed.1", WorkerCodecs.Write, WorkerCodecs.ReadShardFailed),
@@ -34,22 +34,18 @@ internal static class MessageManifests
         MessageCodec.Of<InitializeShard>("initialize-shard.1", ParameterServerCodecs.Write, ParameterServerCodecs.ReadInitializeShard),
         MessageCodec.Of<SubscribeParameters>("subscribe-parameters.1", ParameterServerCodecs.Write, ParameterServerCodecs.ReadSubscribeParameters),
         MessageCodec.Of<UnsubscribeParameters>("unsubscribe-parameters.1", ParameterServerCodecs.Write, ParameterServerCodecs.ReadUnsubscribeParameters),
-        MessageCodec.Of<BeginStep>("begin-step.1", ParameterServerCodecs.Write, ParameterServerCodecs.ReadBeginStep),
-        MessageCodec.Of<PushGradients>("push-gradients.1", ParameterServerCodecs.Write, ParameterServerCodecs.ReadPushGradients),
-        MessageCodec.Of<PushGradientsAck>("push-gradients-ack.1", ParameterServerCodecs.Write, ParameterServerCodecs.ReadPushGradientsAck),
-        MessageCodec.Of<GetParameters>("get-parameters.1", ParameterServerCodecs.Write, ParameterServerCodecs.ReadGetParameters),
-        MessageCodec.Of<CurrentParameters>("current-parameters.1", ParameterServerCodecs.Write, ParameterServerCodecs.ReadCurrentParameters),
-        MessageCodec.Of<GetShardStatistics>("get-shard-statistics.1", ParameterServerCodecs.Write, ParameterServerCodecs.ReadGetShardStatistics),
-        MessageCodec.Of<CurrentShardStatistics>(
-            "current-shard-statistics.1", ParameterServerCodecs.Write, ParameterServerCodecs.ReadCurrentShardStatistics),
+        MessageCodec.Of<PushGradients>("push-gradients.2", ParameterServerCodecs.Write, ParameterServerCodecs.ReadPushGradients),
+        MessageCodec.Of<PushGradientsAck>("push-gradients-ack.2", ParameterServerCodecs.Write, ParameterServerCodecs.ReadPushGradientsAck),
         MessageCodec.Of<ParametersUpdated>("parameters-updated.1", ParameterServerCodecs.Write, ParameterServerCodecs.ReadParametersUpdated),
+        MessageCodec.Of<ParameterServerFailed>(
+            "parameter-server-failed.1", ParameterServerCodecs.Write, ParameterServerCodecs.ReadParameterServerFailed),
         MessageCodec.Of<ContributionRejected>(
             "contribution-rejected.1", ParameterServerCodecs.Write, ParameterServerCodecs.ReadContributionRejected),
 
-        // Parameter-server protocol: whole shard states for checkpoints and resumes.
+        // Parameter-server protocol: whole shard states for reads (evaluation, checkpoints, the result) and resumes.
         MessageCodec.Of<RestoreShardState>("restore-shard-state.1", ShardStateCodecs.Write, ShardStateCodecs.ReadRestoreShardState),
-        MessageCodec.Of<GetShardState>("get-shard-state.1", ShardStateCodecs.Write, ShardStateCodecs.ReadGetShardState),
-        MessageCodec.Of<CurrentShardState>("current-shard-state.1", ShardStateCodecs.Write, ShardStateCodecs.ReadCurrentShardState),
+        MessageCodec.Of<GetShardState>("get-shard-state.2", ShardStateCodecs.Write, ShardStateCodecs.ReadGetShardState),
+        MessageCodec.Of<CurrentShardState>("current-shard-state.2", ShardStateCodecs.Write, ShardStateCodecs.ReadCurrentShardState),
 
         // Cluster protocol.
         MessageCodec.Of<HostParameterServer>("host-parameter-server.1", ClusterCodecs.Write, ClusterCodecs.ReadHostParameterServer),

@@ -62,30 +62,14 @@ internal static class ParameterServerCodecs
             reader.ReadGuid(nameof(UnsubscribeParameters.RunId)), reader.ReadActorRef(nameof(UnsubscribeParameters.Subscriber)));
     }
 
-    public static void Write(ref WireWriter writer, BeginStep message)
-    {
-        writer.WriteFields(3);
-        writer.WriteGuid(message.RunId);
-        writer.WriteInt64(message.Step);
-        writer.WriteInt32(message.SlotCount);
-    }
-
-    public static BeginStep ReadBeginStep(ref WireReader reader)
-    {
-        reader.ReadFields(3);
-        return new BeginStep(
-            reader.ReadGuid(nameof(BeginStep.RunId)),
-            reader.ReadInt64(nameof(BeginStep.Step)),
-            reader.ReadInt32(nameof(BeginStep.SlotCount)));
-    }
-
     public static void Write(ref WireWriter writer, PushGradients message)
     {
-        writer.WriteFields(10);
+        writer.WriteFields(11);
         writer.WriteGuid(message.RunId);
         writer.WriteInt32(message.ShardId);
         writer.WriteInt64(message.Step);
         writer.WriteInt32(message.Slot);
+        writer.WriteInt32(message.SlotCount);
         writer.WriteInt32(message.WorkerId);
         writer.WriteInt64(message.BaseVersion);
         writer.WriteInt32(message.SampleCount);
@@ -96,12 +80,13 @@ internal static class ParameterServerCodecs
 
     public static PushGradients ReadPushGradients(ref WireReader reader)
     {
-        reader.ReadFields(10);
+        reader.ReadFields(11);
         return new PushGradients(
             reader.ReadGuid(nameof(PushGradients.RunId)),
             reader.ReadInt32(nameof(PushGradients.ShardId)),
             reader.ReadInt64(nameof(PushGradients.Step)),
             reader.ReadInt32(nameof(PushGradients.Slot)),
+            reader.ReadInt32(nameof(PushGradients.SlotCount)),
             reader.ReadInt32(nameof(PushGradients.WorkerId)),
             reader.ReadInt64(nameof(PushGradients.BaseVersion)),
             reader.ReadInt32(nameof(PushGradients.SampleCount)),
@@ -112,87 +97,23 @@ internal static class ParameterServerCodecs
 
     public static void Write(ref WireWriter writer, PushGradientsAck message)
     {
-        writer.WriteFields(4);
+        writer.WriteFields(5);
         writer.WriteGuid(message.RunId);
         writer.WriteInt32(message.ShardId);
         writer.WriteInt64(message.Step);
         writer.WriteInt32(message.Slot);
+        writer.WriteInt64(message.Version);
     }
 
     public static PushGradientsAck ReadPushGradientsAck(ref WireReader reader)
     {
-        reader.ReadFields(4);
+        reader.ReadFields(5);
         return new PushGradientsAck(
             reader.ReadGuid(nameof(PushGradientsAck.RunId)),
             reader.ReadInt32(nameof(PushGradientsAck.ShardId)),
             reader.ReadInt64(nameof(PushGradientsAck.Step)),
-            reader.ReadInt32(nameof(PushGradientsAck.Slot)));
-    }
-
-    public static void Write(ref WireWriter writer, GetParameters message)
-    {
-        writer.WriteFields(1);
-        writer.WriteGuid(message.RunId);
-    }
-
-    public static GetParameters ReadGetParameters(ref WireReader reader)
-    {
-        reader.ReadFields(1);
-        return new GetParameters(reader.ReadGuid(nameof(GetParameters.RunId)));
-    }
-
-    public static void Write(ref WireWriter writer, CurrentParameters message)
-    {
-        writer.WriteFields(5);
-        writer.WriteGuid(message.RunId);
-        writer.WriteInt32(message.ShardId);
-        writer.WriteInt64(message.Version);
-        writer.WriteRange(message.Range);
-        writer.WriteFloats(nameof(message.Values), message.Values);
-    }
-
-    public static CurrentParameters ReadCurrentParameters(ref WireReader reader)
-    {
-        reader.ReadFields(5);
-        return new CurrentParameters(
-            reader.ReadGuid(nameof(CurrentParameters.RunId)),
-            reader.ReadInt32(nameof(CurrentParameters.ShardId)),
-            reader.ReadInt64(nameof(CurrentParameters.Version)),
-            reader.ReadRange(nameof(CurrentParameters.Range)),
-            reader.ReadFloats(nameof(CurrentParameters.Values)));
-    }
-
-    public static void Write(ref WireWriter writer, GetShardStatistics message)
-    {
-        writer.WriteFields(1);
-        writer.WriteGuid(message.RunId);
-    }
-
-    public static GetShardStatistics ReadGetShardStatistics(ref WireReader reader)
-    {
-        reader.ReadFields(1);
-        return new GetShardStatistics(reader.ReadGuid(nameof(GetShardStatistics.RunId)));
-    }
-
-    public static void Write(ref WireWriter writer, CurrentShardStatistics message)
-    {
-        writer.WriteFields(5);
-        writer.WriteGuid(message.RunId);
-        writer.WriteInt32(message.ShardId);
-        writer.WriteInt64(message.Version);
-        writer.WriteInt64List(nameof(message.StalenessHistogram), message.StalenessHistogram);
-        writer.WriteInt64(message.Rejected);
-    }
-
-    public static CurrentShardStatistics ReadCurrentShardStatistics(ref WireReader reader)
-    {
-        reader.ReadFields(5);
-        return new CurrentShardStatistics(
-            reader.ReadGuid(nameof(CurrentShardStatistics.RunId)),
-            reader.ReadInt32(nameof(CurrentShardStatistics.ShardId)),
-            reader.ReadInt64(nameof(CurrentShardStatistics.Version)),
-            reader.ReadInt64List(nameof(CurrentShardStatistics.StalenessHistogram)),
-            reader.ReadInt64(nameof(CurrentShardStatistics.Rejected)));
+            reader.ReadInt32(nameof(PushGradientsAck.Slot)),
+            reader.ReadInt64(nameof(PushGradientsAck.Version)));
     }
 
     public static void Write(ref WireWriter writer, ParametersUpdated message)
@@ -214,6 +135,25 @@ internal static class ParameterServerCodecs
             reader.ReadInt64(nameof(ParametersUpdated.Version)),
             reader.ReadRange(nameof(ParametersUpdated.Range)),
             reader.ReadTensor(nameof(ParametersUpdated.Values)));
+    }
+
+    public static void Write(ref WireWriter writer, ParameterServerFailed message)
+    {
+        writer.WriteFields(4);
+        writer.WriteGuid(message.RunId);
+        writer.WriteInt32(message.ShardId);
+        writer.WriteInt64(message.Step);
+        writer.WriteString(nameof(message.Reason), message.Reason);
+    }
+
+    public static ParameterServerFailed ReadParameterServerFailed(ref WireReader reader)
+    {
+        reader.ReadFields(4);
+        return new ParameterServerFailed(
+            reader.ReadGuid(nameof(ParameterServerFailed.RunId)),
+            reader.ReadInt32(nameof(ParameterServerFailed.ShardId)),
+            reader.ReadInt64(nameof(ParameterServerFailed.Step)),
+            reader.ReadString(nameof(ParameterServerFailed.Reason)));
     }
 
     public static void Write(ref WireWriter writer, ContributionRejected message)

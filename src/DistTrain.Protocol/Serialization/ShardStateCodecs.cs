@@ -30,39 +30,48 @@ internal static class ShardStateCodecs
 
     public static void Write(ref WireWriter writer, GetShardState message)
     {
-        writer.WriteFields(1);
+        writer.WriteFields(2);
         writer.WriteGuid(message.RunId);
+        writer.WriteInt64(message.Step);
     }
 
     public static GetShardState ReadGetShardState(ref WireReader reader)
     {
-        reader.ReadFields(1);
-        return new GetShardState(reader.ReadGuid(nameof(GetShardState.RunId)));
+        reader.ReadFields(2);
+        return new GetShardState(reader.ReadGuid(nameof(GetShardState.RunId)), reader.ReadInt64(nameof(GetShardState.Step)));
     }
 
     public static void Write(ref WireWriter writer, CurrentShardState message)
     {
-        writer.WriteFields(7);
+        writer.WriteFields(11);
         writer.WriteGuid(message.RunId);
         writer.WriteInt32(message.ShardId);
+        writer.WriteInt64(message.Step);
+        writer.WriteInt64(message.SettledThrough);
         writer.WriteInt64(message.Version);
         writer.WriteRange(message.Range);
         writer.WriteFloats(nameof(message.Parameters), message.Parameters);
         writer.WriteInt64(message.OptimizerStep);
         writer.WriteRecordList(nameof(message.OptimizerBuffers), message.OptimizerBuffers, Write);
+        writer.WriteInt64List(nameof(message.StalenessHistogram), message.StalenessHistogram);
+        writer.WriteInt64(message.Rejected);
     }
 
     public static CurrentShardState ReadCurrentShardState(ref WireReader reader)
     {
-        reader.ReadFields(7);
+        reader.ReadFields(11);
         return new CurrentShardState(
             reader.ReadGuid(nameof(CurrentShardState.RunId)),
             reader.ReadInt32(nameof(CurrentShardState.ShardId)),
+            reader.ReadInt64(nameof(CurrentShardState.Step)),
+            reader.ReadInt64(nameof(CurrentShardState.SettledThrough)),
             reader.ReadInt64(nameof(CurrentShardState.Version)),
             reader.ReadRange(nameof(CurrentShardState.Range)),
             reader.ReadFloats(nameof(CurrentShardState.Parameters)),
             reader.ReadInt64(nameof(CurrentShardState.OptimizerStep)),
-            reader.ReadRecordList(nameof(CurrentShardState.OptimizerBuffers), ReadOptimizerBuffer));
+            reader.ReadRecordList(nameof(CurrentShardState.OptimizerBuffers), ReadOptimizerBuffer),
+            reader.ReadInt64List(nameof(CurrentShardState.StalenessHistogram)),
+            reader.ReadInt64(nameof(CurrentShardState.Rejected)));
     }
 
     private static void Write(ref WireWriter writer, OptimizerBuffer buffer)

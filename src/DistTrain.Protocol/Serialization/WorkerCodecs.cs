@@ -5,7 +5,7 @@ internal static class WorkerCodecs
 {
     public static void Write(ref WireWriter writer, AssignWorker message)
     {
-        writer.WriteFields(8);
+        writer.WriteFields(9);
         writer.WriteGuid(message.RunId);
         writer.WriteInt32(message.WorkerId);
         writer.WriteRecord(nameof(message.Model), message.Model, SettingsCodecs.Write);
@@ -13,12 +13,13 @@ internal static class WorkerCodecs
         writer.WriteUInt64(message.Seed);
         writer.WriteBoolean(message.Shuffle);
         writer.WriteInt32(message.MaxBatchSize);
+        writer.WriteEnum(nameof(message.Mode), message.Mode);
         writer.WriteActorRef(nameof(message.Coordinator), message.Coordinator);
     }
 
     public static AssignWorker ReadAssignWorker(ref WireReader reader)
     {
-        reader.ReadFields(8);
+        reader.ReadFields(9);
         return new AssignWorker(
             reader.ReadGuid(nameof(AssignWorker.RunId)),
             reader.ReadInt32(nameof(AssignWorker.WorkerId)),
@@ -27,6 +28,7 @@ internal static class WorkerCodecs
             reader.ReadUInt64(nameof(AssignWorker.Seed)),
             reader.ReadBoolean(nameof(AssignWorker.Shuffle)),
             reader.ReadInt32(nameof(AssignWorker.MaxBatchSize)),
+            reader.ReadEnum<ConsistencyMode>(nameof(AssignWorker.Mode)),
             reader.ReadActorRef(nameof(AssignWorker.Coordinator)));
     }
 

@@ -27,7 +27,7 @@ public class ParameterServerActorRestoreTests : TestKit
         float[] momentum = Shards.Values(seed: 4, scale: 1f);
 
         shard.Tell(new RestoreShardState(Shards.RunId, Shards.ShardId, 7, 7, [new OptimizerBuffer("momentum_buffer", momentum)]));
-        shard.Tell(new GetShardState(Shards.RunId));
+        shard.Tell(new GetShardState(Shards.RunId, Step: 7));
 
         CurrentShardState state = ExpectMsg<CurrentShardState>();
         Assert.Equal((7L, 7L, Shards.Range), (state.Version, state.OptimizerStep, state.Range));
@@ -41,15 +41,15 @@ public class ParameterServerActorRestoreTests : TestKit
     public void RestoreShardState_AfterAnUpdate_StopsTheRunNamingTheShard()
     {
         IActorRef shard = StartShard();
-        shard.Tell(new BeginStep(Shards.RunId, 0, 1));
-        shard.Tell(new Contribution(Shards.Values(seed: 5, scale: 1f)).Push(step: 0, slot: 0, BatchSize, BatchSize));
-        ExpectMsg<PushGradientsAck>();
+        shard.Tell(new Contribution(Shards.Values(seed: 5, scale: 1f)).Push(step: 0, slot: 0, BatchSize, BatchSize, slotCount: 1));
+        shard.Tell(new GetShardState(Shards.RunId, Step: 1));
+        Assert.Equal(1, ExpectMsg<CurrentShardState>().Version);
 
         shard.Tell(new RestoreShardState(Shards.RunId, Shards.ShardId, 7, 7, [new OptimizerBuffer("momentum_buffer", new float[Shards.Range.Length])]));
 
         CancelRun cancel = _coordinator.ExpectMsg<CancelRun>();
         Assert.Contains($"parameter server {Shards.ShardId} could not resume", cancel.Reason);
-        shard.Tell(new GetShardState(Shards.RunId));
+        shard.Tell(new GetShardState(Shards.RunId, Step: 1));
         Assert.Equal(1, ExpectMsg<CurrentShardState>().Version);
     }
 

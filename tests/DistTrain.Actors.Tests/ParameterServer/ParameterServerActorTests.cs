@@ -50,7 +50,7 @@ public class ParameterServerActorTests : TestKit
     }
 
     [Fact]
-    public void Push_FullSyncStep_PublishesVersionOneToSubscribersAndAnswersGetParameters()
+    public void Push_FullSyncStep_PublishesVersionOneToSubscribersAndAnswersTheReadAtStepOne()
     {
         IActorRef shard = StartShard();
         shard.Tell(new SubscribeParameters(Shards.RunId, _subscriber.Ref));
@@ -58,7 +58,6 @@ public class ParameterServerActorTests : TestKit
         int[] sampleCounts = [3, 5, 2];
         float[][] gradients = [Shards.Values(seed: 11, scale: 1e3f), Shards.Values(seed: 12, scale: 1e-3f), Shards.Values(seed: 13, scale: 1f)];
 
-        shard.Tell(new BeginStep(Shards.RunId, 0, 3));
         foreach (int slot in new[] { 2, 0, 1 })
         {
             shard.Tell(new Contribution(gradients[slot]).Push(step: 0, slot, sampleCounts[slot], BatchSize), _worker.Ref);
@@ -73,77 +72,86 @@ public class ParameterServerActorTests : TestKit
         ParametersUpdated atSubscriber = _subscriber.ExpectMsg<ParametersUpdated>();
         Assert.Equal(1, atSubscriber.Version);
         Shards.AssertBitsEqual(expected, atSubscriber.Values.Span);
-        shard.Tell(new GetParameters(Shards.RunId));
-        CurrentParameters copy = ExpectMsg<CurrentParameters>();
-        Assert.Equal((1L, Shards.Range), (copy.Version, copy.Range));
-        Shards.AssertBitsEqual(expected, copy.Values);
+        shard.Tell(new GetShardState(Shards.RunId, Step: 1));
+        CurrentShardState copy = ExpectMsg<CurrentShardState>();
+        Assert.Equal((1L, 1L, 1L, Shards.Range), (copy.Step, copy.SettledThrough, copy.Version, copy.Range));
+        Shards.AssertBitsEqual(expected, copy.Parameters);
         Assert.False(_coordinator.HasMessages);
+        Assert.False(_worker.HasMessages);
     }
 
     [Theory]
-    [InlineData(ConsistencyMode.Sync)]
+    [InlineData(ConsistencyMode.Ssp)]
     [InlineData(ConsistencyMode.Async)]
-    public void Push_AnyOutcome_AcknowledgedToThePusherAfterTheVersionItProduced(ConsistencyMode mode)
+    public void Push_AnyOutcomeOutsideSync_AcknowledgedWithTheVersionTheShardWasThenAt(ConsistencyMode mode)
     {
-        IActorRef shard = StartShard(new ConsistencySettings(mode));
+        IActorRef shard = StartShard(new ConsistencySettings(mode, StalenessBound: 2));
         shard.Tell(new SubscribeParameters(Shards.RunId, _worker.Ref));
         _worker.ExpectMsg<ParametersUpdated>().Values.Release();
-        if (mode == ConsistencyMode.Sync)
-        {
-            shard.Tell(new BeginStep(Shards.RunId, 0, 1));
-        }
 
-        shard.Tell(new Contribution(Shards.Values(seed: 1, scale: 1f)).Push(step: 0, slot: 0, BatchSize, BatchSize), _worker.Ref);
-        shard.Tell(new Contribution(Shards.Values(seed: 2, scale: 1f, length: 3)).Push(step: 0, slot: 0, BatchSize, BatchSize), _worker.Ref);
+        shard.Tell(new Contribution(Shards.Values(seed: 1, scale: 1f)).Push(step: 0, slot: 0, BatchSize, BatchSize, slotCount: 2), _worker.Ref);
+        shard.Tell(new Contribution(Shards.Values(seed: 2, scale: 1f, length: 3)).Push(step: 0, slot: 1, BatchSize, BatchSize, slotCount: 2), _worker.Ref);
 
         Assert.Equal(1, _worker.ExpectMsg<ParametersUpdated>().Version);
-        Assert.Equal(new PushGradientsAck(Shards.RunId, Shards.ShardId, 0, 0), _worker.ExpectMsg<PushGradientsAck>());
-        Assert.Equal(new PushGradientsAck(Shards.RunId, Shards.ShardId, 0, 0), _worker.ExpectMsg<PushGradientsAck>());
+        Assert.Equal(new PushGradientsAck(Shards.RunId, Shards.ShardId, 0, 0, Version: 1), _worker.ExpectMsg<PushGradientsAck>());
+        Assert.Equal(new PushGradientsAck(Shards.RunId, Shards.ShardId, 0, 1, Version: 1), _worker.ExpectMsg<PushGradientsAck>());
         Assert.Equal(RejectionReason.WrongLength, _coordinator.ExpectMsg<ContributionRejected>().Reason);
     }
 
     [Fact]
-    public void Push_BeforeItsStepIsBegun_WaitsForTheBeginStep()
+    public void Push_InSync_IsNotAcknowledged()
     {
         IActorRef shard = StartShard();
-        shard.Tell(new SubscribeParameters(Shards.RunId, _subscriber.Ref));
-        _subscriber.ExpectMsg<ParametersUpdated>().Values.Release();
+        shard.Tell(new SubscribeParameters(Shards.RunId, _worker.Ref));
+        _worker.ExpectMsg<ParametersUpdated>().Values.Release();
 
-        shard.Tell(new Contribution(Shards.Values(seed: 1, scale: 1f)).Push(step: 0, slot: 0, BatchSize, BatchSize), _worker.Ref);
-        shard.Tell(new BeginStep(Shards.RunId, 0, 1));
+        shard.Tell(new Contribution(Shards.Values(seed: 1, scale: 1f)).Push(step: 0, slot: 0, BatchSize, BatchSize, slotCount: 1), _worker.Ref);
 
-        Assert.Equal(1, _subscriber.ExpectMsg<ParametersUpdated>().Version);
-        Assert.False(_coordinator.HasMessages);
+        Assert.Equal(1, _worker.ExpectMsg<ParametersUpdated>().Version);
+        shard.Tell(new GetShardState(Shards.RunId, Step: 1));
+        ExpectMsg<CurrentShardState>();
+        Assert.False(_worker.HasMessages);
     }
 
     [Fact]
-    public void BeginStep_OfTheNextStepWhileOneIsOpen_WaitsUntilItCompletes()
+    public void GetShardState_OfAStepNotYetSettled_IsAnsweredRightAfterTheContributionThatSettlesIt()
     {
         IActorRef shard = StartShard();
-        shard.Tell(new SubscribeParameters(Shards.RunId, _subscriber.Ref));
-        _subscriber.ExpectMsg<ParametersUpdated>().Values.Release();
-        shard.Tell(new BeginStep(Shards.RunId, 0, 2));
-        shard.Tell(new Contribution(Shards.Values(seed: 1, scale: 1f)).Push(step: 0, slot: 0, 5, BatchSize), _worker.Ref);
 
-        shard.Tell(new BeginStep(Shards.RunId, 1, 1));
-        shard.Tell(new Contribution(Shards.Values(seed: 2, scale: 1f)).Push(step: 1, slot: 0, BatchSize, BatchSize), _worker.Ref);
-        shard.Tell(new Contribution(Shards.Values(seed: 3, scale: 1f)).Push(step: 0, slot: 1, 5, BatchSize), _worker.Ref);
+        shard.Tell(new GetShardState(Shards.RunId, Step: 2));
+        shard.Tell(new Contribution(Shards.Values(seed: 1, scale: 1f)).Push(step: 0, slot: 0, BatchSize, BatchSize, slotCount: 1), _worker.Ref);
+        ExpectNoMsg(TimeSpan.FromMilliseconds(100));
+        shard.Tell(new Contribution(Shards.Values(seed: 2, scale: 1f)).Push(step: 1, slot: 1, 5, BatchSize, slotCount: 2), _worker.Ref);
+        shard.Tell(new Contribution(Shards.Values(seed: 3, scale: 1f)).Push(step: 1, slot: 0, 5, BatchSize, slotCount: 2), _worker.Ref);
 
-        Assert.Equal(1, _subscriber.ExpectMsg<ParametersUpdated>().Version);
-        Assert.Equal(2, _subscriber.ExpectMsg<ParametersUpdated>().Version);
-        Assert.False(_coordinator.HasMessages);
+        CurrentShardState state = ExpectMsg<CurrentShardState>();
+        Assert.Equal((2L, 2L, 2L), (state.Step, state.SettledThrough, state.Version));
+    }
+
+    [Fact]
+    public void GetShardState_AsyncWithALaterStepInFirst_WaitsForEveryEarlierSlot()
+    {
+        IActorRef shard = StartShard(new ConsistencySettings(ConsistencyMode.Async));
+
+        shard.Tell(new GetShardState(Shards.RunId, Step: 1));
+        shard.Tell(new Contribution(Shards.Values(seed: 1, scale: 1f)).Push(step: 1, slot: 0, 5, BatchSize, slotCount: 2), _worker.Ref);
+        shard.Tell(new Contribution(Shards.Values(seed: 2, scale: 1f)).Push(step: 0, slot: 1, 5, BatchSize, slotCount: 2), _worker.Ref);
+        ExpectNoMsg(TimeSpan.FromMilliseconds(100));
+        shard.Tell(new Contribution(Shards.Values(seed: 3, scale: 1f)).Push(step: 0, slot: 0, 5, BatchSize, slotCount: 2), _worker.Ref);
+
+        CurrentShardState state = ExpectMsg<CurrentShardState>();
+        Assert.Equal((1L, 1L, 3L), (state.Step, state.SettledThrough, state.Version));
     }
 
     [Fact]
     public void Push_Rejected_CoordinatorReceivesContributionRejected()
     {
         IActorRef shard = StartShard();
-        shard.Tell(new BeginStep(Shards.RunId, 0, 2));
         float[] values = Shards.Values(seed: 1, scale: 1f);
         values[2] = float.PositiveInfinity;
         var faulty = new Contribution(values);
 
-        shard.Tell(faulty.Push(step: 0, slot: 1, 5, BatchSize, workerId: 4), _worker.Ref);
+        shard.Tell(faulty.Push(step: 0, slot: 1, 5, BatchSize, workerId: 4, slotCount: 2), _worker.Ref);
 
         ContributionRejected rejection = _coordinator.ExpectMsg<ContributionRejected>();
         Assert.Equal((Shards.RunId, Shards.ShardId, 4, 0L, 1), (rejection.RunId, rejection.ShardId, rejection.WorkerId, rejection.Step, rejection.Slot));
@@ -153,16 +161,16 @@ public class ParameterServerActorTests : TestKit
     }
 
     [Fact]
-    public void GetShardStatistics_AfterAsyncUpdatesAndARejection_RepliesVersionHistogramAndRejections()
+    public void GetShardState_AfterAsyncUpdatesAndARejection_RepliesVersionHistogramAndRejections()
     {
         IActorRef shard = StartShard(new ConsistencySettings(ConsistencyMode.Async));
-        shard.Tell(new Contribution(Shards.Values(seed: 1, scale: 1f)).Push(step: 0, slot: 0, 5, BatchSize, baseVersion: 0), _worker.Ref);
-        shard.Tell(new Contribution(Shards.Values(seed: 2, scale: 1f)).Push(step: 0, slot: 1, 5, BatchSize, baseVersion: 0), _worker.Ref);
-        shard.Tell(new Contribution(Shards.Values(seed: 3, scale: 1f, length: 3)).Push(step: 1, slot: 0, 5, BatchSize, baseVersion: 2), _worker.Ref);
+        shard.Tell(new Contribution(Shards.Values(seed: 1, scale: 1f)).Push(step: 0, slot: 0, 5, BatchSize, baseVersion: 0, slotCount: 2), _worker.Ref);
+        shard.Tell(new Contribution(Shards.Values(seed: 2, scale: 1f)).Push(step: 0, slot: 1, 5, BatchSize, baseVersion: 0, slotCount: 2), _worker.Ref);
+        shard.Tell(new Contribution(Shards.Values(seed: 3, scale: 1f, length: 3)).Push(step: 1, slot: 0, 5, BatchSize, baseVersion: 2, slotCount: 1), _worker.Ref);
 
-        shard.Tell(new GetShardStatistics(Shards.RunId));
+        shard.Tell(new GetShardState(Shards.RunId, Step: 2));
 
-        CurrentShardStatistics statistics = ExpectMsg<CurrentShardStatistics>();
+        CurrentShardState statistics = ExpectMsg<CurrentShardState>();
         Assert.Equal((Shards.RunId, Shards.ShardId, 2L, 1L), (statistics.RunId, statistics.ShardId, statistics.Version, statistics.Rejected));
         Assert.Equal([1L, 1L], statistics.StalenessHistogram);
         Assert.Equal(RejectionReason.WrongLength, _coordinator.ExpectMsg<ContributionRejected>().Reason);
@@ -210,14 +218,15 @@ public class ParameterServerActorTests : TestKit
     {
         IActorRef shard = StartShard();
         var otherRun = Guid.NewGuid();
-        shard.Tell(new BeginStep(Shards.RunId, 0, 1));
         var foreign = new Contribution(Shards.Values(seed: 1, scale: 1f));
 
-        shard.Tell(foreign.Push(step: 0, slot: 0, BatchSize, BatchSize, runId: otherRun), _worker.Ref);
+        shard.Tell(foreign.Push(step: 0, slot: 0, BatchSize, BatchSize, runId: otherRun, slotCount: 1), _worker.Ref);
         shard.Tell(new SubscribeParameters(otherRun, _subscriber.Ref));
-        shard.Tell(new GetShardStatistics(Shards.RunId));
+        shard.Tell(new GetShardState(otherRun, Step: 0));
+        shard.Tell(new GetShardState(Shards.RunId, Step: 0));
 
-        CurrentShardStatistics statistics = ExpectMsg<CurrentShardStatistics>();
+        CurrentShardState statistics = ExpectMsg<CurrentShardState>();
+        Assert.Equal(Shards.RunId, statistics.RunId);
         Assert.Equal((0L, 0L), (statistics.Version, statistics.Rejected));
         Assert.True(foreign.ReturnedToPool());
         Assert.False(_coordinator.HasMessages);
@@ -234,12 +243,11 @@ public class ParameterServerActorTests : TestKit
         Assert.Equal(0, _coordinator.ExpectMsg<ParametersUpdated>().Version);
 
         shard.Tell(new UnsubscribeParameters(Shards.RunId, _subscriber.Ref));
-        shard.Tell(new BeginStep(Shards.RunId, 0, 1));
-        shard.Tell(new Contribution(Shards.Values(seed: 1, scale: 1f)).Push(step: 0, slot: 0, BatchSize, BatchSize), _worker.Ref);
+        shard.Tell(new Contribution(Shards.Values(seed: 1, scale: 1f)).Push(step: 0, slot: 0, BatchSize, BatchSize, slotCount: 1), _worker.Ref);
 
         Assert.Equal(1, _coordinator.ExpectMsg<ParametersUpdated>().Version);
-        shard.Tell(new GetShardStatistics(Shards.RunId));
-        ExpectMsg<CurrentShardStatistics>();
+        shard.Tell(new GetShardState(Shards.RunId, Step: 1));
+        ExpectMsg<CurrentShardState>();
         Assert.False(_subscriber.HasMessages);
         Assert.False(_coordinator.HasMessages);
     }
@@ -248,15 +256,14 @@ public class ParameterServerActorTests : TestKit
     public void Push_AfterARejectionUnderStopRun_IsNeitherAppliedNorPublished()
     {
         IActorRef shard = StartShard(policy: InvalidContributionPolicy.StopRun);
-        shard.Tell(new BeginStep(Shards.RunId, 0, 1));
-        shard.Tell(new Contribution(Shards.Values(seed: 1, scale: 1f)).Push(step: 0, slot: 1, BatchSize, BatchSize), _worker.Ref);
+        shard.Tell(new Contribution(Shards.Values(seed: 1, scale: 1f)).Push(step: 0, slot: 1, BatchSize, BatchSize, slotCount: 1), _worker.Ref);
         var late = new Contribution(Shards.Values(seed: 2, scale: 1f));
 
-        shard.Tell(late.Push(step: 0, slot: 0, BatchSize, BatchSize), _worker.Ref);
-        shard.Tell(new GetShardStatistics(Shards.RunId));
+        shard.Tell(late.Push(step: 0, slot: 0, BatchSize, BatchSize, slotCount: 1), _worker.Ref);
+        shard.Tell(new GetShardState(Shards.RunId, Step: 0));
 
         Assert.Equal(RejectionReason.UnexpectedContributor, _coordinator.ExpectMsg<ContributionRejected>().Reason);
-        CurrentShardStatistics statistics = ExpectMsg<CurrentShardStatistics>();
+        CurrentShardState statistics = ExpectMsg<CurrentShardState>();
         Assert.Equal((0L, 1L), (statistics.Version, statistics.Rejected));
         Assert.True(late.ReturnedToPool());
         Assert.False(_coordinator.HasMessages);
@@ -264,8 +271,7 @@ public class ParameterServerActorTests : TestKit
 
     private ParametersUpdated RunOneSlotStep(IActorRef shard, long step)
     {
-        shard.Tell(new BeginStep(Shards.RunId, step, 1));
-        shard.Tell(new Contribution(Shards.Values(seed: (int)step, scale: 1f)).Push(step, slot: 0, BatchSize, BatchSize), _worker.Ref);
+        shard.Tell(new Contribution(Shards.Values(seed: (int)step, scale: 1f)).Push(step, slot: 0, BatchSize, BatchSize, slotCount: 1), _worker.Ref);
         ParametersUpdated atSubscriber = _subscriber.ExpectMsg<ParametersUpdated>();
         atSubscriber.Values.Release();
         return atSubscriber;

@@ -33,16 +33,11 @@ public class ParameterServerStateAllocationTests
 
     private static void RunStep(ParameterServerState state, TensorBufferPool pool, ParameterRange range, long step)
     {
-        if (state.Mode == ConsistencyMode.Sync)
-        {
-            state.TryBeginStep(step, SlotCount, out _);
-        }
-
         for (int slot = 0; slot < SlotCount; slot++)
         {
             TensorBuffer gradient = pool.Rent();
             gradient.WritableSpan.Fill(0.25f * (slot + 1));
-            state.Accept(new PushGradients(Shards.RunId, Shards.ShardId, step, slot, slot, state.Version, 1, SlotCount, range, gradient));
+            state.Accept(new PushGradients(Shards.RunId, Shards.ShardId, step, slot, SlotCount, slot, state.Version, 1, SlotCount, range, gradient));
         }
     }
 }

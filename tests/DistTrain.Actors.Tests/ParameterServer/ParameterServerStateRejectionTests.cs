@@ -17,7 +17,6 @@ public class ParameterServerStateRejectionTests
         { "NaN", RejectionReason.NonFiniteValue },
         { "+Inf", RejectionReason.NonFiniteValue },
         { "-Inf", RejectionReason.NonFiniteValue },
-        { "earlier step", RejectionReason.OutsideStalenessBound },
         { "later step", RejectionReason.OutsideStalenessBound },
         { "slot past the end", RejectionReason.UnexpectedContributor },
         { "negative slot", RejectionReason.UnexpectedContributor },
@@ -29,7 +28,7 @@ public class ParameterServerStateRejectionTests
     public void Accept_FaultySyncContribution_IsRejectedReportedReleasedAndNeverApplied(string fault, RejectionReason reason)
     {
         ParameterServerState state = Shards.State();
-        state.TryBeginStep(OpenStep, slotCount: 3, out _);
+        Assert.True(state.TryRestore(OpenStep, state.ExportOptimizerState(), out _));
         state.Accept(new Contribution(Shards.Values(seed: 1, scale: 1f)).Push(OpenStep, slot: 0, 3, BatchSize));
         (Contribution faulty, PushGradients push) = Faulty(fault);
 
@@ -40,22 +39,56 @@ public class ParameterServerStateRejectionTests
         Assert.Contains($"Worker 7, step {push.Step}, slot {push.Slot}", outcome.Detail);
         Assert.False(outcome.Updated);
         Assert.Equal(1, state.Rejected);
-        Assert.Equal(0, state.Version);
+        Assert.Equal(OpenStep, state.Version);
         Shards.AssertBitsEqual(Shards.Initial(), state.Parameters);
         Assert.True(faulty.ReturnedToPool());
     }
 
     [Fact]
-    public void Accept_NoStepOpen_IsRejectedOutsideTheStalenessBound()
+    public void Accept_EarlierStepThanTheOpenOne_IsDroppedAsADuplicateNotRejected()
     {
         ParameterServerState state = Shards.State();
-        var contribution = new Contribution(Shards.Values(seed: 1, scale: 1f));
+        Assert.True(state.TryRestore(OpenStep, state.ExportOptimizerState(), out _));
+        var late = new Contribution(Shards.Values(seed: 1, scale: 1f));
 
-        ContributionOutcome outcome = state.Accept(contribution.Push(step: 0, slot: 0, 5, BatchSize));
+        ContributionOutcome outcome = state.Accept(late.Push(OpenStep - 1, slot: 0, 5, BatchSize));
 
-        Assert.Equal(RejectionReason.OutsideStalenessBound, outcome.Reason);
-        Assert.Contains("no step is", outcome.Detail);
-        Assert.True(contribution.ReturnedToPool());
+        Assert.Equal(ContributionStatus.Duplicate, outcome.Status);
+        Assert.Equal(0, state.Rejected);
+        Assert.True(late.ReturnedToPool());
+    }
+
+    [Theory]
+    [InlineData(ConsistencyMode.Ssp, 3)]
+    [InlineData(ConsistencyMode.Async, 0)]
+    public void Accept_CopyOfASettledSlotOutsideSync_IsDroppedAndAppliedOnce(ConsistencyMode mode, int bound)
+    {
+        ParameterServerState state = Shards.State(new ConsistencySettings(mode, bound));
+        state.Accept(new Contribution(Shards.Values(seed: 1, scale: 1f)).Push(step: 0, slot: 1, 5, BatchSize, slotCount: 2));
+        var copy = new Contribution(Shards.Values(seed: 2, scale: 1f));
+
+        ContributionOutcome outcome = state.Accept(copy.Push(step: 0, slot: 1, 5, BatchSize, slotCount: 2));
+
+        Assert.Equal(ContributionStatus.Duplicate, outcome.Status);
+        Assert.True(copy.ReturnedToPool());
+        Assert.Equal(1, state.Version);
+        Assert.Equal(0, state.SettledThrough);
+    }
+
+    [Theory]
+    [InlineData(ConsistencyMode.Ssp, 3)]
+    [InlineData(ConsistencyMode.Async, 0)]
+    public void SettledThrough_OutsideSync_MovesPastAStepOnlyOnceEverySlotOfItAndOfEveryEarlierStepIsIn(ConsistencyMode mode, int bound)
+    {
+        ParameterServerState state = Shards.State(new ConsistencySettings(mode, bound));
+        var settled = new List<long>();
+        foreach ((long step, int slot) in new[] { (1L, 0), (0L, 1), (1L, 1), (0L, 0), (2L, 0) })
+        {
+            state.Accept(new Contribution(Shards.Values(seed: slot, scale: 1f)).Push(step, slot, 5, BatchSize, baseVersion: state.Version, slotCount: 2));
+            settled.Add(state.SettledThrough);
+        }
+
+        Assert.Equal([0L, 0L, 0L, 2L, 2L], settled);
     }
 
     [Fact]
@@ -66,18 +99,17 @@ public class ParameterServerStateRejectionTests
         ParameterServerState without = Shards.State();
         foreach (ParameterServerState state in new[] { withDuplicate, without })
         {
-            state.TryBeginStep(step: 0, slotCount: 2, out _);
-            state.Accept(new Contribution(first).Push(step: 0, slot: 0, 5, BatchSize));
+            state.Accept(new Contribution(first).Push(step: 0, slot: 0, 5, BatchSize, slotCount: 2));
         }
 
         var duplicate = new Contribution(Shards.Values(seed: 2, scale: 1f));
-        ContributionOutcome outcome = withDuplicate.Accept(duplicate.Push(step: 0, slot: 0, 5, BatchSize, workerId: 8));
+        ContributionOutcome outcome = withDuplicate.Accept(duplicate.Push(step: 0, slot: 0, 5, BatchSize, workerId: 8, slotCount: 2));
         Assert.Equal(ContributionStatus.Duplicate, outcome.Status);
         Assert.False(outcome.IsRejected);
         Assert.True(duplicate.ReturnedToPool());
         float[] second = Shards.Values(seed: 3, scale: 1f);
-        withDuplicate.Accept(new Contribution(second).Push(step: 0, slot: 1, 5, BatchSize));
-        without.Accept(new Contribution(second).Push(step: 0, slot: 1, 5, BatchSize));
+        withDuplicate.Accept(new Contribution(second).Push(step: 0, slot: 1, 5, BatchSize, slotCount: 2));
+        without.Accept(new Contribution(second).Push(step: 0, slot: 1, 5, BatchSize, slotCount: 2));
 
         Assert.Equal(1, withDuplicate.Version);
         Assert.Equal(0, withDuplicate.Rejected);
@@ -103,11 +135,13 @@ public class ParameterServerStateRejectionTests
     public void Accept_FaultyPayloadOutsideSync_IsRejectedAndNeverApplied(ConsistencyMode mode, int bound)
     {
         ParameterServerState state = Shards.State(new ConsistencySettings(mode, bound));
-        foreach (string fault in new[] { "wrong range", "wrong shard", "wrong length", "NaN", "+Inf" })
+        string[] faults = ["wrong range", "wrong shard", "wrong length", "NaN", "+Inf"];
+        for (int i = 0; i < faults.Length; i++)
         {
-            (Contribution faulty, PushGradients push) = Faulty(fault);
+            (Contribution faulty, PushGradients push) = Faulty(faults[i]);
 
-            Assert.Equal(ContributionStatus.Rejected, state.Accept(push).Status);
+            // Each its own step: a rejected slot counts as settled, and a second push to it would be a copy.
+            Assert.Equal(ContributionStatus.Rejected, state.Accept(push with { Step = i }).Status);
             Assert.True(faulty.ReturnedToPool());
         }
 
@@ -141,7 +175,6 @@ public class ParameterServerStateRejectionTests
         {
             "wrong range" => contribution.Push(OpenStep, 1, 5, BatchSize, range: new ParameterRange(Shards.Range.Offset + 1, Shards.Range.Length)),
             "wrong shard" => contribution.Push(OpenStep, 1, 5, BatchSize, shardId: Shards.ShardId + 1),
-            "earlier step" => contribution.Push(OpenStep - 1, 1, 5, BatchSize),
             "later step" => contribution.Push(OpenStep + 1, 1, 5, BatchSize),
             "slot past the end" => contribution.Push(OpenStep, 3, 5, BatchSize),
             "negative slot" => contribution.Push(OpenStep, -1, 5, BatchSize),

@@ -27,9 +27,9 @@ public class ParameterServerStateRestoreTests
         Assert.True(state.TryRestore(version: 3, saved, out string? refusal), refusal);
         Assert.Equal(3, state.Version);
         Assert.Equal(3, state.OptimizerStep);
-        Assert.False(state.TryBeginStep(step: 2, slotCount: 1, out _));
-        Assert.True(state.TryBeginStep(step: 3, slotCount: 1, out _));
-        state.Accept(new Contribution(gradient).Push(step: 3, slot: 0, BatchSize, BatchSize));
+        Assert.Equal(3, state.SettledThrough);
+        Assert.Equal(ContributionStatus.Duplicate, state.Accept(new Contribution(gradient).Push(step: 2, slot: 0, BatchSize, BatchSize, slotCount: 1)).Status);
+        state.Accept(new Contribution(gradient).Push(step: 3, slot: 0, BatchSize, BatchSize, slotCount: 1));
 
         float[] expected = Shards.Initial();
         source.Step(expected, gradient);
@@ -43,8 +43,7 @@ public class ParameterServerStateRestoreTests
     {
         ParameterServerState state = Shards.State(optimizer: Shards.Adam);
         OptimizerState fresh = state.ExportOptimizerState();
-        Assert.True(state.TryBeginStep(step: 0, slotCount: 1, out _));
-        state.Accept(new Contribution(Shards.Values(seed: 3, scale: 1f)).Push(step: 0, slot: 0, BatchSize, BatchSize));
+        state.Accept(new Contribution(Shards.Values(seed: 3, scale: 1f)).Push(step: 0, slot: 0, BatchSize, BatchSize, slotCount: 1));
 
         Assert.False(state.TryRestore(version: 5, fresh, out string? refusal));
 

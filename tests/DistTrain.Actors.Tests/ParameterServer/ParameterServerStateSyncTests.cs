@@ -20,7 +20,6 @@ public class ParameterServerStateSyncTests
         float[][] gradients = ThreeGradients();
         ParameterServerState state = Shards.State();
         Assert.NotEqual(ExpectedAfterOneStep(gradients, [0, 1, 2]), ExpectedAfterOneStep(gradients, [2, 1, 0]));
-        Assert.True(state.TryBeginStep(step: 0, slotCount: 3, out _));
         var contributions = gradients.Select(g => new Contribution(g)).ToArray();
 
         var outcomes = order.Select(slot => state.Accept(contributions[slot].Push(step: 0, slot, s_sampleCounts[slot], BatchSize))).ToArray();
@@ -38,7 +37,6 @@ public class ParameterServerStateSyncTests
     {
         float[][] gradients = ThreeGradients();
         ParameterServerState state = Shards.State(optimizer: Shards.Adam);
-        state.TryBeginStep(step: 0, slotCount: 3, out _);
 
         foreach (int slot in new[] { 1, 2, 0 })
         {
@@ -54,7 +52,6 @@ public class ParameterServerStateSyncTests
         ParameterServerState state = Shards.State();
         for (long step = 0; step < 2; step++)
         {
-            Assert.True(state.TryBeginStep(step, slotCount: 3, out _));
             for (int slot = 0; slot < 3; slot++)
             {
                 state.Accept(new Contribution(Shards.Values(seed: slot, scale: 1f)).Push(step, slot, s_sampleCounts[slot], BatchSize));
@@ -71,7 +68,6 @@ public class ParameterServerStateSyncTests
     {
         float[][] gradients = ThreeGradients();
         ParameterServerState state = Shards.State(policy: InvalidContributionPolicy.Skip);
-        state.TryBeginStep(step: 0, slotCount: 3, out _);
         float[] poisoned = (float[])gradients[1].Clone();
         poisoned[4] = float.NaN;
 
@@ -93,7 +89,6 @@ public class ParameterServerStateSyncTests
     {
         float[][] gradients = ThreeGradients();
         ParameterServerState state = Shards.State(policy: InvalidContributionPolicy.Skip);
-        state.TryBeginStep(step: 0, slotCount: 3, out _);
         state.Accept(new Contribution(gradients[0]).Push(step: 0, slot: 0, s_sampleCounts[0], BatchSize));
         state.Accept(new Contribution(gradients[2]).Push(step: 0, slot: 2, s_sampleCounts[2], BatchSize));
 
@@ -111,23 +106,21 @@ public class ParameterServerStateSyncTests
     public void Accept_EverySlotRejectedUnderSkip_VersionAdvancesWithParametersUnchanged()
     {
         ParameterServerState state = Shards.State(policy: InvalidContributionPolicy.Skip);
-        state.TryBeginStep(step: 0, slotCount: 2, out _);
         float[] infinite = Enumerable.Repeat(float.PositiveInfinity, Shards.Range.Length).ToArray();
-        state.Accept(new Contribution(infinite).Push(step: 0, slot: 0, 5, BatchSize));
+        state.Accept(new Contribution(infinite).Push(step: 0, slot: 0, 5, BatchSize, slotCount: 2));
 
-        ContributionOutcome outcome = state.Accept(new Contribution(infinite).Push(step: 0, slot: 1, 5, BatchSize));
+        ContributionOutcome outcome = state.Accept(new Contribution(infinite).Push(step: 0, slot: 1, 5, BatchSize, slotCount: 2));
 
         Assert.True(outcome.Updated);
         Assert.Equal(1, state.Version);
+        Assert.Equal(1, state.SettledThrough);
         Shards.AssertBitsEqual(Shards.Initial(), state.Parameters);
-        Assert.True(state.TryBeginStep(step: 1, slotCount: 2, out _));
     }
 
     [Fact]
     public void Accept_RejectionUnderStopRun_StopsTheShardAndReleasesWhatItHeld()
     {
         ParameterServerState state = Shards.State(policy: InvalidContributionPolicy.StopRun);
-        state.TryBeginStep(step: 0, slotCount: 3, out _);
         var held = new Contribution(Shards.Values(seed: 1, scale: 1f));
         state.Accept(held.Push(step: 0, slot: 0, 3, BatchSize));
 
@@ -136,6 +129,7 @@ public class ParameterServerStateSyncTests
         ContributionOutcome discarded = state.Accept(late.Push(step: 0, slot: 1, 5, BatchSize));
 
         Assert.Equal(ContributionStatus.Rejected, rejected.Status);
+        Assert.Equal(RejectionReason.UnexpectedContributor, rejected.Reason);
         Assert.True(state.IsStopped);
         Assert.Equal(ContributionStatus.Discarded, discarded.Status);
         Assert.True(held.ReturnedToPool());
@@ -143,42 +137,68 @@ public class ParameterServerStateSyncTests
         Assert.Equal(0, state.Version);
         Assert.Equal(1, state.Rejected);
         Shards.AssertBitsEqual(Shards.Initial(), state.Parameters);
-        Assert.False(state.TryBeginStep(step: 1, slotCount: 3, out string? refusal));
-        Assert.Contains("stopped", refusal);
     }
 
     [Fact]
-    public void TryBeginStep_WhileAnotherStepIsOpen_IsRefusedAndTheSameStepIsAccepted()
+    public void Accept_FirstContributionOfTheNextStep_OpensItWithItsSlotCount()
     {
         ParameterServerState state = Shards.State();
-        Assert.True(state.TryBeginStep(step: 3, slotCount: 2, out _));
 
-        Assert.True(state.TryBeginStep(step: 3, slotCount: 2, out _));
-        Assert.False(state.TryBeginStep(step: 4, slotCount: 2, out string? refusal));
-        Assert.Contains("still open", refusal);
-        Assert.Equal(3L, state.OpenStep);
+        ContributionOutcome outcome = state.Accept(new Contribution(Shards.Values(seed: 1, scale: 1f)).Push(step: 0, slot: 1, 5, BatchSize, slotCount: 2));
+
+        Assert.Equal(ContributionStatus.Pending, outcome.Status);
+        Assert.Equal(0L, state.OpenStep);
+        Assert.Equal(0, state.SettledThrough);
     }
 
     [Fact]
-    public void TryBeginStep_CompletedStep_IsRefused()
+    public void Accept_ContributionOfALaterStep_IsRejectedNamingTheOpenStep()
     {
         ParameterServerState state = Shards.State();
-        state.TryBeginStep(step: 0, slotCount: 1, out _);
-        state.Accept(new Contribution(Shards.Values(seed: 1, scale: 1f)).Push(step: 0, slot: 0, BatchSize, BatchSize));
+        var early = new Contribution(Shards.Values(seed: 1, scale: 1f));
 
-        Assert.False(state.TryBeginStep(step: 0, slotCount: 1, out _));
-        Assert.True(state.TryBeginStep(step: 1, slotCount: 1, out _));
+        ContributionOutcome outcome = state.Accept(early.Push(step: 1, slot: 0, 5, BatchSize, slotCount: 2));
+
+        Assert.Equal(ContributionStatus.Rejected, outcome.Status);
+        Assert.Equal(RejectionReason.OutsideStalenessBound, outcome.Reason);
+        Assert.Contains("step 1 is not open (step 0 is)", outcome.Detail);
+        Assert.True(early.ReturnedToPool());
+        Assert.Null(state.OpenStep);
     }
 
-    [Theory]
-    [InlineData(ConsistencyMode.Ssp, 2)]
-    [InlineData(ConsistencyMode.Async, 0)]
-    public void TryBeginStep_OutsideSyncMode_IsRefused(ConsistencyMode mode, int bound)
+    [Fact]
+    public void Accept_SlotCountOtherThanTheOpenStepsOne_IsRejected()
     {
-        ParameterServerState state = Shards.State(new ConsistencySettings(mode, bound));
+        ParameterServerState state = Shards.State();
+        state.Accept(new Contribution(Shards.Values(seed: 1, scale: 1f)).Push(step: 0, slot: 0, 5, BatchSize, slotCount: 2));
 
-        Assert.False(state.TryBeginStep(step: 0, slotCount: 2, out string? refusal));
-        Assert.Contains(mode.ToString(), refusal);
+        ContributionOutcome outcome = state.Accept(new Contribution(Shards.Values(seed: 2, scale: 1f)).Push(step: 0, slot: 1, 5, BatchSize, slotCount: 3));
+
+        Assert.Equal(RejectionReason.UnexpectedContributor, outcome.Reason);
+        Assert.Contains("3 slots for step 0, which has 2", outcome.Detail);
+    }
+
+    [Fact]
+    public void Accept_CopyOfAHeldSlotOrOfACompletedStep_IsDroppedAsADuplicateAndAppliedOnce()
+    {
+        float[][] gradients = ThreeGradients();
+        ParameterServerState state = Shards.State();
+        state.Accept(new Contribution(gradients[0]).Push(step: 0, slot: 0, s_sampleCounts[0], BatchSize));
+        var heldCopy = new Contribution(gradients[1]);
+
+        ContributionOutcome whileOpen = state.Accept(heldCopy.Push(step: 0, slot: 0, s_sampleCounts[0], BatchSize));
+        state.Accept(new Contribution(gradients[1]).Push(step: 0, slot: 1, s_sampleCounts[1], BatchSize));
+        state.Accept(new Contribution(gradients[2]).Push(step: 0, slot: 2, s_sampleCounts[2], BatchSize));
+        var lateCopy = new Contribution(gradients[2]);
+        ContributionOutcome afterwards = state.Accept(lateCopy.Push(step: 0, slot: 2, s_sampleCounts[2], BatchSize));
+
+        Assert.Equal(ContributionStatus.Duplicate, whileOpen.Status);
+        Assert.Equal(ContributionStatus.Duplicate, afterwards.Status);
+        Assert.True(heldCopy.ReturnedToPool());
+        Assert.True(lateCopy.ReturnedToPool());
+        Assert.Equal(1, state.Version);
+        Assert.Equal(0, state.Rejected);
+        Shards.AssertBitsEqual(ExpectedAfterOneStep(gradients, [0, 1, 2]), state.Parameters);
     }
 
     [Fact]
@@ -187,7 +207,7 @@ public class ParameterServerStateSyncTests
         ParameterServerState state = Shards.State(new ConsistencySettings(ConsistencyMode.Ssp, 0));
 
         Assert.Equal(ConsistencyMode.Sync, state.Mode);
-        Assert.True(state.TryBeginStep(step: 0, slotCount: 2, out _));
+        Assert.Equal(ContributionStatus.Pending, state.Accept(new Contribution(Shards.Values(seed: 1, scale: 1f)).Push(step: 0, slot: 0, 5, BatchSize)).Status);
     }
 
     [Fact]

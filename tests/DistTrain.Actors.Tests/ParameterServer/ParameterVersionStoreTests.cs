@@ -67,9 +67,8 @@ public class ParameterVersionStoreTests
         ParameterServerState first = State(new ParameterRange(0, 6), store), second = State(new ParameterRange(6, 4), store);
         foreach (ParameterServerState state in new[] { first, second })
         {
-            state.TryBeginStep(0, 1, out _);
             state.Accept(new PushGradients(
-                Shards.RunId, state.ShardId, 0, 0, 0, 0, 1, 1, state.Range, new TensorBuffer(new float[state.Range.Length], state.Range.Length)));
+                Shards.RunId, state.ShardId, 0, 0, 1, 0, 0, 1, 1, state.Range, new TensorBuffer(new float[state.Range.Length], state.Range.Length)));
         }
 
         TensorBuffer left = first.CurrentVersion(readers: 1), right = second.CurrentVersion(readers: 1);

@@ -200,12 +200,12 @@ public class WorkerActorTests : TestKit
         _firstShard.ExpectMsg<PushGradients>();
         _secondShard.ExpectMsg<PushGradients>();
 
-        worker.Tell(new PushGradientsAck(_runId, 0, 0, 1), _firstShard.Ref);
-        worker.Tell(new PushGradientsAck(_runId, 0, 0, 1), _firstShard.Ref);
+        worker.Tell(new PushGradientsAck(_runId, 0, 0, 1, Version: 0), _firstShard.Ref);
+        worker.Tell(new PushGradientsAck(_runId, 0, 0, 1, Version: 0), _firstShard.Ref);
         _coordinator.ExpectMsg<ShardCompleted>();
         _coordinator.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
 
-        worker.Tell(new PushGradientsAck(_runId, 1, 0, 1), _secondShard.Ref);
+        worker.Tell(new PushGradientsAck(_runId, 1, 0, 1, Version: 0), _secondShard.Ref);
 
         Assert.Equal(1, _firstShard.ExpectMsg<PushGradients>().Step);
         Assert.Equal(1, _coordinator.ExpectMsg<ShardCompleted>().Step);
@@ -214,8 +214,8 @@ public class WorkerActorTests : TestKit
     /// <summary>Both shards acknowledge the gradient of <paramref name="step"/> (the fixture's leases use slot 1).</summary>
     private void Acknowledge(IActorRef worker, long step)
     {
-        worker.Tell(new PushGradientsAck(_runId, 0, step, 1), _firstShard.Ref);
-        worker.Tell(new PushGradientsAck(_runId, 1, step, 1), _secondShard.Ref);
+        worker.Tell(new PushGradientsAck(_runId, 0, step, 1, Version: 0), _firstShard.Ref);
+        worker.Tell(new PushGradientsAck(_runId, 1, step, 1, Version: 0), _secondShard.Ref);
     }
 
     [Fact]

@@ -54,8 +54,9 @@ internal static class WorkerFixtures
         [new ParameterShardInfo(0, FirstRange, first), new ParameterShardInfo(1, SecondRange, second)];
 
     public static AssignWorker Assignment(
-        Guid runId, IActorRef coordinator, IActorRef firstShard, IActorRef secondShard, bool shuffle = true, int workerId = 3) =>
-        new(runId, workerId, Model, Shards(firstShard, secondShard), Seed, shuffle, MaxBatchSize, coordinator);
+        Guid runId, IActorRef coordinator, IActorRef firstShard, IActorRef secondShard, bool shuffle = true, int workerId = 3,
+        ConsistencyMode mode = ConsistencyMode.Async) =>
+        new(runId, workerId, Model, Shards(firstShard, secondShard), Seed, shuffle, MaxBatchSize, mode, coordinator);
 
     /// <summary>Shard <paramref name="shard"/>'s range of <paramref name="parameters"/> as its publication.</summary>
     public static ParametersUpdated Publish(

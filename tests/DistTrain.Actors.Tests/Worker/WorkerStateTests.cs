@@ -166,17 +166,33 @@ public class WorkerStateTests
         state.Enqueue(Lease(RunId, step: 1));
 
         Assert.True(state.IsGradientInFlight);
-        Assert.False(state.Acknowledge(new PushGradientsAck(RunId, 0, Step: 7, Slot: 1)));
-        Assert.False(state.Acknowledge(new PushGradientsAck(Guid.NewGuid(), 0, 0, 1)));
-        Assert.True(state.Acknowledge(new PushGradientsAck(RunId, 0, 0, 1)));
-        Assert.False(state.Acknowledge(new PushGradientsAck(RunId, 0, 0, 1)));
-        Assert.False(state.TryTakeRunnable(out _));
+        Assert.False(state.Acknowledge(new PushGradientsAck(RunId, 0, Step: 7, Slot: 1, Version: 1)));
+        Assert.False(state.Acknowledge(new PushGradientsAck(Guid.NewGuid(), 0, 0, 1, 1)));
+        Assert.True(state.Acknowledge(new PushGradientsAck(RunId, 0, 0, 1, 1)));
+        Assert.False(state.Acknowledge(new PushGradientsAck(RunId, 0, 0, 1, 1)));
+        Assert.True(state.Acknowledge(new PushGradientsAck(RunId, 1, 0, 1, 1)));
 
-        Assert.True(state.Acknowledge(new PushGradientsAck(RunId, 1, 0, 1)));
+        // Both shards have acknowledged, but the replica has not yet seen the versions they name.
+        Assert.True(state.IsGradientInFlight);
+        Assert.False(state.TryTakeRunnable(out _));
+        PublishAll(state, 1);
 
         Assert.False(state.IsGradientInFlight);
         Assert.True(state.TryTakeRunnable(out LeaseShard? next));
         Assert.Equal(1, next.Step);
+    }
+
+    [Fact]
+    public void HandOverGradients_InSync_AwaitsNoAcknowledgement()
+    {
+        var state = new WorkerState(
+            WorkerFixtures.Assignment(RunId, ActorRefs.Nobody, ActorRefs.Nobody, ActorRefs.Nobody, mode: ConsistencyMode.Sync), Data);
+        PublishAll(state, 0);
+        state.ComputeGradients(Lease(RunId, step: 0));
+
+        state.HandOverGradients();
+
+        Assert.False(state.IsGradientInFlight);
     }
 
     [Fact]
@@ -205,7 +221,7 @@ public class WorkerStateTests
             new(0, new ParameterRange(0, parameterCount / 2), ActorRefs.Nobody),
             new(1, new ParameterRange(parameterCount / 2, parameterCount - parameterCount / 2), ActorRefs.Nobody),
         ];
-        var state = new WorkerState(new AssignWorker(RunId, 3, spec, shards, Seed, true, 16, ActorRefs.Nobody), data);
+        var state = new WorkerState(new AssignWorker(RunId, 3, spec, shards, Seed, true, 16, ConsistencyMode.Async, ActorRefs.Nobody), data);
         float[] parameters = Parameters(parameterCount, 0);
         state.Apply(WorkerFixtures.Publish(RunId, shards[0], 0, parameters));
         state.Apply(WorkerFixtures.Publish(RunId, shards[1], 0, parameters));

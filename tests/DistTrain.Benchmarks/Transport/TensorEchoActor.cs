@@ -17,7 +17,7 @@ internal sealed class TensorEchoActor : ReceiveActor
         {
             push.Gradient.Release();
             IDistTrainMessage reply = answer is null
-                ? new PushGradientsAck(push.RunId, push.ShardId, push.Step, push.Slot)
+                ? new PushGradientsAck(push.RunId, push.ShardId, push.Step, push.Slot, push.Step + 1)
                 : new ParametersUpdated(push.RunId, push.ShardId, push.Step, push.Range, new TensorBuffer(answer, answer.Length));
             send(Sender, reply, Self);
         });

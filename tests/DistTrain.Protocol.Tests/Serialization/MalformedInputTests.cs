@@ -17,12 +17,12 @@ public class MalformedInputTests(SerializerFixture fixture)
     [Fact]
     public void FromBinary_UnknownManifest_ThrowsNamingIt()
     {
-        byte[] bytes = fixture.Serializer.ToBinary(fixture.Samples["push-gradients.1"]);
+        byte[] bytes = fixture.Serializer.ToBinary(fixture.Samples["push-gradients.2"]);
 
         var error = Assert.Throws<SerializationException>(() => fixture.Serializer.FromBinary(bytes, "push-gradients.99"));
 
         Assert.Contains("'push-gradients.99'", error.Message);
-        Assert.Contains("push-gradients.1", error.Message);
+        Assert.Contains("push-gradients.2", error.Message);
     }
 
     [Theory]
@@ -89,13 +89,13 @@ public class MalformedInputTests(SerializerFixture fixture)
     public void FromBinary_TensorHeaderClaimingTwoGiB_ThrowsBeforeAllocating()
     {
         // The gradient is the last field and short enough for a bin8 header: [0xc4, n, n bytes].
-        var message = (PushGradients)fixture.Samples["push-gradients.1"];
+        var message = (PushGradients)fixture.Samples["push-gradients.2"];
         byte[] bytes = fixture.Serializer.ToBinary(message);
         int header = fixture.Serializer.ToBinary(message with { Gradient = new TensorBuffer([], 0) }).Length - 2;
         Assert.Equal([0xc4, (byte)(message.Gradient.Length * sizeof(float))], bytes[header..(header + 2)]);
         byte[] forged = [.. bytes[..header], 0xc6, 0x7f, 0xff, 0xff, 0xf0, .. bytes[(header + 2)..]];
 
-        SerializationException error = AssertRefusedWithinBudget(forged, "push-gradients.1");
+        SerializationException error = AssertRefusedWithinBudget(forged, "push-gradients.2");
 
         Assert.Contains("Gradient", error.Message);
         Assert.Contains("2147483632", error.Message);
@@ -133,9 +133,9 @@ public class MalformedInputTests(SerializerFixture fixture)
     public void FromBinary_ListLongerThanTheConfiguredLimit_Throws()
     {
         DistTrainMessageSerializer strict = fixture.WithLimits(WireLimits.Default with { MaxListLength = 3 });
-        byte[] bytes = fixture.Serializer.ToBinary(fixture.Samples["current-shard-statistics.1"]);
+        byte[] bytes = fixture.Serializer.ToBinary(fixture.Samples["current-shard-state.2"]);
 
-        var error = Assert.Throws<SerializationException>(() => strict.FromBinary(bytes, "current-shard-statistics.1"));
+        var error = Assert.Throws<SerializationException>(() => strict.FromBinary(bytes, "current-shard-state.2"));
 
         Assert.Contains("StalenessHistogram declares 4 elements, over the limit of 3", error.Message);
     }
@@ -222,11 +222,12 @@ public class MalformedInputTests(SerializerFixture fixture)
     {
         byte[] bytes = Encode((ref MessagePackWriter writer) =>
         {
-            writer.WriteArrayHeader(1);
+            writer.WriteArrayHeader(2);
             writer.Write(new byte[15]);
+            writer.Write(40L);
         });
 
-        var error = Assert.Throws<SerializationException>(() => fixture.Serializer.FromBinary(bytes, "get-parameters.1"));
+        var error = Assert.Throws<SerializationException>(() => fixture.Serializer.FromBinary(bytes, "get-shard-state.2"));
 
         Assert.Contains("RunId is a bin of 15 bytes, but a Guid has 16", error.Message);
     }

@@ -58,7 +58,7 @@ public sealed class ChannelTlsTests
             var refusedBySender = new ErrorLogWatcher(sender, "Tensor channel to");
 
             TensorTransport.For(sender).Send(
-                TransportNode.Remote(sender, receiver, target), new PushGradientsAck(ProtocolSamples.RunId, 0, 1, 0), ActorRefs.NoSender);
+                TransportNode.Remote(sender, receiver, target), new PushGradientsAck(ProtocolSamples.RunId, 0, 1, 0, 2), ActorRefs.NoSender);
 
             string error = await refusedBySender.Logged.WaitAsync(s_patience);
             Assert.Contains("remote certificate was rejected", error);
@@ -84,7 +84,7 @@ public sealed class ChannelTlsTests
             var refusedByReceiver = new ErrorLogWatcher(receiver, "Tensor channel from");
 
             TensorTransport.For(sender).Send(
-                TransportNode.Remote(sender, receiver, target), new PushGradientsAck(ProtocolSamples.RunId, 0, 1, 0), ActorRefs.NoSender);
+                TransportNode.Remote(sender, receiver, target), new PushGradientsAck(ProtocolSamples.RunId, 0, 1, 0, 2), ActorRefs.NoSender);
 
             string error = await refusedByReceiver.Logged.WaitAsync(s_patience);
             Assert.Contains("remote certificate was rejected", error);

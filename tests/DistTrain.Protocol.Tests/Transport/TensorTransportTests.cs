@@ -42,7 +42,7 @@ public sealed class TensorTransportTests : IAsyncLifetime
     {
         TensorBuffer gradient = ProtocolSamples.Tensor(W1Parameters, seed: 5);
         float[] expected = gradient.Span.ToArray();
-        var push = new PushGradients(ProtocolSamples.RunId, 1, 42, 3, 2, 41, 64, 128, new ParameterRange(7, W1Parameters), gradient);
+        var push = new PushGradients(ProtocolSamples.RunId, 1, 42, 3, 4, 2, 41, 64, 128, new ParameterRange(7, W1Parameters), gradient);
 
         TensorTransport.For(_workerNode).Send(TransportNode.Remote(_workerNode, _shardNode, _shard), push, _worker);
 
@@ -85,7 +85,7 @@ public sealed class TensorTransportTests : IAsyncLifetime
     [Fact]
     public async Task Send_AnswerToTheSenderItDelivered_ReachesTheFirstNode()
     {
-        var ack = new PushGradientsAck(ProtocolSamples.RunId, 1, 42, 3);
+        var ack = new PushGradientsAck(ProtocolSamples.RunId, 1, 42, 3, 43);
         TensorTransport.For(_workerNode).Send(TransportNode.Remote(_workerNode, _shardNode, _shard), ack, _worker);
         (_, IActorRef worker) = await _atShardNode.Reader.ReadAsync().AsTask().WaitAsync(s_patience);
 
@@ -117,7 +117,7 @@ public sealed class TensorTransportTests : IAsyncLifetime
         {
             int length = 1 + (step * 7919 % 100_000);
             transport.Send(worker, new ParametersUpdated(ProtocolSamples.RunId, 0, step, new ParameterRange(0, length), ProtocolSamples.Tensor(length, step)), _shard);
-            transport.Send(worker, new PushGradientsAck(ProtocolSamples.RunId, 0, step, 0), _shard);
+            transport.Send(worker, new PushGradientsAck(ProtocolSamples.RunId, 0, step, 0, step + 1), _shard);
         }
 
         for (int step = 0; step < Steps; step++)

@@ -1,0 +1,66 @@
+using Akka.Actor;
+
+namespace DistTrain.Actors.Coordinator;
+
+/// <summary>
+/// The workers of a run: ids handed out in registration order from 0, each worker's reference, and
+/// which of them are idle (hold no lease). A worker that left is forgotten; its id is not reused.
+/// Plain state, not thread-safe.
+/// </summary>
+public sealed class WorkerRoster
+{
+    private readonly Dictionary<IActorRef, int> _ids = [];
+    private readonly SortedDictionary<int, IActorRef> _workers = [];
+    private readonly SortedSet<int> _idle = [];
+    private int _nextId;
+
+    public int Count => _workers.Count;
+
+    /// <summary>Adds <paramref name="worker"/> as an idle worker with the next id; null when it is already registered.</summary>
+    public int? Register(IActorRef worker)
+    {
+        ArgumentNullException.ThrowIfNull(worker);
+        if (_ids.ContainsKey(worker))
+        {
+            return null;
+        }
+
+        int id = _nextId++;
+        _ids.Add(worker, id);
+        _workers.Add(id, worker);
+        _idle.Add(id);
+        return id;
+    }
+
+    public bool TryGetId(IActorRef worker, out int id) => _ids.TryGetValue(worker, out id);
+
+    public bool Contains(int id) => _workers.ContainsKey(id);
+
+    public IActorRef this[int id] => _workers[id];
+
+    /// <summary>The idle workers, by id.</summary>
+    public IReadOnlyList<int> Idle => _idle.ToArray();
+
+    public void MarkIdle(int id)
+    {
+        if (_workers.ContainsKey(id))
+        {
+            _idle.Add(id);
+        }
+    }
+
+    public void MarkBusy(int id) => _idle.Remove(id);
+
+    /// <summary>Forgets worker <paramref name="id"/>; returns false when it was not registered.</summary>
+    public bool Remove(int id)
+    {
+        if (!_workers.Remove(id, out IActorRef? worker))
+        {
+            return false;
+        }
+
+        _ids.Remove(worker);
+        _idle.Remove(id);
+        return true;
+    }
+}
