@@ -23,7 +23,7 @@ public sealed class BedConsistencyTests(ITestOutputHelper output) : IDisposable
 
         await using (NetworkBed bed = await NetworkBed.CreateAsync(BedCluster.NamespacesFor(topology), rate))
         {
-            BedCluster cluster = BedCluster.Start(bed, topology, ["--epochs", "1", "--mode", mode, .. files.Options(metrics: true)]);
+            BedCluster cluster = await BedCluster.StartAsync(bed, topology, ["--epochs", "1", "--mode", mode, .. files.Options(metrics: true)]);
             output.WriteLine(await cluster.RequireCompletedAsync(s_patience));
         }
 

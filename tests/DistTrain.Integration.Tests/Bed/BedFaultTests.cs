@@ -29,7 +29,7 @@ public sealed class BedFaultTests(ITestOutputHelper output) : IDisposable
 
         await using (NetworkBed bed = await NetworkBed.CreateAsync(3, "10gbit"))
         {
-            BedCluster cluster = BedCluster.Start(bed, BedTopology.TwoWorkerNodesOneWorkerEach, [.. s_train, .. files.Options()]);
+            BedCluster cluster = await BedCluster.StartAsync(bed, BedTopology.TwoWorkerNodesOneWorkerEach, [.. s_train, .. files.Options()]);
             await cluster.Coordinator.WaitForLineAsync(line => line.StartsWith("epoch 1/", StringComparison.Ordinal), s_patience, "the first epoch's line");
             await bed.CutAsync(2);
             var cut = Stopwatch.StartNew();
@@ -59,7 +59,7 @@ public sealed class BedFaultTests(ITestOutputHelper output) : IDisposable
     {
         var files = new RunFiles(Path.Combine(_folder, "bed"));
         await using NetworkBed bed = await NetworkBed.CreateAsync(3, "10gbit");
-        BedCluster cluster = BedCluster.Start(bed, BedTopology.TwoWorkerNodesOneWorkerEach, [.. s_train, .. files.Options()]);
+        BedCluster cluster = await BedCluster.StartAsync(bed, BedTopology.TwoWorkerNodesOneWorkerEach, [.. s_train, .. files.Options()]);
         await cluster.Coordinator.WaitForLineAsync(line => line.StartsWith("epoch 1/", StringComparison.Ordinal), s_patience, "the first epoch's line");
 
         var kill = Stopwatch.StartNew();

@@ -123,6 +123,8 @@ internal sealed class CheckpointCollector : IAsyncDisposable
 /// <summary>The nodes of one run on the bed: the coordinator and parameter-server node in namespace 1, the worker node(s) after it.</summary>
 internal sealed class BedCluster
 {
+    private static readonly TimeSpan s_startPatience = TimeSpan.FromSeconds(60);
+
     private BedCluster(BedProcess coordinator, IReadOnlyList<BedProcess> workers)
     {
         Coordinator = coordinator;
@@ -138,8 +140,12 @@ internal sealed class BedCluster
 
     public static int NamespacesFor(BedTopology topology) => topology == BedTopology.OneWorkerNodeTwoWorkers ? 2 : 3;
 
-    /// <summary>Starts the nodes; <paramref name="trainOptions"/> go to the coordinator (beside W1's defaults, 2 workers, 2 shards, seed 0).</summary>
-    public static BedCluster Start(NetworkBed bed, BedTopology topology, IEnumerable<string> trainOptions)
+    /// <summary>
+    /// Starts the nodes; <paramref name="trainOptions"/> go to the coordinator (beside W1's defaults,
+    /// 2 workers, 2 shards, seed 0). The workers start once the coordinator's node is up: a worker
+    /// that finds no seed listening yet is gated by Akka.Remote for 5 s before it tries again.
+    /// </summary>
+    public static async Task<BedCluster> StartAsync(NetworkBed bed, BedTopology topology, IEnumerable<string> trainOptions)
     {
         string data = BedPaths.RequireFashionMnist();
         string seed = bed.AddressOf(1);
@@ -148,6 +154,7 @@ internal sealed class BedCluster
             1, "coordinator and parameter-server node",
             ["--roles", "coordinator,parameter-server", "--hostname", seed, "--port", port, "--min-workers", "2", "--ps-shards", "2",
              "--seed", "0", "--quiet", "--data", data, .. trainOptions]);
+        await coordinator.WaitForLineAsync(line => line.Contains(" is up with roles ", StringComparison.Ordinal), s_startPatience, "the coordinator's node coming up");
         int workerNodes = NamespacesFor(topology) - 1;
         string workersPerNode = (2 / workerNodes).ToString(CultureInfo.InvariantCulture);
         var workers = new List<BedProcess>();

@@ -29,7 +29,7 @@ public sealed class BedSyncTests(ITestOutputHelper output) : IDisposable
 
         await using (NetworkBed bed = await NetworkBed.CreateAsync(BedCluster.NamespacesFor(topology), rate))
         {
-            BedCluster cluster = BedCluster.Start(bed, topology, [.. train, .. files.Options()]);
+            BedCluster cluster = await BedCluster.StartAsync(bed, topology, [.. train, .. files.Options()]);
             output.WriteLine(await cluster.RequireCompletedAsync(s_patience));
         }
 
@@ -48,7 +48,7 @@ public sealed class BedSyncTests(ITestOutputHelper output) : IDisposable
         await using (NetworkBed bed = await NetworkBed.CreateAsync(BedCluster.NamespacesFor(topology), rate))
         await using (new CheckpointCollector(files))
         {
-            BedCluster cluster = BedCluster.Start(bed, topology, [.. train, .. files.Options(metrics: true, checkpointEvery: 50)]);
+            BedCluster cluster = await BedCluster.StartAsync(bed, topology, [.. train, .. files.Options(metrics: true, checkpointEvery: 50)]);
             output.WriteLine(await cluster.RequireCompletedAsync(s_patience));
         }
 
@@ -67,7 +67,7 @@ public sealed class BedSyncTests(ITestOutputHelper output) : IDisposable
 
         await using (NetworkBed bed = await NetworkBed.CreateAsync(BedCluster.NamespacesFor(topology), rate))
         {
-            BedCluster cluster = BedCluster.Start(bed, topology, ["--max-steps", "40", .. files.Options(checkpointEvery: 20)]);
+            BedCluster cluster = await BedCluster.StartAsync(bed, topology, ["--max-steps", "40", .. files.Options(checkpointEvery: 20)]);
             output.WriteLine(await cluster.RequireCompletedAsync(s_patience));
         }
 
