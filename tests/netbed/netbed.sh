@@ -160,7 +160,8 @@ cmd_up() {
 
     index=$(choose_subnet "$name")
     prefix=$(subnet_prefix "$index")
-    trap 'cmd_down "$name" >/dev/null 2>&1 || true' ERR
+    # From here on, a failure (a command's, or die's) removes what was made so far.
+    trap 'if [[ ${up_done:-0} != 1 ]]; then cmd_down "$name" >/dev/null 2>&1 || true; fi' EXIT
     ip link add "$bridge" type bridge
     # No IPv6 on the bed: no router solicitations or duplicate-address probes beside the test traffic.
     sysctl -qw "net.ipv6.conf.$bridge.disable_ipv6=1" 2>/dev/null || true
@@ -197,7 +198,7 @@ cmd_up() {
                 || die "namespace $i of bed '$name' does not reach $prefix.$j (a firewall on the bridge? net.bridge.bridge-nf-call-iptables=$(cat /proc/sys/net/bridge/bridge-nf-call-iptables 2>/dev/null || echo absent))"
         done
     fi
-    trap - ERR
+    up_done=1
     echo "bed $name: $count namespace(s) $name-1..$name-$count at $prefix.1..$prefix.$count/24, bridge $bridge ($prefix.254), links at $rate each way (tbf burst $(burst_bytes "$rate") bytes, latency $LATENCY)"
 }
 
