@@ -146,7 +146,7 @@ reaches() {
 
 cmd_up() {
     (( $# == 3 )) || usage
-    local name=$1 count=$2 rate=$3 index prefix bridge i namespace veth burst
+    local name=$1 count=$2 rate=$3 index prefix bridge i namespace veth try
     check_name "$name"
     [[ $count =~ ^[1-9][0-9]?$ ]] || die "namespace count '$count' must be 1..99"
     rate_bytes "$rate" >/dev/null
@@ -161,7 +161,8 @@ cmd_up() {
     index=$(choose_subnet "$name")
     prefix=$(subnet_prefix "$index")
     # From here on, a failure (a command's, or die's) removes what was made so far.
-    trap 'if [[ ${up_done:-0} != 1 ]]; then cmd_down "$name" >/dev/null 2>&1 || true; fi' EXIT
+    UP_NAME=$name UP_DONE=0
+    trap 'if [[ $UP_DONE != 1 ]]; then cmd_down "$UP_NAME" >/dev/null 2>&1 || true; fi' EXIT
     ip link add "$bridge" type bridge
     # No IPv6 on the bed: no router solicitations or duplicate-address probes beside the test traffic.
     sysctl -qw "net.ipv6.conf.$bridge.disable_ipv6=1" 2>/dev/null || true
@@ -175,7 +176,13 @@ cmd_up() {
         ip -n "$namespace" link set lo up
         ip netns exec "$namespace" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 2>/dev/null || true
         ip netns exec "$namespace" sysctl -qw net.ipv6.conf.default.disable_ipv6=1 2>/dev/null || true
-        ip link add "$veth" type veth peer name "$name-p$i"
+        # A bed of this name removed a moment ago may still hold the name in the kernel (a
+        # namespace's devices are unregistered after it is gone from the lists): try again a while.
+        for try in $(seq 50); do
+            ip link add "$veth" type veth peer name "$name-p$i" 2>/dev/null && break
+            (( try < 50 )) || ip link add "$veth" type veth peer name "$name-p$i"
+            sleep 0.1
+        done
         sysctl -qw "net.ipv6.conf.$veth.disable_ipv6=1" 2>/dev/null || true
         ip link set "$name-p$i" netns "$namespace"
         ip -n "$namespace" link set "$name-p$i" name eth0
@@ -198,13 +205,13 @@ cmd_up() {
                 || die "namespace $i of bed '$name' does not reach $prefix.$j (a firewall on the bridge? net.bridge.bridge-nf-call-iptables=$(cat /proc/sys/net/bridge/bridge-nf-call-iptables 2>/dev/null || echo absent))"
         done
     fi
-    up_done=1
+    UP_DONE=1
     echo "bed $name: $count namespace(s) $name-1..$name-$count at $prefix.1..$prefix.$count/24, bridge $bridge ($prefix.254), links at $rate each way (tbf burst $(burst_bytes "$rate") bytes, latency $LATENCY)"
 }
 
 cmd_down() {
     (( $# == 1 )) || usage
-    local name=$1 namespace pid veth link bridge
+    local name=$1 namespace pid link links bridge
     check_name "$name"
     bridge=$(bridge_of "$name")
     for namespace in $(namespaces_of "$name"); do
@@ -220,9 +227,15 @@ cmd_down() {
         done
         ip netns delete "$namespace" 2>/dev/null || true
     done
-    # Deleting a namespace deletes its veth end and so the pair; remove any left without one.
-    for link in $(ip -o link show 2>/dev/null | awk -F': ' '{print $2}' | cut -d@ -f1 | grep -E "^$name-[vp][0-9]+$" || true); do
-        ip link delete "$link" 2>/dev/null || true
+    # Deleting a namespace deletes its veth end and so the pair, but the kernel does it a moment
+    # later: delete what is left, and wait until the names are free for the next bed of this name.
+    for _ in $(seq 50); do
+        links=$(ip -o link show 2>/dev/null | awk -F': ' '{print $2}' | cut -d@ -f1 | grep -E "^$name-[vp][0-9]+$" || true)
+        [[ -z $links ]] && break
+        for link in $links; do
+            ip link delete "$link" 2>/dev/null || true
+        done
+        sleep 0.1
     done
     close_bridge_filter "$bridge"
     ip link delete "$bridge" 2>/dev/null || true
