@@ -1,54 +1,65 @@
 namespace DistTrain.Actors.Coordinator;
 
 /// <summary>
-/// The steps at which the coordinator reads every shard's state, and the read in progress. A
-/// barrier is a step k where something needs the exact state of the steps before k: an epoch
-/// boundary (evaluation), a checkpoint step (every <c>CheckpointEvery</c> steps, and the last step
-/// when checkpointing), and the end of the run (the result). Nothing of step k or later is leased
-/// until the read at k is served (<see cref="MayOpen"/>), so in every mode the shards' answers hold
-/// exactly steps below k: no later contribution can have reached them, and each shard answers only
-/// once it has settled every earlier one. In sync mode this costs one round trip per barrier; in
-/// ssp and async the pipeline also drains there. Plain state, not thread-safe.
+/// The steps at which the coordinator reads every shard's state, and the read in progress. A read
+/// step is a step k where something needs the state of the steps before k: an epoch boundary
+/// (evaluation), a checkpoint step (every <c>CheckpointEvery</c> steps, and the last step when
+/// checkpointing), and the end of the run (the result). A shard answers a read at k once it has
+/// settled every step below k.
+/// <para>
+/// An exact read is also a barrier: nothing of step k or later is leased until it is served
+/// (<see cref="MayOpen"/>), so the shards' answers hold exactly the steps below k, in every mode.
+/// Checkpoints, the result and, in sync mode, every epoch end are exact; in sync this costs one
+/// round trip per barrier. In ssp and async an epoch-end evaluation does not hold leasing up: those
+/// modes have no step boundary in their parameters, and a worker that stalls (alive but silent)
+/// would otherwise stop every other worker at the next epoch end. Such a read holds every step of
+/// the epoch and whatever later contributions arrived first. Plain state, not thread-safe.
+/// </para>
 /// </summary>
 public sealed class ReadBarriers
 {
     private readonly TrainingPlan _plan;
+    private readonly bool _syncEpochs;
     private readonly bool _checkpointing;
     private readonly long? _checkpointEvery;
-    private long _passed;
+    private long _lastRead;
 
     /// <param name="plan">The run's steps.</param>
+    /// <param name="exactEpochEnds">Whether epoch-end reads are barriers (sync mode).</param>
     /// <param name="checkpointing">Whether checkpoints are written at all.</param>
     /// <param name="checkpointEvery">Steps between checkpoints, or null for one at the end only.</param>
-    public ReadBarriers(TrainingPlan plan, bool checkpointing, long? checkpointEvery)
+    public ReadBarriers(TrainingPlan plan, bool exactEpochEnds, bool checkpointing, long? checkpointEvery)
     {
         ArgumentNullException.ThrowIfNull(plan);
         _plan = plan;
+        _syncEpochs = exactEpochEnds;
         _checkpointing = checkpointing;
         _checkpointEvery = checkpointEvery;
-        _passed = plan.FirstStep;
+        _lastRead = plan.FirstStep;
     }
 
     /// <summary>The read being gathered, or null.</summary>
     public ShardStateRead? Current { get; private set; }
 
-    /// <summary>Whether the state must be read at step <paramref name="step"/> before it runs.</summary>
-    public bool IsBarrier(long step) =>
-        step > _plan.FirstStep
-        && (step == _plan.TotalSteps || step % _plan.StepsPerEpoch == 0 || IsCheckpointDue(step));
-
     /// <summary>Whether a checkpoint is written at step <paramref name="step"/>.</summary>
     public bool IsCheckpointDue(long step) =>
         _checkpointing && (step == _plan.TotalSteps || (_checkpointEvery is { } every && step % every == 0));
 
-    /// <summary>Whether step <paramref name="step"/> may be leased: it is no barrier, or its read has been served.</summary>
-    public bool MayOpen(long step) => step <= _passed || !IsBarrier(step);
+    /// <summary>Whether the read at <paramref name="step"/> must hold leasing until it is served.</summary>
+    public bool IsExact(long step) => step == _plan.TotalSteps || IsCheckpointDue(step) || (_syncEpochs && IsEpochBoundary(step));
+
+    /// <summary>Whether step <paramref name="step"/> may be leased: no exact read waits at it unserved.</summary>
+    public bool MayOpen(long step) => step <= _lastRead || !IsExact(step);
 
     /// <summary>
-    /// Whether a read is due now: every step below <paramref name="oldestIncompleteStep"/> is
-    /// complete, that step is a barrier not yet passed, and no read is in progress.
+    /// The read due now, if any: the first read step after the last one read, once every step below
+    /// it is complete (<paramref name="oldestIncompleteStep"/> has reached it) and no read is in progress.
     /// </summary>
-    public bool IsDue(long oldestIncompleteStep) => Current is null && oldestIncompleteStep > _passed && IsBarrier(oldestIncompleteStep);
+    public long? DueAt(long oldestIncompleteStep)
+    {
+        long next = NextReadStep();
+        return Current is null && oldestIncompleteStep >= next ? next : null;
+    }
 
     /// <summary>
     /// Starts the read at <paramref name="step"/>, for <paramref name="endedEpochs"/> and a
@@ -63,7 +74,7 @@ public sealed class ReadBarriers
         }
 
         Current = new ShardStateRead(
-            step, endedEpochs, IsCheckpointDue(step), _plan.EpochOf(step), epochLossSum, parameterCount, shardCount);
+            step, IsExact(step), endedEpochs, IsCheckpointDue(step), _plan.EpochOf(step), epochLossSum, parameterCount, shardCount);
         return Current;
     }
 
@@ -71,7 +82,21 @@ public sealed class ReadBarriers
     public void Pass()
     {
         ShardStateRead read = Current ?? throw new InvalidOperationException("No read is in progress.");
-        _passed = read.Step;
+        _lastRead = read.Step;
         Current = null;
+    }
+
+    private bool IsEpochBoundary(long step) => step % _plan.StepsPerEpoch == 0;
+
+    /// <summary>The first step after the last read at which the state is read: an epoch boundary, a checkpoint step or the end.</summary>
+    private long NextReadStep()
+    {
+        long next = Math.Min(_plan.TotalSteps, (_lastRead / _plan.StepsPerEpoch + 1) * _plan.StepsPerEpoch);
+        if (_checkpointing && _checkpointEvery is { } every)
+        {
+            next = Math.Min(next, (_lastRead / every + 1) * every);
+        }
+
+        return next;
     }
 }

@@ -5,7 +5,8 @@ namespace DistTrain.Actors.Coordinator;
 
 /// <summary>
 /// One read of every shard's state at step <see cref="Step"/>, gathered from their
-/// <see cref="CurrentShardState"/> replies (matched by step and shard, not by arrival order):
+/// <see cref="CurrentShardState"/> replies (matched by step and shard, not by arrival order), exact
+/// or not (<see cref="ReadBarriers"/>):
 /// the whole parameter vector, the optimizer buffers over it with each range's optimizer step
 /// count, and the staleness histogram summed over shards. It serves the epoch ends that fall on
 /// the step (<see cref="EndedEpochs"/>), a checkpoint when one is due there, and the run's result
@@ -21,9 +22,11 @@ public sealed class ShardStateRead
     private int _missing;
 
     public ShardStateRead(
-        long step, IReadOnlyList<EpochEnd> endedEpochs, bool checkpoint, int epoch, double epochLossSum, int parameterCount, int shardCount)
+        long step, bool exact, IReadOnlyList<EpochEnd> endedEpochs, bool checkpoint, int epoch, double epochLossSum, int parameterCount,
+        int shardCount)
     {
         Step = step;
+        Exact = exact;
         EndedEpochs = endedEpochs;
         Checkpoint = checkpoint;
         Epoch = epoch;
@@ -33,8 +36,11 @@ public sealed class ShardStateRead
         _missing = shardCount;
     }
 
-    /// <summary>The step read at: the state holds every step before it and none after.</summary>
+    /// <summary>The step read at: the state holds every step before it (and, unless <see cref="Exact"/>, maybe some after).</summary>
     public long Step { get; }
+
+    /// <summary>Whether nothing of <see cref="Step"/> or later was leased before the read was served.</summary>
+    public bool Exact { get; }
 
     /// <summary>The epochs whose last step is the one before <see cref="Step"/>, to evaluate on the parameters read.</summary>
     public IReadOnlyList<EpochEnd> EndedEpochs { get; }
@@ -55,8 +61,8 @@ public sealed class ShardStateRead
     public IReadOnlyList<long> StalenessHistogram => _stalenessHistogram;
 
     /// <summary>
-    /// Replies that contradict the read (a shard that had settled more or less than the step asked
-    /// for: the protocol was broken), each as one sentence; empty when the read is exact.
+    /// Replies that contradict the read (a shard that had settled less than the step asked for, or,
+    /// for an exact read, more: the protocol was broken), each as one sentence; empty when all is well.
     /// </summary>
     public IReadOnlyList<string> Faults => _faults;
 
@@ -69,7 +75,7 @@ public sealed class ShardStateRead
             return false;
         }
 
-        if (state.SettledThrough != Step)
+        if (state.SettledThrough < Step || (Exact && state.SettledThrough != Step))
         {
             _faults.Add($"shard {state.ShardId} answered the read at step {Step} having settled through step {state.SettledThrough}");
         }

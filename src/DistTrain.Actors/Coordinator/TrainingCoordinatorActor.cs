@@ -67,7 +67,9 @@ public sealed partial class TrainingCoordinatorActor : ReceiveActor, IWithTimers
         _observer = observer;
         _model = options.Training.BuildModel(train.FeatureSize, train.ClassCount);
         _plan = new TrainingPlan(train.Count, options.Training.BatchSize, options.Training.Epochs, options.Training.MaxSteps, options.Resume?.Step ?? 0);
-        _barriers = new ReadBarriers(_plan, options.CheckpointDirectory is not null, options.CheckpointEvery);
+        _barriers = new ReadBarriers(
+            _plan, exactEpochEnds: options.Consistency.EffectiveMode == ConsistencyMode.Sync, options.CheckpointDirectory is not null,
+            options.CheckpointEvery);
         _scheduler = new ShardScheduler(_plan, options.Consistency.EffectiveBound, _barriers.MayOpen);
         _epochs = new EpochLedger(_plan, options.Resume);
 
@@ -215,11 +217,10 @@ public sealed partial class TrainingCoordinatorActor : ReceiveActor, IWithTimers
         Dispatch();
     }
 
-    /// <summary>At a barrier whose earlier steps are all complete, asks every shard for its state there.</summary>
+    /// <summary>At a read step whose earlier steps are all complete, asks every shard for its state there.</summary>
     private void ReadIfDue()
     {
-        long step = _scheduler.OldestIncompleteStep;
-        if (_ended || !_barriers.IsDue(step))
+        if (_ended || _barriers.DueAt(_scheduler.OldestIncompleteStep) is not long step)
         {
             return;
         }
@@ -271,6 +272,7 @@ public sealed partial class TrainingCoordinatorActor : ReceiveActor, IWithTimers
         }
 
         _barriers.Pass();
+        ReadIfDue();
         Dispatch();
     }
 
