@@ -1,0 +1,43 @@
+using Akka.Actor;
+using Akka.TestKit.Xunit2;
+using DistTrain.Actors.Coordinator;
+using Xunit;
+
+namespace DistTrain.Actors.Tests.Coordinator;
+
+public class WorkerRosterTests : TestKit
+{
+    [Fact]
+    public void Register_InOrder_HandsOutIdsFromZeroOnceEachAndStartsIdle()
+    {
+        var roster = new WorkerRoster();
+        IActorRef first = CreateTestProbe().Ref, second = CreateTestProbe().Ref;
+
+        Assert.Equal(0, roster.Register(first));
+        Assert.Equal(1, roster.Register(second));
+        Assert.Null(roster.Register(first));
+
+        Assert.Equal([0, 1], roster.Idle);
+        Assert.True(roster.TryGetId(second, out int id));
+        Assert.Equal(1, id);
+        Assert.Same(first, roster[0]);
+    }
+
+    [Fact]
+    public void Remove_AWorker_ForgetsItAndNeverReusesItsId()
+    {
+        var roster = new WorkerRoster();
+        IActorRef first = CreateTestProbe().Ref;
+        roster.Register(first);
+        roster.MarkBusy(0);
+
+        Assert.True(roster.Remove(0));
+        roster.MarkIdle(0);
+
+        Assert.False(roster.Contains(0));
+        Assert.False(roster.TryGetId(first, out _));
+        Assert.Empty(roster.Idle);
+        Assert.Equal(1, roster.Register(CreateTestProbe().Ref));
+        Assert.False(roster.Remove(0));
+    }
+}
