@@ -30,11 +30,11 @@ public static class DistTrainRun
 
     /// <summary>
     /// <see cref="RunAsync(DistTrainOptions, Dataset, Dataset?, IProgress{IDistTrainMessage}?, CancellationToken)"/> with a
-    /// test seam, the only one in the engine: <paramref name="wrapWorker"/> is given worker w's index
-    /// (by creation order) and real <see cref="Props"/>, and returns the props to create in its
-    /// place (a test's stand-in that wraps the real worker to make it slow, stalled, failing or
-    /// poisonous). What it returns is registered with the coordinator as worker w. Production
-    /// callers use the public overload, which creates the real workers.
+    /// test seam: <paramref name="wrapWorker"/> is given worker w's index (by creation order) and
+    /// real <see cref="Props"/>, and returns the props to create in its place (a test's stand-in
+    /// that wraps the real worker to make it slow, stalled, failing or poisonous). What it returns
+    /// is registered with the coordinator as worker w. Production callers use the public overload,
+    /// which creates the real workers.
     /// </summary>
     internal static async Task<DistTrainResult> RunAsync(
         DistTrainOptions options, Dataset train, Dataset? test,
