@@ -26,15 +26,19 @@ public static class DistTrainRun
     public static Task<DistTrainResult> RunAsync(
         DistTrainOptions options, Dataset train, Dataset? test,
         IProgress<IDistTrainMessage>? progress = null, CancellationToken cancellation = default) =>
-        RunAsync(options, train, test, progress, cancellation, faults: null);
+        RunAsync(options, train, test, progress, cancellation, wrapWorker: null);
 
     /// <summary>
     /// <see cref="RunAsync(DistTrainOptions, Dataset, Dataset?, IProgress{IDistTrainMessage}?, CancellationToken)"/> with a
-    /// test hook: <paramref name="faults"/> gives worker w (by creation order) its lease faults.
+    /// test seam: <paramref name="wrapWorker"/> is given worker w's index (by creation order) and
+    /// real <see cref="Props"/>, and returns the props to create in its place (a test's stand-in
+    /// that wraps the real worker to make it slow, stalled, failing or poisonous). What it returns
+    /// is registered with the coordinator as worker w. Production callers use the public overload,
+    /// which creates the real workers.
     /// </summary>
     internal static async Task<DistTrainResult> RunAsync(
         DistTrainOptions options, Dataset train, Dataset? test,
-        IProgress<IDistTrainMessage>? progress, CancellationToken cancellation, Func<int, Func<LeaseShard, LeaseFault>?>? faults)
+        IProgress<IDistTrainMessage>? progress, CancellationToken cancellation, Func<int, Props, Props>? wrapWorker)
     {
         options.Validate();
         int parameterCount = options.Training.BuildModel(train.FeatureSize, train.ClassCount).ParameterCount;
@@ -65,8 +69,8 @@ public static class DistTrainRun
             // Registered from here, in order, so that worker ids follow creation order.
             for (int w = 0; w < options.Workers; w++)
             {
-                IActorRef worker = system.ActorOf(
-                    WorkerActor.Props(train, coordinator: null, faults?.Invoke(w)).WithDispatcher(Dispatchers.Compute), $"worker-{w}");
+                Props props = WorkerActor.Props(train, coordinator: null).WithDispatcher(Dispatchers.Compute);
+                IActorRef worker = system.ActorOf(wrapWorker?.Invoke(w, props) ?? props, $"worker-{w}");
                 coordinator.Tell(new RegisterWorker(worker));
             }
 

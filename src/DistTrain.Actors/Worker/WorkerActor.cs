@@ -29,18 +29,16 @@ public sealed class WorkerActor : ReceiveActor
 {
     private readonly Dataset _data;
     private readonly IActorRef? _registerWith;
-    private readonly Func<LeaseShard, LeaseFault>? _faults;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly TensorTransport _transport = TensorTransport.For(Context.System);
     private WorkerState? _state;
     private (Guid RunId, IActorRef Coordinator, string Reason)? _refused;
 
-    public WorkerActor(Dataset data, IActorRef? coordinator = null, Func<LeaseShard, LeaseFault>? faults = null)
+    public WorkerActor(Dataset data, IActorRef? coordinator = null)
     {
         ArgumentNullException.ThrowIfNull(data);
         _data = data;
         _registerWith = coordinator;
-        _faults = faults;
         Receive<AssignWorker>(OnAssign);
         Receive<ParametersUpdated>(OnParametersUpdated);
         Receive<LeaseShard>(OnLease);
@@ -50,12 +48,11 @@ public sealed class WorkerActor : ReceiveActor
     /// <summary>
     /// A worker over <paramref name="data"/>, the local copy of the training set. Given a
     /// <paramref name="coordinator"/>, it registers there on start; otherwise it waits to be
-    /// assigned. <paramref name="faults"/> is a test hook choosing a <see cref="LeaseFault"/> per
-    /// lease; production callers leave it null. The caller adds the dispatcher:
+    /// assigned. The caller adds the dispatcher:
     /// <c>WorkerActor.Props(data, coordinator).WithDispatcher(Dispatchers.Compute)</c>.
     /// </summary>
-    public static Props Props(Dataset data, IActorRef? coordinator = null, Func<LeaseShard, LeaseFault>? faults = null) =>
-        Akka.Actor.Props.Create(() => new WorkerActor(data, coordinator, faults));
+    public static Props Props(Dataset data, IActorRef? coordinator = null) =>
+        Akka.Actor.Props.Create(() => new WorkerActor(data, coordinator));
 
     protected override void PreStart() => _registerWith?.Tell(new RegisterWorker(Self));
 
@@ -162,25 +159,9 @@ public sealed class WorkerActor : ReceiveActor
     private void Run(WorkerState state, LeaseShard lease)
     {
         IActorRef coordinator = state.Assignment.Coordinator;
-        LeaseFault fault = _faults?.Invoke(lease) ?? LeaseFault.None;
-        if (fault.Delay > TimeSpan.Zero)
-        {
-            Thread.Sleep(fault.Delay);
-        }
-
-        if (fault.Kind == LeaseFaultKind.Stall)
-        {
-            return;
-        }
-
         ShardCompleted completed;
         try
         {
-            if (fault.Kind == LeaseFaultKind.Throw)
-            {
-                throw new InvalidOperationException($"Injected failure of step {lease.Step}, slot {lease.Slot}.");
-            }
-
             completed = state.ComputeGradients(lease);
         }
         catch (Exception e)
@@ -188,11 +169,6 @@ public sealed class WorkerActor : ReceiveActor
             _log.Warning("Worker {0} failed step {1}, slot {2}: {3}", state.WorkerId, lease.Step, lease.Slot, e.Message);
             coordinator.Tell(new ShardFailed(state.RunId, lease.Step, lease.Slot, state.WorkerId, $"{e.GetType().Name}: {e.Message}"));
             return;
-        }
-
-        if (fault.Kind == LeaseFaultKind.NonFiniteGradient)
-        {
-            state.PoisonGradients();
         }
 
         PushGradients[] pushes = state.HandOverGradients();

@@ -246,22 +246,6 @@ public sealed class WorkerState
         Replica.ReleaseAll();
     }
 
-    /// <summary>
-    /// Test hook behind <see cref="LeaseFaultKind.NonFiniteGradient"/>: puts NaN at the start of
-    /// every shard's range of the computed gradient, so that every shard receives a poisoned push.
-    /// </summary>
-    internal void PoisonGradients()
-    {
-        Span<float> gradient = _computedGradient!.WritableSpan;
-        foreach (ParameterShardInfo shard in Replica.Shards)
-        {
-            if (shard.Range.Length > 0)
-            {
-                gradient[shard.Range.Offset] = float.NaN;
-            }
-        }
-    }
-
     /// <summary>Forgets a computed gradient that was not handed over, returning its buffer.</summary>
     private void DropComputed()
     {

@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using DistTrain.Actors.Worker;
+using DistTrain.Actors.Tests.Faults;
 using DistTrain.Core.Training;
 using DistTrain.Protocol;
 using Xunit;
@@ -9,6 +9,9 @@ namespace DistTrain.Actors.Tests.Engine;
 /// <summary>Whole runs with faulty workers: what is reported, what is re-leased, what stops the run.</summary>
 public class FaultTests
 {
+    /// <summary>The last step of an epoch of the 1024 samples of <see cref="EngineTestData.Blobs"/> in batches of 32.</summary>
+    private const long LastStepOfFirstEpoch = 31;
+
     private static readonly DistTrainOptions s_options = new()
     {
         Training = new TrainerOptions { HiddenSizes = [16], BatchSize = 32, Epochs = 1, MaxSteps = 8, Seed = 2 },
@@ -90,7 +93,7 @@ public class FaultTests
         using var cancellation = new CancellationTokenSource();
         events.OnEvent = message =>
         {
-            if (message is StepCompleted { Step: >= 40 })
+            if (message is StepCompleted { Step: >= LastStepOfFirstEpoch })
             {
                 cancellation.Cancel();
             }
@@ -100,7 +103,11 @@ public class FaultTests
             Consistency = new ConsistencySettings(ConsistencyMode.Async),
             Training = s_options.Training with { MaxSteps = null, Epochs = 3 },
         };
-        // Worker 1 stalls on the first lease it is given: steps after that one still complete.
+        // Worker 1 stalls on the first lease it is given: steps after that one still complete, up to
+        // the first epoch's end. There the epoch's read barrier waits for every earlier step, the
+        // stalled one included (nothing times a lease out), so the run goes no further; the
+        // safety net turns a run that gets nowhere into a failed assertion instead of a hang.
+        cancellation.CancelAfter(TimeSpan.FromMinutes(1));
         long stalledStep = -1;
         Func<LeaseShard, LeaseFault> stallFirst = lease =>
         {
@@ -114,7 +121,7 @@ public class FaultTests
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
             Run(options, events, worker => worker == 1 ? stallFirst : null, cancellation.Token));
         Assert.NotEqual(-1, Interlocked.Read(ref stalledStep));
-        Assert.Contains(events.Of<StepCompleted>(), step => step.Step >= 40);
+        Assert.Contains(events.Of<StepCompleted>(), step => step.Step >= LastStepOfFirstEpoch);
         Assert.DoesNotContain(events.Of<StepCompleted>(), step => step.Step == Interlocked.Read(ref stalledStep));
     }
 
@@ -129,7 +136,9 @@ public class FaultTests
 
     private static Task<DistTrainResult> Run(
         DistTrainOptions options, Events events, Func<int, Func<LeaseShard, LeaseFault>?>? faults, CancellationToken cancellation = default) =>
-        DistTrainRun.RunAsync(options, EngineTestData.Blobs.Train, EngineTestData.Blobs.Test, events, cancellation, faults);
+        DistTrainRun.RunAsync(
+            options, EngineTestData.Blobs.Train, EngineTestData.Blobs.Test, events, cancellation,
+            faults is null ? null : FaultyWorkerActor.Wrap(faults));
 
     /// <summary>Records every event of a run, in order; thread-safe.</summary>
     private sealed class Events : IProgress<IDistTrainMessage>
