@@ -9,8 +9,8 @@ namespace DistTrain.Actors.Tests.Engine;
 /// <summary>Whole runs with faulty workers: what is reported, what is re-leased, what stops the run.</summary>
 public class FaultTests
 {
-    /// <summary>The last step of an epoch of the 1024 samples of <see cref="EngineTestData.Blobs"/> in batches of 32.</summary>
-    private const long LastStepOfFirstEpoch = 31;
+    /// <summary>A step of the second epoch: the 1024 samples of <see cref="EngineTestData.Blobs"/> make 32 steps of 32.</summary>
+    private const long StepPastTheFirstEpoch = 40;
 
     private static readonly DistTrainOptions s_options = new()
     {
@@ -93,7 +93,7 @@ public class FaultTests
         using var cancellation = new CancellationTokenSource();
         events.OnEvent = message =>
         {
-            if (message is StepCompleted { Step: >= LastStepOfFirstEpoch })
+            if (message is StepCompleted { Step: >= StepPastTheFirstEpoch })
             {
                 cancellation.Cancel();
             }
@@ -103,10 +103,10 @@ public class FaultTests
             Consistency = new ConsistencySettings(ConsistencyMode.Async),
             Training = s_options.Training with { MaxSteps = null, Epochs = 3 },
         };
-        // Worker 1 stalls on the first lease it is given: steps after that one still complete, up to
-        // the first epoch's end. There the epoch's read barrier waits for every earlier step, the
-        // stalled one included (nothing times a lease out), so the run goes no further; the
-        // safety net turns a run that gets nowhere into a failed assertion instead of a hang.
+        // Worker 1 stalls on the first lease it is given: steps after that one still complete, past
+        // the first epoch's end too, since an async epoch-end read holds no leasing up (the epoch's
+        // evaluation waits for the stalled step; the others do not). The safety net turns a run
+        // that gets nowhere into a failed assertion instead of a hang.
         cancellation.CancelAfter(TimeSpan.FromMinutes(1));
         long stalledStep = -1;
         Func<LeaseShard, LeaseFault> stallFirst = lease =>
@@ -121,7 +121,7 @@ public class FaultTests
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
             Run(options, events, worker => worker == 1 ? stallFirst : null, cancellation.Token));
         Assert.NotEqual(-1, Interlocked.Read(ref stalledStep));
-        Assert.Contains(events.Of<StepCompleted>(), step => step.Step >= LastStepOfFirstEpoch);
+        Assert.Contains(events.Of<StepCompleted>(), step => step.Step >= StepPastTheFirstEpoch);
         Assert.DoesNotContain(events.Of<StepCompleted>(), step => step.Step == Interlocked.Read(ref stalledStep));
     }
 
