@@ -177,6 +177,26 @@ public class ParameterServerActorTests : TestKit
     }
 
     [Fact]
+    public void Push_WhoseHandlingThrows_ReportsOneLineNamingShardNodeAndStepThenServesNothing()
+    {
+        IActorRef shard = StartShard(new ConsistencySettings(ConsistencyMode.Async));
+        var broken = new Contribution(Shards.Values(seed: 1, scale: 1f));
+        // A buffer released once too often: applying it throws in the shard, as a bug would.
+        broken.Buffer.Release();
+
+        shard.Tell(broken.Push(step: 3, slot: 0, 5, BatchSize, slotCount: 1), _worker.Ref);
+
+        ParameterServerFailed failed = _coordinator.ExpectMsg<ParameterServerFailed>();
+        Assert.Equal((Shards.RunId, Shards.ShardId, 3L), (failed.RunId, failed.ShardId, failed.Step));
+        Assert.StartsWith($"parameter-server shard {Shards.ShardId} on akka://", failed.Reason);
+        Assert.Contains("failed at step 3: InvalidOperationException: A tensor buffer was released more often than it was read.", failed.Reason);
+        shard.Tell(new GetShardState(Shards.RunId, Step: 0));
+        shard.Tell(new SubscribeParameters(Shards.RunId, _subscriber.Ref));
+        ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+        Assert.False(_subscriber.HasMessages);
+    }
+
+    [Fact]
     public void Publish_VersionsReleasedByTheSubscribers_AlternateBetweenTwoBuffers()
     {
         // Version t + 1 is written beside version t, which stays readable; once nobody reads
