@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
-# Installs the real data the tests read: Fashion-MNIST from Debian's dataset-fashion-mnist
-# package, into /usr/share/datasets/fashion-mnist. Does nothing when it is already there.
+# Installs what the tests need from Debian's packages: the real data they read (Fashion-MNIST
+# from dataset-fashion-mnist, into /usr/share/datasets/fashion-mnist) and, for the network test
+# bed (tests/netbed), iproute2's ip and tc. Installs nothing that is already there.
 set -euo pipefail
-if [ ! -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]; then
+packages=()
+[ -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ] || packages+=(dataset-fashion-mnist)
+{ command -v ip && command -v tc; } >/dev/null || packages+=(iproute2)
+if [ ${#packages[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
   export DEBIAN_FRONTEND=noninteractive
   $sudo apt-get update -qq
-  $sudo apt-get install -y -qq dataset-fashion-mnist
+  $sudo apt-get install -y -qq "${packages[@]}"
 fi

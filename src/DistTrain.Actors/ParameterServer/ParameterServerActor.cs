@@ -147,9 +147,22 @@ public sealed class ParameterServerActor : ReceiveActor, IWithUnboundedStash
                 + $"{exception.GetType().Name}: {exception.Message}";
             _log.Error(exception, "Shard {0} of run {1} failed; it serves nothing more.", _state.ShardId, _runId);
             _coordinator.Tell(new ParameterServerFailed(_runId, _state.ShardId, step, reason), Self);
-            _state.Abandon();
             Become(Failed);
+            ReleaseHeldContributions();
             return true;
+        }
+    }
+
+    /// <summary>Gives back what the open step holds; after a failure its buffers may be what broke, so a second fault is only logged.</summary>
+    private void ReleaseHeldContributions()
+    {
+        try
+        {
+            _state.Abandon();
+        }
+        catch (InvalidOperationException exception)
+        {
+            _log.Warning("Shard {0} could not release what its open step held: {1}", _state.ShardId, exception.Message);
         }
     }
 
