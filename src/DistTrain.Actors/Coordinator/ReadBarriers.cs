@@ -88,9 +88,17 @@ public sealed class ReadBarriers
 
     private bool IsEpochBoundary(long step) => step % _plan.StepsPerEpoch == 0;
 
-    /// <summary>The first step after the last read at which the state is read: an epoch boundary, a checkpoint step or the end.</summary>
+    /// <summary>
+    /// The first step after the last read at which the state is read: an epoch boundary, a
+    /// checkpoint step or the end; none (<see cref="long.MaxValue"/>) once the end was read.
+    /// </summary>
     private long NextReadStep()
     {
+        if (_lastRead >= _plan.TotalSteps)
+        {
+            return long.MaxValue;
+        }
+
         long next = Math.Min(_plan.TotalSteps, (_lastRead / _plan.StepsPerEpoch + 1) * _plan.StepsPerEpoch);
         if (_checkpointing && _checkpointEvery is { } every)
         {
