@@ -22,7 +22,9 @@ namespace DistTrain.Hosting;
 /// stash. It is not the place of the run's rules; it only wires the cluster to them.
 /// Supervision: the run's coordinator is stopped if it throws, never restarted (a restart would
 /// lose the run's state); it reports its own failures, and should it stop without a word, this
-/// actor fails the run with a line saying so.
+/// actor fails the run with a line saying so. This actor's own parent is the singleton manager,
+/// whose default would restart it (and so place a new run's shards from nothing): a message whose
+/// handling throws here ends the run with one line and stops it instead.
 /// </summary>
 internal sealed class ClusterCoordinatorActor : ReceiveActor, IWithUnboundedStash, IWithTimers
 {
@@ -61,6 +63,22 @@ internal sealed class ClusterCoordinatorActor : ReceiveActor, IWithUnboundedStas
         Akka.Actor.Props.Create(() => new ClusterCoordinatorActor(options, train, test, observer, minParameterServerNodes));
 
     protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(_ => Directive.Stop);
+
+    protected override bool AroundReceive(Receive receive, object message)
+    {
+        try
+        {
+            return base.AroundReceive(receive, message);
+        }
+        catch (Exception exception)
+        {
+            _log.Error(exception, "The cluster coordinator failed on {0}.", message.GetType().Name);
+            _observer.Tell(new RunFailed(
+                Guid.Empty, $"the cluster coordinator on {_cluster.SelfAddress} failed on {message.GetType().Name}: {exception.GetType().Name}: {exception.Message}"));
+            Context.Stop(Self);
+            return true;
+        }
+    }
 
     protected override void PreStart()
     {
