@@ -53,7 +53,7 @@ public sealed partial class TrainingCoordinatorActor
     {
         int shard = Array.FindIndex(_shards, info => info.Server.Equals(terminated.ActorRef));
         Fail(
-            $"parameter-server shard {shard} at {terminated.ActorRef.Path.Address} was lost (its node left or was downed); "
+            $"parameter-server shard {shard} at {terminated.ActorRef.Path.Address} was lost (it stopped, or its node left or was downed); "
             + "its parameters and optimizer state are gone: restart the run, from a checkpoint if one was written");
     }
 }
