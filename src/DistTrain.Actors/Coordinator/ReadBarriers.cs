@@ -19,7 +19,7 @@ namespace DistTrain.Actors.Coordinator;
 public sealed class ReadBarriers
 {
     private readonly TrainingPlan _plan;
-    private readonly bool _syncEpochs;
+    private readonly bool _exactEpochEnds;
     private readonly bool _checkpointing;
     private readonly long? _checkpointEvery;
     private long _lastRead;
@@ -32,7 +32,7 @@ public sealed class ReadBarriers
     {
         ArgumentNullException.ThrowIfNull(plan);
         _plan = plan;
-        _syncEpochs = exactEpochEnds;
+        _exactEpochEnds = exactEpochEnds;
         _checkpointing = checkpointing;
         _checkpointEvery = checkpointEvery;
         _lastRead = plan.FirstStep;
@@ -46,7 +46,7 @@ public sealed class ReadBarriers
         _checkpointing && (step == _plan.TotalSteps || (_checkpointEvery is { } every && step % every == 0));
 
     /// <summary>Whether the read at <paramref name="step"/> must hold leasing until it is served.</summary>
-    public bool IsExact(long step) => step == _plan.TotalSteps || IsCheckpointDue(step) || (_syncEpochs && IsEpochBoundary(step));
+    public bool IsExact(long step) => step == _plan.TotalSteps || IsCheckpointDue(step) || (_exactEpochEnds && IsEpochBoundary(step));
 
     /// <summary>Whether step <paramref name="step"/> may be leased: no exact read waits at it unserved.</summary>
     public bool MayOpen(long step) => step <= _lastRead || !IsExact(step);

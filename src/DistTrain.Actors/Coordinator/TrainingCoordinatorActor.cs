@@ -80,12 +80,7 @@ public sealed partial class TrainingCoordinatorActor : ReceiveActor, IWithTimers
         Receive<ContributionRejected>(rejected => rejected.RunId == _runId, OnRejected);
         Receive<CurrentShardState>(state => state.RunId == _runId, OnCurrentShardState);
         Receive<ParameterServerFailed>(failed => failed.RunId == _runId, failed => Fail(failed.Reason));
-        Receive<Terminated>(terminated => _workers.TryGetId(terminated.ActorRef, out _), terminated =>
-        {
-            _workers.TryGetId(terminated.ActorRef, out int id);
-            OnWorkerLost(id, _scheduler.OldestIncompleteStep, "the worker stopped", failed: false);
-        });
-        Receive<Terminated>(terminated => IsServer(terminated.ActorRef), OnServerLost);
+        Receive<Terminated>(OnTerminated);
         Receive<CheckProgress>(_ => OnCheckProgress());
         Receive<CancelRun>(cancel => Fail($"cancelled: {cancel.Reason}"));
     }
@@ -305,6 +300,18 @@ public sealed partial class TrainingCoordinatorActor : ReceiveActor, IWithTimers
         if (_options.Policy == InvalidContributionPolicy.StopRun)
         {
             Fail($"parameter server {rejected.ShardId} rejected the contribution of worker {rejected.WorkerId} to step {rejected.Step}: {rejected.Reason}: {rejected.Detail}");
+        }
+    }
+
+    private void OnTerminated(Terminated terminated)
+    {
+        if (_workers.TryGetId(terminated.ActorRef, out int id))
+        {
+            OnWorkerLost(id, _scheduler.OldestIncompleteStep, "the worker stopped", failed: false);
+        }
+        else if (IsServer(terminated.ActorRef))
+        {
+            OnServerLost(terminated);
         }
     }
 
