@@ -25,16 +25,21 @@ public sealed record SubscribeParameters(Guid RunId, IActorRef Subscriber) : IDi
 public sealed record UnsubscribeParameters(Guid RunId, IActorRef Subscriber) : IDistTrainMessage;
 
 /// <summary>
-/// Worker to shard: this shard's range of the mean gradient over <paramref name="SampleCount"/> samples
-/// of a global batch of <paramref name="BatchSize"/>, for slot <paramref name="Slot"/> of the
-/// <paramref name="SlotCount"/> slots of step <paramref name="Step"/>, computed on parameters of
-/// <paramref name="BaseVersion"/>. It carries everything the shard needs to place it: in sync mode
-/// the first contribution of a step opens it with its slot count. A second contribution for a
-/// (step, slot) the shard holds or has settled is a duplicate and is dropped. Ownership of
-/// <paramref name="Gradient"/> passes to the shard, which releases it.
+/// Worker node to shard: this shard's range of one contribution to step <paramref name="Step"/>,
+/// covering slots [<paramref name="Slot"/>, Slot + <paramref name="SlotSpan"/>) of its
+/// <paramref name="SlotCount"/> slots: <paramref name="SampleCount"/> samples of a global batch of
+/// <paramref name="BatchSize"/>, computed on parameters of <paramref name="BaseVersion"/> (the
+/// oldest its slots read). In sync mode <paramref name="Gradient"/> is the weighted sum
+/// <c>sum_i (n_i / B) g_i</c> of its slots' mean gradients, formed in slot order; a node whose
+/// workers hold several slots of a step sends one such sum (node-local aggregation). In ssp and
+/// async it is one slot's mean gradient (span 1), applied as an optimizer step of its own. It
+/// carries everything the shard needs to place it: in sync mode the first contribution of a step
+/// opens it with its slot count. A contribution naming a slot the shard holds or has settled is
+/// a copy (a slot leased again) and is dropped. <paramref name="WorkerId"/> is the worker that
+/// sent it, for reports. Ownership of <paramref name="Gradient"/> passes to the shard.
 /// </summary>
 public sealed record PushGradients(
-    Guid RunId, int ShardId, long Step, int Slot, int SlotCount, int WorkerId, long BaseVersion, int SampleCount, int BatchSize,
+    Guid RunId, int ShardId, long Step, int Slot, int SlotSpan, int SlotCount, int WorkerId, long BaseVersion, int SampleCount, int BatchSize,
     ParameterRange Range, TensorBuffer Gradient) : IDistTrainMessage;
 
 /// <summary>

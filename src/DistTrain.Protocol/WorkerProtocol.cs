@@ -28,10 +28,14 @@ public sealed record AssignWorker(
 /// <paramref name="Slot"/> of <paramref name="SlotCount"/>: the samples at positions
 /// [<paramref name="Offset"/>, Offset + <paramref name="Count"/>) of epoch <paramref name="Epoch"/>'s
 /// permutation, out of a global batch of <paramref name="BatchSize"/>, on parameters of version
-/// <paramref name="MinVersion"/> or newer.
+/// <paramref name="MinVersion"/> or newer. The slot is one of the group
+/// [<paramref name="GroupSlot"/>, GroupSlot + <paramref name="GroupSpan"/>) leased together to
+/// workers of one node (sync mode only): the node sums the group's gradients and sends the shards
+/// one contribution for all of them. A span of 1 is a contribution of its own.
 /// </summary>
 public sealed record LeaseShard(
-    Guid RunId, long Step, int Slot, int SlotCount, int WorkerId, int Epoch, int Offset, int Count, int BatchSize, long MinVersion)
+    Guid RunId, long Step, int Slot, int SlotCount, int WorkerId, int Epoch, int Offset, int Count, int BatchSize, long MinVersion,
+    int GroupSlot, int GroupSpan)
     : IDistTrainMessage;
 
 /// <summary>Worker to coordinator: the lease is done and its gradient pushed; the mean loss over its samples.</summary>

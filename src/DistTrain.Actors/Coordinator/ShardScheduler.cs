@@ -98,6 +98,7 @@ public sealed class ShardScheduler
 
             _pending.RemoveAt(i);
             _inFlight.Add(workerId, shard);
+            shard.Leases++;
             return shard.Lease;
         }
 
@@ -156,6 +157,9 @@ public sealed class ShardScheduler
         return (shard.Lease, shard.Attempts);
     }
 
+    /// <summary>Whether the lease <paramref name="workerId"/> holds was leased before (to a worker since given up).</summary>
+    public bool IsLeasedAgain(int workerId) => _inFlight.TryGetValue(workerId, out PendingShard? shard) && shard.Leases > 1;
+
     /// <summary>The workers whose leases of <paramref name="step"/> are still out.</summary>
     public IReadOnlyList<int> WorkersHolding(long step) =>
         _inFlight.Where(pair => pair.Value.Lease.Step == step).Select(pair => pair.Key).Order().ToArray();
@@ -170,6 +174,9 @@ public sealed class ShardScheduler
         public ShardLease Lease { get; } = lease;
 
         public int Attempts { get; set; }
+
+        /// <summary>How often it was leased: more than once after its worker was given up.</summary>
+        public int Leases { get; set; }
 
         public int LastFailedBy { get; set; } = -1;
     }

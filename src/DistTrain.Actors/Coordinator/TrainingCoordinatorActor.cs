@@ -179,18 +179,25 @@ public sealed partial class TrainingCoordinatorActor : ReceiveActor, IWithTimers
         // surplus idle rather than lease empty slots. A step's slot count is fixed when it opens
         // and travels with each of its contributions.
         _scheduler.OpenSteps(Math.Min(_workers.Count, _plan.BatchSize));
-        foreach (int id in _workers.Idle)
+        var dispatched = new List<SlotGroups.Dispatched<Address>>();
+        foreach (int id in _workers.IdleByNode)
         {
-            if (_scheduler.NextLease(id, othersCanTakeIt: _workers.Count > 1) is not { } next)
+            if (_scheduler.NextLease(id, othersCanTakeIt: _workers.Count > 1) is { } next)
             {
-                continue;
+                _workers.MarkBusy(id);
+                dispatched.Add(new(id, _workers.NodeOf(id), next, _scheduler.IsLeasedAgain(id)));
             }
+        }
 
-            _workers.MarkBusy(id);
-            (int epoch, int offset, int count) = _plan.Shard(next.Step, next.Slot, next.SlotCount);
-            long minVersion = _options.Consistency.EffectiveMode == ConsistencyMode.Sync ? next.Step : 0;
+        bool sync = _options.Consistency.EffectiveMode == ConsistencyMode.Sync;
+        (int GroupSlot, int GroupSpan)[] groups = SlotGroups.Of(dispatched, sync);
+        for (int i = 0; i < dispatched.Count; i++)
+        {
+            (int id, _, ShardLease lease, _) = dispatched[i];
+            (int epoch, int offset, int count) = _plan.Shard(lease.Step, lease.Slot, lease.SlotCount);
             _workers[id].Tell(new LeaseShard(
-                _runId, next.Step, next.Slot, next.SlotCount, id, epoch, offset, count, _plan.BatchSize, minVersion));
+                _runId, lease.Step, lease.Slot, lease.SlotCount, id, epoch, offset, count, _plan.BatchSize,
+                MinVersion: sync ? lease.Step : 0, groups[i].GroupSlot, groups[i].GroupSpan));
         }
     }
 

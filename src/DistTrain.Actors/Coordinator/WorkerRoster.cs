@@ -41,6 +41,19 @@ public sealed class WorkerRoster
     /// <summary>The idle workers, by id.</summary>
     public IReadOnlyList<int> Idle => _idle.ToArray();
 
+    /// <summary>
+    /// The idle workers with those of one node next to each other: nodes in the order of their
+    /// lowest idle id, workers by id within a node. Leased in this order, a node's workers get
+    /// consecutive slots of a step, which the node can sum into one contribution.
+    /// </summary>
+    public IReadOnlyList<int> IdleByNode => _idle
+        .GroupBy(NodeOf)
+        .SelectMany(node => node)
+        .ToArray();
+
+    /// <summary>The node (actor system) worker <paramref name="id"/> runs on.</summary>
+    public Address NodeOf(int id) => _workers[id].Path.Address;
+
     public void MarkIdle(int id)
     {
         if (_workers.ContainsKey(id))

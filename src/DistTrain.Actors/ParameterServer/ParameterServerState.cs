@@ -16,8 +16,9 @@ namespace DistTrain.Actors.ParameterServer;
 /// names its step, slot and slot count, so the shard needs no announcement of a step and acts on
 /// those numbers alone, whatever order contributions arrive in (PROTOCOL.md).
 /// Sync (bulk-synchronous) mode: the first contribution of step t = last completed + 1 opens it
-/// with its slot count; each contribution is held by slot, and once every slot is settled the
-/// weighted mean of the held contributions, in slot order (<see cref="StepAggregator"/>), is
+/// with its slot count; each contribution (a worker's slot, or a run of slots a node summed) is
+/// held at its first slot, and once every slot is settled the sum of the held contributions (each
+/// already weighted by its share of the batch), in slot order (<see cref="StepAggregator"/>), is
 /// applied as one optimizer step with learning-rate scale 1. Version = completed steps, so step
 /// t's workers need version t, and no contribution of a later step can arrive before t completes.
 /// Ssp and async modes: each contribution is applied when it arrives as its
@@ -25,8 +26,11 @@ namespace DistTrain.Actors.ParameterServer;
 /// version - BaseVersion counts the updates applied since the worker read its parameters (a
 /// contribution claiming a newer base than the shard's version counts as staleness 0). The ssp
 /// bound is kept by the coordinator's leases, not judged here by arrival order.
-/// In every mode a copy of a contribution already held or settled (same step and slot: a slot
-/// leased again after its worker was given up) is dropped, so nothing is applied twice, and
+/// In every mode a copy of a contribution already held or settled (a slot leased again after its
+/// worker was given up, whose first copy arrived after all) is dropped, so nothing is applied twice.
+/// In sync a contribution that covers any slot already held is such a copy: slots are leased again
+/// only when their node was given up, and then each goes out on its own, so the slots of the late
+/// contribution that are not held yet are on their way again too. And
 /// <see cref="SettledThrough"/> says below which step everything is settled: what reads wait for.
 /// </para>
 /// <para>
@@ -171,7 +175,7 @@ public sealed partial class ParameterServerState
         if (Mode == ConsistencyMode.Sync)
         {
             OpenIfNext(push);
-            _step.Add(push.Slot, push.Gradient, WeightedMean.Weight(push.SampleCount, push.BatchSize));
+            _step.Add(push.Slot, push.SlotSpan, push.Gradient, WeightedMean.Weight(push.SampleCount, push.BatchSize));
             if (!_step.IsComplete)
             {
                 return ContributionOutcome.Pending;
@@ -188,12 +192,13 @@ public sealed partial class ParameterServerState
 
     /// <summary>
     /// A copy of a contribution already settled or held: a slot leased again after its worker was
-    /// given up, whose first copy arrived after all. Sync: a completed step, or a slot of the open
-    /// step already received. Ssp and async: a (step, slot) in <see cref="SettledSteps"/>.
+    /// given up, whose first copy arrived after all. Sync: a completed step, or one that covers a
+    /// slot of the open step already received. Ssp and async: a (step, slot) in <see cref="SettledSteps"/>.
     /// </summary>
     private bool IsDuplicate(PushGradients push) => Mode == ConsistencyMode.Sync
         ? push.Step <= HighestAppliedStep
-            || (_step.IsOpen && _step.Step == push.Step && _step.GetSlotState(push.Slot) == StepAggregator.SlotState.Received)
+            || (_step.IsOpen && _step.Step == push.Step && HasSlotsOfItsStep(push)
+                && _step.AnySlotIs(push.Slot, push.SlotSpan, StepAggregator.SlotState.Received))
         : _settled.IsSettled(push.Step, push.Slot);
 
     /// <summary>
@@ -271,13 +276,20 @@ public sealed partial class ParameterServerState
     private string? FindOrderFault(PushGradients push, out RejectionReason reason)
     {
         reason = RejectionReason.UnexpectedContributor;
-        if (push.SlotCount <= 0 || push.Slot < 0 || push.Slot >= push.SlotCount)
+        if (!HasSlotsOfItsStep(push))
         {
-            return $"slot {push.Slot} is outside the step's slots 0..{push.SlotCount - 1}";
+            return push.SlotSpan == 1
+                ? $"slot {push.Slot} is outside the step's slots 0..{push.SlotCount - 1}"
+                : $"{push.SlotSpan} slots from slot {push.Slot} are not all among the step's slots 0..{push.SlotCount - 1}";
         }
 
         if (Mode != ConsistencyMode.Sync)
         {
+            if (push.SlotSpan != 1)
+            {
+                return $"{push.SlotSpan} slots in one contribution, which only sync mode sums on a node";
+            }
+
             if (_settled.Contradicts(push.Step, push.SlotCount))
             {
                 return $"{push.SlotCount} slots for step {push.Step}, whose earlier contributions said otherwise";
@@ -303,9 +315,9 @@ public sealed partial class ParameterServerState
             return $"{push.SlotCount} slots for step {push.Step}, which has {_step.SlotCount}";
         }
 
-        if (_step.IsOpen && _step.GetSlotState(push.Slot) == StepAggregator.SlotState.Skipped)
+        if (_step.IsOpen && _step.AnySlotIs(push.Slot, push.SlotSpan, StepAggregator.SlotState.Skipped))
         {
-            return $"slot {push.Slot} was already given up after a rejection";
+            return $"slot {push.Slot} or a later one it covers was already given up after a rejection";
         }
 
         // The weight n / B must be a share of the batch, or the mean is not a mean.
@@ -318,7 +330,8 @@ public sealed partial class ParameterServerState
     {
         push.Gradient.Release();
         Rejected++;
-        string detail = $"Worker {push.WorkerId}, step {push.Step}, slot {push.Slot}, shard {ShardId}: {reason}: {fault}.";
+        string slots = push.SlotSpan > 1 ? $"slots {push.Slot} to {push.Slot + push.SlotSpan - 1}" : $"slot {push.Slot}";
+        string detail = $"Worker {push.WorkerId}, step {push.Step}, {slots}, shard {ShardId}: {reason}: {fault}.";
         bool updated = false;
         if (Policy == InvalidContributionPolicy.StopRun)
         {
@@ -335,9 +348,9 @@ public sealed partial class ParameterServerState
         else if (IsPlaceable(push))
         {
             OpenIfNext(push);
-            if (_step.GetSlotState(push.Slot) == StepAggregator.SlotState.Waiting)
+            if (_step.AllSlotsAre(push.Slot, push.SlotSpan, StepAggregator.SlotState.Waiting))
             {
-                _step.Skip(push.Slot);
+                _step.Skip(push.Slot, push.SlotSpan);
                 if (_step.IsComplete)
                 {
                     CompleteStep();
@@ -355,10 +368,14 @@ public sealed partial class ParameterServerState
     /// of a step not yet settled (ssp and async).
     /// </summary>
     private bool IsPlaceable(PushGradients push) =>
-        push.SlotCount > 0 && push.Slot >= 0 && push.Slot < push.SlotCount
+        HasSlotsOfItsStep(push) && (Mode == ConsistencyMode.Sync || push.SlotSpan == 1)
         && (Mode == ConsistencyMode.Sync
             ? push.Step == HighestAppliedStep + 1 && (!_step.IsOpen || _step.SlotCount == push.SlotCount)
             : push.Step >= _settled.Watermark && !_settled.Contradicts(push.Step, push.SlotCount));
+
+    /// <summary>Whether the contribution's slots [Slot, Slot + SlotSpan) lie among its step's slots 0..SlotCount - 1.</summary>
+    private static bool HasSlotsOfItsStep(PushGradients push) =>
+        push.SlotCount > 0 && push.SlotSpan > 0 && push.Slot >= 0 && push.Slot <= push.SlotCount - push.SlotSpan;
 
     private void CompleteStep()
     {

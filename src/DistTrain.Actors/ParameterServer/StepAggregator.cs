@@ -4,18 +4,27 @@ using DistTrain.Protocol;
 namespace DistTrain.Actors.ParameterServer;
 
 /// <summary>
-/// The contributions of one open synchronous step, held by slot until every slot is settled, then
-/// reduced to their weighted mean in slot order. A slot is settled when its contribution arrived
-/// (<see cref="Add"/>) or when it was given up (<see cref="Skip"/>, a rejected contribution under
-/// the Skip policy). It holds the contribution buffers it was given and releases each exactly once.
-/// It is not an optimizer, does no validation of values, and is not thread-safe: one actor drives it.
+/// The contributions of one open synchronous step, held until every slot is settled, then summed
+/// in slot order. A contribution covers a run of slots (one worker's slot, or the slots of one
+/// node's workers that the node summed: node-local aggregation) and is held at its first slot; a
+/// slot is settled when a contribution covering it arrived (<see cref="Add"/>) or when it was given
+/// up (<see cref="Skip"/>, a rejected contribution under the Skip policy). It holds the
+/// contribution buffers it was given and releases each exactly once. It is not an optimizer, does
+/// no validation of values, and is not thread-safe: one actor drives it.
 /// <para>
-/// The mean is <c>g = sum_i w_i g_i</c> with <c>w_i = n_i / B</c>, formed by
-/// <see cref="WeightedMean"/> as <c>Begin(slot 0)</c> then <c>Add</c> slot 1, 2, ... whatever the
-/// arrival order, so its bits equal the single-process trainer's reduction over the same shards.
-/// When slots were skipped, the received weights no longer sum to 1, so each is renormalised:
-/// <c>w_i' = w_i / W</c>, <c>W = sum over received slots of w_i</c> (summed in slot order), and the
-/// mean is over the received samples only: a step that lost a shard still takes a mean-gradient step.
+/// The mean is <c>g = sum_i w_i g_i</c> with <c>w_i = n_i / B</c>. Each contribution arrives as its
+/// slots' weighted sum <c>c = sum_(i in c) w_i g_i</c>, formed by <see cref="WeightedMean"/> on the
+/// node: <c>Begin</c> with its first slot, then <c>Add</c> of the next ones in slot order. Here the
+/// contributions are summed the same way, in the order of their first slots, with weight 1, whatever
+/// the arrival order: multiplying by 1 is exact, so one worker per slot gives the bits of the
+/// single-process trainer's reduction, and so does any layout whose contributions after the first
+/// cover one slot each (a left fold cut at the first contribution is the same fold). Other layouts
+/// (a second node summing slots 2 and 3 before they meet slots 0 and 1) are deterministic too, but
+/// a different sum order.
+/// When slots were skipped, the received weights no longer sum to 1, so each contribution is
+/// renormalised: <c>c' = c / W</c>, <c>W = sum over received contributions of their weights</c>
+/// (summed in slot order), and the mean is over the received samples only: a step that lost a
+/// shard still takes a mean-gradient step.
 /// </para>
 /// </summary>
 public sealed class StepAggregator
@@ -96,15 +105,22 @@ public sealed class StepAggregator
     public SlotState GetSlotState(int slot) =>
         IsOpen && slot >= 0 && slot < SlotCount ? _states[slot] : SlotState.OutOfRange;
 
+    /// <summary>Whether every slot of [<paramref name="slot"/>, slot + <paramref name="span"/>) is <paramref name="state"/>.</summary>
+    public bool AllSlotsAre(int slot, int span, SlotState state) => CountSlots(slot, span, state) == span;
+
+    /// <summary>Whether some slot of [<paramref name="slot"/>, slot + <paramref name="span"/>) is <paramref name="state"/>.</summary>
+    public bool AnySlotIs(int slot, int span, SlotState state) => CountSlots(slot, span, state) > 0;
+
     /// <summary>
-    /// Holds <paramref name="gradient"/> (a mean gradient of <see cref="Length"/> floats) as slot
-    /// <paramref name="slot"/>'s contribution with weight <paramref name="weight"/>. Ownership of the
-    /// buffer passes here: it is released when the step completes or is abandoned.
+    /// Holds <paramref name="gradient"/> (the weighted sum <c>sum_i w_i g_i</c> of <see cref="Length"/>
+    /// floats over slots [<paramref name="slot"/>, slot + <paramref name="span"/>)) as the contribution
+    /// of those slots, whose weights sum to <paramref name="weight"/>. Ownership of the buffer passes
+    /// here: it is released when the step completes or is abandoned.
     /// </summary>
-    public void Add(int slot, TensorBuffer gradient, float weight)
+    public void Add(int slot, int span, TensorBuffer gradient, float weight)
     {
         ArgumentNullException.ThrowIfNull(gradient);
-        RequireWaiting(slot);
+        RequireWaiting(slot, span);
         if (gradient.Length != Length)
         {
             throw new ArgumentException($"A contribution has {gradient.Length} values; the step expects {Length}.", nameof(gradient));
@@ -112,16 +128,16 @@ public sealed class StepAggregator
 
         _gradients[slot] = gradient;
         _weights[slot] = weight;
-        _states[slot] = SlotState.Received;
-        ReceivedCount++;
+        _states.AsSpan(slot, span).Fill(SlotState.Received);
+        ReceivedCount += span;
     }
 
-    /// <summary>Gives up <paramref name="slot"/>: the step completes without its share.</summary>
-    public void Skip(int slot)
+    /// <summary>Gives up slots [<paramref name="slot"/>, slot + <paramref name="span"/>): the step completes without their share.</summary>
+    public void Skip(int slot, int span)
     {
-        RequireWaiting(slot);
-        _states[slot] = SlotState.Skipped;
-        SkippedCount++;
+        RequireWaiting(slot, span);
+        _states.AsSpan(slot, span).Fill(SlotState.Skipped);
+        SkippedCount += span;
     }
 
     /// <summary>
@@ -154,26 +170,25 @@ public sealed class StepAggregator
         }
         else
         {
+            // Without skips the contributions are summed as they are (no division by ~1), so the
+            // bits match the trainer's reduction exactly.
+            float scale = SkippedCount == 0 ? 1f : 1f / normaliser;
             bool first = true;
             for (int slot = 0; slot < SlotCount; slot++)
             {
-                if (_states[slot] != SlotState.Received)
+                if (_gradients[slot] is not TensorBuffer gradient)
                 {
                     continue;
                 }
 
-                // Without skips the weights are used as they are (no division by ~1), so the bits
-                // match the trainer's reduction exactly.
-                float weight = SkippedCount == 0 ? _weights[slot] : _weights[slot] / normaliser;
-                ReadOnlySpan<float> gradient = _gradients[slot]!.Span;
                 if (first)
                 {
-                    WeightedMean.Begin(gradient, weight, mean);
+                    WeightedMean.Begin(gradient.Span, scale, mean);
                     first = false;
                 }
                 else
                 {
-                    WeightedMean.Add(gradient, weight, mean);
+                    WeightedMean.Add(gradient.Span, scale, mean);
                 }
             }
         }
@@ -196,7 +211,7 @@ public sealed class StepAggregator
         float sum = 0f;
         for (int slot = 0; slot < SlotCount; slot++)
         {
-            if (_states[slot] == SlotState.Received)
+            if (_gradients[slot] is not null)
             {
                 sum += _weights[slot];
             }
@@ -220,12 +235,23 @@ public sealed class StepAggregator
         SkippedCount = 0;
     }
 
-    private void RequireWaiting(int slot)
+    private int CountSlots(int slot, int span, SlotState state)
     {
-        SlotState state = GetSlotState(slot);
-        if (state != SlotState.Waiting)
+        int count = 0;
+        for (int i = slot; i < slot + span; i++)
         {
-            throw new InvalidOperationException($"Slot {slot} of step {Step} is {state}, not waiting.");
+            count += GetSlotState(i) == state ? 1 : 0;
+        }
+
+        return count;
+    }
+
+    private void RequireWaiting(int slot, int span)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(span);
+        if (!AllSlotsAre(slot, span, SlotState.Waiting))
+        {
+            throw new InvalidOperationException($"Slots {slot} to {slot + span - 1} of step {Step} are not all waiting.");
         }
     }
 }

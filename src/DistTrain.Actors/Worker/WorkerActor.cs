@@ -22,7 +22,11 @@ namespace DistTrain.Actors.Worker;
 /// <para>
 /// Gradients go to the shards through the node's <see cref="TensorTransport"/>: a plain Tell when
 /// the shard is in this actor system, the tensor channel when it is on another node. Subscriptions
-/// and reports to the coordinator are small and stay on Akka.
+/// and reports to the coordinator are small and stay on Akka. A lease that belongs to a group of
+/// slots on this node (sync mode) goes through the node's <see cref="NodeGradientCombiner"/> when
+/// some shard is on another node, so the group crosses the network once; where every shard is in
+/// this actor system (the single-process engine) nothing crosses a network and each worker pushes
+/// its own slot.
 /// </para>
 /// </summary>
 public sealed class WorkerActor : ReceiveActor
@@ -31,7 +35,9 @@ public sealed class WorkerActor : ReceiveActor
     private readonly IActorRef? _registerWith;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly TensorTransport _transport = TensorTransport.For(Context.System);
+    private readonly NodeGradientCombiner _combiner = NodeGradientCombiner.For(Context.System);
     private WorkerState? _state;
+    private bool _combinesOnNode;
     private (Guid RunId, IActorRef Coordinator, string Reason)? _refused;
 
     public WorkerActor(Dataset data, IActorRef? coordinator = null)
@@ -58,8 +64,9 @@ public sealed class WorkerActor : ReceiveActor
 
     protected override void PostStop()
     {
-        // The replica's buffers go back to the shards' stores.
-        _state?.ReleaseAll();
+        // Leases still queued will not run here: their groups go on without them. The replica's
+        // buffers go back to the shards' stores.
+        LeaveRun();
         base.PostStop();
     }
 
@@ -79,8 +86,7 @@ public sealed class WorkerActor : ReceiveActor
                 shard.Server.Tell(new UnsubscribeParameters(_state.RunId, Self));
             }
 
-            _state.ReleaseAll();
-            _state = null;
+            LeaveRun();
         }
 
         try
@@ -98,6 +104,7 @@ public sealed class WorkerActor : ReceiveActor
             return;
         }
 
+        _combinesOnNode = _state.Replica.Shards.Any(shard => !_transport.IsLocal(shard.Server));
         foreach (ParameterShardInfo shard in _state.Replica.Shards)
         {
             shard.Server.Tell(new SubscribeParameters(assignment.RunId, Self));
@@ -168,15 +175,52 @@ public sealed class WorkerActor : ReceiveActor
         {
             _log.Warning("Worker {0} failed step {1}, slot {2}: {3}", state.WorkerId, lease.Step, lease.Slot, e.Message);
             coordinator.Tell(new ShardFailed(state.RunId, lease.Step, lease.Slot, state.WorkerId, $"{e.GetType().Name}: {e.Message}"));
+            Withdraw(lease);
             return;
         }
 
-        PushGradients[] pushes = state.HandOverGradients();
-        for (int s = 0; s < pushes.Length; s++)
+        GradientContribution own = state.HandOverGradients();
+        Push(_combinesOnNode && lease.GroupSpan > 1 ? _combiner.HandIn(lease, own) : [own]);
+        coordinator.Tell(completed);
+    }
+
+    /// <summary>Sends each contribution to every shard, one push each.</summary>
+    private void Push(IReadOnlyList<GradientContribution> contributions)
+    {
+        IReadOnlyList<ParameterShardInfo> shards = _state!.Replica.Shards;
+        foreach (GradientContribution contribution in contributions)
         {
-            _transport.Send(state.Replica.Shards[s].Server, pushes[s], Self);
+            PushGradients[] pushes = contribution.ToPushes(shards);
+            for (int s = 0; s < pushes.Length; s++)
+            {
+                _transport.Send(shards[s].Server, pushes[s], Self);
+            }
+        }
+    }
+
+    /// <summary>A lease of a group on this node that will not be computed here: the group goes on without it.</summary>
+    private void Withdraw(LeaseShard lease)
+    {
+        if (_state is not null && _combinesOnNode && lease.GroupSpan > 1)
+        {
+            Push(_combiner.Withdraw(lease));
+        }
+    }
+
+    /// <summary>Withdraws the leases still queued and releases the state's buffers.</summary>
+    private void LeaveRun()
+    {
+        if (_state is null)
+        {
+            return;
         }
 
-        coordinator.Tell(completed);
+        foreach (LeaseShard lease in _state.TakePendingLeases())
+        {
+            Withdraw(lease);
+        }
+
+        _state.ReleaseAll();
+        _state = null;
     }
 }

@@ -1,6 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
 using DistTrain.Core.Data;
 using DistTrain.Core.Layers;
+using DistTrain.Core.Training;
 using DistTrain.Protocol;
 
 namespace DistTrain.Actors.Worker;
@@ -150,6 +151,14 @@ public sealed class WorkerState
         return true;
     }
 
+    /// <summary>Removes and returns every lease still waiting, oldest first (the worker leaves the run).</summary>
+    public LeaseShard[] TakePendingLeases()
+    {
+        LeaseShard[] pending = _pending.ToArray();
+        _pending.Clear();
+        return pending;
+    }
+
     /// <summary>Takes the oldest waiting lease if it can run now; a later lease never overtakes it.</summary>
     public bool TryTakeRunnable([MaybeNullWhen(false)] out LeaseShard lease)
     {
@@ -213,30 +222,30 @@ public sealed class WorkerState
     }
 
     /// <summary>
-    /// Hands the last computed gradient over to the shards: one message per shard, in shard order,
-    /// each carrying the slice of the shard's range. The gradient buffer gets one reader per shard,
-    /// and once every shard has released its slice it returns to the pool for a later lease, so
-    /// a steady run allocates only the messages. The worker keeps nothing of it.
+    /// Hands the last computed gradient over as this slot's contribution, which its caller cuts
+    /// into one push per shard (<see cref="GradientContribution.ToPushes"/>) or, in a group of
+    /// slots on this node, hands to the <see cref="NodeGradientCombiner"/>. In sync mode the
+    /// gradient is first weighted in place by the slot's share of the batch, <c>n / B</c>: a sync
+    /// contribution is a weighted sum, so that slots summed on a node and slots sent alone reach
+    /// the shard in one form. The buffer goes back to the pool once every receiver has released
+    /// it, so a steady run allocates only the messages. The worker keeps nothing of it.
     /// </summary>
-    public PushGradients[] HandOverGradients()
+    public GradientContribution HandOverGradients()
     {
         LeaseShard lease = _computed ?? throw new InvalidOperationException("No computed lease is waiting to be handed over.");
         TensorBuffer gradient = _computedGradient!;
-        var pushes = new PushGradients[Replica.ShardCount];
-        gradient.SetReaders(pushes.Length);
-        for (int s = 0; s < pushes.Length; s++)
+        bool sync = Assignment.Mode == ConsistencyMode.Sync;
+        if (sync)
         {
-            ParameterShardInfo shard = Replica.Shards[s];
-            pushes[s] = new PushGradients(
-                RunId, shard.ShardId, lease.Step, lease.Slot, lease.SlotCount, WorkerId, _computedBaseVersion, lease.Count, lease.BatchSize,
-                shard.Range, gradient.Slice(shard.Range.Offset, shard.Range.Length));
+            WeightedMean.Begin(gradient.Span, WeightedMean.Weight(lease.Count, lease.BatchSize), gradient.WritableSpan);
         }
 
         _computed = null;
         _computedGradient = null;
         _handedOver = (lease.Step, lease.Slot);
-        _awaitedVersion.AsSpan().Fill(Assignment.Mode == ConsistencyMode.Sync ? 0 : AwaitingAck);
-        return pushes;
+        _awaitedVersion.AsSpan().Fill(sync ? 0 : AwaitingAck);
+        return new GradientContribution(
+            RunId, lease.Step, lease.Slot, SlotSpan: 1, lease.SlotCount, WorkerId, _computedBaseVersion, lease.Count, lease.BatchSize, gradient);
     }
 
     /// <summary>Releases everything the state holds (its replica's buffers, an unsent gradient); the worker leaves the run.</summary>

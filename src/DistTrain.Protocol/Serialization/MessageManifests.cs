@@ -26,7 +26,7 @@ internal static class MessageManifests
 
         // Worker protocol.
         MessageCodec.Of<AssignWorker>("assign-worker.2", WorkerCodecs.Write, WorkerCodecs.ReadAssignWorker),
-        MessageCodec.Of<LeaseShard>("lease-shard.1", WorkerCodecs.Write, WorkerCodecs.ReadLeaseShard),
+        MessageCodec.Of<LeaseShard>("lease-shard.2", WorkerCodecs.Write, WorkerCodecs.ReadLeaseShard),
         MessageCodec.Of<ShardCompleted>("shard-completed.1", WorkerCodecs.Write, WorkerCodecs.ReadShardCompleted),
         MessageCodec.Of<ShardFailed>("shard-failed.1", WorkerCodecs.Write, WorkerCodecs.ReadShardFailed),
 
@@ -34,7 +34,7 @@ internal static class MessageManifests
         MessageCodec.Of<InitializeShard>("initialize-shard.1", ParameterServerCodecs.Write, ParameterServerCodecs.ReadInitializeShard),
         MessageCodec.Of<SubscribeParameters>("subscribe-parameters.1", ParameterServerCodecs.Write, ParameterServerCodecs.ReadSubscribeParameters),
         MessageCodec.Of<UnsubscribeParameters>("unsubscribe-parameters.1", ParameterServerCodecs.Write, ParameterServerCodecs.ReadUnsubscribeParameters),
-        MessageCodec.Of<PushGradients>("push-gradients.2", ParameterServerCodecs.Write, ParameterServerCodecs.ReadPushGradients),
+        MessageCodec.Of<PushGradients>("push-gradients.3", ParameterServerCodecs.Write, ParameterServerCodecs.ReadPushGradients),
         MessageCodec.Of<PushGradientsAck>("push-gradients-ack.2", ParameterServerCodecs.Write, ParameterServerCodecs.ReadPushGradientsAck),
         MessageCodec.Of<ParametersUpdated>("parameters-updated.1", ParameterServerCodecs.Write, ParameterServerCodecs.ReadParametersUpdated),
         MessageCodec.Of<ParameterServerFailed>(

@@ -64,11 +64,12 @@ internal static class ParameterServerCodecs
 
     public static void Write(ref WireWriter writer, PushGradients message)
     {
-        writer.WriteFields(11);
+        writer.WriteFields(12);
         writer.WriteGuid(message.RunId);
         writer.WriteInt32(message.ShardId);
         writer.WriteInt64(message.Step);
         writer.WriteInt32(message.Slot);
+        writer.WriteInt32(message.SlotSpan);
         writer.WriteInt32(message.SlotCount);
         writer.WriteInt32(message.WorkerId);
         writer.WriteInt64(message.BaseVersion);
@@ -80,12 +81,13 @@ internal static class ParameterServerCodecs
 
     public static PushGradients ReadPushGradients(ref WireReader reader)
     {
-        reader.ReadFields(11);
+        reader.ReadFields(12);
         return new PushGradients(
             reader.ReadGuid(nameof(PushGradients.RunId)),
             reader.ReadInt32(nameof(PushGradients.ShardId)),
             reader.ReadInt64(nameof(PushGradients.Step)),
             reader.ReadInt32(nameof(PushGradients.Slot)),
+            reader.ReadInt32(nameof(PushGradients.SlotSpan)),
             reader.ReadInt32(nameof(PushGradients.SlotCount)),
             reader.ReadInt32(nameof(PushGradients.WorkerId)),
             reader.ReadInt64(nameof(PushGradients.BaseVersion)),

@@ -34,7 +34,7 @@ internal static class WorkerCodecs
 
     public static void Write(ref WireWriter writer, LeaseShard message)
     {
-        writer.WriteFields(10);
+        writer.WriteFields(12);
         writer.WriteGuid(message.RunId);
         writer.WriteInt64(message.Step);
         writer.WriteInt32(message.Slot);
@@ -45,11 +45,13 @@ internal static class WorkerCodecs
         writer.WriteInt32(message.Count);
         writer.WriteInt32(message.BatchSize);
         writer.WriteInt64(message.MinVersion);
+        writer.WriteInt32(message.GroupSlot);
+        writer.WriteInt32(message.GroupSpan);
     }
 
     public static LeaseShard ReadLeaseShard(ref WireReader reader)
     {
-        reader.ReadFields(10);
+        reader.ReadFields(12);
         return new LeaseShard(
             reader.ReadGuid(nameof(LeaseShard.RunId)),
             reader.ReadInt64(nameof(LeaseShard.Step)),
@@ -60,7 +62,9 @@ internal static class WorkerCodecs
             reader.ReadInt32(nameof(LeaseShard.Offset)),
             reader.ReadInt32(nameof(LeaseShard.Count)),
             reader.ReadInt32(nameof(LeaseShard.BatchSize)),
-            reader.ReadInt64(nameof(LeaseShard.MinVersion)));
+            reader.ReadInt64(nameof(LeaseShard.MinVersion)),
+            reader.ReadInt32(nameof(LeaseShard.GroupSlot)),
+            reader.ReadInt32(nameof(LeaseShard.GroupSpan)));
     }
 
     public static void Write(ref WireWriter writer, ShardCompleted message)

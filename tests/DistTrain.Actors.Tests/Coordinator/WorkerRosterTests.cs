@@ -40,4 +40,20 @@ public class WorkerRosterTests : TestKit
         Assert.Equal(1, roster.Register(CreateTestProbe().Ref));
         Assert.False(roster.Remove(0));
     }
+
+    [Fact]
+    public void IdleByNode_WorkersOfTwoNodesRegisteredInterleaved_PutsEachNodesWorkersTogether()
+    {
+        using ActorSystem otherNode = ActorSystem.Create("other-node");
+        var roster = new WorkerRoster();
+        roster.Register(CreateTestProbe().Ref);
+        roster.Register(otherNode.ActorOf(Props.Empty));
+        roster.Register(CreateTestProbe().Ref);
+        roster.Register(otherNode.ActorOf(Props.Empty));
+        roster.MarkBusy(0);
+
+        Assert.Equal([1, 3, 2], roster.IdleByNode);
+        Assert.Equal(roster.NodeOf(1), roster.NodeOf(3));
+        Assert.NotEqual(roster.NodeOf(1), roster.NodeOf(2));
+    }
 }

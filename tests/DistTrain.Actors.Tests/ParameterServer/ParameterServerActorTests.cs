@@ -60,7 +60,8 @@ public class ParameterServerActorTests : TestKit
 
         foreach (int slot in new[] { 2, 0, 1 })
         {
-            shard.Tell(new Contribution(gradients[slot]).Push(step: 0, slot, sampleCounts[slot], BatchSize), _worker.Ref);
+            float[] sent = Shards.Weighted(gradients[slot], sampleCounts[slot], BatchSize);
+            shard.Tell(new Contribution(sent).Push(step: 0, slot, sampleCounts[slot], BatchSize), _worker.Ref);
         }
 
         var mean = new float[Shards.Range.Length];

@@ -21,6 +21,8 @@ public class ParameterServerStateRejectionTests
         { "slot past the end", RejectionReason.UnexpectedContributor },
         { "negative slot", RejectionReason.UnexpectedContributor },
         { "no share of the batch", RejectionReason.UnexpectedContributor },
+        { "slots past the end", RejectionReason.UnexpectedContributor },
+        { "no slots", RejectionReason.UnexpectedContributor },
     };
 
     [Theory]
@@ -36,7 +38,7 @@ public class ParameterServerStateRejectionTests
 
         Assert.Equal(ContributionStatus.Rejected, outcome.Status);
         Assert.Equal(reason, outcome.Reason);
-        Assert.Contains($"Worker 7, step {push.Step}, slot {push.Slot}", outcome.Detail);
+        Assert.Contains($"Worker 7, step {push.Step}, slot", outcome.Detail);
         Assert.False(outcome.Updated);
         Assert.Equal(1, state.Rejected);
         Assert.Equal(OpenStep, state.Version);
@@ -56,6 +58,23 @@ public class ParameterServerStateRejectionTests
         Assert.Equal(ContributionStatus.Duplicate, outcome.Status);
         Assert.Equal(0, state.Rejected);
         Assert.True(late.ReturnedToPool());
+    }
+
+    [Theory]
+    [InlineData(ConsistencyMode.Ssp, 3)]
+    [InlineData(ConsistencyMode.Async, 0)]
+    public void Accept_SeveralSlotsInOneContributionOutsideSync_IsRejectedNamingTheMode(ConsistencyMode mode, int bound)
+    {
+        ParameterServerState state = Shards.State(new ConsistencySettings(mode, bound));
+        var summed = new Contribution(Shards.Values(seed: 1, scale: 1f));
+
+        ContributionOutcome outcome = state.Accept(summed.Push(step: 0, slot: 0, 5, BatchSize, slotCount: 2, slotSpan: 2));
+
+        Assert.Equal(ContributionStatus.Rejected, outcome.Status);
+        Assert.Contains("slots 0 to 1", outcome.Detail);
+        Assert.Contains("only sync mode sums on a node", outcome.Detail);
+        Assert.Equal(0, state.Version);
+        Assert.True(summed.ReturnedToPool());
     }
 
     [Theory]
@@ -179,6 +198,8 @@ public class ParameterServerStateRejectionTests
             "slot past the end" => contribution.Push(OpenStep, 3, 5, BatchSize),
             "negative slot" => contribution.Push(OpenStep, -1, 5, BatchSize),
             "no share of the batch" => contribution.Push(OpenStep, 1, BatchSize + 1, BatchSize),
+            "slots past the end" => contribution.Push(OpenStep, 1, 5, BatchSize, slotSpan: 3),
+            "no slots" => contribution.Push(OpenStep, 1, 5, BatchSize, slotSpan: 0),
             _ => contribution.Push(OpenStep, 1, 5, BatchSize),
         };
         return (contribution, push);

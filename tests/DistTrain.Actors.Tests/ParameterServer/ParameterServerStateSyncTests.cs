@@ -20,7 +20,7 @@ public class ParameterServerStateSyncTests
         float[][] gradients = ThreeGradients();
         ParameterServerState state = Shards.State();
         Assert.NotEqual(ExpectedAfterOneStep(gradients, [0, 1, 2]), ExpectedAfterOneStep(gradients, [2, 1, 0]));
-        var contributions = gradients.Select(g => new Contribution(g)).ToArray();
+        var contributions = gradients.Select((_, slot) => Sent(gradients, slot)).ToArray();
 
         var outcomes = order.Select(slot => state.Accept(contributions[slot].Push(step: 0, slot, s_sampleCounts[slot], BatchSize))).ToArray();
 
@@ -40,7 +40,7 @@ public class ParameterServerStateSyncTests
 
         foreach (int slot in new[] { 1, 2, 0 })
         {
-            state.Accept(new Contribution(gradients[slot]).Push(step: 0, slot, s_sampleCounts[slot], BatchSize));
+            state.Accept(Sent(gradients, slot).Push(step: 0, slot, s_sampleCounts[slot], BatchSize));
         }
 
         Shards.AssertBitsEqual(ExpectedAfterOneStep(gradients, [0, 1, 2], Shards.Adam), state.Parameters);
@@ -68,12 +68,12 @@ public class ParameterServerStateSyncTests
     {
         float[][] gradients = ThreeGradients();
         ParameterServerState state = Shards.State(policy: InvalidContributionPolicy.Skip);
-        float[] poisoned = (float[])gradients[1].Clone();
+        float[] poisoned = Weighted(gradients[1], 1);
         poisoned[4] = float.NaN;
 
         ContributionOutcome rejected = state.Accept(new Contribution(poisoned).Push(step: 0, slot: 1, s_sampleCounts[1], BatchSize));
-        ContributionOutcome first = state.Accept(new Contribution(gradients[2]).Push(step: 0, slot: 2, s_sampleCounts[2], BatchSize));
-        ContributionOutcome last = state.Accept(new Contribution(gradients[0]).Push(step: 0, slot: 0, s_sampleCounts[0], BatchSize));
+        ContributionOutcome first = state.Accept(Sent(gradients, 2).Push(step: 0, slot: 2, s_sampleCounts[2], BatchSize));
+        ContributionOutcome last = state.Accept(Sent(gradients, 0).Push(step: 0, slot: 0, s_sampleCounts[0], BatchSize));
 
         Assert.Equal(ContributionStatus.Rejected, rejected.Status);
         Assert.False(rejected.Updated);
@@ -89,8 +89,8 @@ public class ParameterServerStateSyncTests
     {
         float[][] gradients = ThreeGradients();
         ParameterServerState state = Shards.State(policy: InvalidContributionPolicy.Skip);
-        state.Accept(new Contribution(gradients[0]).Push(step: 0, slot: 0, s_sampleCounts[0], BatchSize));
-        state.Accept(new Contribution(gradients[2]).Push(step: 0, slot: 2, s_sampleCounts[2], BatchSize));
+        state.Accept(Sent(gradients, 0).Push(step: 0, slot: 0, s_sampleCounts[0], BatchSize));
+        state.Accept(Sent(gradients, 2).Push(step: 0, slot: 2, s_sampleCounts[2], BatchSize));
 
         ContributionOutcome outcome = state.Accept(
             new Contribution(Shards.Values(seed: 3, scale: 1f, length: 5)).Push(step: 0, slot: 1, s_sampleCounts[1], BatchSize));
@@ -179,17 +179,53 @@ public class ParameterServerStateSyncTests
     }
 
     [Fact]
+    public void Accept_NodeSumOfSlotsZeroAndOneWithSlotTwoAlone_AppliesTheSlotOrderMeanBitForBit()
+    {
+        float[][] gradients = ThreeGradients();
+        ParameterServerState state = Shards.State();
+        float[] nodeSum = Weighted(gradients[0], 0);
+        WeightedMean.Add(Weighted(gradients[1], 1), 1f, nodeSum);
+
+        ContributionOutcome alone = state.Accept(Sent(gradients, 2).Push(step: 0, slot: 2, s_sampleCounts[2], BatchSize));
+        ContributionOutcome summed = state.Accept(
+            new Contribution(nodeSum).Push(step: 0, slot: 0, s_sampleCounts[0] + s_sampleCounts[1], BatchSize, slotSpan: 2));
+
+        Assert.Equal((ContributionStatus.Pending, ContributionStatus.Applied), (alone.Status, summed.Status));
+        Shards.AssertBitsEqual(ExpectedAfterOneStep(gradients, [0, 1, 2]), state.Parameters);
+        Assert.Equal([3L], state.StalenessHistogram);
+    }
+
+    [Fact]
+    public void Accept_LateNodeSumOverlappingASlotSentAgainAlone_IsDroppedAsACopy()
+    {
+        // Slots 0 and 1 were a node's; the node was given up and slot 1 leased again alone, whose
+        // contribution came first. The node's late sum is a copy: slot 0 is on its way again too.
+        float[][] gradients = ThreeGradients();
+        ParameterServerState state = Shards.State();
+        state.Accept(Sent(gradients, 1).Push(step: 0, slot: 1, s_sampleCounts[1], BatchSize));
+        var late = new Contribution(Weighted(gradients[0], 0));
+
+        ContributionOutcome outcome = state.Accept(late.Push(step: 0, slot: 0, s_sampleCounts[0] + s_sampleCounts[1], BatchSize, slotSpan: 2));
+        state.Accept(Sent(gradients, 0).Push(step: 0, slot: 0, s_sampleCounts[0], BatchSize));
+        state.Accept(Sent(gradients, 2).Push(step: 0, slot: 2, s_sampleCounts[2], BatchSize));
+
+        Assert.Equal(ContributionStatus.Duplicate, outcome.Status);
+        Assert.True(late.ReturnedToPool());
+        Shards.AssertBitsEqual(ExpectedAfterOneStep(gradients, [0, 1, 2]), state.Parameters);
+    }
+
+    [Fact]
     public void Accept_CopyOfAHeldSlotOrOfACompletedStep_IsDroppedAsADuplicateAndAppliedOnce()
     {
         float[][] gradients = ThreeGradients();
         ParameterServerState state = Shards.State();
-        state.Accept(new Contribution(gradients[0]).Push(step: 0, slot: 0, s_sampleCounts[0], BatchSize));
-        var heldCopy = new Contribution(gradients[1]);
+        state.Accept(Sent(gradients, 0).Push(step: 0, slot: 0, s_sampleCounts[0], BatchSize));
+        var heldCopy = Sent(gradients, 1);
 
         ContributionOutcome whileOpen = state.Accept(heldCopy.Push(step: 0, slot: 0, s_sampleCounts[0], BatchSize));
-        state.Accept(new Contribution(gradients[1]).Push(step: 0, slot: 1, s_sampleCounts[1], BatchSize));
-        state.Accept(new Contribution(gradients[2]).Push(step: 0, slot: 2, s_sampleCounts[2], BatchSize));
-        var lateCopy = new Contribution(gradients[2]);
+        state.Accept(Sent(gradients, 1).Push(step: 0, slot: 1, s_sampleCounts[1], BatchSize));
+        state.Accept(Sent(gradients, 2).Push(step: 0, slot: 2, s_sampleCounts[2], BatchSize));
+        var lateCopy = Sent(gradients, 2);
         ContributionOutcome afterwards = state.Accept(lateCopy.Push(step: 0, slot: 2, s_sampleCounts[2], BatchSize));
 
         Assert.Equal(ContributionStatus.Duplicate, whileOpen.Status);
@@ -217,6 +253,11 @@ public class ParameterServerStateSyncTests
             Shards.ShardId, Shards.Range, new float[Shards.Range.Length + 1], Shards.Adam, ConsistencySettings.Sync, InvalidContributionPolicy.Skip));
     }
 
+    /// <summary>Slot <paramref name="slot"/>'s contribution as its worker sends it in sync mode: <c>(n / B) g</c>.</summary>
+    private static Contribution Sent(float[][] gradients, int slot) => new(Weighted(gradients[slot], slot));
+
+    private static float[] Weighted(float[] gradient, int slot) => Shards.Weighted(gradient, s_sampleCounts[slot], BatchSize);
+
     private static float[][] ThreeGradients() =>
         [Shards.Values(seed: 11, scale: 1e3f), Shards.Values(seed: 12, scale: 1e-3f), Shards.Values(seed: 13, scale: 1f)];
 
@@ -232,19 +273,22 @@ public class ParameterServerStateSyncTests
             received += WeightedMean.Weight(s_sampleCounts[slot], BatchSize);
         }
 
+        // A full step: the single-process trainer's reduction of the mean gradients. With slots
+        // missing: the weighted contributions, each over the received weights.
         bool renormalise = slots.Distinct().Count() < gradients.Length;
         var mean = new float[Shards.Range.Length];
         for (int k = 0; k < slots.Length; k++)
         {
-            float weight = WeightedMean.Weight(s_sampleCounts[slots[k]], BatchSize);
-            weight = renormalise ? weight / received : weight;
+            int slot = slots[k];
+            float[] gradient = renormalise ? Weighted(gradients[slot], slot) : gradients[slot];
+            float weight = renormalise ? 1f / received : WeightedMean.Weight(s_sampleCounts[slot], BatchSize);
             if (k == 0)
             {
-                WeightedMean.Begin(gradients[slots[k]], weight, mean);
+                WeightedMean.Begin(gradient, weight, mean);
             }
             else
             {
-                WeightedMean.Add(gradients[slots[k]], weight, mean);
+                WeightedMean.Add(gradient, weight, mean);
             }
         }
 

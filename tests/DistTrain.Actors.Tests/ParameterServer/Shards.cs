@@ -1,5 +1,6 @@
 using DistTrain.Actors.ParameterServer;
 using DistTrain.Core.Optimizers;
+using DistTrain.Core.Training;
 using DistTrain.Protocol;
 
 namespace DistTrain.Actors.Tests.ParameterServer;
@@ -37,6 +38,14 @@ internal static class Shards
         }
 
         return values;
+    }
+
+    /// <summary>A slot's mean gradient as its worker sends it in sync mode: weighted by its share of the batch, <c>(n / B) g</c>.</summary>
+    public static float[] Weighted(float[] gradient, int sampleCount, int batchSize)
+    {
+        var weighted = new float[gradient.Length];
+        WeightedMean.Begin(gradient, WeightedMean.Weight(sampleCount, batchSize), weighted);
+        return weighted;
     }
 
     public static ParameterServerState State(

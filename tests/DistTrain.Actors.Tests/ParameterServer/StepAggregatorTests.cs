@@ -20,11 +20,11 @@ public class StepAggregatorTests
         float[][] gradients = ThreeGradients();
         var aggregator = new StepAggregator(Length);
         aggregator.Open(step: 4, slotCount: 3);
-        var contributions = gradients.Select(g => new Contribution(g)).ToArray();
+        var contributions = gradients.Select((g, slot) => new Contribution(Weighted(g, slot))).ToArray();
         foreach (int slot in order)
         {
             Assert.False(aggregator.IsComplete);
-            aggregator.Add(slot, contributions[slot].Buffer, Weight(slot));
+            aggregator.Add(slot, 1, contributions[slot].Buffer, Weight(slot));
         }
 
         var mean = new float[Length];
@@ -34,6 +34,41 @@ public class StepAggregatorTests
         Shards.AssertBitsEqual(SlotOrderMean(gradients), mean);
         Assert.False(aggregator.IsOpen);
         Assert.All(contributions, c => Assert.True(c.ReturnedToPool()));
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Complete_FirstTwoSlotsSummedOnANode_EqualsTheSlotOrderMeanBitForBit(bool nodeSumFirst)
+    {
+        // A node holding slots 0 and 1 sends p0 + p1; slot 2 comes alone. The fold
+        // ((p0 + p1) + p2) is the single-process reduction's, whatever arrives first.
+        float[][] gradients = ThreeGradients();
+        var nodeSum = Weighted(gradients[0], 0);
+        WeightedMean.Add(Weighted(gradients[1], 1), 1f, nodeSum);
+        var node = new Contribution(nodeSum);
+        var alone = new Contribution(Weighted(gradients[2], 2));
+        var aggregator = new StepAggregator(Length);
+        aggregator.Open(step: 4, slotCount: 3);
+
+        if (nodeSumFirst)
+        {
+            aggregator.Add(0, 2, node.Buffer, Weight(0) + Weight(1));
+        }
+
+        aggregator.Add(2, 1, alone.Buffer, Weight(2));
+        if (!nodeSumFirst)
+        {
+            Assert.Equal(StepAggregator.SlotState.Waiting, aggregator.GetSlotState(1));
+            aggregator.Add(0, 2, node.Buffer, Weight(0) + Weight(1));
+        }
+
+        var mean = new float[Length];
+        Assert.Equal(3, aggregator.Complete(mean));
+
+        Shards.AssertBitsEqual(SlotOrderMean(gradients), mean);
+        Assert.True(node.ReturnedToPool());
+        Assert.True(alone.ReturnedToPool());
     }
 
     [Fact]
@@ -55,19 +90,20 @@ public class StepAggregatorTests
         float[][] gradients = ThreeGradients();
         var aggregator = new StepAggregator(Length);
         aggregator.Open(step: 0, slotCount: 3);
-        var contributions = gradients.Select(g => new Contribution(g)).ToArray();
-        aggregator.Add(2, contributions[2].Buffer, Weight(2));
-        aggregator.Skip(1);
+        var contributions = gradients.Select((g, slot) => new Contribution(Weighted(g, slot))).ToArray();
+        aggregator.Add(2, 1, contributions[2].Buffer, Weight(2));
+        aggregator.Skip(1, 1);
         Assert.False(aggregator.IsComplete);
-        aggregator.Add(0, contributions[0].Buffer, Weight(0));
+        aggregator.Add(0, 1, contributions[0].Buffer, Weight(0));
 
         var mean = new float[Length];
         Assert.Equal(2, aggregator.Complete(mean));
 
+        // Each weighted contribution over the received weights: (p0 + p2) / (w0 + w2).
         float received = Weight(0) + Weight(2);
         var expected = new float[Length];
-        WeightedMean.Begin(gradients[0], Weight(0) / received, expected);
-        WeightedMean.Add(gradients[2], Weight(2) / received, expected);
+        WeightedMean.Begin(contributions[0].Values, 1f / received, expected);
+        WeightedMean.Add(contributions[2].Values, 1f / received, expected);
         Shards.AssertBitsEqual(expected, mean);
         Assert.True(contributions[0].ReturnedToPool());
         Assert.True(contributions[2].ReturnedToPool());
@@ -81,9 +117,9 @@ public class StepAggregatorTests
         float[] gradient = Shards.Values(seed: 5, scale: 1f, Length);
         var aggregator = new StepAggregator(Length);
         aggregator.Open(step: 0, slotCount: 3);
-        aggregator.Add(0, new Contribution(gradient).Buffer, Weight(0));
-        aggregator.Skip(1);
-        aggregator.Add(2, new Contribution(gradient).Buffer, Weight(2));
+        aggregator.Add(0, 1, new Contribution(Weighted(gradient, 0)).Buffer, Weight(0));
+        aggregator.Skip(1, 1);
+        aggregator.Add(2, 1, new Contribution(Weighted(gradient, 2)).Buffer, Weight(2));
 
         var mean = new float[Length];
         aggregator.Complete(mean);
@@ -99,8 +135,8 @@ public class StepAggregatorTests
     {
         var aggregator = new StepAggregator(Length);
         aggregator.Open(step: 0, slotCount: 2);
-        aggregator.Skip(0);
-        aggregator.Skip(1);
+        aggregator.Skip(0, 1);
+        aggregator.Skip(1, 1);
         float[] mean = Enumerable.Repeat(3f, Length).ToArray();
 
         Assert.Equal(0, aggregator.Complete(mean));
@@ -114,8 +150,8 @@ public class StepAggregatorTests
         var aggregator = new StepAggregator(Length);
         Assert.Equal(StepAggregator.SlotState.OutOfRange, aggregator.GetSlotState(0));
         aggregator.Open(step: 0, slotCount: 3);
-        aggregator.Add(0, new Contribution(new float[Length]).Buffer, 0.5f);
-        aggregator.Skip(2);
+        aggregator.Add(0, 1, new Contribution(new float[Length]).Buffer, 0.5f);
+        aggregator.Skip(2, 1);
 
         Assert.Equal(StepAggregator.SlotState.Received, aggregator.GetSlotState(0));
         Assert.Equal(StepAggregator.SlotState.Waiting, aggregator.GetSlotState(1));
@@ -129,12 +165,12 @@ public class StepAggregatorTests
     {
         var aggregator = new StepAggregator(Length);
         aggregator.Open(step: 0, slotCount: 2);
-        aggregator.Add(0, new Contribution(new float[Length]).Buffer, 0.5f);
-        aggregator.Skip(1);
+        aggregator.Add(0, 1, new Contribution(new float[Length]).Buffer, 0.5f);
+        aggregator.Skip(1, 1);
 
-        Assert.Throws<InvalidOperationException>(() => aggregator.Add(0, new Contribution(new float[Length]).Buffer, 0.5f));
-        Assert.Throws<InvalidOperationException>(() => aggregator.Skip(1));
-        Assert.Throws<InvalidOperationException>(() => aggregator.Add(2, new Contribution(new float[Length]).Buffer, 0.5f));
+        Assert.Throws<InvalidOperationException>(() => aggregator.Add(0, 1, new Contribution(new float[Length]).Buffer, 0.5f));
+        Assert.Throws<InvalidOperationException>(() => aggregator.Skip(1, 1));
+        Assert.Throws<InvalidOperationException>(() => aggregator.Add(2, 1, new Contribution(new float[Length]).Buffer, 0.5f));
     }
 
     [Fact]
@@ -151,7 +187,7 @@ public class StepAggregatorTests
     {
         var aggregator = new StepAggregator(Length);
         aggregator.Open(step: 0, slotCount: 2);
-        aggregator.Add(0, new Contribution(new float[Length]).Buffer, 0.5f);
+        aggregator.Add(0, 1, new Contribution(new float[Length]).Buffer, 0.5f);
 
         Assert.Throws<InvalidOperationException>(() => aggregator.Complete(new float[Length]));
     }
@@ -162,7 +198,7 @@ public class StepAggregatorTests
         var aggregator = new StepAggregator(Length);
         aggregator.Open(step: 0, slotCount: 3);
         var held = new Contribution(new float[Length]);
-        aggregator.Add(1, held.Buffer, 0.5f);
+        aggregator.Add(1, 1, held.Buffer, 0.5f);
 
         aggregator.Abandon();
 
@@ -175,9 +211,9 @@ public class StepAggregatorTests
     {
         var aggregator = new StepAggregator(Length);
         aggregator.Open(step: 0, slotCount: 3);
-        aggregator.Skip(0);
-        aggregator.Skip(1);
-        aggregator.Skip(2);
+        aggregator.Skip(0, 1);
+        aggregator.Skip(1, 1);
+        aggregator.Skip(2, 1);
         aggregator.Complete(new float[Length]);
 
         aggregator.Open(step: 1, slotCount: 2);
@@ -188,6 +224,8 @@ public class StepAggregatorTests
     }
 
     private static float Weight(int slot) => WeightedMean.Weight(s_sampleCounts[slot], BatchSize);
+
+    private static float[] Weighted(float[] gradient, int slot) => Shards.Weighted(gradient, s_sampleCounts[slot], BatchSize);
 
     private static float[][] ThreeGradients() =>
         [Shards.Values(seed: 11, scale: 1e3f, Length), Shards.Values(seed: 12, scale: 1e-3f, Length), Shards.Values(seed: 13, scale: 1f, Length)];

@@ -69,7 +69,7 @@ internal static class WorkerFixtures
 
     public static LeaseShard Lease(
         Guid runId, long step = 0, int epoch = 0, int offset = 3, int count = 4, long minVersion = 0, int workerId = 3, int slot = 1) =>
-        new(runId, step, slot, 2, workerId, epoch, offset, count, 8, minVersion);
+        new(runId, step, slot, 2, workerId, epoch, offset, count, 8, minVersion, GroupSlot: slot, GroupSpan: 1);
 
     /// <summary>
     /// What a lease's gradient must be: the samples at positions [offset, offset + count) of the

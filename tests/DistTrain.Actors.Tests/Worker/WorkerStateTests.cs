@@ -56,7 +56,7 @@ public class WorkerStateTests
         // An earlier epoch first, so that the permutation cache has to be refreshed.
         state.ComputeGradients(Lease(RunId, epoch: epoch + 1, offset: 0, count: 2));
         ShardCompleted completed = state.ComputeGradients(Lease(RunId, step: 0, epoch: epoch, offset: offset, count: count));
-        PushGradients[] pushes = state.HandOverGradients();
+        PushGradients[] pushes = Pushes(state);
         PushGradients first = pushes[0], second = pushes[1];
 
         Assert.Equal(new ShardCompleted(RunId, 0, 1, 3, expectedLoss, count, 0), completed);
@@ -87,7 +87,7 @@ public class WorkerStateTests
         ShardCompleted completed = state.ComputeGradients(Lease(RunId, step: 1, minVersion: 1));
 
         Assert.Equal(2, completed.BaseVersion);
-        Assert.All(state.HandOverGradients(), push => Assert.Equal(2, push.BaseVersion));
+        Assert.All(Pushes(state), push => Assert.Equal(2, push.BaseVersion));
     }
 
     [Fact]
@@ -100,7 +100,7 @@ public class WorkerStateTests
         ShardCompleted completed = state.ComputeGradients(Lease(RunId, count: 0));
 
         Assert.Equal((0f, 0), (completed.Loss, completed.Count));
-        Assert.All(state.HandOverGradients(), push => Assert.All(push.Gradient.Span.ToArray(), value => Assert.Equal(0f, value)));
+        Assert.All(Pushes(state), push => Assert.All(push.Gradient.Span.ToArray(), value => Assert.Equal(0f, value)));
     }
 
     [Theory]
@@ -141,19 +141,19 @@ public class WorkerStateTests
         WorkerState state = NewState();
         PublishAll(state, 0);
         state.ComputeGradients(Lease(RunId));
-        PushGradients[] first = state.HandOverGradients();
+        PushGradients[] first = Pushes(state);
         Assert.Same(first[0].Gradient.Values, first[1].Gradient.Values);
         Assert.Equal((FirstRange.Offset, SecondRange.Offset), (first[0].Gradient.Offset, first[1].Gradient.Offset));
         first[0].Gradient.Release();
 
         // One shard still reads the first gradient, so the next lease computes into another buffer.
         state.ComputeGradients(Lease(RunId, step: 1, offset: 5));
-        PushGradients[] second = state.HandOverGradients();
+        PushGradients[] second = Pushes(state);
         Assert.NotSame(first[0].Gradient.Values, second[0].Gradient.Values);
 
         first[1].Gradient.Release();
         state.ComputeGradients(Lease(RunId, step: 2, offset: 1));
-        Assert.Same(first[0].Gradient.Values, state.HandOverGradients()[0].Gradient.Values);
+        Assert.Same(first[0].Gradient.Values, Pushes(state)[0].Gradient.Values);
     }
 
     [Fact]
@@ -225,7 +225,7 @@ public class WorkerStateTests
         float[] parameters = Parameters(parameterCount, 0);
         state.Apply(WorkerFixtures.Publish(RunId, shards[0], 0, parameters));
         state.Apply(WorkerFixtures.Publish(RunId, shards[1], 0, parameters));
-        var lease = new LeaseShard(RunId, 0, 0, 1, 3, 0, 16, 16, 16, 0);
+        var lease = new LeaseShard(RunId, 0, 0, 1, 3, 0, 16, 16, 16, 0, 0, 1);
         for (int warmUp = 0; warmUp < 3; warmUp++)
         {
             RunAndRelease(state, lease);
@@ -241,11 +241,13 @@ public class WorkerStateTests
     private static void RunAndRelease(WorkerState state, LeaseShard lease)
     {
         state.ComputeGradients(lease);
-        foreach (PushGradients push in state.HandOverGradients())
+        foreach (PushGradients push in Pushes(state))
         {
             push.Gradient.Release();
         }
     }
+
+    private static PushGradients[] Pushes(WorkerState state) => state.HandOverGradients().ToPushes(state.Replica.Shards);
 
     private static WorkerState NewState(bool shuffle = true) =>
         new(Assignment(RunId, ActorRefs.Nobody, ActorRefs.Nobody, ActorRefs.Nobody, shuffle), Data);

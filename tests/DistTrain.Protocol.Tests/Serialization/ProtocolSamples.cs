@@ -65,7 +65,7 @@ public static class ProtocolSamples
         new AssignWorker(
             RunId, 3, Model(), [new ParameterShardInfo(1, new ParameterRange(1, 99), server), new ParameterShardInfo(2, new ParameterRange(100, 7), server)],
             0xFEDC_BA98_7654_3210UL, Shuffle: true, 256, ConsistencyMode.Ssp, coordinator),
-        new LeaseShard(RunId, 11L, 2, 4, 3, 1, 640, 32, 128, 9L),
+        new LeaseShard(RunId, 11L, 2, 4, 3, 1, 640, 32, 128, 9L, 1, 3),
         new ShardCompleted(RunId, 11L, 2, 3, 2.3025851f, 32, 8L),
         new ShardFailed(RunId, 11L, 2, 3, "out of memory in gather"),
         new InitializeShard(
@@ -73,7 +73,7 @@ public static class ProtocolSamples
         new SubscribeParameters(RunId, worker),
         new UnsubscribeParameters(RunId, worker),
         new PushGradientsAck(RunId, 3, 12L, 2, 17L),
-        new PushGradients(RunId, 1, 12L, 3, 4, 2, 11L, 32, 128, new ParameterRange(100, 9), Tensor(9, 3)),
+        new PushGradients(RunId, 1, 12L, 2, 2, 4, 2, 11L, 32, 128, new ParameterRange(100, 9), Tensor(9, 3)),
         new RestoreShardState(RunId, 2, 40L, 41L, [new OptimizerBuffer("exp_avg", Tensor(5, 6).Span.ToArray()), new OptimizerBuffer("exp_avg_sq", Tensor(5, 7).Span.ToArray())]),
         new GetShardState(RunId, 40L),
         new CurrentShardState(

@@ -54,7 +54,7 @@ public class WriteFaultTests(SerializerFixture fixture)
     {
         DistTrainMessageSerializer strict = fixture.WithLimits(WireLimits.Default with { MaxTensorBytes = 16 });
 
-        var error = Assert.Throws<SerializationException>(() => strict.ToBinary(fixture.Samples["push-gradients.2"]));
+        var error = Assert.Throws<SerializationException>(() => strict.ToBinary(fixture.Samples["push-gradients.3"]));
 
         Assert.Contains("Gradient holds 36 bytes of floats, over the limit of 16", error.Message);
     }
