@@ -1,6 +1,7 @@
 using DistTrain.Launcher.Evaluate;
 using DistTrain.Launcher.Export;
 using DistTrain.Launcher.Node;
+using DistTrain.Launcher.Project;
 using DistTrain.Launcher.Train;
 
 namespace DistTrain.Launcher;
@@ -41,6 +42,7 @@ internal static class Launcher
                 "evaluate" => EvaluateCommand.Run(EvaluateCommandLine.Parse(options), console),
                 "export" => ExportCommand.Run(ExportCommandLine.Parse(options), console),
                 "node" => NodeCommand.Run(NodeCommandLine.Parse(options), console, cancellation),
+                "project" => ProjectCommand.Run(ProjectCommandLine.Parse(options), console),
                 _ => throw new UsageException($"unknown command '{args[0]}'"),
             };
         }

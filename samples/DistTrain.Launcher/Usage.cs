@@ -11,6 +11,7 @@ internal static class Usage
           evaluate   loss, accuracy and confusion matrix of a saved model on a test set
           export     write a saved model as an ONNX file
           node       one node of a training cluster (coordinator, parameter-server and/or worker)
+          project    projected step time, samples/s and scaling efficiency of a cluster of 1..N nodes
           help       this text (also --help or -h after any command)
 
         disttrain train [options]
@@ -78,6 +79,30 @@ internal static class Usage
           --config FILE            JSON file whose "Node" section holds these options (and more: see
                                    deploy/appsettings.example.json); DISTTRAIN_Node__Port=4053 style
                                    environment variables override it, and the options above override both
+
+        disttrain project [options]
+          Projects a sync step (compute, push, apply, pull), samples/s and scaling efficiency for 1..N
+          worker nodes from an alpha-beta model of the link and two costs measured on this machine (one
+          core's forward+backward per sample and Adam update per parameter). Model options as for train:
+          --hidden, --activation, --loss, --batch (default W1: 784-512-256-10, batch 128).
+
+          --nodes N                worker nodes; the table shows 1..N (default 4)
+          --workers-per-node W     workers on each worker node, one core each (default: this machine's cores)
+          --ps-nodes P             parameter-server nodes (default 1)
+          --ps-shards S            parameter-server shards over all server nodes (default as for train)
+          --ps-cores C             cores of each server node, applying its shards in parallel (default:
+                                   this machine's cores)
+          --link RATE|loopback     1gbit | 10gbit | 25gbit | a rate like 2.5gbit or 800mbit: bits per second,
+                                   each way, per node (default 1gbit); loopback: a worker node on the
+                                   servers' host, an effective 2 GB/s each way (no --efficiency)
+          --latency TIME           one-way latency, like 0.1ms or 50us (default 0.05ms)
+          --efficiency E           fraction of the line rate TCP achieves, in (0, 1] (default 0.94)
+          --wire fp32|bf16         values on the wire, both ways (default fp32)
+          --compress none|topk:R   push only the fraction R in (0, 1] of the gradient, each with its index
+          --no-overlap             push, apply and pull one after another instead of pipelined by shard
+          --compute-per-sample S   seconds of forward+backward per sample on one core, instead of measuring
+          --apply-per-parameter S  seconds of one Adam update per parameter on one core, instead of measuring
+          --json                   one JSON document (seconds, samples/s) instead of the table
 
         every command:
           --verbose                stack traces on errors

@@ -1,5 +1,6 @@
 using DistTrain.Launcher.Evaluate;
 using DistTrain.Launcher.Export;
+using DistTrain.Launcher.Project;
 using DistTrain.Launcher.Tests.Models;
 using DistTrain.Launcher.Train;
 using Xunit;
@@ -23,6 +24,8 @@ public class LauncherTests
     [InlineData(new[] { "evaluate" }, "evaluate needs --model FILE.safetensors")]
     [InlineData(new[] { "evaluate", "--model", "m.safetensors", "--epochs", "1" }, "unknown option --epochs")]
     [InlineData(new[] { "export", "--model", "m.safetensors" }, "export needs --onnx FILE.onnx")]
+    [InlineData(new[] { "project", "--link", "fast" }, "--link must be loopback or a rate in bits per second")]
+    [InlineData(new[] { "project", "--compress", "topk:2" }, "--compress must be none or topk:RATIO with RATIO in (0, 1]")]
     public void Run_BadCommandLine_OneLineAndExitCode2(string[] args, string fault) =>
         AssertOneLineError(LauncherRun.Of(args), Launcher.BadCommandLine, fault);
 
@@ -160,12 +163,13 @@ public class LauncherTests
     {
         LauncherRun run = LauncherRun.Of(help);
         Assert.Equal((Launcher.Succeeded, ""), (run.ExitCode, run.Error));
-        foreach (string command in new[] { "disttrain train", "disttrain evaluate", "disttrain export", "help" })
+        foreach (string command in new[] { "disttrain train", "disttrain evaluate", "disttrain export", "disttrain project", "help" })
         {
             Assert.Contains(command, run.Output);
         }
 
-        foreach (string option in TrainCommandLine.OptionNames.Concat(EvaluateCommandLine.OptionNames).Concat(ExportCommandLine.OptionNames))
+        foreach (string option in TrainCommandLine.OptionNames.Concat(EvaluateCommandLine.OptionNames).Concat(ExportCommandLine.OptionNames)
+                     .Concat(ProjectCommandLine.OptionNames))
         {
             Assert.Contains(option + " ", run.Output);
         }

@@ -135,6 +135,20 @@ internal sealed class OptionReader
             : throw new UsageException($"{name} must be zero or positive; got '{_values[name]}'");
     }
 
+    /// <summary>A positive number in double precision (seconds per sample, say), or null when absent.</summary>
+    public double? OptionalPositiveDouble(string name)
+    {
+        string? text = Text(name);
+        if (text is null)
+        {
+            return null;
+        }
+
+        return double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) && double.IsFinite(value)
+            ? value > 0 ? value : throw new UsageException($"{name} must be positive; got '{text}'")
+            : throw new UsageException($"{name} must be a number; got '{text}'");
+    }
+
     /// <summary>Comma-separated positive sizes such as <c>512,256</c>; <c>none</c> is the empty list. Null when absent.</summary>
     public int[]? Sizes(string name)
     {

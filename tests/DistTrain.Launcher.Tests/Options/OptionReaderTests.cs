@@ -66,6 +66,21 @@ public class OptionReaderTests
         Assert.Equal($"--lr {rule}; got '{value}'", Fails(() => Parse("--lr", value).PositiveFloat("--lr", 1f)));
 
     [Fact]
+    public void OptionalPositiveDouble_Given_KeepsDoublePrecision()
+    {
+        Assert.Equal(1.0000000001, Parse("--lr", "1.0000000001").OptionalPositiveDouble("--lr"));
+        Assert.Null(Parse().OptionalPositiveDouble("--lr"));
+    }
+
+    [Theory]
+    [InlineData("abc", "must be a number")]
+    [InlineData("Infinity", "must be a number")]
+    [InlineData("0", "must be positive")]
+    [InlineData("-2e-6", "must be positive")]
+    public void OptionalPositiveDouble_BadValue_NamesOptionAndValue(string value, string rule) =>
+        Assert.Equal($"--lr {rule}; got '{value}'", Fails(() => Parse("--lr", value).OptionalPositiveDouble("--lr")));
+
+    [Fact]
     public void NonNegativeFloat_Zero_IsAccepted() => Assert.Equal(0f, Parse("--lr", "0").NonNegativeFloat("--lr", 1f));
 
     [Theory]

@@ -1,0 +1,103 @@
+using System.Diagnostics;
+using DistTrain.Core.Layers;
+using DistTrain.Core.Optimizers;
+using DistTrain.Core.Tensors;
+
+namespace DistTrain.Launcher.Project;
+
+/// <summary>
+/// Measures on this machine, on the calling thread, the two costs <see cref="ThroughputModel"/>
+/// takes as given: a worker's forward and backward pass per sample (what a worker runs per lease:
+/// <see cref="Sequential.ComputeGradients"/> on a <see cref="ModelWorkspace"/>), and one Adam update
+/// per parameter (what a shard runs per version). Inputs are synthetic, so no data is read. Each
+/// figure is the median of several timed runs after a warm-up long enough for the JIT's tiered
+/// compilation to settle; it is one core's cost on a machine that may be busy, not a benchmark.
+/// </summary>
+internal static class CostMeter
+{
+    private const int Repetitions = 15;
+
+    /// <summary>Untimed runs before a batch size's timed ones, so its buffers are in cache.</summary>
+    private const int CacheWarmRuns = 2;
+
+    private const ulong Seed = 1;
+
+    /// <summary>How long the first batch size runs untimed: tiered compilation promotes hot methods after about 100 ms.</summary>
+    private static readonly TimeSpan s_warmUp = TimeSpan.FromMilliseconds(300);
+
+    /// <summary>Seconds per sample of one forward and backward pass, for each of <paramref name="batchSizes"/>.</summary>
+    public static IReadOnlyDictionary<int, double> ComputeSecondsPerSample(Sequential model, IReadOnlyCollection<int> batchSizes)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        int largest = batchSizes.Count > 0 ? batchSizes.Max() : throw new ArgumentException("No batch size to measure.", nameof(batchSizes));
+        var workspace = new ModelWorkspace(model, largest);
+        float[] parameters = new float[model.ParameterCount];
+        float[] gradients = new float[model.ParameterCount];
+        Initializers.Initialize(model, parameters, InitializerKind.PyTorchDefault, Seed);
+        var random = new DeterministicRandom(Seed);
+        float[] features = new float[largest * model.InputSize];
+        int[] labels = new int[largest];
+        for (int i = 0; i < features.Length; i++)
+        {
+            features[i] = random.NextSingle();
+        }
+
+        for (int b = 0; b < labels.Length; b++)
+        {
+            labels[b] = random.NextInt32(model.OutputSize);
+        }
+
+        WarmUp(() => model.ComputeGradients(parameters, features, labels, largest, gradients, workspace));
+        return batchSizes.Distinct().ToDictionary(
+            batchSize => batchSize,
+            batchSize => MedianSeconds(() => model.ComputeGradients(
+                parameters, features.AsSpan(0, batchSize * model.InputSize), labels.AsSpan(0, batchSize), batchSize, gradients, workspace)) / batchSize);
+    }
+
+    /// <summary>Seconds per parameter of one Adam update over <paramref name="parameterCount"/> parameters.</summary>
+    public static double ApplySecondsPerParameter(int parameterCount)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(parameterCount);
+        var adam = new Adam(new AdamOptions(), parameterCount);
+        float[] parameters = new float[parameterCount];
+        float[] gradients = new float[parameterCount];
+        var random = new DeterministicRandom(Seed);
+        for (int i = 0; i < parameterCount; i++)
+        {
+            parameters[i] = random.NextUniform(-0.05f, 0.05f);
+            gradients[i] = random.NextUniform(-1e-3f, 1e-3f);
+        }
+
+        WarmUp(() => adam.Step(parameters, gradients));
+        return MedianSeconds(() => adam.Step(parameters, gradients)) / parameterCount;
+    }
+
+    private static void WarmUp(Action run)
+    {
+        long start = Stopwatch.GetTimestamp();
+        do
+        {
+            run();
+        }
+        while (Stopwatch.GetElapsedTime(start) < s_warmUp);
+    }
+
+    private static double MedianSeconds(Action run)
+    {
+        for (int i = 0; i < CacheWarmRuns; i++)
+        {
+            run();
+        }
+
+        double[] seconds = new double[Repetitions];
+        for (int i = 0; i < seconds.Length; i++)
+        {
+            long start = Stopwatch.GetTimestamp();
+            run();
+            seconds[i] = Stopwatch.GetElapsedTime(start).TotalSeconds;
+        }
+
+        Array.Sort(seconds);
+        return seconds[Repetitions / 2];
+    }
+}

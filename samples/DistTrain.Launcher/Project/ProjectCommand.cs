@@ -1,0 +1,68 @@
+using DistTrain.Core.Layers;
+using Spectre.Console;
+
+namespace DistTrain.Launcher.Project;
+
+/// <summary>
+/// <c>disttrain project</c>: projects a sync step's time (compute, push, apply, pull), the
+/// samples per second and the scaling efficiency of a cluster of 1..N worker nodes that the user
+/// may not have yet, from <see cref="ThroughputModel"/> and two costs measured on this machine
+/// (<see cref="CostMeter"/>) unless given. It prints a table, or with <c>--json</c> one document
+/// (<see cref="ProjectionDocument"/>). It reads no data and trains nothing.
+/// </summary>
+internal static class ProjectCommand
+{
+    /// <summary>Fashion-MNIST's shape, which every data set the launcher trains on has (the synthetic stand-in too).</summary>
+    public const int FeatureSize = 784;
+
+    public const int ClassCount = 10;
+
+    public static int Run(ProjectSettings settings, LauncherConsole console)
+    {
+        Sequential network = settings.Training.BuildModel(FeatureSize, ClassCount);
+        double apply = settings.ApplySecondsPerParameter ?? CostMeter.ApplySecondsPerParameter(network.ParameterCount);
+        ThroughputModel model = settings.ToModel(network.ParameterCount, apply);
+        int[] batchSizes = Enumerable.Range(1, settings.WorkerNodes).Select(model.SamplesPerWorker).Distinct().ToArray();
+        IReadOnlyDictionary<int, double> compute = settings.ComputeSecondsPerSample is { } given
+            ? batchSizes.ToDictionary(batchSize => batchSize, _ => given)
+            : CostMeter.ComputeSecondsPerSample(network, batchSizes);
+        IReadOnlyList<StepProjection> steps = model.ProjectEach(settings.WorkerNodes, batchSize => compute[batchSize]);
+
+        if (settings.Json)
+        {
+            console.Out.WriteLine(ProjectionDocument.Write(settings, network, model, steps));
+            return Launcher.Succeeded;
+        }
+
+        IAnsiConsole output = console.CreateAnsiConsole();
+        foreach (string line in Header(settings, network, model, compute.Values))
+        {
+            output.WriteLine(line);
+        }
+
+        output.Write(ProjectionTable.Build(steps));
+        return Launcher.Succeeded;
+    }
+
+    private static IEnumerable<string> Header(ProjectSettings settings, Sequential network, ThroughputModel model, IEnumerable<double> compute)
+    {
+        string layers = string.Join("-", settings.Training.HiddenSizes.Prepend(network.InputSize).Append(network.OutputSize));
+        yield return $"projection of {layers} {LayerNames.Name(settings.Training.Activation)} ({network.ParameterCount:N0} parameters), " +
+                     $"global batch {model.BatchSize}, sync mode";
+        string rate = settings.Link == ProjectCommandLine.Loopback ? "an effective rate" : $"{model.Efficiency * 100:G3}% of the line rate";
+        yield return $"link: {settings.Link}, {model.EffectiveBytesPerSecond / 1e6:N1} MB/s each way per node ({rate}), " +
+                     $"{model.LatencySeconds * 1e3:G3} ms one way; {model.HeaderBytes} B per shard message";
+        yield return $"cluster: {model.WorkersPerNode} worker(s) per worker node; {model.ServerNodes} parameter-server node(s), " +
+                     $"{model.Shards} shard(s) in all, {model.ServerCores} core(s) per server node";
+        string compress = settings.TopKRatio is { } ratio ? $" top-k {ratio:G4}" : "";
+        yield return $"wire: up {settings.Wire}{compress} ({model.UpBytesPerParameter:G4} B/parameter), " +
+                     $"down {settings.Wire} ({model.DownBytesPerParameter:G4} B/parameter); " +
+                     (model.Overlap ? "shards pipelined through push, apply and pull" : "push, apply and pull one after another");
+        (double fastest, double slowest) = (compute.Min() * 1e6, compute.Max() * 1e6);
+        string range = fastest == slowest ? $"{fastest:G3}" : $"{fastest:G3} to {slowest:G3}";
+        yield return $"costs on one core: compute {range} us per sample ({Source(settings.ComputeSecondsPerSample)}), " +
+                     $"apply {model.ApplySecondsPerParameter * 1e9:G3} ns per parameter, Adam ({Source(settings.ApplySecondsPerParameter)})";
+    }
+
+    private static string Source(double? given) => given is null ? "measured on this machine" : "given";
+}

@@ -1,0 +1,55 @@
+using System.Globalization;
+using DistTrain.Core.Training;
+
+namespace DistTrain.Launcher.Project;
+
+/// <summary>What <c>disttrain project</c> was asked to project, parsed and checked.</summary>
+/// <param name="Training">The model (hidden sizes, activation, loss) and the global batch; nothing else of it is read.</param>
+/// <param name="WorkerNodes">The largest worker-node count; the projection covers 1..WorkerNodes.</param>
+/// <param name="Link">The link as given: loopback, or a rate such as 1gbit.</param>
+/// <param name="LineBitsPerSecond">The link's rate in bits per second, each direction, per node.</param>
+/// <param name="Efficiency">The fraction of the line rate that messages achieve (1 for loopback, whose rate is already effective).</param>
+/// <param name="Wire">fp32 or bf16: the values' encoding, both ways.</param>
+/// <param name="TopKRatio">The fraction of its entries a contribution carries, or null for all of them.</param>
+/// <param name="ComputeSecondsPerSample">Given instead of measured, or null to measure it.</param>
+/// <param name="ApplySecondsPerParameter">Given instead of measured, or null to measure it.</param>
+/// <param name="Json">One JSON document instead of the table.</param>
+internal sealed record ProjectSettings(
+    TrainerOptions Training,
+    int WorkerNodes,
+    int WorkersPerNode,
+    int ServerNodes,
+    int Shards,
+    int ServerCores,
+    string Link,
+    double LineBitsPerSecond,
+    double Efficiency,
+    double LatencySeconds,
+    string Wire,
+    double? TopKRatio,
+    bool Overlap,
+    double? ComputeSecondsPerSample,
+    double? ApplySecondsPerParameter,
+    bool Json)
+{
+    /// <summary>The compression as the command line spells it: none or topk:RATIO.</summary>
+    public string Compress => TopKRatio is { } ratio ? $"topk:{ratio.ToString(CultureInfo.InvariantCulture)}" : "none";
+
+    /// <summary>The model of this cluster for a network of <paramref name="parameters"/> parameters.</summary>
+    public ThroughputModel ToModel(int parameters, double applySecondsPerParameter) => new()
+    {
+        Parameters = parameters,
+        BatchSize = Training.BatchSize,
+        WorkersPerNode = WorkersPerNode,
+        ServerNodes = ServerNodes,
+        Shards = Shards,
+        ServerCores = ServerCores,
+        LineBytesPerSecond = LineBitsPerSecond / 8,
+        Efficiency = Efficiency,
+        LatencySeconds = LatencySeconds,
+        ValueBytes = Wire == "bf16" ? 2 : 4,
+        TopKRatio = TopKRatio,
+        Overlap = Overlap,
+        ApplySecondsPerParameter = applySecondsPerParameter,
+    };
+}

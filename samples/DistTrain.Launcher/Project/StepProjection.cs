@@ -1,0 +1,21 @@
+namespace DistTrain.Launcher.Project;
+
+/// <summary>
+/// One sync step as <see cref="ThroughputModel"/> projects it on <see cref="WorkerNodes"/> worker
+/// nodes: its parts in seconds (<see cref="CommunicationSeconds"/> is push, apply and pull, with
+/// the shards overlapped or not, so the parts need not add up to <see cref="StepSeconds"/>), the
+/// throughput, and the scaling efficiency against the same cluster with one worker node.
+/// </summary>
+internal sealed record StepProjection(
+    int WorkerNodes,
+    int Workers,
+    int SamplesPerWorker,
+    double ComputeSecondsPerSample,
+    double ComputeSeconds,
+    double PushSeconds,
+    double ApplySeconds,
+    double PullSeconds,
+    double CommunicationSeconds,
+    double StepSeconds,
+    double SamplesPerSecond,
+    double ScalingEfficiency);

@@ -1,0 +1,195 @@
+namespace DistTrain.Launcher.Project;
+
+/// <summary>
+/// An alpha-beta model of one sync-mode step on a cluster: worker nodes, each with workers that
+/// split the global batch and whose gradients the node sums before sending (node-local
+/// aggregation), and parameter-server nodes holding the shards. It prices the protocol's message
+/// pattern: per step every worker node sends ONE contribution per shard and receives ONE
+/// parameter version per shard. It is not a simulator: it knows no queues, no stragglers, no
+/// serializer or GC costs, and no CPU contention between the roles on one host; the link
+/// efficiency and the per-message header are its knobs for fitting it to a test bed.
+/// <para>
+/// With M parameters, B the global batch, N worker nodes of W workers, P server nodes, S shards
+/// in all (k = ceil(S / P) on the busiest server node, which holds the fraction f = k / S of the
+/// parameters), C cores per server node, R = line rate x efficiency in bytes/s each way per
+/// node, a the one-way latency and H the header bytes of one shard message:
+/// <code>
+/// b_up   = 4 (fp32) | 2 (bf16) | r (4 + value bytes) for top-k with ratio r   bytes per parameter pushed
+/// b_down = 4 (fp32) | 2 (bf16)                                                bytes per parameter pulled
+/// T_c    = c(s) s,  s = ceil(B / (N W))       the busiest worker's samples; c(s) seconds per sample on one core
+/// T_push = max(M b_up + S H,   N k (M b_up / S + H))   / R + a     worker node's uplink | server node's downlink
+/// T_a    = m f M / min(k, C)                                       m seconds per parameter of one update, one core
+/// T_pull = max(N k (M b_down / S + H),   M b_down + S H) / R + a   server node's uplink | worker node's downlink
+/// overlap:    T_comm = (T_push + T_a + T_pull) / S + (S - 1) max(T_push, T_a, T_pull) / S
+/// no overlap: T_comm = T_push + T_a + T_pull
+/// T = T_c + T_comm,  samples/s = B / T,  scaling efficiency(N) = samples/s(N) / (N samples/s(1))
+/// </code>
+/// The overlap is the makespan of S identical jobs (the shards) in a three-stage flow shop
+/// (uplink, server apply, downlink) whose stage times are T_push / S, T_a / S and T_pull / S:
+/// the first shard passes every stage, each further one adds the slowest stage's share. For
+/// S = 1 it is the plain sum. Latency is counted inside each stage's time, so the pipelined form
+/// divides it by S as well: the model is optimistic there, which a fitted header or efficiency
+/// absorbs. With P dividing S the worker and server terms are the plain max(M b, N M b / P).
+/// </para>
+/// </summary>
+internal sealed record ThroughputModel
+{
+    /// <summary>Framing of one shard message (envelope, serializer, TCP/IP): a first guess until the test bed fits it.</summary>
+    public const int DefaultHeaderBytes = 100;
+
+    /// <summary>The fraction of a link's line rate that a long TCP stream achieves (payload over Ethernet, IP and TCP framing, about 0.94).</summary>
+    public const double DefaultEfficiency = 0.94;
+
+    public const double DefaultLatencySeconds = 50e-6;
+
+    /// <summary>What a top-k entry carries besides its value: the parameter's index as a 32-bit integer.</summary>
+    public const int TopKIndexBytes = 4;
+
+    /// <summary>M: the model's parameters, all of which every step pushes and pulls (or top-k of them, pushed).</summary>
+    public required int Parameters { get; init; }
+
+    /// <summary>B: the global batch of one step, split across every worker.</summary>
+    public required int BatchSize { get; init; }
+
+    /// <summary>W: workers on each worker node, one core each.</summary>
+    public required int WorkersPerNode { get; init; }
+
+    /// <summary>P: parameter-server nodes the shards are spread over.</summary>
+    public int ServerNodes { get; init; } = 1;
+
+    /// <summary>S: parameter-server shards in all, each a contiguous range of the parameters.</summary>
+    public required int Shards { get; init; }
+
+    /// <summary>C: cores of a server node, on which its shards apply in parallel.</summary>
+    public required int ServerCores { get; init; }
+
+    /// <summary>The link's line rate in bytes per second, each direction, per node.</summary>
+    public required double LineBytesPerSecond { get; init; }
+
+    /// <summary>The fraction of <see cref="LineBytesPerSecond"/> that messages achieve.</summary>
+    public double Efficiency { get; init; } = DefaultEfficiency;
+
+    /// <summary>a: one-way latency, paid once by the push and once by the pull.</summary>
+    public double LatencySeconds { get; init; } = DefaultLatencySeconds;
+
+    /// <summary>H: bytes of one shard message besides its payload.</summary>
+    public int HeaderBytes { get; init; } = DefaultHeaderBytes;
+
+    /// <summary>Bytes of one value on the wire, both ways: 4 for fp32, 2 for bf16.</summary>
+    public int ValueBytes { get; init; } = 4;
+
+    /// <summary>r: when set, each contribution carries only this fraction of its entries, each with its index; null sends them all.</summary>
+    public double? TopKRatio { get; init; }
+
+    /// <summary>Whether the shards pipeline through push, apply and pull (the flow-shop makespan) or run one phase after another.</summary>
+    public bool Overlap { get; init; } = true;
+
+    /// <summary>m: seconds one core takes to apply the optimizer's update to one parameter.</summary>
+    public required double ApplySecondsPerParameter { get; init; }
+
+    /// <summary>b_up: bytes per parameter of a worker node's contribution.</summary>
+    public double UpBytesPerParameter => TopKRatio is { } ratio ? ratio * (TopKIndexBytes + ValueBytes) : ValueBytes;
+
+    /// <summary>b_down: bytes per parameter of a published version.</summary>
+    public double DownBytesPerParameter => ValueBytes;
+
+    /// <summary>k: the shards of the busiest server node.</summary>
+    public int ShardsPerServerNode => (Shards + ServerNodes - 1) / ServerNodes;
+
+    /// <summary>R: the bytes per second a node's link carries each way.</summary>
+    public double EffectiveBytesPerSecond => LineBytesPerSecond * Efficiency;
+
+    /// <summary>The samples of the busiest worker when <paramref name="workerNodes"/> nodes split the batch.</summary>
+    public int SamplesPerWorker(int workerNodes)
+    {
+        long workers = (long)workerNodes * WorkersPerNode;
+        return (int)((BatchSize + workers - 1) / workers);
+    }
+
+    /// <summary>
+    /// One step on <paramref name="workerNodes"/> worker nodes, with <paramref name="computeSecondsPerSample"/>
+    /// giving c for a worker's batch size (it may differ per size: small batches use the cores less well).
+    /// </summary>
+    public StepProjection Project(int workerNodes, Func<int, double> computeSecondsPerSample)
+    {
+        ArgumentNullException.ThrowIfNull(computeSecondsPerSample);
+        Validate(workerNodes);
+        StepProjection step = Step(workerNodes, computeSecondsPerSample);
+        double singleNode = workerNodes == 1 ? step.SamplesPerSecond : Step(1, computeSecondsPerSample).SamplesPerSecond;
+        return step with { ScalingEfficiency = step.SamplesPerSecond / (workerNodes * singleNode) };
+    }
+
+    /// <summary><see cref="Project(int, Func{int, double})"/> with one c for every batch size.</summary>
+    public StepProjection Project(int workerNodes, double computeSecondsPerSample) => Project(workerNodes, _ => computeSecondsPerSample);
+
+    /// <summary>One row per worker-node count 1..<paramref name="maxWorkerNodes"/>.</summary>
+    public IReadOnlyList<StepProjection> ProjectEach(int maxWorkerNodes, Func<int, double> computeSecondsPerSample) =>
+        Enumerable.Range(1, maxWorkerNodes).Select(nodes => Project(nodes, computeSecondsPerSample)).ToArray();
+
+    /// <summary>
+    /// The makespan of <paramref name="shards"/> identical jobs through three stages whose total
+    /// times over all jobs are <paramref name="push"/>, <paramref name="apply"/> and <paramref name="pull"/>.
+    /// </summary>
+    public static double PipelinedSeconds(double push, double apply, double pull, int shards)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(shards);
+        return (push + apply + pull) / shards + (shards - 1) * Math.Max(push, Math.Max(apply, pull)) / shards;
+    }
+
+    private StepProjection Step(int workerNodes, Func<int, double> computeSecondsPerSample)
+    {
+        int samples = SamplesPerWorker(workerNodes);
+        double perSample = computeSecondsPerSample(samples);
+        double compute = perSample * samples;
+        double push = TransferSeconds(workerNodes, UpBytesPerParameter);
+        double apply = ApplySecondsPerParameter * Parameters * ShardsPerServerNode / Shards / Math.Min(ShardsPerServerNode, ServerCores);
+        double pull = TransferSeconds(workerNodes, DownBytesPerParameter);
+        double communication = Overlap ? PipelinedSeconds(push, apply, pull, Shards) : push + apply + pull;
+        double step = compute + communication;
+        return new StepProjection(
+            workerNodes, workerNodes * WorkersPerNode, samples, perSample, compute, push, apply, pull, communication, step,
+            BatchSize / step, ScalingEfficiency: double.NaN);
+    }
+
+    /// <summary>
+    /// One direction's time: a worker node's link carries one message per shard, the busiest
+    /// server node's carries one per worker node for each of its shards; the busier one decides.
+    /// </summary>
+    private double TransferSeconds(int workerNodes, double bytesPerParameter)
+    {
+        double workerNodeBytes = Parameters * bytesPerParameter + (double)Shards * HeaderBytes;
+        double serverNodeBytes = (double)workerNodes * ShardsPerServerNode * (Parameters * bytesPerParameter / Shards + HeaderBytes);
+        return Math.Max(workerNodeBytes, serverNodeBytes) / EffectiveBytesPerSecond + LatencySeconds;
+    }
+
+    private void Validate(int workerNodes)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(workerNodes);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(Parameters);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(BatchSize);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(WorkersPerNode);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(ServerNodes);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(ServerCores);
+        ArgumentOutOfRangeException.ThrowIfLessThan(Shards, ServerNodes);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(LineBytesPerSecond);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(Efficiency);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(Efficiency, 1.0);
+        ArgumentOutOfRangeException.ThrowIfNegative(LatencySeconds);
+        ArgumentOutOfRangeException.ThrowIfNegative(HeaderBytes);
+        ArgumentOutOfRangeException.ThrowIfNegative(ApplySecondsPerParameter);
+        if (ValueBytes is not (2 or 4))
+        {
+            throw new ArgumentOutOfRangeException(nameof(ValueBytes), ValueBytes, "A value is 4 bytes (fp32) or 2 (bf16).");
+        }
+
+        if (TopKRatio is { } ratio && !(ratio > 0 && ratio <= 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(TopKRatio), ratio, "The top-k ratio must be in (0, 1].");
+        }
+
+        if ((long)workerNodes * WorkersPerNode > BatchSize)
+        {
+            throw new ArgumentException($"{workerNodes} x {WorkersPerNode} workers cannot split a batch of {BatchSize}.", nameof(workerNodes));
+        }
+    }
+}

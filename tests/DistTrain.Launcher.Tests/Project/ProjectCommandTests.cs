@@ -1,0 +1,97 @@
+using System.Globalization;
+using System.Text.Json;
+using Xunit;
+
+namespace DistTrain.Launcher.Tests.Project;
+
+/// <summary><c>disttrain project</c> end to end, in process: its table, its JSON document, and that they agree.</summary>
+public class ProjectCommandTests
+{
+    private static readonly string[] s_givenCosts = ["--compute-per-sample", "1e-5", "--apply-per-parameter", "1e-9"];
+
+    [Fact]
+    public void Run_GivenCosts_OneTableRowPerWorkerNodeCount()
+    {
+        LauncherRun run = LauncherRun.Of(["project", "--nodes", "3", "--workers-per-node", "2", .. s_givenCosts]);
+
+        Assert.Equal((Launcher.Succeeded, ""), (run.ExitCode, run.Error));
+        Assert.Contains("projection of 784-512-256-10 relu (535,818 parameters), global batch 128", run.Output);
+        Assert.Contains("compute 10 us per sample (given)", run.Output);
+        Assert.Equal(["1", "2", "3"], TableRows(run.Output).Select(cells => cells[0]));
+    }
+
+    [Theory]
+    [InlineData("--link", "1gbit", "--wire", "fp32")]
+    [InlineData("--link", "10gbit", "--wire", "bf16", "--compress", "topk:0.01", "--no-overlap")]
+    [InlineData("--link", "loopback", "--ps-nodes", "2", "--ps-shards", "3")]
+    public void Run_Json_HoldsTheTablesFigures(params string[] options)
+    {
+        string[] args = ["project", "--nodes", "4", "--workers-per-node", "2", .. s_givenCosts, .. options];
+        LauncherRun table = LauncherRun.Of(args);
+        LauncherRun json = LauncherRun.Of([.. args, "--json"]);
+        Assert.Equal((Launcher.Succeeded, Launcher.Succeeded, "", ""), (table.ExitCode, json.ExitCode, table.Error, json.Error));
+
+        using JsonDocument document = JsonDocument.Parse(json.Output);
+        JsonElement[] projections = document.RootElement.GetProperty("projections").EnumerateArray().ToArray();
+        string[][] rows = TableRows(table.Output);
+        Assert.Equal(4, projections.Length);
+        Assert.Equal(projections.Length, rows.Length);
+        for (int r = 0; r < rows.Length; r++)
+        {
+            JsonElement step = projections[r];
+            Assert.Equal(
+                [
+                    $"{step.GetProperty("workerNodes").GetInt32()}", $"{step.GetProperty("workers").GetInt32()}",
+                    $"{step.GetProperty("samplesPerWorker").GetInt32()}", Format(step, "computeSecondsPerSample", 1e6, "F2"),
+                    Format(step, "computeSeconds", 1e3, "F3"), Format(step, "pushSeconds", 1e3, "F3"), Format(step, "applySeconds", 1e3, "F3"),
+                    Format(step, "pullSeconds", 1e3, "F3"), Format(step, "stepSeconds", 1e3, "F3"), Format(step, "samplesPerSecond", 1, "N0"),
+                    Format(step, "scalingEfficiency", 100, "F1") + "%",
+                ],
+                rows[r]);
+        }
+    }
+
+    [Fact]
+    public void Run_Json_CamelCaseDocumentOfTheInputs()
+    {
+        LauncherRun run = LauncherRun.Of(["project", "--link", "2.5gbit", "--wire", "bf16", "--compress", "topk:0.05", "--json", .. s_givenCosts]);
+        using JsonDocument document = JsonDocument.Parse(run.Output);
+        JsonElement root = document.RootElement;
+        JsonElement assumptions = root.GetProperty("assumptions");
+
+        Assert.Equal([784, 512, 256, 10], root.GetProperty("layers").EnumerateArray().Select(size => size.GetInt32()));
+        Assert.Equal(("2.5gbit", "bf16", "topk:0.05"), (root.GetProperty("link").GetString(), root.GetProperty("wire").GetString(), root.GetProperty("compress").GetString()));
+        Assert.Equal((false, false), (root.GetProperty("computeMeasured").GetBoolean(), root.GetProperty("applyMeasured").GetBoolean()));
+        Assert.Equal((535_818, 128), (assumptions.GetProperty("parameters").GetInt32(), assumptions.GetProperty("batchSize").GetInt32()));
+        Assert.Equal(2.5e9 / 8, assumptions.GetProperty("lineBytesPerSecond").GetDouble());
+        Assert.Equal(0.05 * (4 + 2), assumptions.GetProperty("upBytesPerParameter").GetDouble(), 1e-15);
+        Assert.Equal(1e-9, assumptions.GetProperty("applySecondsPerParameter").GetDouble());
+    }
+
+    [Fact]
+    public void Run_CostsNotGiven_MeasuresPositiveFiniteCosts()
+    {
+        LauncherRun run = LauncherRun.Of("project", "--hidden", "32", "--nodes", "2", "--workers-per-node", "2", "--json");
+        using JsonDocument document = JsonDocument.Parse(run.Output);
+        JsonElement root = document.RootElement;
+
+        Assert.Equal((true, true), (root.GetProperty("computeMeasured").GetBoolean(), root.GetProperty("applyMeasured").GetBoolean()));
+        double apply = root.GetProperty("assumptions").GetProperty("applySecondsPerParameter").GetDouble();
+        Assert.True(double.IsFinite(apply) && apply > 0, $"apply costs {apply} s per parameter");
+        Assert.All(root.GetProperty("projections").EnumerateArray(), step =>
+        {
+            double compute = step.GetProperty("computeSecondsPerSample").GetDouble();
+            Assert.True(double.IsFinite(compute) && compute > 0, $"compute costs {compute} s per sample");
+        });
+    }
+
+    /// <summary>The table's data rows, each split into its cells (the header and caption start with a letter).</summary>
+    private static string[][] TableRows(string output) =>
+        output.Split('\n')
+            .Select(line => line.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .Where(cells => cells.Length > 0 && char.IsAsciiDigit(cells[0][0]))
+            .ToArray();
+
+    private static string Format(JsonElement step, string name, double scale, string format) =>
+        (step.GetProperty(name).GetDouble() * scale).ToString(format, CultureInfo.InvariantCulture);
+}

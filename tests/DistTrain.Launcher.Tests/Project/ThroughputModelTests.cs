@@ -1,0 +1,219 @@
+using DistTrain.Launcher.Project;
+using Xunit;
+
+namespace DistTrain.Launcher.Tests.Project;
+
+/// <summary>
+/// The projection's arithmetic against hand computations for W1: M = 535,818 parameters
+/// (784x512 + 512 + 512x256 + 256 + 256x10 + 10), B = 128, 2 workers per worker node, on a
+/// 1 Gbit link at 94%: R = 1e9 / 8 x 0.94 = 117,500,000 B/s, a = 50 us, H = 100 B, with
+/// c = 10 us per sample and m = 1 ns per parameter given (no measuring).
+/// </summary>
+public class ThroughputModelTests
+{
+    private const double Seconds = 1e-11;
+    private const double Rate = 1e-6;
+    private const double ComputePerSample = 10e-6;
+
+    private static ThroughputModel W1OnOneGbit(int shards) => new()
+    {
+        Parameters = 535_818,
+        BatchSize = 128,
+        WorkersPerNode = 2,
+        ServerNodes = 1,
+        Shards = shards,
+        ServerCores = 2,
+        LineBytesPerSecond = 1e9 / 8,
+        Efficiency = 0.94,
+        LatencySeconds = 50e-6,
+        HeaderBytes = 100,
+        ApplySecondsPerParameter = 1e-9,
+    };
+
+    [Fact]
+    public void Project_W1Fp32OneNodeOneShard_HandComputed()
+    {
+        // compute: ceil(128 / (1 x 2)) = 64 samples x 10 us = 0.00064 s
+        // push: max(535,818 x 4 + 1 x 100, 1 x 1 x (535,818 x 4 / 1 + 100)) = 2,143,372 B
+        //       / 117,500,000 = 0.018241463830 s, + 50 us = 0.018291463830 s
+        // apply: 1 ns x 535,818 x 1 / 1 / min(1, 2) = 0.000535818 s
+        // pull: the same bytes as the push = 0.018291463830 s
+        // step: 0.00064 + 0.018291463830 + 0.000535818 + 0.018291463830 = 0.037758745660 s
+        // samples/s: 128 / 0.037758745660 = 3,389.943118186
+        StepProjection step = W1OnOneGbit(shards: 1).Project(1, ComputePerSample);
+
+        Assert.Equal((1, 2, 64), (step.WorkerNodes, step.Workers, step.SamplesPerWorker));
+        Assert.Equal(0.00064, step.ComputeSeconds, Seconds);
+        Assert.Equal(0.018291463830, step.PushSeconds, Seconds);
+        Assert.Equal(0.000535818, step.ApplySeconds, Seconds);
+        Assert.Equal(0.018291463830, step.PullSeconds, Seconds);
+        Assert.Equal(0.037118745660, step.CommunicationSeconds, Seconds);
+        Assert.Equal(0.037758745660, step.StepSeconds, Seconds);
+        Assert.Equal(3389.943118186, step.SamplesPerSecond, Rate);
+        Assert.Equal(1.0, step.ScalingEfficiency);
+    }
+
+    [Fact]
+    public void Project_OneShard_OverlapIsThePlainSum()
+    {
+        ThroughputModel model = W1OnOneGbit(shards: 1);
+
+        Assert.Equal(model.Project(1, ComputePerSample), (model with { Overlap = false }).Project(1, ComputePerSample));
+        Assert.Equal(0.5 + 0.25 + 2.0, ThroughputModel.PipelinedSeconds(0.5, 0.25, 2.0, shards: 1));
+    }
+
+    [Fact]
+    public void PipelinedSeconds_ThreeShards_FirstShardThroughEveryStageThenTheSlowestStage() =>
+        // (3 + 6 + 1.5) / 3 + (3 - 1) x 6 / 3 = 3.5 + 4
+        Assert.Equal(7.5, ThroughputModel.PipelinedSeconds(3, 6, 1.5, shards: 3), Seconds);
+
+    [Fact]
+    public void Project_W1Fp32TwoShards_NoOverlapSumsOverlapPipelines()
+    {
+        // push: max(535,818 x 4 + 2 x 100, 1 x 2 x (2,143,272 / 2 + 100)) = 2,143,472 B
+        //       / 117,500,000 = 0.018242314894 s, + 50 us = 0.018292314894 s; pull the same
+        // apply: k = ceil(2 / 1) = 2 shards on the server node, f = 2 / 2:
+        //        1 ns x 535,818 x 1 / min(2, 2) = 0.000267909 s
+        // no overlap: 0.018292314894 x 2 + 0.000267909 = 0.036852538787 s;
+        //             step 0.037492538787 s, 128 / step = 3,414.012604651
+        // overlap: (0.018292314894 x 2 + 0.000267909) / 2 + (2 - 1) x 0.018292314894 / 2 = 0.027572426840 s;
+        //          step 0.028212426840 s, 128 / step = 4,537.007777601
+        ThroughputModel model = W1OnOneGbit(shards: 2);
+        StepProjection plain = (model with { Overlap = false }).Project(1, ComputePerSample);
+        StepProjection pipelined = model.Project(1, ComputePerSample);
+
+        Assert.Equal(0.018292314894, plain.PushSeconds, Seconds);
+        Assert.Equal(0.000267909, plain.ApplySeconds, Seconds);
+        Assert.Equal(0.018292314894, plain.PullSeconds, Seconds);
+        Assert.Equal(0.036852538787, plain.CommunicationSeconds, Seconds);
+        Assert.Equal(3414.012604651, plain.SamplesPerSecond, Rate);
+        Assert.Equal(0.027572426840, pipelined.CommunicationSeconds, Seconds);
+        Assert.Equal(0.028212426840, pipelined.StepSeconds, Seconds);
+        Assert.Equal(4537.007777601, pipelined.SamplesPerSecond, Rate);
+    }
+
+    [Fact]
+    public void Project_W1Bf16_HalvesTheBytes()
+    {
+        // one shard, no overlap: push (535,818 x 2 + 100) = 1,071,736 B / 117,500,000 = 0.009121157447 s,
+        //   + 50 us = 0.009171157447 s; pull the same; apply 0.000535818 s; compute 0.00064 s
+        //   step 0.00064 + 0.009171157447 x 2 + 0.000535818 = 0.019518132894 s, 128 / step = 6,558.004328470
+        // two shards, overlap: push (1,071,636 + 200) = 1,071,836 B / 117,500,000 + 50 us = 0.009172008511 s;
+        //   apply 0.000267909 s; (0.009172008511 x 2 + 0.000267909) / 2 + 0.009172008511 / 2 = 0.013891967266 s
+        //   step 0.014531967266 s, 128 / step = 8,808.167377300
+        ThroughputModel model = W1OnOneGbit(shards: 1) with { ValueBytes = 2 };
+        StepProjection plain = (model with { Overlap = false }).Project(1, ComputePerSample);
+        StepProjection pipelined = (model with { Shards = 2 }).Project(1, ComputePerSample);
+
+        Assert.Equal((2.0, 2.0), (model.UpBytesPerParameter, model.DownBytesPerParameter));
+        Assert.Equal(0.009171157447, plain.PushSeconds, Seconds);
+        Assert.Equal(0.009171157447, plain.PullSeconds, Seconds);
+        Assert.Equal(0.019518132894, plain.StepSeconds, Seconds);
+        Assert.Equal(6558.004328470, plain.SamplesPerSecond, Rate);
+        Assert.Equal(0.009172008511, pipelined.PushSeconds, Seconds);
+        Assert.Equal(0.013891967266, pipelined.CommunicationSeconds, Seconds);
+        Assert.Equal(8808.167377300, pipelined.SamplesPerSecond, Rate);
+    }
+
+    [Fact]
+    public void Project_W1TopKOnePercent_ShrinksOnlyThePush()
+    {
+        // b_up = 0.01 x (4-byte index + 4-byte fp32 value) = 0.08 B per parameter
+        // one shard, no overlap: push (535,818 x 0.08 + 100) = 42,965.44 B / 117,500,000 + 50 us = 0.000415663319 s;
+        //   pull stays fp32: 0.018291463830 s; step 0.00064 + 0.000415663319 + 0.000535818 + 0.018291463830
+        //   = 0.019882945149 s, 128 / step = 6,437.678072398
+        // two shards, overlap: push (42,865.44 + 200) / 117,500,000 + 50 us = 0.000416514383 s; apply 0.000267909 s;
+        //   pull 0.018292314894 s; (0.000416514383 + 0.000267909 + 0.018292314894) / 2 + 0.018292314894 / 2
+        //   = 0.018634526585 s; step 0.019274526585 s, 128 / step = 6,640.889436885
+        ThroughputModel model = W1OnOneGbit(shards: 1) with { TopKRatio = 0.01 };
+        StepProjection plain = (model with { Overlap = false }).Project(1, ComputePerSample);
+        StepProjection pipelined = (model with { Shards = 2 }).Project(1, ComputePerSample);
+
+        Assert.Equal((0.08, 4.0), (model.UpBytesPerParameter, model.DownBytesPerParameter));
+        Assert.Equal(0.000415663319, plain.PushSeconds, Seconds);
+        Assert.Equal(0.018291463830, plain.PullSeconds, Seconds);
+        Assert.Equal(0.019882945149, plain.StepSeconds, Seconds);
+        Assert.Equal(6437.678072398, plain.SamplesPerSecond, Rate);
+        Assert.Equal(0.000416514383, pipelined.PushSeconds, Seconds);
+        Assert.Equal(0.018634526585, pipelined.CommunicationSeconds, Seconds);
+        Assert.Equal(6640.889436885, pipelined.SamplesPerSecond, Rate);
+    }
+
+    [Fact]
+    public void UpBytesPerParameter_TopKOfBf16_IndexPlusTwoBytes() =>
+        // 0.01 x (4 + 2)
+        Assert.Equal(0.06, (W1OnOneGbit(shards: 1) with { ValueBytes = 2, TopKRatio = 0.01 }).UpBytesPerParameter, 1e-15);
+
+    [Fact]
+    public void Project_TwoWorkerNodesOneServerNode_TheServerLinkDecides()
+    {
+        // the server node receives 2 worker nodes x 2 shards x (535,818 x 4 / 2 + 100) = 4,286,944 B, twice what
+        // a worker node sends (2,143,472 B): 4,286,944 / 117,500,000 + 50 us = 0.036534629787 s each way
+        // compute: ceil(128 / 4) = 32 samples x 10 us = 0.00032 s; no overlap:
+        // step 0.00032 + 0.036534629787 x 2 + 0.000267909 = 0.073657168574 s, 128 / step = 1,737.780619012
+        // scaling efficiency: 1,737.780619012 / (2 x 3,414.012604651) = 0.254507060
+        ThroughputModel model = W1OnOneGbit(shards: 2) with { Overlap = false };
+        StepProjection step = model.Project(2, ComputePerSample);
+
+        Assert.Equal((2, 4, 32), (step.WorkerNodes, step.Workers, step.SamplesPerWorker));
+        Assert.Equal(0.036534629787, step.PushSeconds, Seconds);
+        Assert.Equal(0.036534629787, step.PullSeconds, Seconds);
+        Assert.Equal(0.073657168574, step.StepSeconds, Seconds);
+        Assert.Equal(1737.780619012, step.SamplesPerSecond, Rate);
+        Assert.Equal(0.254507060, step.ScalingEfficiency, 1e-9);
+    }
+
+    [Fact]
+    public void Project_ThreeShardsOnTwoServerNodesOfOneCore_TheBusiestServerNodeDecides()
+    {
+        // k = ceil(3 / 2) = 2 shards, so f = 2 / 3 of the parameters, on the busiest server node
+        // it receives 3 worker nodes x 2 shards x (535,818 x 4 / 3 + 100) = 4,287,144 B (a worker node sends
+        //   2,143,272 + 300 = 2,143,572 B): 4,287,144 / 117,500,000 + 50 us = 0.036536331915 s
+        // apply: 1 ns x 535,818 x 2 / 3 / min(2, 1 core) = 0.000357212 s
+        // compute: ceil(128 / 6) = 22 samples (the busiest worker) x 10 us = 0.00022 s
+        // no overlap: step 0.00022 + 0.036536331915 x 2 + 0.000357212 = 0.073649875830 s, 128 / step = 1,737.952692491
+        ThroughputModel model = W1OnOneGbit(shards: 3) with { ServerNodes = 2, ServerCores = 1, Overlap = false };
+        StepProjection step = model.Project(3, ComputePerSample);
+
+        Assert.Equal(2, model.ShardsPerServerNode);
+        Assert.Equal(22, step.SamplesPerWorker);
+        Assert.Equal(0.00022, step.ComputeSeconds, Seconds);
+        Assert.Equal(0.036536331915, step.PushSeconds, Seconds);
+        Assert.Equal(0.000357212, step.ApplySeconds, Seconds);
+        Assert.Equal(0.073649875830, step.StepSeconds, Seconds);
+        Assert.Equal(1737.952692491, step.SamplesPerSecond, Rate);
+    }
+
+    [Fact]
+    public void Project_EfficiencyAndHeader_AreTheModelsParameters()
+    {
+        // the full line rate (125,000,000 B/s) and no header: 535,818 x 4 = 2,143,272 B / 125,000,000 = 0.017146176 s,
+        // + 50 us = 0.017196176 s
+        StepProjection step = (W1OnOneGbit(shards: 1) with { Efficiency = 1, HeaderBytes = 0 }).Project(1, ComputePerSample);
+
+        Assert.Equal(0.017196176, step.PushSeconds, Seconds);
+        Assert.Equal(0.017196176, step.PullSeconds, Seconds);
+    }
+
+    [Fact]
+    public void ProjectEach_ComputeCostPerBatchSize_OneRowPerNodeCountWithItsOwnCost()
+    {
+        // 1, 2 and 3 worker nodes of 2 workers: 64, 32 and 22 samples per worker; c = s microseconds per sample
+        IReadOnlyList<StepProjection> steps = W1OnOneGbit(shards: 2).ProjectEach(3, samples => samples * 1e-6);
+
+        Assert.Equal([1, 2, 3], steps.Select(step => step.WorkerNodes));
+        Assert.Equal([64, 32, 22], steps.Select(step => step.SamplesPerWorker));
+        Assert.Equal([64e-6, 32e-6, 22e-6], steps.Select(step => step.ComputeSecondsPerSample));
+        Assert.Equal(64 * 64e-6, steps[0].ComputeSeconds, Seconds);
+        Assert.Equal(1.0, steps[0].ScalingEfficiency);
+        Assert.All(steps.Skip(1), step => Assert.Equal(steps[0].SamplesPerSecond * step.WorkerNodes * step.ScalingEfficiency, step.SamplesPerSecond, Rate));
+    }
+
+    [Fact]
+    public void Project_MoreWorkersThanSamples_Throws() =>
+        Assert.Throws<ArgumentException>(() => W1OnOneGbit(shards: 1).Project(65, ComputePerSample));
+
+    [Fact]
+    public void Project_FewerShardsThanServerNodes_Throws() =>
+        Assert.Throws<ArgumentOutOfRangeException>(() => (W1OnOneGbit(shards: 1) with { ServerNodes = 2 }).Project(1, ComputePerSample));
+}
