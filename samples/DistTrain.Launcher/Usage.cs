@@ -35,6 +35,10 @@ internal static class Usage
                                    (default: one per core, at most 8)
           --mode sync|ssp|async    consistency: bulk-synchronous (default), stale-synchronous, asynchronous
           --staleness S            ssp only: how many steps a worker may run ahead (default 2)
+          --wire fp32|bf16         value precision between nodes: bf16 halves the traffic; parameters
+                                   stay fp32 at the servers (default fp32)
+          --compress none|topk:R   send the share R of each gradient largest in magnitude, keeping the
+                                   rest for the next step (default none)
           --seed N                 seed of the initial parameters and the data order (default 0)
           --no-shuffle             samples in file order every epoch
           --init FILE.safetensors  start from these parameters (dense{i}.weight [out, in], dense{i}.bias)

@@ -21,6 +21,9 @@ public sealed record DistTrainOptions
 
     public ConsistencySettings Consistency { get; init; } = ConsistencySettings.Sync;
 
+    /// <summary>How tensors travel between nodes (<c>--wire</c>, <c>--compress</c>); fp32, uncompressed by default.</summary>
+    public WireSettings Wire { get; init; } = WireSettings.Fp32;
+
     /// <summary>What a server does after rejecting a contribution (wrong range or length, stale, NaN or infinity).</summary>
     public InvalidContributionPolicy Policy { get; init; } = InvalidContributionPolicy.StopRun;
 
@@ -68,6 +71,15 @@ public sealed record DistTrainOptions
         if (Consistency.StalenessBound < 0)
         {
             throw new ArgumentException($"staleness = {Consistency.StalenessBound} is invalid: it must be zero or positive.", nameof(Consistency));
+        }
+
+        try
+        {
+            Wire.Validate();
+        }
+        catch (ArgumentException e)
+        {
+            throw new ArgumentException(e.Message, nameof(Wire));
         }
 
         if (CheckpointEvery is <= 0)

@@ -16,7 +16,7 @@ namespace DistTrain.Protocol;
 /// <summary>Coordinator to shard: take ownership of <paramref name="Range"/> with these initial values.</summary>
 public sealed record InitializeShard(
     Guid RunId, int ShardId, ParameterRange Range, TensorBuffer Initial, OptimizerSettings Optimizer,
-    ConsistencySettings Consistency, InvalidContributionPolicy Policy, IActorRef Coordinator) : IDistTrainMessage;
+    ConsistencySettings Consistency, WireSettings Wire, InvalidContributionPolicy Policy, IActorRef Coordinator) : IDistTrainMessage;
 
 /// <summary>Subscriber to shard: send me the current version now and every new version after it.</summary>
 public sealed record SubscribeParameters(Guid RunId, IActorRef Subscriber) : IDistTrainMessage;
@@ -36,11 +36,14 @@ public sealed record UnsubscribeParameters(Guid RunId, IActorRef Subscriber) : I
 /// carries everything the shard needs to place it: in sync mode the first contribution of a step
 /// opens it with its slot count. A contribution naming a slot the shard holds or has settled is
 /// a copy (a slot leased again) and is dropped. <paramref name="WorkerId"/> is the worker that
-/// sent it, for reports. Ownership of <paramref name="Gradient"/> passes to the shard.
+/// sent it, for reports. <paramref name="Precision"/> is how the gradient crosses to another node:
+/// as bf16 its values were rounded to bf16 on the sending node already, so a shard in the same
+/// process sees what a shard across the network sees. Ownership of <paramref name="Gradient"/>
+/// passes to the shard.
 /// </summary>
 public sealed record PushGradients(
     Guid RunId, int ShardId, long Step, int Slot, int SlotSpan, int SlotCount, int WorkerId, long BaseVersion, int SampleCount, int BatchSize,
-    ParameterRange Range, TensorBuffer Gradient) : IDistTrainMessage;
+    WirePrecision Precision, ParameterRange Range, TensorBuffer Gradient) : IDistTrainMessage;
 
 /// <summary>
 /// Reply to <see cref="PushGradients"/> in ssp and async mode only (in sync mode the next step's

@@ -18,10 +18,11 @@ namespace DistTrain.Protocol;
 /// epoch's sample order, which the worker computes itself so that only positions travel.
 /// <paramref name="Mode"/> is the run's effective consistency mode: outside sync the worker waits
 /// for every shard's <see cref="PushGradientsAck"/> of its last gradient before computing the next.
+/// <paramref name="Wire"/> says how its gradients travel.
 /// </summary>
 public sealed record AssignWorker(
     Guid RunId, int WorkerId, ModelSpecification Model, IReadOnlyList<ParameterShardInfo> Shards,
-    ulong Seed, bool Shuffle, int MaxBatchSize, ConsistencyMode Mode, IActorRef Coordinator) : IDistTrainMessage;
+    ulong Seed, bool Shuffle, int MaxBatchSize, ConsistencyMode Mode, WireSettings Wire, IActorRef Coordinator) : IDistTrainMessage;
 
 /// <summary>
 /// Coordinator to worker: compute the gradient of step <paramref name="Step"/>, slot

@@ -3,6 +3,7 @@ using DistTrain.Actors;
 using DistTrain.Core.Layers;
 using DistTrain.Core.Training;
 using DistTrain.Launcher.Options;
+using DistTrain.Launcher.Train;
 
 namespace DistTrain.Launcher.Project;
 
@@ -70,7 +71,7 @@ internal static class ProjectCommandLine
         (string link, double bitsPerSecond) = Link(options);
         return new ProjectSettings(
             training, workerNodes, workersPerNode, serverNodes, shards, options.PositiveInt("--ps-cores", Environment.ProcessorCount),
-            link, bitsPerSecond, Efficiency(options, link), Latency(options), options.Choice("--wire", "fp32", ["fp32", "bf16"]),
+            link, bitsPerSecond, Efficiency(options, link), Latency(options), options.Choice("--wire", "fp32", WireNames.Precisions),
             TopKRatio(options), Overlap: !options.Has("--no-overlap"), options.OptionalPositiveDouble("--compute-per-sample"),
             options.OptionalPositiveDouble("--apply-per-parameter"), options.Has("--json"));
     }
@@ -134,14 +135,12 @@ internal static class ProjectCommandLine
     private static double? TopKRatio(OptionReader options)
     {
         string text = options.Text("--compress") ?? "none";
-        if (text == "none")
+        return WireNames.ParseTopKRatio(text) switch
         {
-            return null;
-        }
-
-        return text.StartsWith("topk:", StringComparison.Ordinal) && PositiveNumber(text["topk:".Length..]) is { } ratio && ratio <= 1
-            ? ratio
-            : throw new UsageException($"--compress must be none or topk:RATIO with RATIO in (0, 1], like topk:0.01; got '{text}'");
+            0 => null,
+            double ratio => ratio,
+            null => throw new UsageException($"--compress must be none or topk:RATIO with RATIO in (0, 1], like topk:0.01; got '{text}'"),
+        };
     }
 
     /// <summary>A plain decimal of 0 or more (no sign, exponent or spaces), or null.</summary>

@@ -66,6 +66,8 @@ internal static class MetricsDocument
         json.WriteNumber("psShards", engine.ParameterServerShards);
         json.WriteString("mode", ModeNames.Name(engine.Consistency.Mode));
         NullableNumber(json, "staleness", engine.Consistency.Mode == ConsistencyMode.Ssp ? engine.Consistency.StalenessBound : null);
+        json.WriteString("wire", WireNames.Name(engine.Wire.Precision));
+        json.WriteString("compress", WireNames.Compression(engine.Wire));
         json.WriteNumber("seed", training.Seed);
         json.WriteBoolean("shuffle", training.Shuffle);
         NullableString(json, "init", settings.InitPath);

@@ -22,7 +22,7 @@ internal static class TrainCommandLine
     private static readonly HashSet<string> s_valued =
     [
         "--data", "--hidden", "--activation", "--loss", "--optimizer", "--lr", "--momentum", "--weight-decay",
-        "--batch", "--epochs", "--max-steps", "--workers", "--ps-shards", "--mode", "--staleness", "--seed",
+        "--batch", "--epochs", "--max-steps", "--workers", "--ps-shards", "--mode", "--staleness", "--seed", "--wire", "--compress",
         "--init", "--save", "--metrics-out", "--plot", "--checkpoint-dir", "--checkpoint-every",
     ];
 
@@ -59,6 +59,7 @@ internal static class TrainCommandLine
             Workers = workers,
             ParameterServerShards = options.PositiveInt("--ps-shards", new DistTrainOptions().ParameterServerShards),
             Consistency = Consistency(options),
+            Wire = Wire(options),
             CheckpointDirectory = options.Text("--checkpoint-dir"),
             CheckpointEvery = options.OptionalPositiveInt("--checkpoint-every"),
         };
@@ -119,6 +120,14 @@ internal static class TrainCommandLine
         }
 
         return new SgdOptions(LearningRate: options.PositiveFloat("--lr", 0.01f), WeightDecay: weightDecay, Momentum: momentum);
+    }
+
+    private static WireSettings Wire(OptionReader options)
+    {
+        WirePrecision precision = WireNames.ParsePrecision(options.Choice("--wire", "fp32", WireNames.Precisions));
+        string compress = options.Text("--compress") ?? "none";
+        return new WireSettings(precision, (float?)WireNames.ParseTopKRatio(compress)
+            ?? throw new UsageException($"--compress must be none or topk:RATIO with RATIO in (0, 1], like topk:0.01; got '{compress}'"));
     }
 
     private static ConsistencySettings Consistency(OptionReader options)

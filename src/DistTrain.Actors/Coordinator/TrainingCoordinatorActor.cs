@@ -129,7 +129,7 @@ public sealed partial class TrainingCoordinatorActor : ReceiveActor, IWithTimers
             IActorRef server = PlacedServerOrChild(s, sharedVersions);
             server.Tell(new InitializeShard(
                 _runId, s, range, new TensorBuffer(initial.AsSpan(range.Offset, range.Length).ToArray(), range.Length),
-                optimizer, _options.Consistency, _options.Policy, Self));
+                optimizer, _options.Consistency, _options.Wire, _options.Policy, Self));
             _shards[s] = new ParameterShardInfo(s, range, server);
         }
 
@@ -156,7 +156,7 @@ public sealed partial class TrainingCoordinatorActor : ReceiveActor, IWithTimers
         TrainerOptions training = _options.Training;
         worker.Tell(new AssignWorker(
             _runId, id, ProtocolMapping.Describe(_model.InputSize, training.HiddenSizes, _model.OutputSize, training.Activation, training.Loss, training.LeakySlope),
-            _shards, training.Seed, training.Shuffle, training.BatchSize, _options.Consistency.EffectiveMode, Self));
+            _shards, training.Seed, training.Shuffle, training.BatchSize, _options.Consistency.EffectiveMode, _options.Wire, Self));
         _observer.Tell(new WorkerJoined(_runId, id));
         if (!_runClock.IsRunning && _workers.Count >= _options.Workers)
         {

@@ -17,11 +17,12 @@ public sealed record GradientContribution(
     TensorBuffer Gradient)
 {
     /// <summary>
-    /// One push per shard, in shard order, each carrying the slice of the shard's range. The
+    /// One push per shard, in shard order, each carrying the slice of the shard's range, to cross
+    /// the network at <paramref name="precision"/> (the caller rounded the values for bf16). The
     /// gradient buffer gets one reader per shard in place of this contribution's, so it returns to
     /// its pool once every shard has released its slice: nothing is copied.
     /// </summary>
-    public PushGradients[] ToPushes(IReadOnlyList<ParameterShardInfo> shards)
+    public PushGradients[] ToPushes(IReadOnlyList<ParameterShardInfo> shards, WirePrecision precision)
     {
         ArgumentNullException.ThrowIfNull(shards);
         var pushes = new PushGradients[shards.Count];
@@ -31,7 +32,7 @@ public sealed record GradientContribution(
             ParameterShardInfo shard = shards[s];
             pushes[s] = new PushGradients(
                 RunId, shard.ShardId, Step, Slot, SlotSpan, SlotCount, WorkerId, BaseVersion, SampleCount, BatchSize,
-                shard.Range, Gradient.Slice(shard.Range.Offset, shard.Range.Length));
+                precision, shard.Range, Gradient.Slice(shard.Range.Offset, shard.Range.Length));
         }
 
         return pushes;

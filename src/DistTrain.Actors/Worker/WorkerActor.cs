@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Event;
 using DistTrain.Core.Data;
+using DistTrain.Core.Simd;
 using DistTrain.Protocol;
 using DistTrain.Protocol.Transport;
 
@@ -38,6 +39,7 @@ public sealed class WorkerActor : ReceiveActor
     private readonly NodeGradientCombiner _combiner = NodeGradientCombiner.For(Context.System);
     private WorkerState? _state;
     private bool _combinesOnNode;
+    private ushort[]? _bf16Scratch;
     private (Guid RunId, IActorRef Coordinator, string Reason)? _refused;
 
     public WorkerActor(Dataset data, IActorRef? coordinator = null)
@@ -184,13 +186,24 @@ public sealed class WorkerActor : ReceiveActor
         coordinator.Tell(completed);
     }
 
-    /// <summary>Sends each contribution to every shard, one push each.</summary>
+    /// <summary>
+    /// Sends each contribution to every shard, one push each, its values first rounded to bf16
+    /// under <c>--wire bf16</c>: here, on the node, so that a shard in this process gets what a
+    /// shard across the network gets.
+    /// </summary>
     private void Push(IReadOnlyList<GradientContribution> contributions)
     {
         IReadOnlyList<ParameterShardInfo> shards = _state!.Replica.Shards;
+        WirePrecision precision = _state.Assignment.Wire.Precision;
         foreach (GradientContribution contribution in contributions)
         {
-            PushGradients[] pushes = contribution.ToPushes(shards);
+            if (precision == WirePrecision.Bf16)
+            {
+                _bf16Scratch ??= new ushort[_state.Model.ParameterCount];
+                Kernels.RoundToBFloat16(contribution.Gradient.WritableSpan, _bf16Scratch);
+            }
+
+            PushGradients[] pushes = contribution.ToPushes(shards, precision);
             for (int s = 0; s < pushes.Length; s++)
             {
                 _transport.Send(shards[s].Server, pushes[s], Self);

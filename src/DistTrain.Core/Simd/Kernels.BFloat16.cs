@@ -47,6 +47,18 @@ public static partial class Kernels
         ElementwiseLoop.Widen<FromBFloat16Operator>(source, destination);
     }
 
+    /// <summary>
+    /// <c>values[i] = float(bf16(values[i]))</c>: each value rounded to the nearest bf16 in place,
+    /// through <paramref name="scratch"/> (at least as long): what a node does to a gradient before
+    /// it leaves under <c>--wire bf16</c>, so that converting it again on the wire is exact.
+    /// </summary>
+    public static void RoundToBFloat16(Span<float> values, Span<ushort> scratch)
+    {
+        Span<ushort> halves = scratch[..values.Length];
+        ToBFloat16(values, halves);
+        FromBFloat16(halves, values);
+    }
+
     /// <summary><c>target[i] += float(delta[i])</c>; a NaN target stays as it is (see the note at the top of this file).</summary>
     public static void AddBFloat16(ReadOnlySpan<ushort> delta, Span<float> target)
     {

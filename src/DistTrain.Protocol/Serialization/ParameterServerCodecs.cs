@@ -9,20 +9,21 @@ internal static class ParameterServerCodecs
 {
     public static void Write(ref WireWriter writer, InitializeShard message)
     {
-        writer.WriteFields(8);
+        writer.WriteFields(9);
         writer.WriteGuid(message.RunId);
         writer.WriteInt32(message.ShardId);
         writer.WriteRange(message.Range);
         writer.WriteTensor(nameof(message.Initial), message.Initial);
         writer.WriteRecord(nameof(message.Optimizer), message.Optimizer, SettingsCodecs.Write);
         writer.WriteRecord(nameof(message.Consistency), message.Consistency, SettingsCodecs.Write);
+        writer.WriteRecord(nameof(message.Wire), message.Wire, SettingsCodecs.Write);
         writer.WriteEnum(nameof(message.Policy), message.Policy);
         writer.WriteActorRef(nameof(message.Coordinator), message.Coordinator);
     }
 
     public static InitializeShard ReadInitializeShard(ref WireReader reader)
     {
-        reader.ReadFields(8);
+        reader.ReadFields(9);
         return new InitializeShard(
             reader.ReadGuid(nameof(InitializeShard.RunId)),
             reader.ReadInt32(nameof(InitializeShard.ShardId)),
@@ -30,6 +31,7 @@ internal static class ParameterServerCodecs
             reader.ReadTensor(nameof(InitializeShard.Initial)),
             reader.ReadRecord(nameof(InitializeShard.Optimizer), SettingsCodecs.ReadOptimizerSettings),
             reader.ReadRecord(nameof(InitializeShard.Consistency), SettingsCodecs.ReadConsistencySettings),
+            reader.ReadRecord(nameof(InitializeShard.Wire), SettingsCodecs.ReadWireSettings),
             reader.ReadEnum<InvalidContributionPolicy>(nameof(InitializeShard.Policy)),
             reader.ReadActorRef(nameof(InitializeShard.Coordinator)));
     }
@@ -64,7 +66,7 @@ internal static class ParameterServerCodecs
 
     public static void Write(ref WireWriter writer, PushGradients message)
     {
-        writer.WriteFields(12);
+        writer.WriteFields(13);
         writer.WriteGuid(message.RunId);
         writer.WriteInt32(message.ShardId);
         writer.WriteInt64(message.Step);
@@ -75,26 +77,38 @@ internal static class ParameterServerCodecs
         writer.WriteInt64(message.BaseVersion);
         writer.WriteInt32(message.SampleCount);
         writer.WriteInt32(message.BatchSize);
+        writer.WriteEnum(nameof(message.Precision), message.Precision);
         writer.WriteRange(message.Range);
-        writer.WriteTensor(nameof(message.Gradient), message.Gradient);
+        if (message.Precision == WirePrecision.Bf16)
+        {
+            writer.WriteBFloat16Tensor(nameof(message.Gradient), message.Gradient);
+        }
+        else
+        {
+            writer.WriteTensor(nameof(message.Gradient), message.Gradient);
+        }
     }
 
     public static PushGradients ReadPushGradients(ref WireReader reader)
     {
-        reader.ReadFields(12);
+        reader.ReadFields(13);
+        Guid runId = reader.ReadGuid(nameof(PushGradients.RunId));
+        int shardId = reader.ReadInt32(nameof(PushGradients.ShardId));
+        long step = reader.ReadInt64(nameof(PushGradients.Step));
+        int slot = reader.ReadInt32(nameof(PushGradients.Slot));
+        int slotSpan = reader.ReadInt32(nameof(PushGradients.SlotSpan));
+        int slotCount = reader.ReadInt32(nameof(PushGradients.SlotCount));
+        int workerId = reader.ReadInt32(nameof(PushGradients.WorkerId));
+        long baseVersion = reader.ReadInt64(nameof(PushGradients.BaseVersion));
+        int sampleCount = reader.ReadInt32(nameof(PushGradients.SampleCount));
+        int batchSize = reader.ReadInt32(nameof(PushGradients.BatchSize));
+        WirePrecision precision = reader.ReadEnum<WirePrecision>(nameof(PushGradients.Precision));
+        ParameterRange range = reader.ReadRange(nameof(PushGradients.Range));
+        TensorBuffer gradient = precision == WirePrecision.Bf16
+            ? reader.ReadBFloat16Tensor(nameof(PushGradients.Gradient))
+            : reader.ReadTensor(nameof(PushGradients.Gradient));
         return new PushGradients(
-            reader.ReadGuid(nameof(PushGradients.RunId)),
-            reader.ReadInt32(nameof(PushGradients.ShardId)),
-            reader.ReadInt64(nameof(PushGradients.Step)),
-            reader.ReadInt32(nameof(PushGradients.Slot)),
-            reader.ReadInt32(nameof(PushGradients.SlotSpan)),
-            reader.ReadInt32(nameof(PushGradients.SlotCount)),
-            reader.ReadInt32(nameof(PushGradients.WorkerId)),
-            reader.ReadInt64(nameof(PushGradients.BaseVersion)),
-            reader.ReadInt32(nameof(PushGradients.SampleCount)),
-            reader.ReadInt32(nameof(PushGradients.BatchSize)),
-            reader.ReadRange(nameof(PushGradients.Range)),
-            reader.ReadTensor(nameof(PushGradients.Gradient)));
+            runId, shardId, step, slot, slotSpan, slotCount, workerId, baseVersion, sampleCount, batchSize, precision, range, gradient);
     }
 
     public static void Write(ref WireWriter writer, PushGradientsAck message)

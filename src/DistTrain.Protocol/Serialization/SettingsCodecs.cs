@@ -76,6 +76,21 @@ internal static class SettingsCodecs
             reader.ReadInt32(nameof(ConsistencySettings.StalenessBound)));
     }
 
+    public static void Write(ref WireWriter writer, WireSettings wire)
+    {
+        writer.WriteFields(2);
+        writer.WriteEnum(nameof(wire.Precision), wire.Precision);
+        writer.WriteSingle(wire.TopKRatio);
+    }
+
+    public static WireSettings ReadWireSettings(ref WireReader reader)
+    {
+        reader.ReadFields(2);
+        return new WireSettings(
+            reader.ReadEnum<WirePrecision>(nameof(WireSettings.Precision)),
+            reader.ReadSingle(nameof(WireSettings.TopKRatio)));
+    }
+
     public static void Write(ref WireWriter writer, ParameterShardInfo shard)
     {
         writer.WriteFields(3);

@@ -163,6 +163,34 @@ internal ref struct WireReader
         return buffer;
     }
 
+    /// <summary>A block of bf16 values widened into a float buffer from <see cref="ReceivedTensorPools"/>.</summary>
+    public TensorBuffer ReadBFloat16Tensor(string field)
+    {
+        long length = PeekDeclaredLength(Path(field), MessagePackType.Binary, "a bin of bf16 values");
+        if (length > _limits.MaxTensorBytes)
+        {
+            throw Fault(Path(field), $"declares {length} bytes of bf16 values, over the limit of {_limits.MaxTensorBytes}");
+        }
+
+        if (length % sizeof(ushort) != 0)
+        {
+            throw Fault(Path(field), $"declares {length} bytes, not a whole number of 2-byte bf16 values");
+        }
+
+        TensorBuffer buffer = ReceivedTensorPools.Rent((int)(length / sizeof(ushort)));
+        try
+        {
+            LittleEndianBFloat16.Read(ReadBlock().FirstSpan, buffer.WritableSpan, _hostIsLittleEndian);
+        }
+        catch
+        {
+            buffer.Release();
+            throw;
+        }
+
+        return buffer;
+    }
+
     /// <summary>A float block read with one block copy into a new array.</summary>
     public float[] ReadFloats(string field)
     {

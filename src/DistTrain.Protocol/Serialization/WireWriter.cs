@@ -103,6 +103,22 @@ internal ref struct WireWriter
         WriteFloatBlock(field, value.Span);
     }
 
+    /// <summary>A tensor's payload as one block of bf16 values, 2 bytes each, rounded to nearest even.</summary>
+    public void WriteBFloat16Tensor(string field, TensorBuffer value)
+    {
+        RequireValue(field, value);
+        long byteCount = (long)value.Length * sizeof(ushort);
+        if (byteCount > _limits.MaxTensorBytes)
+        {
+            throw Fault(field, $"holds {byteCount} bytes of bf16 values, over the limit of {_limits.MaxTensorBytes}");
+        }
+
+        int length = (int)byteCount;
+        _writer.WriteBinHeader(length);
+        LittleEndianBFloat16.Write(value.Span, _writer.GetSpan(length)[..length], _hostIsLittleEndian);
+        _writer.Advance(length);
+    }
+
     /// <summary>A float array as one float block.</summary>
     public void WriteFloats(string field, float[] values)
     {

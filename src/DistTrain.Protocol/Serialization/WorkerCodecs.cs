@@ -5,7 +5,7 @@ internal static class WorkerCodecs
 {
     public static void Write(ref WireWriter writer, AssignWorker message)
     {
-        writer.WriteFields(9);
+        writer.WriteFields(10);
         writer.WriteGuid(message.RunId);
         writer.WriteInt32(message.WorkerId);
         writer.WriteRecord(nameof(message.Model), message.Model, SettingsCodecs.Write);
@@ -14,12 +14,13 @@ internal static class WorkerCodecs
         writer.WriteBoolean(message.Shuffle);
         writer.WriteInt32(message.MaxBatchSize);
         writer.WriteEnum(nameof(message.Mode), message.Mode);
+        writer.WriteRecord(nameof(message.Wire), message.Wire, SettingsCodecs.Write);
         writer.WriteActorRef(nameof(message.Coordinator), message.Coordinator);
     }
 
     public static AssignWorker ReadAssignWorker(ref WireReader reader)
     {
-        reader.ReadFields(9);
+        reader.ReadFields(10);
         return new AssignWorker(
             reader.ReadGuid(nameof(AssignWorker.RunId)),
             reader.ReadInt32(nameof(AssignWorker.WorkerId)),
@@ -29,6 +30,7 @@ internal static class WorkerCodecs
             reader.ReadBoolean(nameof(AssignWorker.Shuffle)),
             reader.ReadInt32(nameof(AssignWorker.MaxBatchSize)),
             reader.ReadEnum<ConsistencyMode>(nameof(AssignWorker.Mode)),
+            reader.ReadRecord(nameof(AssignWorker.Wire), SettingsCodecs.ReadWireSettings),
             reader.ReadActorRef(nameof(AssignWorker.Coordinator)));
     }
 

@@ -58,7 +58,7 @@ public class ParameterServerActorRestoreTests : TestKit
         IActorRef shard = Sys.ActorOf(ParameterServerActor.Props().WithDispatcher(Dispatchers.Compute));
         shard.Tell(new InitializeShard(
             Shards.RunId, Shards.ShardId, Shards.Range, new Contribution(Shards.Initial()).Buffer, Shards.Sgd,
-            ConsistencySettings.Sync, InvalidContributionPolicy.Skip, _coordinator.Ref));
+            ConsistencySettings.Sync, WireSettings.Fp32, InvalidContributionPolicy.Skip, _coordinator.Ref));
         return shard;
     }
 }

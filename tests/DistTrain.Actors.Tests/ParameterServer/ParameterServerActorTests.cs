@@ -309,5 +309,5 @@ public class ParameterServerActorTests : TestKit
     private InitializeShard Initialize(
         ConsistencySettings? consistency = null, InvalidContributionPolicy policy = InvalidContributionPolicy.Skip, Contribution? initial = null) =>
         new(Shards.RunId, Shards.ShardId, Shards.Range, (initial ?? new Contribution(Shards.Initial())).Buffer, Shards.Sgd,
-            consistency ?? ConsistencySettings.Sync, policy, _coordinator.Ref);
+            consistency ?? ConsistencySettings.Sync, WireSettings.Fp32, policy, _coordinator.Ref);
 }

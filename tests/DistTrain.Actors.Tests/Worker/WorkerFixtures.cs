@@ -56,7 +56,7 @@ internal static class WorkerFixtures
     public static AssignWorker Assignment(
         Guid runId, IActorRef coordinator, IActorRef firstShard, IActorRef secondShard, bool shuffle = true, int workerId = 3,
         ConsistencyMode mode = ConsistencyMode.Async) =>
-        new(runId, workerId, Model, Shards(firstShard, secondShard), Seed, shuffle, MaxBatchSize, mode, coordinator);
+        new(runId, workerId, Model, Shards(firstShard, secondShard), Seed, shuffle, MaxBatchSize, mode, WireSettings.Fp32, coordinator);
 
     /// <summary>Shard <paramref name="shard"/>'s range of <paramref name="parameters"/> as its publication.</summary>
     public static ParametersUpdated Publish(

@@ -221,7 +221,7 @@ public class WorkerStateTests
             new(0, new ParameterRange(0, parameterCount / 2), ActorRefs.Nobody),
             new(1, new ParameterRange(parameterCount / 2, parameterCount - parameterCount / 2), ActorRefs.Nobody),
         ];
-        var state = new WorkerState(new AssignWorker(RunId, 3, spec, shards, Seed, true, 16, ConsistencyMode.Async, ActorRefs.Nobody), data);
+        var state = new WorkerState(new AssignWorker(RunId, 3, spec, shards, Seed, true, 16, ConsistencyMode.Async, WireSettings.Fp32, ActorRefs.Nobody), data);
         float[] parameters = Parameters(parameterCount, 0);
         state.Apply(WorkerFixtures.Publish(RunId, shards[0], 0, parameters));
         state.Apply(WorkerFixtures.Publish(RunId, shards[1], 0, parameters));
@@ -247,7 +247,7 @@ public class WorkerStateTests
         }
     }
 
-    private static PushGradients[] Pushes(WorkerState state) => state.HandOverGradients().ToPushes(state.Replica.Shards);
+    private static PushGradients[] Pushes(WorkerState state) => state.HandOverGradients().ToPushes(state.Replica.Shards, WirePrecision.Fp32);
 
     private static WorkerState NewState(bool shuffle = true) =>
         new(Assignment(RunId, ActorRefs.Nobody, ActorRefs.Nobody, ActorRefs.Nobody, shuffle), Data);

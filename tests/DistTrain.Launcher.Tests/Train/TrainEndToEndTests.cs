@@ -18,7 +18,7 @@ public class TrainEndToEndTests
         string metrics = directory.File("run.json"), plot = directory.File("run.png");
         LauncherRun run = await LauncherProcess.RunAsync(
             "train", "--data", "synthetic", "--epochs", "1", "--quiet", "--metrics-out", metrics, "--plot", plot,
-            "--hidden", "16", "--batch", "100", "--workers", "2", "--ps-shards", "2", "--mode", "ssp");
+            "--hidden", "16", "--batch", "100", "--workers", "2", "--ps-shards", "2", "--mode", "ssp", "--wire", "bf16");
 
         Assert.True(run.ExitCode == 0, run.Error);
         Assert.Equal("", run.Error);
@@ -35,6 +35,7 @@ public class TrainEndToEndTests
         Assert.Equal((100, 1, 2, 2), (config.GetProperty("batch").GetInt32(), config.GetProperty("epochs").GetInt32(),
             config.GetProperty("workers").GetInt32(), config.GetProperty("psShards").GetInt32()));
         Assert.Equal(("ssp", TrainCommandLine.DefaultStaleness), (config.GetProperty("mode").GetString(), config.GetProperty("staleness").GetInt32()));
+        Assert.Equal(("bf16", "none"), (config.GetProperty("wire").GetString(), config.GetProperty("compress").GetString()));
         Assert.Equal(784 * 16 + 16 + 16 * 10 + 10, config.GetProperty("parameters").GetInt32());
         Assert.Equal(plot, config.GetProperty("plot").GetString());
 

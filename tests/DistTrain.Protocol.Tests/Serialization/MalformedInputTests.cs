@@ -17,12 +17,12 @@ public class MalformedInputTests(SerializerFixture fixture)
     [Fact]
     public void FromBinary_UnknownManifest_ThrowsNamingIt()
     {
-        byte[] bytes = fixture.Serializer.ToBinary(fixture.Samples["push-gradients.3"]);
+        byte[] bytes = fixture.Serializer.ToBinary(fixture.Samples["push-gradients.4"]);
 
         var error = Assert.Throws<SerializationException>(() => fixture.Serializer.FromBinary(bytes, "push-gradients.99"));
 
         Assert.Contains("'push-gradients.99'", error.Message);
-        Assert.Contains("push-gradients.3", error.Message);
+        Assert.Contains("push-gradients.4", error.Message);
     }
 
     [Theory]
@@ -89,13 +89,13 @@ public class MalformedInputTests(SerializerFixture fixture)
     public void FromBinary_TensorHeaderClaimingTwoGiB_ThrowsBeforeAllocating()
     {
         // The gradient is the last field and short enough for a bin8 header: [0xc4, n, n bytes].
-        var message = (PushGradients)fixture.Samples["push-gradients.3"];
+        var message = (PushGradients)fixture.Samples["push-gradients.4"] with { Precision = WirePrecision.Fp32 };
         byte[] bytes = fixture.Serializer.ToBinary(message);
         int header = fixture.Serializer.ToBinary(message with { Gradient = new TensorBuffer([], 0) }).Length - 2;
         Assert.Equal([0xc4, (byte)(message.Gradient.Length * sizeof(float))], bytes[header..(header + 2)]);
         byte[] forged = [.. bytes[..header], 0xc6, 0x7f, 0xff, 0xff, 0xf0, .. bytes[(header + 2)..]];
 
-        SerializationException error = AssertRefusedWithinBudget(forged, "push-gradients.3");
+        SerializationException error = AssertRefusedWithinBudget(forged, "push-gradients.4");
 
         Assert.Contains("Gradient", error.Message);
         Assert.Contains("2147483632", error.Message);
@@ -154,8 +154,8 @@ public class MalformedInputTests(SerializerFixture fixture)
     [Theory]
     [InlineData("contribution-rejected.1", "Reason", "RejectionReason")]
     [InlineData("consistency-settings.1", "Mode", "ConsistencyMode")]
-    [InlineData("initialize-shard.1", "Policy", "InvalidContributionPolicy")]
-    [InlineData("initialize-shard.1", "Consistency.Mode", "ConsistencyMode")]
+    [InlineData("initialize-shard.2", "Policy", "InvalidContributionPolicy")]
+    [InlineData("initialize-shard.2", "Consistency.Mode", "ConsistencyMode")]
     public void FromBinary_UndeclaredEnumValue_ThrowsNamingTheField(string manifest, string field, string enumName)
     {
         byte[] forged = WithEnumByte(manifest, field, 0x63);
@@ -302,7 +302,7 @@ public class MalformedInputTests(SerializerFixture fixture)
         (ContributionRejected)fixture.Samples["contribution-rejected.1"] with { Reason = reason };
 
     private InitializeShard Initialize(InvalidContributionPolicy policy, ConsistencyMode mode) =>
-        (InitializeShard)fixture.Samples["initialize-shard.1"] with { Policy = policy, Consistency = new ConsistencySettings(mode, 3) };
+        (InitializeShard)fixture.Samples["initialize-shard.2"] with { Policy = policy, Consistency = new ConsistencySettings(mode, 3) };
 
     private static byte[] Encode(RawWrite write)
     {

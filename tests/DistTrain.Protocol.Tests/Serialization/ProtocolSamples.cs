@@ -1,4 +1,5 @@
 using Akka.Actor;
+using DistTrain.Core.Simd;
 using DistTrain.Protocol;
 
 namespace DistTrain.Protocol.Tests.Serialization;
@@ -30,6 +31,13 @@ public static class ProtocolSamples
     ];
 
     /// <summary>A tensor of <paramref name="length"/> values in an array three longer, so only the payload may travel.</summary>
+    /// <summary><paramref name="tensor"/> with every value rounded to bf16, as a node sends a gradient under <c>--wire bf16</c>.</summary>
+    public static TensorBuffer RoundedToBFloat16(TensorBuffer tensor)
+    {
+        Kernels.RoundToBFloat16(tensor.WritableSpan, new ushort[tensor.Length]);
+        return tensor;
+    }
+
     public static TensorBuffer Tensor(int length, int seed)
     {
         var values = new float[length + 3];
@@ -64,16 +72,16 @@ public static class ProtocolSamples
         new RunFailed(RunId, "worker 2 sent NaN; stopping (policy StopRun)"),
         new AssignWorker(
             RunId, 3, Model(), [new ParameterShardInfo(1, new ParameterRange(1, 99), server), new ParameterShardInfo(2, new ParameterRange(100, 7), server)],
-            0xFEDC_BA98_7654_3210UL, Shuffle: true, 256, ConsistencyMode.Ssp, coordinator),
+            0xFEDC_BA98_7654_3210UL, Shuffle: true, 256, ConsistencyMode.Ssp, new WireSettings(WirePrecision.Bf16, 0.01f), coordinator),
         new LeaseShard(RunId, 11L, 2, 4, 3, 1, 640, 32, 128, 9L, 1, 3),
         new ShardCompleted(RunId, 11L, 2, 3, 2.3025851f, 32, 8L),
         new ShardFailed(RunId, 11L, 2, 3, "out of memory in gather"),
         new InitializeShard(
-            RunId, 1, new ParameterRange(100, 7), Tensor(7, 2), Optimizer(), Consistency(), InvalidContributionPolicy.StopRun, coordinator),
+            RunId, 1, new ParameterRange(100, 7), Tensor(7, 2), Optimizer(), Consistency(), new WireSettings(WirePrecision.Bf16, 0.5f), InvalidContributionPolicy.StopRun, coordinator),
         new SubscribeParameters(RunId, worker),
         new UnsubscribeParameters(RunId, worker),
         new PushGradientsAck(RunId, 3, 12L, 2, 17L),
-        new PushGradients(RunId, 1, 12L, 2, 2, 4, 2, 11L, 32, 128, new ParameterRange(100, 9), Tensor(9, 3)),
+        new PushGradients(RunId, 1, 12L, 2, 2, 4, 2, 11L, 32, 128, WirePrecision.Bf16, new ParameterRange(100, 9), RoundedToBFloat16(Tensor(9, 3))),
         new RestoreShardState(RunId, 2, 40L, 41L, [new OptimizerBuffer("exp_avg", Tensor(5, 6).Span.ToArray()), new OptimizerBuffer("exp_avg_sq", Tensor(5, 7).Span.ToArray())]),
         new GetShardState(RunId, 40L),
         new CurrentShardState(
@@ -88,6 +96,7 @@ public static class ProtocolSamples
         Model(),
         Optimizer(),
         Consistency(),
+        new WireSettings(WirePrecision.Bf16, 0.001f),
         new ParameterShardInfo(4, new ParameterRange(300, 21), server),
     ];
 }

@@ -54,7 +54,7 @@ public sealed class RemoteDeliveryTests : IAsyncLifetime
         IActorRef coordinator = _coordinatorNode.ActorOf(Props.Create(() => new CoordinatorStandIn(coordinatorReceived)), "coordinator");
         var message = new InitializeShard(
             ProtocolSamples.RunId, 3, new ParameterRange(1_000, TensorLength), ProtocolSamples.Tensor(TensorLength, 11),
-            ProtocolSamples.Optimizer(), ProtocolSamples.Consistency(), InvalidContributionPolicy.StopRun, coordinator);
+            ProtocolSamples.Optimizer(), ProtocolSamples.Consistency(), WireSettings.Fp32, InvalidContributionPolicy.StopRun, coordinator);
         Address shardAddress = ((ExtendedActorSystem)_shardNode).Provider.DefaultAddress;
 
         _coordinatorNode.ActorSelection(new RootActorPath(shardAddress) / "user" / "shard").Tell(message);

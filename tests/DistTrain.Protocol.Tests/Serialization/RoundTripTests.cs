@@ -87,7 +87,7 @@ public class RoundTripTests(SerializerFixture fixture)
     [InlineData(16_385)]
     public void RoundTrip_TensorOfOddOrEdgeLength_ArrivesBitIdentical(int length)
     {
-        var message = new PushGradients(ProtocolSamples.RunId, 2, 5L, 1, 1, 2, 4, 4L, 16, 64, new ParameterRange(8, length), ProtocolSamples.Tensor(length, 7));
+        var message = new PushGradients(ProtocolSamples.RunId, 2, 5L, 1, 1, 2, 4, 4L, 16, 64, WirePrecision.Fp32, new ParameterRange(8, length), ProtocolSamples.Tensor(length, 7));
 
         var copy = (PushGradients)fixture.RoundTrip(message);
 
@@ -146,7 +146,7 @@ public class RoundTripTests(SerializerFixture fixture)
     public void RoundTrip_ExtremeIntegersAndNonAsciiText_ArriveUnchanged()
     {
         var lease = new LeaseShard(Guid.NewGuid(), long.MinValue, int.MaxValue, int.MinValue, -1, 0, 1, -2, 3, long.MaxValue, int.MinValue, int.MaxValue);
-        var assign = new AssignWorker(Guid.NewGuid(), int.MinValue, ProtocolSamples.Model(), [], ulong.MaxValue, false, 0, ConsistencyMode.Sync, fixture.Coordinator);
+        var assign = new AssignWorker(Guid.NewGuid(), int.MinValue, ProtocolSamples.Model(), [], ulong.MaxValue, false, 0, ConsistencyMode.Sync, WireSettings.Fp32, fixture.Coordinator);
         var failed = new WorkerFailed(Guid.NewGuid(), 1, 2L, "Gr\u00fc\u00dfe \u2014 \u65e5\u672c \U0001F600");
 
         MessageFields.AssertEquivalent(lease, fixture.RoundTrip(lease));
@@ -209,7 +209,7 @@ public class RoundTripTests(SerializerFixture fixture)
         PropertyInfo[] fields = MessageFields.Of(typeof(PushGradients)).ToArray();
 
         Assert.Equal(
-            ["RunId", "ShardId", "Step", "Slot", "SlotSpan", "SlotCount", "WorkerId", "BaseVersion", "SampleCount", "BatchSize", "Range", "Gradient"],
+            ["RunId", "ShardId", "Step", "Slot", "SlotSpan", "SlotCount", "WorkerId", "BaseVersion", "SampleCount", "BatchSize", "Precision", "Range", "Gradient"],
             fields.Select(f => f.Name));
     }
 }

@@ -30,7 +30,7 @@ public class WriteFaultTests(SerializerFixture fixture)
     [Fact]
     public void ToBinary_NullNestedRecordOrTensor_ThrowsNamingTheField()
     {
-        var initialize = (InitializeShard)fixture.Samples["initialize-shard.1"];
+        var initialize = (InitializeShard)fixture.Samples["initialize-shard.2"];
 
         var noOptimizer = Assert.Throws<SerializationException>(() => fixture.Serializer.ToBinary(initialize with { Optimizer = null! }));
         var noTensor = Assert.Throws<SerializationException>(() => fixture.Serializer.ToBinary(initialize with { Initial = null! }));
@@ -54,7 +54,7 @@ public class WriteFaultTests(SerializerFixture fixture)
     {
         DistTrainMessageSerializer strict = fixture.WithLimits(WireLimits.Default with { MaxTensorBytes = 16 });
 
-        var error = Assert.Throws<SerializationException>(() => strict.ToBinary(fixture.Samples["push-gradients.3"]));
+        var error = Assert.Throws<SerializationException>(() => strict.ToBinary((PushGradients)fixture.Samples["push-gradients.4"] with { Precision = WirePrecision.Fp32 }));
 
         Assert.Contains("Gradient holds 36 bytes of floats, over the limit of 16", error.Message);
     }
