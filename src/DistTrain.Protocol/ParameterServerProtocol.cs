@@ -87,9 +87,24 @@ public sealed record CurrentShardState(
 
 /// <summary>
 /// Shard to subscribers: version <paramref name="Version"/> of its range. Every subscriber reads
-/// <paramref name="Values"/> and then releases it; nobody writes it.
+/// <paramref name="Values"/> and then releases it; nobody writes it. Under <c>--wire bf16</c> only
+/// the answer to a subscription is one (the node's replica, in full); the versions after it come
+/// as <see cref="ParametersDelta"/>.
 /// </summary>
 public sealed record ParametersUpdated(Guid RunId, int ShardId, long Version, ParameterRange Range, TensorBuffer Values)
+    : IDistTrainMessage;
+
+/// <summary>
+/// Shard to the subscribers of one worker node, under <c>--wire bf16</c>: version
+/// <paramref name="Version"/> of its range is the node's replica at <paramref name="BaseVersion"/>
+/// plus <paramref name="Delta"/>, whose values are bf16 (2 bytes each on the wire). The shard
+/// keeps the replica each node holds, sends it the bf16-rounded difference between its fp32
+/// parameters and that replica, and adds the same rounded difference to its own copy, so both
+/// sides hold identical replicas and the gap to the fp32 parameters stays within one rounding.
+/// A subscriber that does not hold <paramref name="BaseVersion"/> (a delta was lost) subscribes
+/// again and starts over from the snapshot (<see cref="ParametersUpdated"/>) the shard answers with.
+/// </summary>
+public sealed record ParametersDelta(Guid RunId, int ShardId, long Version, long BaseVersion, ParameterRange Range, TensorBuffer Delta)
     : IDistTrainMessage;
 
 /// <summary>

@@ -2,7 +2,7 @@
 # bench-w1.sh RATE [EPOCHS [TRAIN OPTIONS...]]: W1 sync (784-512-256-10, Adam, batch 128, 2 workers, 2 server shards)
 # on the network test bed with every link at RATE (the coordinator and parameter servers in
 # namespace 1, one worker node with 2 workers in namespace 2), beside the same run in one process
-# (`disttrain train --workers 2 --ps-shards 2`). Prints each run's samples/s, the median of the
+# (`disttrain train --workers 2 --ps-shards 2`; SHARDS=n sets another shard count for both). Prints each run's samples/s, the median of the
 # epochs after the first (from the metrics JSON; epoch times leave out the test-set evaluation),
 # and their ratio. Needs root. EPOCHS defaults to 2 (so one measured epoch: use 3 or more for a
 # median of several). Uses the built launcher (samples/DistTrain.Launcher/bin/Release), building
@@ -19,6 +19,7 @@ root=$(cd "$here/../.." && pwd)
 rate=${1:?usage: bench-w1.sh RATE [EPOCHS]   (RATE as tc writes it: 1gbit, 10gbit, 100mbit)}
 epochs=${2:-2}
 options=("${@:3}")
+shards=${SHARDS:-2}
 [[ $epochs =~ ^[0-9]+$ && $epochs -ge 2 ]] || { echo "bench-w1: EPOCHS must be 2 or more (the first epoch is warm-up)" >&2; exit 2; }
 data=${DISTTRAIN_DATA:-/usr/share/datasets/fashion-mnist}
 [[ -d $data ]] || { echo "bench-w1: no Fashion-MNIST at $data: run 'bash tests/install-test-data.sh'" >&2; exit 1; }
@@ -51,7 +52,7 @@ a2=$("$here/netbed.sh" address "$bed" 2)
 
 echo "W1 sync, $epochs epochs, on the bed at $rate: coordinator + parameter servers at $a1, a worker node with 2 workers at $a2"
 ip netns exec "$bed-1" dotnet "$dll" node --roles coordinator,parameter-server --hostname "$a1" --port 4053 \
-    --min-workers 2 --ps-shards 2 --seed 0 --quiet --data "$data" --epochs "$epochs" --metrics-out "$work/bed.json" \
+    --min-workers 2 --ps-shards "$shards" --seed 0 --quiet --data "$data" --epochs "$epochs" --metrics-out "$work/bed.json" \
     "${options[@]}" >"$work/coordinator.log" 2>&1 &
 coordinator=$!
 # The worker starts once the seed listens (a failed first association is retried only after 5 s).
@@ -73,8 +74,8 @@ if (( status != 0 )) || [[ ! -f $work/bed.json ]]; then
     exit 1
 fi
 
-echo "the same in one process: disttrain train --workers 2 --ps-shards 2 ${options[*]}"
-dotnet "$dll" train --workers 2 --ps-shards 2 --seed 0 --quiet --data "$data" --epochs "$epochs" --metrics-out "$work/process.json" \
+echo "the same in one process: disttrain train --workers 2 --ps-shards $shards ${options[*]}"
+dotnet "$dll" train --workers 2 --ps-shards "$shards" --seed 0 --quiet --data "$data" --epochs "$epochs" --metrics-out "$work/process.json" \
     "${options[@]}" | grep -E '^epoch |^done' | sed 's/^/  one process: /'
 
 bed_rate=$(median_after_first "$work/bed.json")

@@ -23,6 +23,12 @@ namespace DistTrain.Actors.ParameterServer;
 /// so that their ranges of each version lie in one buffer.
 /// </para>
 /// <para>
+/// Under <c>--wire bf16</c> it publishes differences instead: it keeps the replica each worker
+/// node holds (<see cref="NodeReplicas"/>), answers a subscription with the node's replica in
+/// full, and after each update sends each node one <see cref="ParametersDelta"/> in bf16, half the
+/// bytes, without drift.
+/// </para>
+/// <para>
 /// Reads: <see cref="GetShardState"/> names a step, and the shard answers once it has settled
 /// through that step (<see cref="ParameterServerState.SettledThrough"/>): at once when it is there,
 /// else right after the contribution that gets it there. The coordinator leases nothing of that step
@@ -58,6 +64,7 @@ public sealed class ParameterServerActor : ReceiveActor, IWithUnboundedStash
     private readonly ParameterVersionStore? _sharedVersions;
     private readonly List<(IActorRef Reader, long Step)> _pendingReads = [];
     private ParameterServerState _state = null!;
+    private NodeReplicas? _nodeReplicas;
     private IActorRef _coordinator = ActorRefs.Nobody;
     private Guid _runId;
 
@@ -100,6 +107,7 @@ public sealed class ParameterServerActor : ReceiveActor, IWithUnboundedStash
 
         _runId = message.RunId;
         _coordinator = message.Coordinator;
+        _nodeReplicas = message.Wire.Precision == WirePrecision.Bf16 ? new NodeReplicas(message.Range) : null;
         _log.Info(
             "Shard {0} of run {1} owns {2} in {3} mode.", message.ShardId, message.RunId, message.Range, _state.Mode);
         Become(Serving);
@@ -122,6 +130,7 @@ public sealed class ParameterServerActor : ReceiveActor, IWithUnboundedStash
         {
             // A Terminated left unhandled would kill the shard (DeathPactException).
             _subscribers.Remove(message.ActorRef);
+            _nodeReplicas?.Unsubscribe(message.ActorRef);
         });
     }
 
@@ -214,7 +223,14 @@ public sealed class ParameterServerActor : ReceiveActor, IWithUnboundedStash
             Context.Watch(subscriber);
         }
 
-        _transport.Send(subscriber, CurrentVersion(readers: 1), Self);
+        if (_nodeReplicas is null)
+        {
+            _transport.Send(subscriber, CurrentVersion(readers: 1), Self);
+            return;
+        }
+
+        (long version, TensorBuffer replica) = _nodeReplicas.Subscribe(subscriber, _state.Parameters, _state.Version);
+        _transport.Send(subscriber, new ParametersUpdated(_runId, _state.ShardId, version, _state.Range, replica), Self);
     }
 
     private void OnUnsubscribe(UnsubscribeParameters message)
@@ -223,6 +239,8 @@ public sealed class ParameterServerActor : ReceiveActor, IWithUnboundedStash
         {
             Context.Unwatch(message.Subscriber);
         }
+
+        _nodeReplicas?.Unsubscribe(message.Subscriber);
     }
 
     private void OnGetShardState(GetShardState message)
@@ -279,6 +297,17 @@ public sealed class ParameterServerActor : ReceiveActor, IWithUnboundedStash
     {
         if (_subscribers.Count == 0)
         {
+            return;
+        }
+
+        if (_nodeReplicas is not null)
+        {
+            foreach ((IReadOnlyList<IActorRef> subscribers, ParametersDelta delta) in _nodeReplicas.Publish(
+                _runId, _state.ShardId, _state.Parameters, _state.Version))
+            {
+                _transport.Send(subscribers, delta, Self);
+            }
+
             return;
         }
 

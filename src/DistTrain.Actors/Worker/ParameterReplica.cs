@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using DistTrain.Protocol;
 
 namespace DistTrain.Actors.Worker;
@@ -15,6 +16,14 @@ namespace DistTrain.Actors.Worker;
 /// version into one such buffer); otherwise, as across nodes or in ssp and async, it copies the
 /// ranges that changed into a vector of its own.
 /// </para>
+/// <para>
+/// Under <c>--wire bf16</c> a shard sends a full version only on subscription and differences
+/// after it (<see cref="ParametersDelta"/>): a delta is added to the range in the replica's own
+/// vector, with the same float addition the shard applies to its copy of this node's replica
+/// (<see cref="ParameterServer.NodeReplicas"/>), so both stay bit-identical. A delta that does not
+/// build on the version held reports a <see cref="ReplicaUpdate.Gap"/> once; the next full
+/// version closes it.
+/// </para>
 /// </summary>
 public sealed class ParameterReplica
 {
@@ -25,6 +34,7 @@ public sealed class ParameterReplica
     private readonly long[] _versions;
     private readonly TensorBuffer?[] _held;
     private readonly bool[] _changed;
+    private readonly bool[] _awaitingSnapshot;
     private float[]? _assembled;
 
     /// <summary>
@@ -47,6 +57,7 @@ public sealed class ParameterReplica
         _versions.AsSpan().Fill(NoVersion);
         _held = new TensorBuffer?[_shards.Length];
         _changed = new bool[_shards.Length];
+        _awaitingSnapshot = new bool[_shards.Length];
         ParameterCount = parameterCount;
     }
 
@@ -122,7 +133,55 @@ public sealed class ParameterReplica
         _held[s] = update.Values;
         _versions[s] = update.Version;
         _changed[s] = true;
+        _awaitingSnapshot[s] = false;
         return ReplicaUpdate.Applied;
+    }
+
+    /// <summary>
+    /// Adds a shard's bf16 difference to its range when it builds on the version held; releases
+    /// the delta's buffer whatever the outcome. A delta of a version held already is stale; one
+    /// that skips a version is a gap (see <see cref="ReplicaUpdate.Gap"/>).
+    /// </summary>
+    public ReplicaUpdate Apply(ParametersDelta delta)
+    {
+        ArgumentNullException.ThrowIfNull(delta);
+        try
+        {
+            int s = IndexOf(delta.ShardId);
+            if (s < 0)
+            {
+                return ReplicaUpdate.UnknownShard;
+            }
+
+            ParameterRange range = _shards[s].Range;
+            if (delta.Range != range || delta.Delta.Length != range.Length)
+            {
+                return ReplicaUpdate.WrongRange;
+            }
+
+            if (delta.Version <= _versions[s] || _awaitingSnapshot[s])
+            {
+                return ReplicaUpdate.Stale;
+            }
+
+            if (delta.BaseVersion != _versions[s])
+            {
+                _awaitingSnapshot[s] = true;
+                return ReplicaUpdate.Gap;
+            }
+
+            // The held version becomes the replica's own: copied in once, then written in place.
+            Span<float> values = Assemble().AsSpan(range.Offset, range.Length);
+            _held[s]?.Release();
+            _held[s] = null;
+            TensorPrimitives.Add(values, delta.Delta.Span, values);
+            _versions[s] = delta.Version;
+            return ReplicaUpdate.Applied;
+        }
+        finally
+        {
+            delta.Delta.Release();
+        }
     }
 
     /// <summary>Releases every buffer held; the replica reads as zeros with no versions afterwards.</summary>

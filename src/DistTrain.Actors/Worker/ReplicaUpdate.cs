@@ -14,4 +14,11 @@ public enum ReplicaUpdate
 
     /// <summary>The range or payload length differs from the shard's; nothing changed.</summary>
     WrongRange,
+
+    /// <summary>
+    /// A delta builds on a version the replica does not hold (one was lost on the way): nothing
+    /// changed, and the worker must start this shard over from a snapshot (subscribe again).
+    /// Reported once per gap; further deltas count as stale until the snapshot arrives.
+    /// </summary>
+    Gap,
 }

@@ -49,6 +49,7 @@ public sealed class WorkerActor : ReceiveActor
         _registerWith = coordinator;
         Receive<AssignWorker>(OnAssign);
         Receive<ParametersUpdated>(OnParametersUpdated);
+        Receive<ParametersDelta>(OnParametersDelta);
         Receive<LeaseShard>(OnLease);
         Receive<PushGradientsAck>(OnAck);
     }
@@ -126,6 +127,29 @@ public sealed class WorkerActor : ReceiveActor
         if (outcome is ReplicaUpdate.UnknownShard or ReplicaUpdate.WrongRange)
         {
             _log.Warning("Ignoring version {0} of shard {1} over {2}: {3}.", update.Version, update.ShardId, update.Range, outcome);
+        }
+
+        RunRunnableLeases();
+    }
+
+    private void OnParametersDelta(ParametersDelta delta)
+    {
+        if (_state is null || _state.RunId != delta.RunId)
+        {
+            delta.Delta.Release();
+            return;
+        }
+
+        switch (_state.Apply(delta))
+        {
+            case ReplicaUpdate.Gap:
+                // A delta was lost (a tensor channel that failed and reconnected): start this shard over.
+                _log.Warning("Worker {0} missed version {1} of shard {2}; subscribing again.", _state.WorkerId, delta.BaseVersion, delta.ShardId);
+                _state.Replica.Shards[_state.Replica.IndexOf(delta.ShardId)].Server.Tell(new SubscribeParameters(_state.RunId, Self));
+                return;
+            case ReplicaUpdate.UnknownShard or ReplicaUpdate.WrongRange:
+                _log.Warning("Ignoring the delta to version {0} of shard {1} over {2}.", delta.Version, delta.ShardId, delta.Range);
+                return;
         }
 
         RunRunnableLeases();

@@ -98,6 +98,9 @@ public sealed class WorkerState
     /// <summary>Applies a shard's published version to the replica and releases its buffer (<see cref="ParameterReplica.Apply"/>).</summary>
     public ReplicaUpdate Apply(ParametersUpdated update) => Replica.Apply(update);
 
+    /// <summary>Adds a shard's bf16 difference to the replica and releases its buffer (<see cref="ParameterReplica.Apply(ParametersDelta)"/>).</summary>
+    public ReplicaUpdate Apply(ParametersDelta delta) => Replica.Apply(delta);
+
     /// <summary>Queues a lease of this run behind the ones already waiting.</summary>
     public void Enqueue(LeaseShard lease)
     {

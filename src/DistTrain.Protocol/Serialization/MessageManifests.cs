@@ -37,6 +37,7 @@ internal static class MessageManifests
         MessageCodec.Of<PushGradients>("push-gradients.4", ParameterServerCodecs.Write, ParameterServerCodecs.ReadPushGradients),
         MessageCodec.Of<PushGradientsAck>("push-gradients-ack.2", ParameterServerCodecs.Write, ParameterServerCodecs.ReadPushGradientsAck),
         MessageCodec.Of<ParametersUpdated>("parameters-updated.1", ParameterServerCodecs.Write, ParameterServerCodecs.ReadParametersUpdated),
+        MessageCodec.Of<ParametersDelta>("parameters-delta.1", ParameterServerCodecs.Write, ParameterServerCodecs.ReadParametersDelta),
         MessageCodec.Of<ParameterServerFailed>(
             "parameter-server-failed.1", ParameterServerCodecs.Write, ParameterServerCodecs.ReadParameterServerFailed),
         MessageCodec.Of<ContributionRejected>(

@@ -132,6 +132,29 @@ internal static class ParameterServerCodecs
             reader.ReadInt64(nameof(PushGradientsAck.Version)));
     }
 
+    public static void Write(ref WireWriter writer, ParametersDelta message)
+    {
+        writer.WriteFields(6);
+        writer.WriteGuid(message.RunId);
+        writer.WriteInt32(message.ShardId);
+        writer.WriteInt64(message.Version);
+        writer.WriteInt64(message.BaseVersion);
+        writer.WriteRange(message.Range);
+        writer.WriteBFloat16Tensor(nameof(message.Delta), message.Delta);
+    }
+
+    public static ParametersDelta ReadParametersDelta(ref WireReader reader)
+    {
+        reader.ReadFields(6);
+        return new ParametersDelta(
+            reader.ReadGuid(nameof(ParametersDelta.RunId)),
+            reader.ReadInt32(nameof(ParametersDelta.ShardId)),
+            reader.ReadInt64(nameof(ParametersDelta.Version)),
+            reader.ReadInt64(nameof(ParametersDelta.BaseVersion)),
+            reader.ReadRange(nameof(ParametersDelta.Range)),
+            reader.ReadBFloat16Tensor(nameof(ParametersDelta.Delta)));
+    }
+
     public static void Write(ref WireWriter writer, ParametersUpdated message)
     {
         writer.WriteFields(5);

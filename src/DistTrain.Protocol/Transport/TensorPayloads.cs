@@ -20,6 +20,7 @@ public static class TensorPayloads
     {
         PushGradients push => push.Gradient,
         ParametersUpdated update => update.Values,
+        ParametersDelta delta => delta.Delta,
         InitializeShard initialize => initialize.Initial,
         _ => null,
     };

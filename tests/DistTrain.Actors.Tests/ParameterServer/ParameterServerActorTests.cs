@@ -290,6 +290,36 @@ public class ParameterServerActorTests : TestKit
         Assert.False(_coordinator.HasMessages);
     }
 
+    [Fact]
+    public void Push_UnderBf16Wire_SubscriberGetsTheReplicaThenDeltasThatAddUpToTheParametersWithinOneRounding()
+    {
+        IActorRef shard = Sys.ActorOf(ParameterServerActor.Props().WithDispatcher(Dispatchers.Compute));
+        shard.Tell(Initialize() with { Wire = new WireSettings(WirePrecision.Bf16, 0f) });
+        shard.Tell(new SubscribeParameters(Shards.RunId, _subscriber.Ref));
+        ParametersUpdated snapshot = _subscriber.ExpectMsg<ParametersUpdated>();
+        float[] replica = snapshot.Values.Span.ToArray();
+        snapshot.Values.Release();
+        Assert.Equal(Shards.Initial(), replica);
+
+        float[] gradient = Shards.Values(seed: 4, scale: 1f);
+        shard.Tell(new Contribution(gradient).Push(step: 0, slot: 0, BatchSize, BatchSize, slotCount: 1), _worker.Ref);
+
+        ParametersDelta delta = _subscriber.ExpectMsg<ParametersDelta>();
+        Assert.Equal((1L, 0L), (delta.Version, delta.BaseVersion));
+        for (int i = 0; i < replica.Length; i++)
+        {
+            replica[i] += delta.Delta.Span[i];
+        }
+
+        delta.Delta.Release();
+        float[] expected = Shards.Initial();
+        Shards.Optimizer().Step(expected, gradient, 1f);
+        for (int i = 0; i < replica.Length; i++)
+        {
+            Assert.Equal(expected[i], replica[i], Math.Abs(expected[i] - Shards.Initial()[i]) * MathF.Pow(2, -8) + 1e-7f);
+        }
+    }
+
     private ParametersUpdated RunOneSlotStep(IActorRef shard, long step)
     {
         shard.Tell(new Contribution(Shards.Values(seed: (int)step, scale: 1f)).Push(step, slot: 0, BatchSize, BatchSize, slotCount: 1), _worker.Ref);

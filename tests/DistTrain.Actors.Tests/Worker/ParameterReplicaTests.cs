@@ -27,6 +27,59 @@ public class ParameterReplicaTests
     }
 
     [Fact]
+    public void ApplyDelta_OnTheVersionHeld_AddsItToThatRangeOnly()
+    {
+        var replica = new ParameterReplica(23, _shards);
+        float[] parameters = Parameters(23, 0);
+        replica.Apply(Publish(RunId, _shards[0], 4, parameters));
+        replica.Apply(Publish(RunId, _shards[1], 4, parameters));
+        float[] delta = Enumerable.Repeat(0.25f, _shards[1].Range.Length).ToArray();
+
+        ReplicaUpdate outcome = replica.Apply(Delta(_shards[1], version: 5, baseVersion: 4, delta));
+
+        Assert.Equal(ReplicaUpdate.Applied, outcome);
+        Assert.Equal((4L, 5L), (replica.Version(0), replica.Version(1)));
+        Assert.Equal(parameters[..12], replica.Parameters.ToArray()[..12]);
+        Assert.Equal(parameters[12..].Select(p => p + 0.25f), replica.Parameters.ToArray()[12..]);
+    }
+
+    [Fact]
+    public void ApplyDelta_SkippingAVersion_ReportsTheGapOnceUntilASnapshotArrives()
+    {
+        var replica = new ParameterReplica(23, _shards);
+        replica.Apply(Publish(RunId, _shards[1], 4, Parameters(23, 0)));
+        float[] delta = new float[_shards[1].Range.Length];
+
+        Assert.Equal(ReplicaUpdate.Gap, replica.Apply(Delta(_shards[1], version: 6, baseVersion: 5, delta)));
+        Assert.Equal(ReplicaUpdate.Stale, replica.Apply(Delta(_shards[1], version: 7, baseVersion: 6, delta)));
+        Assert.Equal(ReplicaUpdate.Stale, replica.Apply(Delta(_shards[1], version: 4, baseVersion: 3, delta)));
+        Assert.Equal(4, replica.Version(1));
+
+        Assert.Equal(ReplicaUpdate.Applied, replica.Apply(Publish(RunId, _shards[1], 7, Parameters(23, 7))));
+        Assert.Equal(ReplicaUpdate.Applied, replica.Apply(Delta(_shards[1], version: 8, baseVersion: 7, delta)));
+        Assert.Equal(8, replica.Version(1));
+    }
+
+    [Fact]
+    public void ApplyDelta_WrongRangeOrUnknownShard_ChangesNothingAndReleasesTheBuffer()
+    {
+        var replica = new ParameterReplica(23, _shards);
+        replica.Apply(Publish(RunId, _shards[1], 4, Parameters(23, 0)));
+        var pool = new TensorBufferPool(5);
+        TensorBuffer buffer = pool.Rent();
+
+        ReplicaUpdate outcome = replica.Apply(new ParametersDelta(RunId, _shards[1].ShardId, 5, 4, new ParameterRange(12, 5), buffer));
+
+        Assert.Equal(ReplicaUpdate.WrongRange, outcome);
+        Assert.Same(buffer, pool.Rent());
+        Assert.Equal(ReplicaUpdate.UnknownShard, replica.Apply(Delta(_shards[1] with { ShardId = 99 }, 5, 4, new float[11])));
+        Assert.Equal(4, replica.Version(1));
+    }
+
+    private static ParametersDelta Delta(ParameterShardInfo shard, long version, long baseVersion, float[] delta) =>
+        new(RunId, shard.ShardId, version, baseVersion, shard.Range, new TensorBuffer(delta, delta.Length));
+
+    [Fact]
     public void MinimumVersion_UntilEveryShardPublished_IsNoVersionThenTheOldest()
     {
         var replica = new ParameterReplica(23, _shards);
