@@ -36,14 +36,15 @@ public sealed record UnsubscribeParameters(Guid RunId, IActorRef Subscriber) : I
 /// carries everything the shard needs to place it: in sync mode the first contribution of a step
 /// opens it with its slot count. A contribution naming a slot the shard holds or has settled is
 /// a copy (a slot leased again) and is dropped. <paramref name="WorkerId"/> is the worker that
-/// sent it, for reports. <paramref name="Precision"/> is how the gradient crosses to another node:
-/// as bf16 its values were rounded to bf16 on the sending node already, so a shard in the same
-/// process sees what a shard across the network sees. Ownership of <paramref name="Gradient"/>
-/// passes to the shard.
+/// sent it, for reports. <paramref name="Precision"/> and <paramref name="Sparse"/> are how the
+/// gradient crosses to another node: as bf16 its values were rounded to bf16 on the sending node
+/// already, and sparse (a run with <c>--compress topk:R</c>) it is mostly zeros, of which only the
+/// nonzero entries travel, with their indices; so a shard in the same process sees what a shard
+/// across the network sees. Ownership of <paramref name="Gradient"/> passes to the shard.
 /// </summary>
 public sealed record PushGradients(
     Guid RunId, int ShardId, long Step, int Slot, int SlotSpan, int SlotCount, int WorkerId, long BaseVersion, int SampleCount, int BatchSize,
-    WirePrecision Precision, ParameterRange Range, TensorBuffer Gradient) : IDistTrainMessage;
+    WirePrecision Precision, bool Sparse, ParameterRange Range, TensorBuffer Gradient) : IDistTrainMessage;
 
 /// <summary>
 /// Reply to <see cref="PushGradients"/> in ssp and async mode only (in sync mode the next step's

@@ -28,7 +28,7 @@ internal static class SerializerThroughput
         var values = new float[TensorFloats];
         new Random(1).NextBytes(MemoryMarshal.AsBytes(values.AsSpan()));
         var push = new PushGradients(
-            Guid.NewGuid(), 0, 12, 1, 1, 2, 1, 12, 64, 128, WirePrecision.Fp32, new ParameterRange(0, TensorFloats), new TensorBuffer(values, TensorFloats));
+            Guid.NewGuid(), 0, 12, 1, 1, 2, 1, 12, 64, 128, WirePrecision.Fp32, false, new ParameterRange(0, TensorFloats), new TensorBuffer(values, TensorFloats));
         string manifest = serializer.Manifest(push);
         var output = new ArrayBufferWriter<byte>(TensorFloats * sizeof(float) + 1024);
 

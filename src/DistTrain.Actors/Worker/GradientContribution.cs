@@ -18,13 +18,15 @@ public sealed record GradientContribution(
 {
     /// <summary>
     /// One push per shard, in shard order, each carrying the slice of the shard's range, to cross
-    /// the network at <paramref name="precision"/> (the caller rounded the values for bf16). The
+    /// the network as <paramref name="wire"/> says (the caller rounded the values for bf16 and
+    /// sparsified them under top-k). The
     /// gradient buffer gets one reader per shard in place of this contribution's, so it returns to
     /// its pool once every shard has released its slice: nothing is copied.
     /// </summary>
-    public PushGradients[] ToPushes(IReadOnlyList<ParameterShardInfo> shards, WirePrecision precision)
+    public PushGradients[] ToPushes(IReadOnlyList<ParameterShardInfo> shards, WireSettings wire)
     {
         ArgumentNullException.ThrowIfNull(shards);
+        ArgumentNullException.ThrowIfNull(wire);
         var pushes = new PushGradients[shards.Count];
         Gradient.SetReaders(pushes.Length);
         for (int s = 0; s < pushes.Length; s++)
@@ -32,7 +34,7 @@ public sealed record GradientContribution(
             ParameterShardInfo shard = shards[s];
             pushes[s] = new PushGradients(
                 RunId, shard.ShardId, Step, Slot, SlotSpan, SlotCount, WorkerId, BaseVersion, SampleCount, BatchSize,
-                precision, shard.Range, Gradient.Slice(shard.Range.Offset, shard.Range.Length));
+                wire.Precision, wire.Compresses, shard.Range, Gradient.Slice(shard.Range.Offset, shard.Range.Length));
         }
 
         return pushes;

@@ -29,6 +29,7 @@ public sealed class NodeGradientCombiner : IExtension
 {
     private readonly object _lock = new();
     private readonly Dictionary<(Guid RunId, long Step, int GroupSlot), Group> _groups = [];
+    private (Guid RunId, TopKCompressor Compressor)? _compressor;
 
     /// <summary>This actor system's combiner, created on first use.</summary>
     public static NodeGradientCombiner For(ActorSystem system) =>
@@ -62,6 +63,24 @@ public sealed class NodeGradientCombiner : IExtension
         }
 
         return Settle(lease, contribution);
+    }
+
+    /// <summary>
+    /// The node's top-k compressor of its sums in run <paramref name="runId"/> (<c>--compress</c>):
+    /// one residual per node, so what a sum did not send goes out with the node's next one,
+    /// whichever of its workers completes it. A new run replaces the last one's.
+    /// </summary>
+    public TopKCompressor CompressorFor(Guid runId, int length, float ratio)
+    {
+        lock (_lock)
+        {
+            if (_compressor is not { } current || current.RunId != runId)
+            {
+                _compressor = (runId, new TopKCompressor(length, ratio));
+            }
+
+            return _compressor.Value.Compressor;
+        }
     }
 
     /// <summary>Gives up <paramref name="lease"/>'s slot of its group; returns what is now ready to send.</summary>

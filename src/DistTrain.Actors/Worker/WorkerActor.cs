@@ -40,6 +40,7 @@ public sealed class WorkerActor : ReceiveActor
     private WorkerState? _state;
     private bool _combinesOnNode;
     private ushort[]? _bf16Scratch;
+    private TopKCompressor? _compressor;
     private (Guid RunId, IActorRef Coordinator, string Reason)? _refused;
 
     public WorkerActor(Dataset data, IActorRef? coordinator = null)
@@ -206,28 +207,46 @@ public sealed class WorkerActor : ReceiveActor
         }
 
         GradientContribution own = state.HandOverGradients();
-        Push(_combinesOnNode && lease.GroupSpan > 1 ? _combiner.HandIn(lease, own) : [own]);
+        if (_combinesOnNode && lease.GroupSpan > 1)
+        {
+            Push(_combiner.HandIn(lease, own), nodeSums: true);
+        }
+        else
+        {
+            Push([own], nodeSums: false);
+        }
+
         coordinator.Tell(completed);
     }
 
     /// <summary>
-    /// Sends each contribution to every shard, one push each, its values first rounded to bf16
-    /// under <c>--wire bf16</c>: here, on the node, so that a shard in this process gets what a
-    /// shard across the network gets.
+    /// Sends each contribution to every shard, one push each, its values first made to fit the
+    /// wire here, on the node, so that a shard in this process gets what a shard across the
+    /// network gets: sparsified to the top k with the sender's residual under <c>--compress</c>
+    /// (the node's for <paramref name="nodeSums"/>, this worker's for its own slot), and rounded
+    /// to bf16 under <c>--wire bf16</c>.
     /// </summary>
-    private void Push(IReadOnlyList<GradientContribution> contributions)
+    private void Push(IReadOnlyList<GradientContribution> contributions, bool nodeSums)
     {
         IReadOnlyList<ParameterShardInfo> shards = _state!.Replica.Shards;
-        WirePrecision precision = _state.Assignment.Wire.Precision;
+        WireSettings wire = _state.Assignment.Wire;
         foreach (GradientContribution contribution in contributions)
         {
-            if (precision == WirePrecision.Bf16)
+            Span<float> values = contribution.Gradient.WritableSpan;
+            if (wire.Compresses)
             {
-                _bf16Scratch ??= new ushort[_state.Model.ParameterCount];
-                Kernels.RoundToBFloat16(contribution.Gradient.WritableSpan, _bf16Scratch);
+                TopKCompressor compressor = nodeSums
+                    ? _combiner.CompressorFor(_state.RunId, values.Length, wire.TopKRatio)
+                    : _compressor ??= new TopKCompressor(values.Length, wire.TopKRatio);
+                compressor.Compress(values, wire.Precision);
+            }
+            else if (wire.Precision == WirePrecision.Bf16)
+            {
+                _bf16Scratch ??= new ushort[values.Length];
+                Kernels.RoundToBFloat16(values, _bf16Scratch);
             }
 
-            PushGradients[] pushes = contribution.ToPushes(shards, precision);
+            PushGradients[] pushes = contribution.ToPushes(shards, wire);
             for (int s = 0; s < pushes.Length; s++)
             {
                 _transport.Send(shards[s].Server, pushes[s], Self);
@@ -240,7 +259,7 @@ public sealed class WorkerActor : ReceiveActor
     {
         if (_state is not null && _combinesOnNode && lease.GroupSpan > 1)
         {
-            Push(_combiner.Withdraw(lease));
+            Push(_combiner.Withdraw(lease), nodeSums: true);
         }
     }
 
@@ -259,5 +278,6 @@ public sealed class WorkerActor : ReceiveActor
 
         _state.ReleaseAll();
         _state = null;
+        _compressor = null;
     }
 }

@@ -34,7 +34,7 @@ internal static class MessageManifests
         MessageCodec.Of<InitializeShard>("initialize-shard.2", ParameterServerCodecs.Write, ParameterServerCodecs.ReadInitializeShard),
         MessageCodec.Of<SubscribeParameters>("subscribe-parameters.1", ParameterServerCodecs.Write, ParameterServerCodecs.ReadSubscribeParameters),
         MessageCodec.Of<UnsubscribeParameters>("unsubscribe-parameters.1", ParameterServerCodecs.Write, ParameterServerCodecs.ReadUnsubscribeParameters),
-        MessageCodec.Of<PushGradients>("push-gradients.4", ParameterServerCodecs.Write, ParameterServerCodecs.ReadPushGradients),
+        MessageCodec.Of<PushGradients>("push-gradients.5", ParameterServerCodecs.Write, ParameterServerCodecs.ReadPushGradients),
         MessageCodec.Of<PushGradientsAck>("push-gradients-ack.2", ParameterServerCodecs.Write, ParameterServerCodecs.ReadPushGradientsAck),
         MessageCodec.Of<ParametersUpdated>("parameters-updated.1", ParameterServerCodecs.Write, ParameterServerCodecs.ReadParametersUpdated),
         MessageCodec.Of<ParametersDelta>("parameters-delta.1", ParameterServerCodecs.Write, ParameterServerCodecs.ReadParametersDelta),

@@ -66,7 +66,7 @@ internal static class ParameterServerCodecs
 
     public static void Write(ref WireWriter writer, PushGradients message)
     {
-        writer.WriteFields(13);
+        writer.WriteFields(14);
         writer.WriteGuid(message.RunId);
         writer.WriteInt32(message.ShardId);
         writer.WriteInt64(message.Step);
@@ -78,8 +78,13 @@ internal static class ParameterServerCodecs
         writer.WriteInt32(message.SampleCount);
         writer.WriteInt32(message.BatchSize);
         writer.WriteEnum(nameof(message.Precision), message.Precision);
+        writer.WriteBoolean(message.Sparse);
         writer.WriteRange(message.Range);
-        if (message.Precision == WirePrecision.Bf16)
+        if (message.Sparse)
+        {
+            writer.WriteSparseTensor(nameof(message.Gradient), message.Gradient, message.Precision);
+        }
+        else if (message.Precision == WirePrecision.Bf16)
         {
             writer.WriteBFloat16Tensor(nameof(message.Gradient), message.Gradient);
         }
@@ -91,7 +96,7 @@ internal static class ParameterServerCodecs
 
     public static PushGradients ReadPushGradients(ref WireReader reader)
     {
-        reader.ReadFields(13);
+        reader.ReadFields(14);
         Guid runId = reader.ReadGuid(nameof(PushGradients.RunId));
         int shardId = reader.ReadInt32(nameof(PushGradients.ShardId));
         long step = reader.ReadInt64(nameof(PushGradients.Step));
@@ -103,12 +108,15 @@ internal static class ParameterServerCodecs
         int sampleCount = reader.ReadInt32(nameof(PushGradients.SampleCount));
         int batchSize = reader.ReadInt32(nameof(PushGradients.BatchSize));
         WirePrecision precision = reader.ReadEnum<WirePrecision>(nameof(PushGradients.Precision));
+        bool sparse = reader.ReadBoolean(nameof(PushGradients.Sparse));
         ParameterRange range = reader.ReadRange(nameof(PushGradients.Range));
-        TensorBuffer gradient = precision == WirePrecision.Bf16
-            ? reader.ReadBFloat16Tensor(nameof(PushGradients.Gradient))
-            : reader.ReadTensor(nameof(PushGradients.Gradient));
+        TensorBuffer gradient = sparse
+            ? reader.ReadSparseTensor(nameof(PushGradients.Gradient), precision)
+            : precision == WirePrecision.Bf16
+                ? reader.ReadBFloat16Tensor(nameof(PushGradients.Gradient))
+                : reader.ReadTensor(nameof(PushGradients.Gradient));
         return new PushGradients(
-            runId, shardId, step, slot, slotSpan, slotCount, workerId, baseVersion, sampleCount, batchSize, precision, range, gradient);
+            runId, shardId, step, slot, slotSpan, slotCount, workerId, baseVersion, sampleCount, batchSize, precision, sparse, range, gradient);
     }
 
     public static void Write(ref WireWriter writer, PushGradientsAck message)

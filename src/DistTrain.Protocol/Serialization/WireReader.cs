@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.InteropServices;
 using System.Runtime.Serialization;
 using Akka.Actor;
 using MessagePack;
@@ -190,6 +191,63 @@ internal ref struct WireReader
 
         return buffer;
     }
+
+    /// <summary>
+    /// A tensor written by <see cref="WireWriter.WriteSparseTensor"/>, expanded into a float buffer
+    /// from <see cref="ReceivedTensorPools"/>: zeros, and the values at their indices. Refuses a
+    /// length over the limits, more entries than the length, an index outside it or not above the
+    /// one before, and a values block of another count, before anything is written.
+    /// </summary>
+    public TensorBuffer ReadSparseTensor(string field, WirePrecision precision) =>
+        ReadNested(field, (ref WireReader reader) =>
+        {
+            reader.ReadFields(3);
+            int length = reader.ReadInt32("Length");
+            if (length < 0 || (long)length * sizeof(float) > reader._limits.MaxTensorBytes)
+            {
+                throw reader.Fault(reader.Path("Length"), $"is {length}, not a tensor length within the limit of {reader._limits.MaxTensorBytes} bytes");
+            }
+
+            long indexBytes = reader.PeekDeclaredLength(reader.Path("Indices"), MessagePackType.Binary, "a bin of int32 indices");
+            if (indexBytes % sizeof(int) != 0 || indexBytes / sizeof(int) > length)
+            {
+                throw reader.Fault(reader.Path("Indices"), $"declares {indexBytes} bytes: not a whole number of int32 indices, at most {length}");
+            }
+
+            var indices = new int[indexBytes / sizeof(int)];
+            LittleEndianFloats.Read(reader.ReadBlock().FirstSpan, MemoryMarshal.Cast<int, float>(indices.AsSpan()), reader._hostIsLittleEndian);
+            for (int j = 0, previous = -1; j < indices.Length; previous = indices[j++])
+            {
+                if (indices[j] <= previous || indices[j] >= length)
+                {
+                    throw reader.Fault(reader.Path("Indices"), $"has index {indices[j]} at position {j}, outside [0, {length}) or not above the one before ({previous})");
+                }
+            }
+
+            TensorBuffer kept = precision == WirePrecision.Bf16 ? reader.ReadBFloat16Tensor("Values") : reader.ReadTensor("Values");
+            try
+            {
+                if (kept.Length != indices.Length)
+                {
+                    throw reader.Fault(reader.Path("Values"), $"holds {kept.Length} values for {indices.Length} indices");
+                }
+
+                TensorBuffer dense = ReceivedTensorPools.Rent(length);
+                Span<float> values = dense.WritableSpan;
+                values.Clear();
+                ReadOnlySpan<float> entries = kept.Span;
+                for (int j = 0; j < indices.Length; j++)
+                {
+                    values[indices[j]] = entries[j];
+                }
+
+                return dense;
+            }
+            finally
+            {
+                kept.Release();
+            }
+        });
 
     /// <summary>A float block read with one block copy into a new array.</summary>
     public float[] ReadFloats(string field)

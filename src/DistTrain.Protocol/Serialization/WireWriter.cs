@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Akka.Actor;
 using MessagePack;
 using AkkaSerialization = Akka.Serialization.Serialization;
@@ -117,6 +118,54 @@ internal ref struct WireWriter
         _writer.WriteBinHeader(length);
         LittleEndianBFloat16.Write(value.Span, _writer.GetSpan(length)[..length], _hostIsLittleEndian);
         _writer.Advance(length);
+    }
+
+    /// <summary>
+    /// A tensor mostly of zeros as the record [Length, Indices, Values]: its length, then the
+    /// indices of its nonzero entries in ascending order as one block of little-endian int32, then
+    /// those entries' values as one block at <paramref name="precision"/>. A compressed gradient
+    /// keeps a share R of its values: it costs about R (4 + 4) bytes a value, or R (4 + 2) in bf16.
+    /// </summary>
+    public void WriteSparseTensor(string field, TensorBuffer value, WirePrecision precision)
+    {
+        RequireValue(field, value);
+        ReadOnlySpan<float> values = value.Span;
+        ReadOnlySpan<int> bits = MemoryMarshal.Cast<float, int>(values);
+        int count = 0;
+        for (int i = bits.IndexOfAnyExcept(0); i >= 0; i = NextNonzero(bits, i))
+        {
+            count++;
+        }
+
+        var indices = new int[count];
+        var kept = new float[count];
+        count = 0;
+        for (int i = bits.IndexOfAnyExcept(0); i >= 0; i = NextNonzero(bits, i))
+        {
+            indices[count] = i;
+            kept[count++] = values[i];
+        }
+
+        _writer.WriteArrayHeader(3);
+        _writer.Write(values.Length);
+        int indexBytes = count * sizeof(int);
+        _writer.WriteBinHeader(indexBytes);
+        LittleEndianFloats.Write(MemoryMarshal.Cast<int, float>(indices), _writer.GetSpan(indexBytes)[..indexBytes], _hostIsLittleEndian);
+        _writer.Advance(indexBytes);
+        if (precision == WirePrecision.Bf16)
+        {
+            WriteBFloat16Tensor($"{field}.Values", new TensorBuffer(kept, count));
+        }
+        else
+        {
+            WriteFloatBlock($"{field}.Values", kept);
+        }
+    }
+
+    private static int NextNonzero(ReadOnlySpan<int> bits, int index)
+    {
+        int next = bits[(index + 1)..].IndexOfAnyExcept(0);
+        return next < 0 ? -1 : index + 1 + next;
     }
 
     /// <summary>A float array as one float block.</summary>

@@ -39,7 +39,7 @@ public class CoordinatorFailureTests() : TestKit(Dispatchers.Configuration)
         gradient.Release();
 
         shards[0].Tell(new PushGradients(
-            coordinator.UnderlyingActor.RunId, 0, 7, 0, 1, 1, 0, 0, 32, 32, WirePrecision.Fp32, new ParameterRange(first.Offset, first.Length), gradient));
+            coordinator.UnderlyingActor.RunId, 0, 7, 0, 1, 1, 0, 0, 32, 32, WirePrecision.Fp32, false, new ParameterRange(first.Offset, first.Length), gradient));
 
         RunFailed failed = observer.FishForMessage<RunFailed>(_ => true, TimeSpan.FromSeconds(10));
         Assert.StartsWith("parameter-server shard 0 on akka://", failed.Reason);

@@ -29,5 +29,5 @@ internal sealed class Contribution
     public PushGradients Push(
         long step, int slot, int sampleCount, int batchSize, long baseVersion = 0, int workerId = 7,
         int shardId = Shards.ShardId, ParameterRange? range = null, Guid? runId = null, int slotCount = 3, int slotSpan = 1) =>
-        new(runId ?? Shards.RunId, shardId, step, slot, slotSpan, slotCount, workerId, baseVersion, sampleCount, batchSize, WirePrecision.Fp32, range ?? Shards.Range, Buffer);
+        new(runId ?? Shards.RunId, shardId, step, slot, slotSpan, slotCount, workerId, baseVersion, sampleCount, batchSize, WirePrecision.Fp32, false, range ?? Shards.Range, Buffer);
 }

@@ -37,7 +37,7 @@ public class ParameterServerStateAllocationTests
         {
             TensorBuffer gradient = pool.Rent();
             gradient.WritableSpan.Fill(0.25f * (slot + 1));
-            state.Accept(new PushGradients(Shards.RunId, Shards.ShardId, step, slot, 1, SlotCount, slot, state.Version, 1, SlotCount, WirePrecision.Fp32, range, gradient));
+            state.Accept(new PushGradients(Shards.RunId, Shards.ShardId, step, slot, 1, SlotCount, slot, state.Version, 1, SlotCount, WirePrecision.Fp32, false, range, gradient));
         }
     }
 }

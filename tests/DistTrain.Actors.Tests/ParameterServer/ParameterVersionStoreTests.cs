@@ -68,7 +68,7 @@ public class ParameterVersionStoreTests
         foreach (ParameterServerState state in new[] { first, second })
         {
             state.Accept(new PushGradients(
-                Shards.RunId, state.ShardId, 0, 0, 1, 1, 0, 0, 1, 1, WirePrecision.Fp32, state.Range, new TensorBuffer(new float[state.Range.Length], state.Range.Length)));
+                Shards.RunId, state.ShardId, 0, 0, 1, 1, 0, 0, 1, 1, WirePrecision.Fp32, false, state.Range, new TensorBuffer(new float[state.Range.Length], state.Range.Length)));
         }
 
         TensorBuffer left = first.CurrentVersion(readers: 1), right = second.CurrentVersion(readers: 1);

@@ -247,7 +247,7 @@ public class WorkerStateTests
         }
     }
 
-    private static PushGradients[] Pushes(WorkerState state) => state.HandOverGradients().ToPushes(state.Replica.Shards, WirePrecision.Fp32);
+    private static PushGradients[] Pushes(WorkerState state) => state.HandOverGradients().ToPushes(state.Replica.Shards, WireSettings.Fp32);
 
     private static WorkerState NewState(bool shuffle = true) =>
         new(Assignment(RunId, ActorRefs.Nobody, ActorRefs.Nobody, ActorRefs.Nobody, shuffle), Data);

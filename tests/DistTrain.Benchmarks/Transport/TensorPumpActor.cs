@@ -56,7 +56,7 @@ internal sealed class TensorPumpActor : ReceiveActor
     private void SendNext()
     {
         var range = new ParameterRange(0, _tensor.Length);
-        var push = new PushGradients(Guid.Empty, 0, _sent, 0, 1, 1, 0, 0, 1, 1, WirePrecision.Fp32, range, new TensorBuffer(_tensor, _tensor.Length));
+        var push = new PushGradients(Guid.Empty, 0, _sent, 0, 1, 1, 0, 0, 1, 1, WirePrecision.Fp32, false, range, new TensorBuffer(_tensor, _tensor.Length));
         _sent++;
         _send(_target, push, Self);
     }

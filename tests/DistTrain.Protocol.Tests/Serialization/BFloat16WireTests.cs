@@ -57,5 +57,5 @@ public class BFloat16WireTests(SerializerFixture fixture)
     }
 
     private static PushGradients Push(WirePrecision precision, float[] values) =>
-        new(ProtocolSamples.RunId, 1, 3L, 0, 1, 2, 0, 3L, 8, 16, precision, new ParameterRange(0, values.Length), new TensorBuffer(values, values.Length));
+        new(ProtocolSamples.RunId, 1, 3L, 0, 1, 2, 0, 3L, 8, 16, precision, false, new ParameterRange(0, values.Length), new TensorBuffer(values, values.Length));
 }

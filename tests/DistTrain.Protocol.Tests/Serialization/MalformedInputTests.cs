@@ -17,12 +17,12 @@ public class MalformedInputTests(SerializerFixture fixture)
     [Fact]
     public void FromBinary_UnknownManifest_ThrowsNamingIt()
     {
-        byte[] bytes = fixture.Serializer.ToBinary(fixture.Samples["push-gradients.4"]);
+        byte[] bytes = fixture.Serializer.ToBinary(fixture.Samples["push-gradients.5"]);
 
         var error = Assert.Throws<SerializationException>(() => fixture.Serializer.FromBinary(bytes, "push-gradients.99"));
 
         Assert.Contains("'push-gradients.99'", error.Message);
-        Assert.Contains("push-gradients.4", error.Message);
+        Assert.Contains("push-gradients.5", error.Message);
     }
 
     [Theory]
@@ -89,13 +89,13 @@ public class MalformedInputTests(SerializerFixture fixture)
     public void FromBinary_TensorHeaderClaimingTwoGiB_ThrowsBeforeAllocating()
     {
         // The gradient is the last field and short enough for a bin8 header: [0xc4, n, n bytes].
-        var message = (PushGradients)fixture.Samples["push-gradients.4"] with { Precision = WirePrecision.Fp32 };
+        var message = (PushGradients)fixture.Samples["push-gradients.5"] with { Precision = WirePrecision.Fp32, Sparse = false };
         byte[] bytes = fixture.Serializer.ToBinary(message);
         int header = fixture.Serializer.ToBinary(message with { Gradient = new TensorBuffer([], 0) }).Length - 2;
         Assert.Equal([0xc4, (byte)(message.Gradient.Length * sizeof(float))], bytes[header..(header + 2)]);
         byte[] forged = [.. bytes[..header], 0xc6, 0x7f, 0xff, 0xff, 0xf0, .. bytes[(header + 2)..]];
 
-        SerializationException error = AssertRefusedWithinBudget(forged, "push-gradients.4");
+        SerializationException error = AssertRefusedWithinBudget(forged, "push-gradients.5");
 
         Assert.Contains("Gradient", error.Message);
         Assert.Contains("2147483632", error.Message);

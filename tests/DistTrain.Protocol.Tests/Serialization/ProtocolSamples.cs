@@ -82,7 +82,7 @@ public static class ProtocolSamples
         new UnsubscribeParameters(RunId, worker),
         new PushGradientsAck(RunId, 3, 12L, 2, 17L),
         new ParametersDelta(RunId, 2, 18L, 17L, new ParameterRange(100, 9), RoundedToBFloat16(Tensor(9, 4))),
-        new PushGradients(RunId, 1, 12L, 2, 2, 4, 2, 11L, 32, 128, WirePrecision.Bf16, new ParameterRange(100, 9), RoundedToBFloat16(Tensor(9, 3))),
+        new PushGradients(RunId, 1, 12L, 2, 2, 4, 2, 11L, 32, 128, WirePrecision.Bf16, true, new ParameterRange(100, 9), RoundedToBFloat16(Tensor(9, 3))),
         new RestoreShardState(RunId, 2, 40L, 41L, [new OptimizerBuffer("exp_avg", Tensor(5, 6).Span.ToArray()), new OptimizerBuffer("exp_avg_sq", Tensor(5, 7).Span.ToArray())]),
         new GetShardState(RunId, 40L),
         new CurrentShardState(

@@ -87,7 +87,7 @@ public class RoundTripTests(SerializerFixture fixture)
     [InlineData(16_385)]
     public void RoundTrip_TensorOfOddOrEdgeLength_ArrivesBitIdentical(int length)
     {
-        var message = new PushGradients(ProtocolSamples.RunId, 2, 5L, 1, 1, 2, 4, 4L, 16, 64, WirePrecision.Fp32, new ParameterRange(8, length), ProtocolSamples.Tensor(length, 7));
+        var message = new PushGradients(ProtocolSamples.RunId, 2, 5L, 1, 1, 2, 4, 4L, 16, 64, WirePrecision.Fp32, false, new ParameterRange(8, length), ProtocolSamples.Tensor(length, 7));
 
         var copy = (PushGradients)fixture.RoundTrip(message);
 
@@ -209,7 +209,7 @@ public class RoundTripTests(SerializerFixture fixture)
         PropertyInfo[] fields = MessageFields.Of(typeof(PushGradients)).ToArray();
 
         Assert.Equal(
-            ["RunId", "ShardId", "Step", "Slot", "SlotSpan", "SlotCount", "WorkerId", "BaseVersion", "SampleCount", "BatchSize", "Precision", "Range", "Gradient"],
+            ["RunId", "ShardId", "Step", "Slot", "SlotSpan", "SlotCount", "WorkerId", "BaseVersion", "SampleCount", "BatchSize", "Precision", "Sparse", "Range", "Gradient"],
             fields.Select(f => f.Name));
     }
 }

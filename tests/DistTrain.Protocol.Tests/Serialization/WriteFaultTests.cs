@@ -54,7 +54,7 @@ public class WriteFaultTests(SerializerFixture fixture)
     {
         DistTrainMessageSerializer strict = fixture.WithLimits(WireLimits.Default with { MaxTensorBytes = 16 });
 
-        var error = Assert.Throws<SerializationException>(() => strict.ToBinary((PushGradients)fixture.Samples["push-gradients.4"] with { Precision = WirePrecision.Fp32 }));
+        var error = Assert.Throws<SerializationException>(() => strict.ToBinary((PushGradients)fixture.Samples["push-gradients.5"] with { Precision = WirePrecision.Fp32, Sparse = false }));
 
         Assert.Contains("Gradient holds 36 bytes of floats, over the limit of 16", error.Message);
     }

@@ -42,7 +42,7 @@ public sealed class TensorTransportTests : IAsyncLifetime
     {
         TensorBuffer gradient = ProtocolSamples.Tensor(W1Parameters, seed: 5);
         float[] expected = gradient.Span.ToArray();
-        var push = new PushGradients(ProtocolSamples.RunId, 1, 42, 3, 1, 4, 2, 41, 64, 128, WirePrecision.Fp32, new ParameterRange(7, W1Parameters), gradient);
+        var push = new PushGradients(ProtocolSamples.RunId, 1, 42, 3, 1, 4, 2, 41, 64, 128, WirePrecision.Fp32, false, new ParameterRange(7, W1Parameters), gradient);
 
         TensorTransport.For(_workerNode).Send(TransportNode.Remote(_workerNode, _shardNode, _shard), push, _worker);
 
