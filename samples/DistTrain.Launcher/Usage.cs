@@ -39,6 +39,8 @@ internal static class Usage
                                    stay fp32 at the servers (default fp32)
           --compress none|topk:R   send the share R of each gradient largest in magnitude, keeping the
                                    rest for the next step (default none)
+          --compress-warmup N      with topk: the share sent falls from 1 to R over the first N
+                                   steps (default 0)
           --seed N                 seed of the initial parameters and the data order (default 0)
           --no-shuffle             samples in file order every epoch
           --init FILE.safetensors  start from these parameters (dense{i}.weight [out, in], dense{i}.bias)

@@ -68,6 +68,7 @@ internal static class MetricsDocument
         NullableNumber(json, "staleness", engine.Consistency.Mode == ConsistencyMode.Ssp ? engine.Consistency.StalenessBound : null);
         json.WriteString("wire", WireNames.Name(engine.Wire.Precision));
         json.WriteString("compress", WireNames.Compression(engine.Wire));
+        json.WriteNumber("compressWarmup", engine.Wire.WarmupSteps);
         json.WriteNumber("seed", training.Seed);
         json.WriteBoolean("shuffle", training.Shuffle);
         NullableString(json, "init", settings.InitPath);

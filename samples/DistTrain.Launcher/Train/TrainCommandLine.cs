@@ -22,7 +22,7 @@ internal static class TrainCommandLine
     private static readonly HashSet<string> s_valued =
     [
         "--data", "--hidden", "--activation", "--loss", "--optimizer", "--lr", "--momentum", "--weight-decay",
-        "--batch", "--epochs", "--max-steps", "--workers", "--ps-shards", "--mode", "--staleness", "--seed", "--wire", "--compress",
+        "--batch", "--epochs", "--max-steps", "--workers", "--ps-shards", "--mode", "--staleness", "--seed", "--wire", "--compress", "--compress-warmup",
         "--init", "--save", "--metrics-out", "--plot", "--checkpoint-dir", "--checkpoint-every",
     ];
 
@@ -126,8 +126,14 @@ internal static class TrainCommandLine
     {
         WirePrecision precision = WireNames.ParsePrecision(options.Choice("--wire", "fp32", WireNames.Precisions));
         string compress = options.Text("--compress") ?? "none";
-        return new WireSettings(precision, (float?)WireNames.ParseTopKRatio(compress)
-            ?? throw new UsageException($"--compress must be none or topk:RATIO with RATIO in (0, 1], like topk:0.01; got '{compress}'"));
+        float ratio = (float?)WireNames.ParseTopKRatio(compress)
+            ?? throw new UsageException($"--compress must be none or topk:RATIO with RATIO in (0, 1], like topk:0.01; got '{compress}'");
+        if (ratio == 0f && options.Has("--compress-warmup"))
+        {
+            throw new UsageException("--compress-warmup applies to --compress topk:RATIO only");
+        }
+
+        return new WireSettings(precision, ratio, WarmupSteps: options.NonNegativeInt("--compress-warmup", 0));
     }
 
     private static ConsistencySettings Consistency(OptionReader options)

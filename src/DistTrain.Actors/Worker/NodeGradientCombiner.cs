@@ -70,13 +70,13 @@ public sealed class NodeGradientCombiner : IExtension
     /// one residual per node, so what a sum did not send goes out with the node's next one,
     /// whichever of its workers completes it. A new run replaces the last one's.
     /// </summary>
-    public TopKCompressor CompressorFor(Guid runId, int length, float ratio)
+    public TopKCompressor CompressorFor(Guid runId, int length)
     {
         lock (_lock)
         {
             if (_compressor is not { } current || current.RunId != runId)
             {
-                _compressor = (runId, new TopKCompressor(length, ratio));
+                _compressor = (runId, new TopKCompressor(length));
             }
 
             return _compressor.Value.Compressor;

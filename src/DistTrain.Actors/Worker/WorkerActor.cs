@@ -236,9 +236,9 @@ public sealed class WorkerActor : ReceiveActor
             if (wire.Compresses)
             {
                 TopKCompressor compressor = nodeSums
-                    ? _combiner.CompressorFor(_state.RunId, values.Length, wire.TopKRatio)
-                    : _compressor ??= new TopKCompressor(values.Length, wire.TopKRatio);
-                compressor.Compress(values, wire.Precision);
+                    ? _combiner.CompressorFor(_state.RunId, values.Length)
+                    : _compressor ??= new TopKCompressor(values.Length);
+                compressor.Compress(values, wire.ShareAt(contribution.Step), wire.Precision);
             }
             else if (wire.Precision == WirePrecision.Bf16)
             {

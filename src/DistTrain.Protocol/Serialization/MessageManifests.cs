@@ -25,13 +25,13 @@ internal static class MessageManifests
         MessageCodec.Of<RunFailed>("run-failed.1", CoordinatorCodecs.Write, CoordinatorCodecs.ReadRunFailed),
 
         // Worker protocol.
-        MessageCodec.Of<AssignWorker>("assign-worker.3", WorkerCodecs.Write, WorkerCodecs.ReadAssignWorker),
+        MessageCodec.Of<AssignWorker>("assign-worker.4", WorkerCodecs.Write, WorkerCodecs.ReadAssignWorker),
         MessageCodec.Of<LeaseShard>("lease-shard.2", WorkerCodecs.Write, WorkerCodecs.ReadLeaseShard),
         MessageCodec.Of<ShardCompleted>("shard-completed.1", WorkerCodecs.Write, WorkerCodecs.ReadShardCompleted),
         MessageCodec.Of<ShardFailed>("shard-failed.1", WorkerCodecs.Write, WorkerCodecs.ReadShardFailed),
 
         // Parameter-server protocol.
-        MessageCodec.Of<InitializeShard>("initialize-shard.2", ParameterServerCodecs.Write, ParameterServerCodecs.ReadInitializeShard),
+        MessageCodec.Of<InitializeShard>("initialize-shard.3", ParameterServerCodecs.Write, ParameterServerCodecs.ReadInitializeShard),
         MessageCodec.Of<SubscribeParameters>("subscribe-parameters.1", ParameterServerCodecs.Write, ParameterServerCodecs.ReadSubscribeParameters),
         MessageCodec.Of<UnsubscribeParameters>("unsubscribe-parameters.1", ParameterServerCodecs.Write, ParameterServerCodecs.ReadUnsubscribeParameters),
         MessageCodec.Of<PushGradients>("push-gradients.5", ParameterServerCodecs.Write, ParameterServerCodecs.ReadPushGradients),
@@ -57,7 +57,7 @@ internal static class MessageManifests
         MessageCodec.Of<ModelSpecification>("model-specification.1", SettingsCodecs.Write, SettingsCodecs.ReadModelSpecification),
         MessageCodec.Of<OptimizerSettings>("optimizer-settings.1", SettingsCodecs.Write, SettingsCodecs.ReadOptimizerSettings),
         MessageCodec.Of<ConsistencySettings>("consistency-settings.1", SettingsCodecs.Write, SettingsCodecs.ReadConsistencySettings),
-        MessageCodec.Of<WireSettings>("wire-settings.1", SettingsCodecs.Write, SettingsCodecs.ReadWireSettings),
+        MessageCodec.Of<WireSettings>("wire-settings.2", SettingsCodecs.Write, SettingsCodecs.ReadWireSettings),
         MessageCodec.Of<ParameterShardInfo>("parameter-shard-info.1", SettingsCodecs.Write, SettingsCodecs.ReadParameterShardInfo),
     ];
 

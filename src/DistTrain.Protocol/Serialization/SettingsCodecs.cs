@@ -78,17 +78,19 @@ internal static class SettingsCodecs
 
     public static void Write(ref WireWriter writer, WireSettings wire)
     {
-        writer.WriteFields(2);
+        writer.WriteFields(3);
         writer.WriteEnum(nameof(wire.Precision), wire.Precision);
         writer.WriteSingle(wire.TopKRatio);
+        writer.WriteInt64(wire.WarmupSteps);
     }
 
     public static WireSettings ReadWireSettings(ref WireReader reader)
     {
-        reader.ReadFields(2);
+        reader.ReadFields(3);
         return new WireSettings(
             reader.ReadEnum<WirePrecision>(nameof(WireSettings.Precision)),
-            reader.ReadSingle(nameof(WireSettings.TopKRatio)));
+            reader.ReadSingle(nameof(WireSettings.TopKRatio)),
+            reader.ReadInt64(nameof(WireSettings.WarmupSteps)));
     }
 
     public static void Write(ref WireWriter writer, ParameterShardInfo shard)

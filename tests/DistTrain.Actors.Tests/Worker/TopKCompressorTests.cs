@@ -14,11 +14,11 @@ public class TopKCompressorTests
     [InlineData(WirePrecision.Fp32, 0.2f)]
     public void Compress_FiveSteps_EqualsAScalarErrorFeedbackReference(WirePrecision precision, float ratio)
     {
-        var compressor = new TopKCompressor(Length, ratio);
+        var compressor = new TopKCompressor(Length);
         var residual = new float[Length];
         var random = new Random(8);
-        int k = (int)Math.Ceiling((decimal)ratio * Length);
-        Assert.Equal(k, compressor.K);
+        int k = TopKCompressor.Kept(Length, ratio);
+        Assert.Equal(ratio == 0.2f ? 200 : 10, k);
 
         for (int step = 0; step < 5; step++)
         {
@@ -26,7 +26,7 @@ public class TopKCompressorTests
             float[] expected = Reference(gradient, residual, k, precision);
             float[] sent = (float[])gradient.Clone();
 
-            compressor.Compress(sent, precision);
+            compressor.Compress(sent, ratio, precision);
 
             Assert.Equal(expected, sent);
             Assert.Equal(residual, compressor.Residual);
@@ -38,7 +38,7 @@ public class TopKCompressorTests
     public void Compress_ManySteps_SentPlusResidualIsEveryGradientSummed()
     {
         // Integers keep every sum exact: nothing is lost, only delayed.
-        var compressor = new TopKCompressor(Length, 0.05f);
+        var compressor = new TopKCompressor(Length);
         var random = new Random(2);
         var total = new float[Length];
         var sentTotal = new float[Length];
@@ -50,7 +50,7 @@ public class TopKCompressorTests
                 total[i] += gradient[i];
             }
 
-            compressor.Compress(gradient, WirePrecision.Fp32);
+            compressor.Compress(gradient, 0.05, WirePrecision.Fp32);
             for (int i = 0; i < Length; i++)
             {
                 sentTotal[i] += gradient[i];
@@ -64,12 +64,12 @@ public class TopKCompressorTests
     [Fact]
     public void Compress_NaNInTheGradient_IsAlwaysSent()
     {
-        var compressor = new TopKCompressor(Length, 0.001f);
+        var compressor = new TopKCompressor(Length);
         var gradient = new float[Length];
         gradient[10] = 1e30f;
         gradient[999] = float.NaN;
 
-        compressor.Compress(gradient, WirePrecision.Fp32);
+        compressor.Compress(gradient, 0.001, WirePrecision.Fp32);
 
         Assert.True(float.IsNaN(gradient[999]));
         Assert.Equal(0f, gradient[10]);
@@ -80,8 +80,20 @@ public class TopKCompressorTests
     [InlineData(-0.5f)]
     [InlineData(1.5f)]
     [InlineData(float.NaN)]
-    public void New_RatioOutsideZeroToOne_Throws(float ratio) =>
-        Assert.Throws<ArgumentOutOfRangeException>(() => new TopKCompressor(Length, ratio));
+    public void Kept_ShareOutsideZeroToOne_Throws(float share) =>
+        Assert.Throws<ArgumentOutOfRangeException>(() => TopKCompressor.Kept(Length, share));
+
+    [Fact]
+    public void ShareAt_DuringTheWarmup_FallsGeometricallyFromOneToTheRatio()
+    {
+        var wire = new WireSettings(WirePrecision.Fp32, 0.01f, WarmupSteps: 100);
+
+        Assert.Equal(1.0, wire.ShareAt(0));
+        Assert.Equal(0.1, wire.ShareAt(50), 6);
+        Assert.Equal(0.01, wire.ShareAt(100), 6);
+        Assert.Equal(0.01, wire.ShareAt(5_000), 6);
+        Assert.Equal(1.0, WireSettings.Fp32.ShareAt(5_000));
+    }
 
     /// <summary>r += g; S = the k largest |r|, ties to the lower index; send r on S (rounded under bf16), keep the rest.</summary>
     private static float[] Reference(float[] gradient, float[] residual, int k, WirePrecision precision)

@@ -38,7 +38,7 @@ public class TrainCommandLineTests
             "--data", "synthetic", "--hidden", "64,32", "--activation", "tanh", "--loss", "mse", "--optimizer", "sgd",
             "--lr", "0.05", "--momentum", "0.9", "--weight-decay", "0.001", "--batch", "64", "--epochs", "3", "--max-steps", "40",
             "--workers", "4", "--ps-shards", "3", "--mode", "ssp", "--staleness", "5", "--seed", "17", "--no-shuffle",
-            "--wire", "bf16", "--compress", "topk:0.01",
+            "--wire", "bf16", "--compress", "topk:0.01", "--compress-warmup", "300",
             "--init", "in.safetensors", "--save", "out.safetensors", "--metrics-out", "m.json", "--plot", "p.png", "--quiet", "--verbose",
         ]);
         DistTrainOptions engine = settings.Engine;
@@ -49,7 +49,7 @@ public class TrainCommandLineTests
         Assert.Equal((64, 3, 40L, 17UL, false), (engine.Training.BatchSize, engine.Training.Epochs, engine.Training.MaxSteps, engine.Training.Seed, engine.Training.Shuffle));
         Assert.Equal((4, 3), (engine.Workers, engine.ParameterServerShards));
         Assert.Equal(new ConsistencySettings(ConsistencyMode.Ssp, 5), engine.Consistency);
-        Assert.Equal(new WireSettings(WirePrecision.Bf16, 0.01f), engine.Wire);
+        Assert.Equal(new WireSettings(WirePrecision.Bf16, 0.01f, WarmupSteps: 300), engine.Wire);
         Assert.Equal(("synthetic", "in.safetensors", "out.safetensors", "m.json", "p.png", true),
             (settings.DataPath, settings.InitPath, settings.SavePath, settings.MetricsPath, settings.PlotPath, settings.Quiet));
     }
@@ -97,6 +97,8 @@ public class TrainCommandLineTests
     [InlineData(new[] { "--compress", "topk:0" }, "--compress must be none or topk:RATIO with RATIO in (0, 1], like topk:0.01; got 'topk:0'")]
     [InlineData(new[] { "--compress", "topk:1.5" }, "--compress must be none or topk:RATIO with RATIO in (0, 1], like topk:0.01; got 'topk:1.5'")]
     [InlineData(new[] { "--compress", "gzip" }, "--compress must be none or topk:RATIO with RATIO in (0, 1], like topk:0.01; got 'gzip'")]
+    [InlineData(new[] { "--compress-warmup", "10" }, "--compress-warmup applies to --compress topk:RATIO only")]
+    [InlineData(new[] { "--compress", "topk:0.1", "--compress-warmup", "-1" }, "--compress-warmup must be a whole number of 0 or more; got '-1'")]
     [InlineData(new[] { "--momentum", "0.9" }, "--momentum applies to --optimizer sgd only")]
     [InlineData(new[] { "--optimizer", "sgd", "--momentum", "1" }, "--momentum must be below 1; got '1'")]
     [InlineData(new[] { "--workers", "9", "--batch", "8" }, "--workers 9 cannot split --batch 8: each worker needs at least one sample per step")]

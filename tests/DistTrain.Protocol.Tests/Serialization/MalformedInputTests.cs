@@ -154,8 +154,8 @@ public class MalformedInputTests(SerializerFixture fixture)
     [Theory]
     [InlineData("contribution-rejected.1", "Reason", "RejectionReason")]
     [InlineData("consistency-settings.1", "Mode", "ConsistencyMode")]
-    [InlineData("initialize-shard.2", "Policy", "InvalidContributionPolicy")]
-    [InlineData("initialize-shard.2", "Consistency.Mode", "ConsistencyMode")]
+    [InlineData("initialize-shard.3", "Policy", "InvalidContributionPolicy")]
+    [InlineData("initialize-shard.3", "Consistency.Mode", "ConsistencyMode")]
     public void FromBinary_UndeclaredEnumValue_ThrowsNamingTheField(string manifest, string field, string enumName)
     {
         byte[] forged = WithEnumByte(manifest, field, 0x63);
@@ -302,7 +302,7 @@ public class MalformedInputTests(SerializerFixture fixture)
         (ContributionRejected)fixture.Samples["contribution-rejected.1"] with { Reason = reason };
 
     private InitializeShard Initialize(InvalidContributionPolicy policy, ConsistencyMode mode) =>
-        (InitializeShard)fixture.Samples["initialize-shard.2"] with { Policy = policy, Consistency = new ConsistencySettings(mode, 3) };
+        (InitializeShard)fixture.Samples["initialize-shard.3"] with { Policy = policy, Consistency = new ConsistencySettings(mode, 3) };
 
     private static byte[] Encode(RawWrite write)
     {

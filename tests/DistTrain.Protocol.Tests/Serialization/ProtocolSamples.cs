@@ -72,12 +72,12 @@ public static class ProtocolSamples
         new RunFailed(RunId, "worker 2 sent NaN; stopping (policy StopRun)"),
         new AssignWorker(
             RunId, 3, Model(), [new ParameterShardInfo(1, new ParameterRange(1, 99), server), new ParameterShardInfo(2, new ParameterRange(100, 7), server)],
-            0xFEDC_BA98_7654_3210UL, Shuffle: true, 256, ConsistencyMode.Ssp, new WireSettings(WirePrecision.Bf16, 0.01f), coordinator),
+            0xFEDC_BA98_7654_3210UL, Shuffle: true, 256, ConsistencyMode.Ssp, new WireSettings(WirePrecision.Bf16, 0.01f, 500), coordinator),
         new LeaseShard(RunId, 11L, 2, 4, 3, 1, 640, 32, 128, 9L, 1, 3),
         new ShardCompleted(RunId, 11L, 2, 3, 2.3025851f, 32, 8L),
         new ShardFailed(RunId, 11L, 2, 3, "out of memory in gather"),
         new InitializeShard(
-            RunId, 1, new ParameterRange(100, 7), Tensor(7, 2), Optimizer(), Consistency(), new WireSettings(WirePrecision.Bf16, 0.5f), InvalidContributionPolicy.StopRun, coordinator),
+            RunId, 1, new ParameterRange(100, 7), Tensor(7, 2), Optimizer(), Consistency(), new WireSettings(WirePrecision.Bf16, 0.5f, 3), InvalidContributionPolicy.StopRun, coordinator),
         new SubscribeParameters(RunId, worker),
         new UnsubscribeParameters(RunId, worker),
         new PushGradientsAck(RunId, 3, 12L, 2, 17L),
@@ -97,7 +97,7 @@ public static class ProtocolSamples
         Model(),
         Optimizer(),
         Consistency(),
-        new WireSettings(WirePrecision.Bf16, 0.001f),
+        new WireSettings(WirePrecision.Bf16, 0.001f, 7),
         new ParameterShardInfo(4, new ParameterRange(300, 21), server),
     ];
 }

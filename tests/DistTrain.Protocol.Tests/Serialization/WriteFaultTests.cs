@@ -30,7 +30,7 @@ public class WriteFaultTests(SerializerFixture fixture)
     [Fact]
     public void ToBinary_NullNestedRecordOrTensor_ThrowsNamingTheField()
     {
-        var initialize = (InitializeShard)fixture.Samples["initialize-shard.2"];
+        var initialize = (InitializeShard)fixture.Samples["initialize-shard.3"];
 
         var noOptimizer = Assert.Throws<SerializationException>(() => fixture.Serializer.ToBinary(initialize with { Optimizer = null! }));
         var noTensor = Assert.Throws<SerializationException>(() => fixture.Serializer.ToBinary(initialize with { Initial = null! }));
