@@ -2,7 +2,8 @@
 # bench-w1.sh RATE [EPOCHS [TRAIN OPTIONS...]]: W1 sync (784-512-256-10, Adam, batch 128, 2 workers, 2 server shards)
 # on the network test bed with every link at RATE (the coordinator and parameter servers in
 # namespace 1, one worker node with 2 workers in namespace 2), beside the same run in one process
-# (`disttrain train --workers 2 --ps-shards 2`; SHARDS=n sets another shard count for both). Prints each run's samples/s, the median of the
+# (`disttrain train --workers 2 --ps-shards 2`; SHARDS=n sets another shard count for both, and
+# WORKER_NODES=2 runs the 2 workers as two worker nodes of one worker each, in namespaces 2 and 3). Prints each run's samples/s, the median of the
 # epochs after the first (from the metrics JSON; epoch times leave out the test-set evaluation),
 # and their ratio. Needs root. EPOCHS defaults to 2 (so one measured epoch: use 3 or more for a
 # median of several). Uses the built launcher (samples/DistTrain.Launcher/bin/Release), building
@@ -20,6 +21,8 @@ rate=${1:?usage: bench-w1.sh RATE [EPOCHS]   (RATE as tc writes it: 1gbit, 10gbi
 epochs=${2:-2}
 options=("${@:3}")
 shards=${SHARDS:-2}
+worker_nodes=${WORKER_NODES:-1}
+[[ $worker_nodes == 1 || $worker_nodes == 2 ]] || { echo "bench-w1: WORKER_NODES must be 1 or 2" >&2; exit 2; }
 [[ $epochs =~ ^[0-9]+$ && $epochs -ge 2 ]] || { echo "bench-w1: EPOCHS must be 2 or more (the first epoch is warm-up)" >&2; exit 2; }
 data=${DISTTRAIN_DATA:-/usr/share/datasets/fashion-mnist}
 [[ -d $data ]] || { echo "bench-w1: no Fashion-MNIST at $data: run 'bash tests/install-test-data.sh'" >&2; exit 1; }
@@ -46,11 +49,10 @@ median_after_first() {
         | tail -n +2 | sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) exit 1; print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 
-"$here/netbed.sh" up "$bed" 2 "$rate"
+"$here/netbed.sh" up "$bed" $((1 + worker_nodes)) "$rate"
 a1=$("$here/netbed.sh" address "$bed" 1)
-a2=$("$here/netbed.sh" address "$bed" 2)
 
-echo "W1 sync, $epochs epochs, on the bed at $rate: coordinator + parameter servers at $a1, a worker node with 2 workers at $a2"
+echo "W1 sync, $epochs epochs, on the bed at $rate: coordinator + parameter servers at $a1, $worker_nodes worker node(s), 2 workers in all"
 ip netns exec "$bed-1" dotnet "$dll" node --roles coordinator,parameter-server --hostname "$a1" --port 4053 \
     --min-workers 2 --ps-shards "$shards" --seed 0 --quiet --data "$data" --epochs "$epochs" --metrics-out "$work/bed.json" \
     "${options[@]}" >"$work/coordinator.log" 2>&1 &
@@ -61,16 +63,21 @@ for _ in $(seq 600); do
     kill -0 "$coordinator" 2>/dev/null || break
     sleep 0.1
 done
-ip netns exec "$bed-2" dotnet "$dll" node --roles worker --hostname "$a2" --port 4053 --seed-nodes "$a1:4053" \
-    --workers 2 --data "$data" >"$work/worker.log" 2>&1 &
-worker=$!
+workers=()
+for n in $(seq 2 $((1 + worker_nodes))); do
+    ip netns exec "$bed-$n" dotnet "$dll" node --roles worker --hostname "$("$here/netbed.sh" address "$bed" "$n")" --port 4053 \
+        --seed-nodes "$a1:4053" --workers $((2 / worker_nodes)) --data "$data" >"$work/worker-$n.log" 2>&1 &
+    workers+=($!)
+done
 status=0
 wait "$coordinator" || status=$?
-wait "$worker" || status=$((status == 0 ? $? : status))
+for worker in "${workers[@]}"; do
+    wait "$worker" || status=$((status == 0 ? $? : status))
+done
 grep -E '^epoch |^done' "$work/coordinator.log" | sed 's/^/  bed: /'
 if (( status != 0 )) || [[ ! -f $work/bed.json ]]; then
     echo "bench-w1: the run on the bed failed (exit $status):" >&2
-    tail -n 5 "$work/coordinator.log" "$work/worker.log" >&2
+    tail -n 5 "$work/coordinator.log" "$work"/worker-*.log >&2
     exit 1
 fi
 

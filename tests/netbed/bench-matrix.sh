@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# bench-matrix.sh [EPOCHS]: W1 sync on the network test bed in every configuration the bed can
+# run: 1 and 10 Gbit/s links, one worker node with 2 workers or two with 1 each, and the wire
+# fp32, bf16, and bf16 with top-k 1 % (after a one-epoch warm-up), all with 16 server shards (the
+# shards pipeline push, apply and pull); then bf16 at 1 Gbit/s with 1, 2 and 16 shards, the
+# overlap on and off. One line per run: the configuration, the bed's median samples/s over the
+# epochs after the first, and the single process's (bench-w1.sh). Needs root. EPOCHS defaults to 3.
+#
+#   sudo tests/netbed/bench-matrix.sh 3 | tee matrix.txt
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+epochs=${1:-3}
+declare -A wires=(
+    [fp32]=""
+    [bf16]="--wire bf16"
+    [topk]="--wire bf16 --compress topk:0.01 --compress-warmup 468"
+)
+
+run() {
+    local rate=$1 nodes=$2 shards=$3 wire=$4
+    # shellcheck disable=SC2086
+    line=$(SHARDS=$shards WORKER_NODES=$nodes "$here/bench-w1.sh" "$rate" "$epochs" ${wires[$wire]} | tail -n 1)
+    bed=$(sed -E 's/.*bed at [^ ]+ ([0-9]+),.*/\1/' <<<"$line")
+    process=$(sed -E 's/.*one process ([0-9]+),.*/\1/' <<<"$line")
+    printf '%-7s %d worker node(s) %2d shards %-5s bed %6d samples/s   one process %6d\n' "$rate" "$nodes" "$shards" "$wire" "$bed" "$process"
+}
+
+for rate in 1gbit 10gbit; do
+    for nodes in 1 2; do
+        for wire in fp32 bf16 topk; do
+            run "$rate" "$nodes" 16 "$wire"
+        done
+    done
+done
+for shards in 1 2; do
+    run 1gbit 1 "$shards" bf16
+done
