@@ -38,7 +38,7 @@ public sealed class WorkerActor : ReceiveActor
     private readonly TensorTransport _transport = TensorTransport.For(Context.System);
     private readonly NodeGradientCombiner _combiner = NodeGradientCombiner.For(Context.System);
     private WorkerState? _state;
-    private bool _combinesOnNode;
+    private bool _shardsElsewhere;
     private ushort[]? _bf16Scratch;
     private TopKCompressor? _compressor;
     private (Guid RunId, IActorRef Coordinator, string Reason)? _refused;
@@ -108,7 +108,7 @@ public sealed class WorkerActor : ReceiveActor
             return;
         }
 
-        _combinesOnNode = _state.Replica.Shards.Any(shard => !_transport.IsLocal(shard.Server));
+        _shardsElsewhere = _state.Replica.Shards.Any(shard => !_transport.IsLocal(shard.Server));
         foreach (ParameterShardInfo shard in _state.Replica.Shards)
         {
             shard.Server.Tell(new SubscribeParameters(assignment.RunId, Self));
@@ -160,6 +160,11 @@ public sealed class WorkerActor : ReceiveActor
     {
         if (_state is not null && _state.Acknowledge(ack))
         {
+            if (_state.TakeSettledReport() is { } report)
+            {
+                _state.Assignment.Coordinator.Tell(report);
+            }
+
             RunRunnableLeases();
         }
     }
@@ -207,7 +212,7 @@ public sealed class WorkerActor : ReceiveActor
         }
 
         GradientContribution own = state.HandOverGradients();
-        if (_combinesOnNode && lease.GroupSpan > 1)
+        if (_shardsElsewhere && lease.GroupSpan > 1)
         {
             Push(_combiner.HandIn(lease, own), nodeSums: true);
         }
@@ -216,7 +221,10 @@ public sealed class WorkerActor : ReceiveActor
             Push([own], nodeSums: false);
         }
 
-        coordinator.Tell(completed);
+        if (state.ReportOnceSettled(completed, _shardsElsewhere) is { } report)
+        {
+            coordinator.Tell(report);
+        }
     }
 
     /// <summary>
@@ -257,7 +265,7 @@ public sealed class WorkerActor : ReceiveActor
     /// <summary>A lease of a group on this node that will not be computed here: the group goes on without it.</summary>
     private void Withdraw(LeaseShard lease)
     {
-        if (_state is not null && _combinesOnNode && lease.GroupSpan > 1)
+        if (_state is not null && _shardsElsewhere && lease.GroupSpan > 1)
         {
             Push(_combiner.Withdraw(lease), nodeSums: true);
         }

@@ -157,6 +157,45 @@ public class WorkerStateTests
     }
 
     [Fact]
+    public void ReportOnceSettled_OutsideSync_HoldsTheReportUntilEveryShardAcknowledged()
+    {
+        WorkerState state = NewState();
+        PublishAll(state, 0);
+        ShardCompleted completed = state.ComputeGradients(Lease(RunId, step: 0));
+        state.HandOverGradients();
+
+        Assert.Null(state.ReportOnceSettled(completed, shardsElsewhere: true));
+        Assert.True(state.Acknowledge(new PushGradientsAck(RunId, 0, 0, 1, 1)));
+        Assert.Null(state.TakeSettledReport());
+        Assert.True(state.Acknowledge(new PushGradientsAck(RunId, 1, 0, 1, 1)));
+
+        Assert.Same(completed, state.TakeSettledReport());
+        Assert.Null(state.TakeSettledReport());
+    }
+
+    [Fact]
+    public void ReportOnceSettled_EveryShardInThisProcess_GoesAtOnce()
+    {
+        WorkerState state = NewState();
+        PublishAll(state, 0);
+        ShardCompleted completed = state.ComputeGradients(Lease(RunId, step: 0));
+        state.HandOverGradients();
+
+        Assert.Same(completed, state.ReportOnceSettled(completed, shardsElsewhere: false));
+    }
+
+    [Fact]
+    public void ReportOnceSettled_InSync_GoesAtOnce()
+    {
+        var state = new WorkerState(Assignment(RunId, ActorRefs.Nobody, ActorRefs.Nobody, ActorRefs.Nobody, mode: ConsistencyMode.Sync), Data);
+        PublishAll(state, 0);
+        ShardCompleted completed = state.ComputeGradients(Lease(RunId, step: 0));
+        state.HandOverGradients();
+
+        Assert.Same(completed, state.ReportOnceSettled(completed, shardsElsewhere: true));
+    }
+
+    [Fact]
     public void Acknowledge_EveryShardOfTheLastHandOver_LetsTheNextLeaseRun()
     {
         WorkerState state = NewState();

@@ -55,6 +55,18 @@ internal static class BedAssert
         return document.RootElement.GetProperty("epochs").EnumerateArray().Select(epoch => epoch.GetProperty("testAccuracy").GetDouble()).ToArray();
     }
 
+    /// <summary>
+    /// The mean test accuracy of the last two epochs in a metrics document: what two runs are
+    /// compared by, since one epoch's figure swings by about a point with where its last steps
+    /// happened to land (W1AccuracyTests measured a single-epoch comparison of ssp failing one run in four).
+    /// </summary>
+    public static double LastTwoEpochsAccuracy(string metrics)
+    {
+        double[] epochs = EpochAccuracies(metrics);
+        Assert.True(epochs.Length >= 2, $"{metrics} holds {epochs.Length} epoch(s), not the two to compare by");
+        return (epochs[^2] + epochs[^1]) / 2;
+    }
+
     /// <summary>The final test accuracy in a metrics document.</summary>
     public static double FinalAccuracy(string metrics)
     {

@@ -31,8 +31,8 @@ public sealed class BedConsistencyTests(ITestOutputHelper output) : IDisposable
             output.WriteLine(await cluster.RequireCompletedAsync(s_patience));
         }
 
-        double expected = BedAssert.FinalAccuracy(sync.Metrics), actual = BedAssert.FinalAccuracy(files.Metrics);
-        output.WriteLine($"{mode}: test accuracy {actual:P2} after 5 epochs on the bed; sync in one process {expected:P2}");
+        double expected = BedAssert.LastTwoEpochsAccuracy(sync.Metrics), actual = BedAssert.LastTwoEpochsAccuracy(files.Metrics);
+        output.WriteLine($"{mode}: test accuracy {actual:P2} over epochs 4 and 5 on the bed; sync in one process {expected:P2}");
         Assert.True(Math.Abs(actual - expected) <= 0.01, $"{mode} on the bed reached {actual:P2}, sync {expected:P2}: more than 1 point apart");
     }
 

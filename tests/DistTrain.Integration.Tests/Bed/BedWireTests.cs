@@ -39,7 +39,7 @@ public sealed class BedWireTests(ITestOutputHelper output) : IDisposable
 
     /// <summary>
     /// One worker node with two workers, which sums their slots before rounding: W1 for five
-    /// epochs in bf16 both ways ends within half a point of fp32 in one process.
+    /// epochs in bf16 both ways ends within half a point of fp32 in one process (means over the last two epochs).
     /// </summary>
     [BedFact]
     public async Task Bf16_FiveEpochsOnOneWorkerNode_TestAccuracyWithinHalfAPointOfFp32()
@@ -54,8 +54,8 @@ public sealed class BedWireTests(ITestOutputHelper output) : IDisposable
             output.WriteLine(await cluster.RequireCompletedAsync(s_patience));
         }
 
-        double expected = BedAssert.FinalAccuracy(fp32.Metrics), actual = BedAssert.FinalAccuracy(files.Metrics);
-        output.WriteLine($"bf16 on the bed: {actual:P2} after 5 epochs; fp32 in one process {expected:P2}");
+        double expected = BedAssert.LastTwoEpochsAccuracy(fp32.Metrics), actual = BedAssert.LastTwoEpochsAccuracy(files.Metrics);
+        output.WriteLine($"bf16 on the bed: {actual:P2} over epochs 4 and 5; fp32 in one process {expected:P2}");
         Assert.True(Math.Abs(actual - expected) <= 0.005, $"bf16 on the bed reached {actual:P2}, fp32 {expected:P2}: more than half a point apart");
     }
 
