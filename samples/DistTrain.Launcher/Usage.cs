@@ -93,21 +93,23 @@ internal static class Usage
           --hidden, --activation, --loss, --batch (default W1: 784-512-256-10, batch 128).
 
           --nodes N                worker nodes; the table shows 1..N (default 4)
-          --workers-per-node W     workers on each worker node, one core each (default: this machine's cores)
+          --workers-per-node W     workers on each worker node, one core each (default: this
+                                   machine's cores)
           --ps-nodes P             parameter-server nodes (default 1)
           --ps-shards S            parameter-server shards over all server nodes (default as for train)
           --ps-cores C             cores of each server node, applying its shards in parallel (default:
                                    this machine's cores)
-          --link RATE|loopback     1gbit | 10gbit | 25gbit | a rate like 2.5gbit or 800mbit: bits per second,
-                                   each way, per node (default 1gbit); loopback: a worker node on the
-                                   servers' host, an effective 2 GB/s each way (no --efficiency)
+          --link RATE|loopback     1gbit | 10gbit | 25gbit | a rate like 2.5gbit or 800mbit: bits per
+                                   second, each way, per node (default 1gbit); loopback: a worker node
+                                   on the servers' host, an effective 2 GB/s each way (no --efficiency)
           --latency TIME           one-way latency, like 0.1ms or 50us (default 0.05ms)
           --efficiency E           fraction of the line rate TCP achieves, in (0, 1] (default 0.94)
           --wire fp32|bf16         values on the wire, both ways (default fp32)
           --compress none|topk:R   push only the fraction R in (0, 1] of the gradient, each with its index
           --no-overlap             push, apply and pull one after another instead of pipelined by shard
           --compute-per-sample S   seconds of forward+backward per sample on one core, instead of measuring
-          --apply-per-parameter S  seconds of one Adam update per parameter on one core, instead of measuring
+          --apply-per-parameter S  seconds of one Adam update per parameter on one core, instead of
+                                   measuring
           --json                   one JSON document (seconds, samples/s) instead of the table
 
         every command:
