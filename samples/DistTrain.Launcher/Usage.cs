@@ -51,6 +51,7 @@ internal static class Usage
           --checkpoint-dir DIR     write checkpoints (parameters, optimizer state, step) to DIR at the
                                    end of the run, keeping the latest two
           --checkpoint-every N     also checkpoint after every N steps
+          --checkpoint-keep N      keep the newest N checkpoints (default 2)
           --resume                 continue from the latest checkpoint in --checkpoint-dir; the model,
                                    optimizer, batch, seed and mode must match it, and --epochs or
                                    --max-steps count from the first run's start

@@ -31,11 +31,14 @@ public sealed record DistTrainOptions
     public float[]? InitialParameters { get; init; }
 
     /// <summary>
-    /// Where the run writes checkpoints (<see cref="Core.Checkpoints.CheckpointDirectory"/>: the latest and
-    /// the one before it are kept), after every <see cref="CheckpointEvery"/> steps and at its end;
-    /// null writes none.
+    /// Where the run writes checkpoints (<see cref="Core.Checkpoints.CheckpointDirectory"/>: the newest
+    /// <see cref="CheckpointsKept"/> are kept), after every <see cref="CheckpointEvery"/> steps and at
+    /// its end; null writes none.
     /// </summary>
     public string? CheckpointDirectory { get; init; }
+
+    /// <summary>How many of the newest checkpoints the directory keeps: 2 by default (the latest, and the one before it in case the latest is damaged).</summary>
+    public int CheckpointsKept { get; init; } = Core.Checkpoints.CheckpointDirectory.Kept;
 
     /// <summary>
     /// Checkpoint whenever the count of completed steps reaches a multiple of this (at the step
@@ -80,6 +83,11 @@ public sealed record DistTrainOptions
         catch (ArgumentException e)
         {
             throw new ArgumentException(e.Message, nameof(Wire));
+        }
+
+        if (CheckpointsKept <= 0)
+        {
+            throw new ArgumentException($"checkpoints kept = {CheckpointsKept} is invalid: at least the latest must be kept.", nameof(CheckpointsKept));
         }
 
         if (CheckpointEvery is <= 0)

@@ -1,4 +1,5 @@
 using DistTrain.Actors;
+using DistTrain.Core.Checkpoints;
 using DistTrain.Core.Layers;
 using DistTrain.Core.Optimizers;
 using DistTrain.Core.Training;
@@ -23,7 +24,7 @@ internal static class TrainCommandLine
     [
         "--data", "--hidden", "--activation", "--loss", "--optimizer", "--lr", "--momentum", "--weight-decay",
         "--batch", "--epochs", "--max-steps", "--workers", "--ps-shards", "--mode", "--staleness", "--seed", "--wire", "--compress", "--compress-warmup",
-        "--init", "--save", "--metrics-out", "--plot", "--checkpoint-dir", "--checkpoint-every",
+        "--init", "--save", "--metrics-out", "--plot", "--checkpoint-dir", "--checkpoint-every", "--checkpoint-keep",
     ];
 
     /// <summary>Every option the command takes, for the help text's test.</summary>
@@ -62,9 +63,10 @@ internal static class TrainCommandLine
             Wire = Wire(options),
             CheckpointDirectory = options.Text("--checkpoint-dir"),
             CheckpointEvery = options.OptionalPositiveInt("--checkpoint-every"),
+            CheckpointsKept = options.PositiveInt("--checkpoint-keep", CheckpointDirectory.Kept),
         };
         bool resume = options.Has("--resume");
-        RequireCheckpointOptions(engine, resume, options.Text("--init"));
+        RequireCheckpointOptions(engine, resume, options.Text("--init"), options.Has("--checkpoint-keep"));
 
         try
         {
@@ -81,8 +83,13 @@ internal static class TrainCommandLine
         return new TrainSettings(options.Text("--data"), engine, options.Text("--init"), save, metrics, plot, options.Has("--quiet"), resume);
     }
 
-    private static void RequireCheckpointOptions(DistTrainOptions engine, bool resume, string? init)
+    private static void RequireCheckpointOptions(DistTrainOptions engine, bool resume, string? init, bool keepGiven)
     {
+        if (engine.CheckpointDirectory is null && keepGiven)
+        {
+            throw new UsageException("--checkpoint-keep needs --checkpoint-dir, the folder to keep the checkpoints in");
+        }
+
         if (engine.CheckpointEvery is not null && engine.CheckpointDirectory is null)
         {
             throw new UsageException("--checkpoint-every needs --checkpoint-dir, the folder to write the checkpoints to");

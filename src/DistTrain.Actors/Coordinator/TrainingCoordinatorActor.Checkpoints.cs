@@ -52,7 +52,7 @@ public sealed partial class TrainingCoordinatorActor
         _checkpointSettings ??= CheckpointSettings.Of(_options, _train);
         try
         {
-            string path = CheckpointDirectory.Save(_options.CheckpointDirectory!, _model, read.ToCheckpoint(_checkpointSettings));
+            string path = CheckpointDirectory.Save(_options.CheckpointDirectory!, _model, read.ToCheckpoint(_checkpointSettings), _options.CheckpointsKept);
             _log.Info("Run {0}: checkpoint of step {1} written to {2}.", _runId, read.Step, path);
             return true;
         }

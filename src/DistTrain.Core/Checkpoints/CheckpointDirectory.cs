@@ -12,7 +12,7 @@ namespace DistTrain.Core.Checkpoints;
 /// </summary>
 public static class CheckpointDirectory
 {
-    /// <summary>How many checkpoints a directory keeps.</summary>
+    /// <summary>How many checkpoints a directory keeps unless told otherwise.</summary>
     public const int Kept = 2;
 
     private const string Prefix = "checkpoint-";
@@ -22,14 +22,18 @@ public static class CheckpointDirectory
     public static string PathFor(string directory, long step) =>
         Path.Combine(directory, FormattableString.Invariant($"{Prefix}{step:D10}{Extension}"));
 
-    /// <summary>Writes <paramref name="checkpoint"/> into <paramref name="directory"/> (created if need be) and returns its path.</summary>
-    public static string Save(string directory, Sequential model, TrainingCheckpoint checkpoint)
+    /// <summary>
+    /// Writes <paramref name="checkpoint"/> into <paramref name="directory"/> (created if need be),
+    /// deletes all but the newest <paramref name="keep"/> checkpoints there, and returns its path.
+    /// </summary>
+    public static string Save(string directory, Sequential model, TrainingCheckpoint checkpoint, int keep = Kept)
     {
         ArgumentNullException.ThrowIfNull(directory);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(keep);
         Directory.CreateDirectory(directory);
         string path = PathFor(directory, checkpoint.Step);
         CheckpointFile.Write(path, model, checkpoint);
-        foreach ((string older, _) in List(directory).OrderByDescending(entry => entry.Step).Skip(Kept))
+        foreach ((string older, _) in List(directory).OrderByDescending(entry => entry.Step).Skip(keep))
         {
             File.Delete(older);
         }

@@ -7,6 +7,20 @@ namespace DistTrain.Core.Tests.Checkpoints;
 public class CheckpointDirectoryTests
 {
     [Fact]
+    public void Save_KeepingThree_DeletesAllButTheNewestThree()
+    {
+        using var directory = new TempDirectory();
+        foreach (long step in new long[] { 10, 20, 30, 40, 50 })
+        {
+            CheckpointDirectory.Save(directory.Path, CheckpointSamples.Model(), CheckpointSamples.Checkpoint(step), keep: 3);
+        }
+
+        Assert.Equal(
+            [CheckpointDirectory.PathFor(directory.Path, 30), CheckpointDirectory.PathFor(directory.Path, 40), CheckpointDirectory.PathFor(directory.Path, 50)],
+            Directory.EnumerateFiles(directory.Path).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public void Save_FourCheckpoints_KeepsTheNewestTwo()
     {
         using var directory = new TempDirectory();

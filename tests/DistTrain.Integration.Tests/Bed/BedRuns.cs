@@ -44,7 +44,9 @@ internal sealed class RunFiles
 
         if (checkpointEvery is { } every)
         {
-            options.AddRange(["--checkpoint-dir", Checkpoints, "--checkpoint-every", every.ToString(CultureInfo.InvariantCulture)]);
+            // Every checkpoint stays: a collector copying them before the run deletes the older ones
+            // missed one when the in-process run wrote two within a poll of each other.
+            options.AddRange(["--checkpoint-dir", Checkpoints, "--checkpoint-every", every.ToString(CultureInfo.InvariantCulture), "--checkpoint-keep", "1000"]);
         }
 
         return [.. options];

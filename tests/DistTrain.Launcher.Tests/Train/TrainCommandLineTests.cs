@@ -57,9 +57,9 @@ public class TrainCommandLineTests
     [Fact]
     public void Parse_CheckpointOptions_Applied()
     {
-        TrainSettings settings = TrainCommandLine.Parse(["--checkpoint-dir", "runs/a", "--checkpoint-every", "50", "--resume"]);
+        TrainSettings settings = TrainCommandLine.Parse(["--checkpoint-dir", "runs/a", "--checkpoint-every", "50", "--checkpoint-keep", "5", "--resume"]);
 
-        Assert.Equal(("runs/a", 50L), (settings.Engine.CheckpointDirectory, settings.Engine.CheckpointEvery));
+        Assert.Equal(("runs/a", 50L, 5), (settings.Engine.CheckpointDirectory, settings.Engine.CheckpointEvery, settings.Engine.CheckpointsKept));
         Assert.True(settings.Resume);
         Assert.Null(settings.Engine.Resume);
     }
@@ -94,6 +94,8 @@ public class TrainCommandLineTests
     [InlineData(new[] { "--mode", "ssp", "--staleness", "-1" }, "--staleness must be a whole number of 0 or more; got '-1'")]
     [InlineData(new[] { "--mode", "bsp" }, "--mode must be one of sync, ssp, async; got 'bsp'")]
     [InlineData(new[] { "--wire", "fp16" }, "--wire must be one of fp32, bf16; got 'fp16'")]
+    [InlineData(new[] { "--checkpoint-keep", "3" }, "--checkpoint-keep needs --checkpoint-dir, the folder to keep the checkpoints in")]
+    [InlineData(new[] { "--checkpoint-dir", "c", "--checkpoint-keep", "0" }, "--checkpoint-keep must be a positive whole number; got '0'")]
     [InlineData(new[] { "--compress", "topk:0" }, "--compress must be none or topk:RATIO with RATIO in (0, 1], like topk:0.01; got 'topk:0'")]
     [InlineData(new[] { "--compress", "topk:1.5" }, "--compress must be none or topk:RATIO with RATIO in (0, 1], like topk:0.01; got 'topk:1.5'")]
     [InlineData(new[] { "--compress", "gzip" }, "--compress must be none or topk:RATIO with RATIO in (0, 1], like topk:0.01; got 'gzip'")]
