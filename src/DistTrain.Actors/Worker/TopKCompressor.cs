@@ -85,13 +85,13 @@ public sealed class TopKCompressor
         int k = Kept(gradient.Length, share);
         lock (_lock)
         {
-            Compress(gradient, _residual, k, precision);
+            Sparsify(gradient, k, precision);
         }
     }
 
-    private void Compress(Span<float> gradient, Span<float> residual, int k, WirePrecision precision)
+    private void Sparsify(Span<float> gradient, int k, WirePrecision precision)
     {
-        int count = Kernels.AccumulateAndExtractTopK(gradient, residual, k, _indices, _values, _scratch);
+        int count = Kernels.AccumulateAndExtractTopK(gradient, _residual, k, _indices, _values, _scratch);
         Span<float> kept = _values.AsSpan(0, count);
         if (precision == WirePrecision.Bf16)
         {
@@ -100,7 +100,7 @@ public sealed class TopKCompressor
             Kernels.RoundToBFloat16(kept, _halves);
             for (int j = 0; j < count; j++)
             {
-                residual[_indices[j]] = _unrounded[j] - kept[j];
+                _residual[_indices[j]] = _unrounded[j] - kept[j];
             }
         }
 

@@ -146,23 +146,9 @@ internal ref struct WireReader
             return new ParameterRange(reader.ReadInt32(nameof(ParameterRange.Offset)), reader.ReadInt32(nameof(ParameterRange.Length)));
         });
 
-    /// <summary>A tensor read with one block copy into a new array it owns (no pool).</summary>
     /// <summary>A float block read with one block copy into a buffer from <see cref="ReceivedTensorPools"/>.</summary>
-    public TensorBuffer ReadTensor(string field)
-    {
-        TensorBuffer buffer = ReceivedTensorPools.Rent(DeclaredFloatCount(field));
-        try
-        {
-            LittleEndianFloats.Read(ReadBlock().FirstSpan, buffer.WritableSpan, _hostIsLittleEndian);
-        }
-        catch
-        {
-            buffer.Release();
-            throw;
-        }
-
-        return buffer;
-    }
+    public TensorBuffer ReadTensor(string field) =>
+        ReadTensorBlock(DeclaredFloatCount(field), static (block, values, littleEndian) => LittleEndianFloats.Read(block, values, littleEndian));
 
     /// <summary>A block of bf16 values widened into a float buffer from <see cref="ReceivedTensorPools"/>.</summary>
     public TensorBuffer ReadBFloat16Tensor(string field)
@@ -178,18 +164,8 @@ internal ref struct WireReader
             throw Fault(Path(field), $"declares {length} bytes, not a whole number of 2-byte bf16 values");
         }
 
-        TensorBuffer buffer = ReceivedTensorPools.Rent((int)(length / sizeof(ushort)));
-        try
-        {
-            LittleEndianBFloat16.Read(ReadBlock().FirstSpan, buffer.WritableSpan, _hostIsLittleEndian);
-        }
-        catch
-        {
-            buffer.Release();
-            throw;
-        }
-
-        return buffer;
+        return ReadTensorBlock(
+            (int)(length / sizeof(ushort)), static (block, values, littleEndian) => LittleEndianBFloat16.Read(block, values, littleEndian));
     }
 
     /// <summary>
@@ -256,6 +232,25 @@ internal ref struct WireReader
         LittleEndianFloats.Read(ReadBlock().FirstSpan, values, _hostIsLittleEndian);
         return values;
     }
+
+    /// <summary>The next bin, whose header was checked, decoded by <paramref name="decode"/> into a pooled buffer of <paramref name="count"/> floats.</summary>
+    private TensorBuffer ReadTensorBlock(int count, BlockDecoder decode)
+    {
+        TensorBuffer buffer = ReceivedTensorPools.Rent(count);
+        try
+        {
+            decode(ReadBlock().FirstSpan, buffer.WritableSpan, _hostIsLittleEndian);
+        }
+        catch
+        {
+            buffer.Release();
+            throw;
+        }
+
+        return buffer;
+    }
+
+    private delegate void BlockDecoder(ReadOnlySpan<byte> block, Span<float> values, bool hostIsLittleEndian);
 
     /// <summary>The number of floats the next bin declares, checked against the input and the limits before anything is allocated.</summary>
     private int DeclaredFloatCount(string field)
