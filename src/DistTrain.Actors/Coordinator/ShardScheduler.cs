@@ -157,6 +157,9 @@ public sealed class ShardScheduler
         return (shard.Lease, shard.Attempts);
     }
 
+    /// <summary>The lease <paramref name="workerId"/> holds, if any.</summary>
+    public ShardLease? HeldBy(int workerId) => _inFlight.TryGetValue(workerId, out PendingShard? shard) ? shard.Lease : null;
+
     /// <summary>Whether the lease <paramref name="workerId"/> holds was leased before (to a worker since given up).</summary>
     public bool IsLeasedAgain(int workerId) => _inFlight.TryGetValue(workerId, out PendingShard? shard) && shard.Leases > 1;
 

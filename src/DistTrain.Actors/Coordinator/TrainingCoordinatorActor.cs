@@ -20,9 +20,10 @@ namespace DistTrain.Actors.Coordinator;
 /// <para>
 /// The decisions live in plain state types: <see cref="ShardScheduler"/> (who may run what),
 /// <see cref="ReadBarriers"/> and <see cref="ShardStateRead"/> (when to read and what was read),
-/// <see cref="EpochLedger"/> (epoch losses and ends) and <see cref="WorkerRoster"/> (the workers);
-/// this actor receives, asks them, and sends. A worker that fails a lease, or stops, has its shard
-/// leased again; a shard that fails <see cref="ShardScheduler.MaxAttempts"/> times, a rejected
+/// <see cref="EpochLedger"/> (epoch losses and ends), <see cref="WorkerRoster"/> (the workers) and
+/// <see cref="ReportedSlots"/> (sync: reports not yet known applied); this actor receives, asks
+/// them, and sends. A worker that fails a lease, or stops, has its shard leased again, and a
+/// worker that stops has its unconfirmed reported slots recomputed (sync); a shard that fails <see cref="ShardScheduler.MaxAttempts"/> times, a rejected
 /// contribution under <see cref="InvalidContributionPolicy.StopRun"/>, a failed shard, or the loss
 /// of every worker fails the run. Checkpoints and resumes: TrainingCoordinatorActor.Checkpoints.cs;
 /// shard placement: TrainingCoordinatorActor.Placement.cs.
@@ -48,6 +49,7 @@ public sealed partial class TrainingCoordinatorActor : ReceiveActor, IWithTimers
     private readonly ShardScheduler _scheduler;
     private readonly EpochLedger _epochs;
     private readonly WorkerRoster _workers = new();
+    private readonly ReportedSlots _reported = new();
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Stopwatch _runClock = new();
     private readonly Stopwatch _epochClock = new();
@@ -75,8 +77,7 @@ public sealed partial class TrainingCoordinatorActor : ReceiveActor, IWithTimers
 
         Receive<RegisterWorker>(register => OnRegister(register.Worker));
         Receive<ShardCompleted>(completed => completed.RunId == _runId, OnShardCompleted);
-        Receive<ShardFailed>(failed => failed.RunId == _runId, failed =>
-            OnWorkerLost(failed.WorkerId, failed.Step, $"lease of step {failed.Step} slot {failed.Slot} failed: {failed.Reason}", failed: true));
+        Receive<ShardFailed>(failed => failed.RunId == _runId, OnShardFailed);
         Receive<ContributionRejected>(rejected => rejected.RunId == _runId, OnRejected);
         Receive<CurrentShardState>(state => state.RunId == _runId, OnCurrentShardState);
         Receive<ParameterServerFailed>(failed => failed.RunId == _runId, failed => Fail(failed.Reason));
@@ -88,6 +89,8 @@ public sealed partial class TrainingCoordinatorActor : ReceiveActor, IWithTimers
     public ITimerScheduler Timers { get; set; } = null!;
 
     public Guid RunId => _runId;
+
+    private bool Sync => _options.Consistency.EffectiveMode == ConsistencyMode.Sync;
 
     public static Props Props(DistTrainOptions options, Dataset train, Dataset? test, IActorRef observer) =>
         Akka.Actor.Props.Create(() => new TrainingCoordinatorActor(options, train, test, observer)).WithDispatcher(Dispatchers.Compute);
@@ -189,27 +192,81 @@ public sealed partial class TrainingCoordinatorActor : ReceiveActor, IWithTimers
             }
         }
 
-        bool sync = _options.Consistency.EffectiveMode == ConsistencyMode.Sync;
-        (int GroupSlot, int GroupSpan)[] groups = SlotGroups.Of(dispatched, sync);
+        (int GroupSlot, int GroupSpan)[] groups = SlotGroups.Of(dispatched, Sync);
         for (int i = 0; i < dispatched.Count; i++)
         {
             (int id, _, ShardLease lease, _) = dispatched[i];
-            (int epoch, int offset, int count) = _plan.Shard(lease.Step, lease.Slot, lease.SlotCount);
-            _workers[id].Tell(new LeaseShard(
-                _runId, lease.Step, lease.Slot, lease.SlotCount, id, epoch, offset, count, _plan.BatchSize,
-                MinVersion: sync ? lease.Step : 0, groups[i].GroupSlot, groups[i].GroupSpan));
+            SendLease(id, lease, groups[i]);
+            if (Sync)
+            {
+                _reported.Leased(id, lease, groups[i].GroupSlot, groups[i].GroupSpan);
+            }
         }
+
+        DispatchRecomputes();
     }
 
-    private void OnShardCompleted(ShardCompleted completed)
+    /// <summary>
+    /// Leases every waiting recompute (<see cref="ReportedSlots"/>), idle workers first, then the
+    /// busy ones, which run it ahead of their own later lease; each goes alone.
+    /// </summary>
+    private void DispatchRecomputes()
     {
-        if (!_workers.Contains(completed.WorkerId))
+        if (!_reported.HasPending)
         {
             return;
         }
 
-        _workers.MarkIdle(completed.WorkerId);
-        if (_scheduler.Complete(completed.WorkerId, completed.Step, completed.Slot, completed.Loss, completed.Count) is { } step)
+        IReadOnlyList<int> idle = _workers.IdleByNode;
+        int[] candidates = [.. idle, .. _workers.Ids.Except(idle)];
+        for (int i = 0; _reported.HasPending && i < candidates.Length * 2; i++)
+        {
+            int id = candidates[i % candidates.Length];
+            if (_reported.NextRecompute(id, othersCanTakeIt: candidates.Length > 1) is { } recompute)
+            {
+                SendLease(id, recompute, (recompute.Slot, 1));
+            }
+        }
+    }
+
+    private void SendLease(int workerId, ShardLease lease, (int Slot, int Span) group)
+    {
+        (int epoch, int offset, int count) = _plan.Shard(lease.Step, lease.Slot, lease.SlotCount);
+        _workers[workerId].Tell(new LeaseShard(
+            _runId, lease.Step, lease.Slot, lease.SlotCount, workerId, epoch, offset, count, _plan.BatchSize,
+            MinVersion: Sync ? lease.Step : 0, group.Slot, group.Span));
+    }
+
+    private void OnShardCompleted(ShardCompleted completed)
+    {
+        int id = completed.WorkerId;
+        if (!_workers.Contains(id))
+        {
+            return;
+        }
+
+        if (Sync)
+        {
+            // Its worker read version BaseVersion of every shard: every step below it is applied everywhere.
+            _reported.Confirm(completed.BaseVersion);
+            if (_reported.CompleteRecompute(id, completed.Step, completed.Slot))
+            {
+                return;
+            }
+        }
+
+        if (_scheduler.HeldBy(id) is not { } lease || (lease.Step, lease.Slot) != (completed.Step, completed.Slot))
+        {
+            return; // a copy: of a recompute no longer needed, or of a lease given up
+        }
+
+        _workers.MarkIdle(id);
+        if (Sync)
+        {
+            _reported.Record(id, lease);
+        }
+
+        if (_scheduler.Complete(id, completed.Step, completed.Slot, completed.Loss, completed.Count) is { } step)
         {
             _observer.Tell(new StepCompleted(_runId, step.Step, _plan.EpochOf(step.Step), step.Loss));
             _epochs.Add(step.Step, step.Loss);
@@ -256,6 +313,7 @@ public sealed partial class TrainingCoordinatorActor : ReceiveActor, IWithTimers
             return;
         }
 
+        _reported.Confirm(read.Step);
         foreach (EpochEnd epoch in read.EndedEpochs)
         {
             Evaluate(epoch, read.Parameters);
@@ -322,6 +380,25 @@ public sealed partial class TrainingCoordinatorActor : ReceiveActor, IWithTimers
         }
     }
 
+    private void OnShardFailed(ShardFailed failed)
+    {
+        string reason = $"lease of step {failed.Step} slot {failed.Slot} failed: {failed.Reason}";
+        if (_ended || !_workers.Contains(failed.WorkerId) || _reported.FailRecompute(failed.WorkerId, failed.Step, failed.Slot) is not { } recompute)
+        {
+            OnWorkerLost(failed.WorkerId, failed.Step, reason, failed: true);
+            return;
+        }
+
+        _observer.Tell(new WorkerFailed(_runId, failed.WorkerId, failed.Step, reason));
+        if (recompute.Attempts >= ShardScheduler.MaxAttempts)
+        {
+            Fail($"step {failed.Step} slot {failed.Slot} failed {recompute.Attempts} times; last: worker {failed.WorkerId}: {reason}");
+            return;
+        }
+
+        Dispatch();
+    }
+
     private void OnWorkerLost(int workerId, long step, string reason, bool failed)
     {
         if (_ended || !_workers.Contains(workerId))
@@ -344,6 +421,7 @@ public sealed partial class TrainingCoordinatorActor : ReceiveActor, IWithTimers
         else
         {
             _workers.Remove(workerId);
+            _reported.Lose(workerId);
             if (_workers.Count == 0)
             {
                 Fail("every worker has left the run");
@@ -364,7 +442,8 @@ public sealed partial class TrainingCoordinatorActor : ReceiveActor, IWithTimers
         long step = _scheduler.OldestIncompleteStep;
         if (step == _waitingStep && _barriers.Current is null)
         {
-            _observer.Tell(new WaitingForWorkers(_runId, step, _scheduler.WorkersHolding(step)));
+            int[] holding = [.. _scheduler.WorkersHolding(step).Union(_reported.WorkersRecomputing).Order()];
+            _observer.Tell(new WaitingForWorkers(_runId, step, holding));
         }
 
         _waitingStep = step;

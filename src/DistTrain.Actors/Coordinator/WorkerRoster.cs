@@ -38,6 +38,9 @@ public sealed class WorkerRoster
 
     public IActorRef this[int id] => _workers[id];
 
+    /// <summary>Every worker, by id.</summary>
+    public IReadOnlyList<int> Ids => _workers.Keys.ToArray();
+
     /// <summary>The idle workers, by id.</summary>
     public IReadOnlyList<int> Idle => _idle.ToArray();
 

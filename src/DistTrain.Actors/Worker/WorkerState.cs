@@ -11,7 +11,7 @@ namespace DistTrain.Actors.Worker;
 /// replica, the leases waiting for it, and the computation of one lease's gradient into a pooled
 /// buffer of the whole vector, handed to the shards as one slice of it each (no copy).
 /// <para>
-/// Leases run in arrival order, each once the replica holds at least its <c>MinVersion</c> of
+/// Leases run in step order (then slot order), each once the replica holds at least its <c>MinVersion</c> of
 /// every shard and, in ssp and async, once every shard has acknowledged the worker's previous
 /// gradient (<see cref="PushGradientsAck"/>) and the replica has reached the version each
 /// acknowledgement names: the wait is on version numbers, not on the ack arriving after the
@@ -39,7 +39,7 @@ public sealed class WorkerState
 
     private readonly Dataset _data;
     private readonly ModelWorkspace _workspace;
-    private readonly Queue<LeaseShard> _pending = new();
+    private readonly List<LeaseShard> _pending = [];
     private readonly int[] _permutation;
     private readonly float[] _features;
     private readonly int[] _labels;
@@ -102,7 +102,11 @@ public sealed class WorkerState
     /// <summary>Adds a shard's bf16 difference to the replica and releases its buffer (<see cref="ParameterReplica.Apply(ParametersDelta)"/>).</summary>
     public ReplicaUpdate Apply(ParametersDelta delta) => Replica.Apply(delta);
 
-    /// <summary>Queues a lease of this run behind the ones already waiting.</summary>
+    /// <summary>
+    /// Queues a lease of this run in step and slot order: behind the ones already waiting, except
+    /// that a recompute of an earlier step (sync: a slot whose worker was lost after reporting it)
+    /// goes ahead of a later step's lease, which waits for the version the recompute completes.
+    /// </summary>
     public void Enqueue(LeaseShard lease)
     {
         ArgumentNullException.ThrowIfNull(lease);
@@ -111,7 +115,8 @@ public sealed class WorkerState
             throw new ArgumentException($"The lease belongs to run {lease.RunId}, not {RunId}.", nameof(lease));
         }
 
-        _pending.Enqueue(lease);
+        int i = _pending.FindIndex(queued => (queued.Step, queued.Slot).CompareTo((lease.Step, lease.Slot)) > 0);
+        _pending.Insert(i < 0 ? _pending.Count : i, lease);
     }
 
     /// <summary>
@@ -201,9 +206,10 @@ public sealed class WorkerState
     /// <summary>Takes the oldest waiting lease if it can run now; a later lease never overtakes it.</summary>
     public bool TryTakeRunnable([MaybeNullWhen(false)] out LeaseShard lease)
     {
-        if (_pending.TryPeek(out lease) && CanRun(lease))
+        if (_pending.Count > 0 && CanRun(_pending[0]))
         {
-            _pending.Dequeue();
+            lease = _pending[0];
+            _pending.RemoveAt(0);
             return true;
         }
 

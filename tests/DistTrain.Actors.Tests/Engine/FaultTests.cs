@@ -66,6 +66,47 @@ public class FaultTests
         Assert.All(result.Parameters, value => Assert.True(float.IsFinite(value)));
     }
 
+    /// <summary>
+    /// Worker 1's report of step 3 arrives but its pushes die with it: without a recompute the
+    /// shards would wait for its slot forever. Worker 0 recomputes the slot on the same version,
+    /// so the result is bit-identical to an uninterrupted run (every step has two slots: the
+    /// loss happens in the last step opened with both workers).
+    /// </summary>
+    [Fact]
+    public async Task Sync_WorkerLostAfterReportingBeforeItsPushesArrive_SlotIsRecomputedExactly()
+    {
+        DistTrainOptions options = s_options with { Training = s_options.Training with { MaxSteps = 5 } };
+        DistTrainResult uninterrupted = await Run(options, new Events(), null);
+
+        var events = new Events();
+        using var safetyNet = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+        DistTrainResult result = await Run(
+            options, events, worker => worker == 1 ? lease => lease.Step == 3 ? LeaseFault.ReportedButLost : LeaseFault.None : null, safetyNet.Token);
+
+        Assert.Equal(5, result.Steps);
+        Assert.Equal((1, "the worker stopped"), events.Of<WorkerFailed>().Select(failure => (failure.WorkerId, failure.Reason)).Single());
+        Assert.Equal(uninterrupted.Parameters, result.Parameters);
+    }
+
+    /// <summary>
+    /// As above, but the push reached the second shard and not the first: the second shard applies
+    /// step 3, the first waits for the recompute, which runs once with the second shard's newer
+    /// version and is dropped there as a copy. The run completes, every step once.
+    /// </summary>
+    [Fact]
+    public async Task Sync_WorkerLostMidSend_SlotIsRecomputedForTheShardsThatMissedIt()
+    {
+        var events = new Events();
+        using var safetyNet = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+        DistTrainResult result = await Run(
+            s_options, events, worker => worker == 1 ? lease => lease.Step == 3 ? LeaseFault.ReportedButPartlyLost : LeaseFault.None : null,
+            safetyNet.Token);
+
+        Assert.Equal(8, result.Steps);
+        Assert.Equal(Enumerable.Range(0, 8).Select(step => (long)step), events.Of<StepCompleted>().Select(step => step.Step));
+        Assert.All(result.Parameters, value => Assert.True(float.IsFinite(value)));
+    }
+
     [Fact]
     public async Task Sync_StalledWorker_WaitsAndReportsWhichWorker()
     {

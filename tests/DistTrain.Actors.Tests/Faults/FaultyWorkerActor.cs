@@ -17,6 +17,8 @@ namespace DistTrain.Actors.Tests.Faults;
 /// the real shards with <c>Forward</c>, so the shards see the child as the sender and answer it
 /// directly (a subscription names its subscriber, an ack goes to the pusher); a push of a
 /// <see cref="LeaseFaultKind.NonFiniteGradient"/> lease gets NaN written at its start first.
+/// Pushes of a lease that is reported but lost are dropped here (all of them, or the first
+/// shard's), and the next lease stops this actor, as the worker's node would have died.
 /// Messages from the child are told apart by their sender. The worker sends one subscription per
 /// shard, all alike (they name no shard): the first goes to every real shard, the rest are copies.
 /// Pushes go by Akka here, not the tensor channel, which is fine in one process.
@@ -35,6 +37,7 @@ public sealed class FaultyWorkerActor : ReceiveActor, IWithTimers
     private readonly Dictionary<Guid, AssignWorker> _assignments = [];
     private readonly HashSet<Guid> _subscribed = [];
     private readonly HashSet<(Guid RunId, long Step, int Slot)> _poisoned = [];
+    private readonly Dictionary<(Guid RunId, long Step, int Slot), LeaseFaultKind> _lost = [];
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private long _delayedLeases;
 
@@ -112,6 +115,13 @@ public sealed class FaultyWorkerActor : ReceiveActor, IWithTimers
             return;
         }
 
+        if (_lost.TryGetValue((push.RunId, push.Step, push.Slot), out LeaseFaultKind loss)
+            && (loss == LeaseFaultKind.ReportedButLost || shard.ShardId == assignment!.Shards[0].ShardId))
+        {
+            push.Gradient.Release();
+            return;
+        }
+
         if (_poisoned.Contains((push.RunId, push.Step, push.Slot)) && push.Gradient.Length > 0)
         {
             // The pusher still owns the buffer until the shard has it, and slices of one gradient do not overlap.
@@ -123,6 +133,13 @@ public sealed class FaultyWorkerActor : ReceiveActor, IWithTimers
 
     private void OnLease(LeaseShard lease, LeaseFault fault, IActorRef sender)
     {
+        if (_lost.Count > 0)
+        {
+            // The node died after the lost lease's report left: the coordinator sees it stop now.
+            Context.Stop(Self);
+            return;
+        }
+
         if (fault.Delay > TimeSpan.Zero)
         {
             Timers.StartSingleTimer(_delayedLeases++, new DelayedLease(lease, fault, sender), fault.Delay);
@@ -146,6 +163,9 @@ public sealed class FaultyWorkerActor : ReceiveActor, IWithTimers
                 return;
             case LeaseFaultKind.NonFiniteGradient:
                 _poisoned.Add((lease.RunId, lease.Step, lease.Slot));
+                break;
+            case LeaseFaultKind.ReportedButLost or LeaseFaultKind.ReportedButPartlyLost:
+                _lost[(lease.RunId, lease.Step, lease.Slot)] = fault.Kind;
                 break;
         }
 

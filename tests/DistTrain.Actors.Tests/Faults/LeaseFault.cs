@@ -16,6 +16,10 @@ public readonly record struct LeaseFault(LeaseFaultKind Kind, TimeSpan Delay = d
 
     public static LeaseFault NonFiniteGradient => new(LeaseFaultKind.NonFiniteGradient);
 
+    public static LeaseFault ReportedButLost => new(LeaseFaultKind.ReportedButLost);
+
+    public static LeaseFault ReportedButPartlyLost => new(LeaseFaultKind.ReportedButPartlyLost);
+
     /// <summary>Pass the lease on normally, <paramref name="delay"/> late.</summary>
     public static LeaseFault Slow(TimeSpan delay) => new(LeaseFaultKind.None, delay);
 }

@@ -14,4 +14,13 @@ public enum LeaseFaultKind
 
     /// <summary>Let the worker compute, then put NaN into each of its pushes of the lease, so the shards reject them.</summary>
     NonFiniteGradient,
+
+    /// <summary>
+    /// Let the worker compute and report the lease, drop every push of it, and stop at the next
+    /// lease: a worker node that died after its report left and before its pushes arrived.
+    /// </summary>
+    ReportedButLost,
+
+    /// <summary>As <see cref="ReportedButLost"/>, but only the push to the first shard is dropped: the node died mid-send.</summary>
+    ReportedButPartlyLost,
 }

@@ -30,7 +30,21 @@ public class WorkerStateTests
     }
 
     [Fact]
-    public void TryTakeRunnable_HeadWaiting_LaterRunnableLeaseDoesNotOvertake()
+    public void TryTakeRunnable_HeadWaiting_LaterStepDoesNotOvertake()
+    {
+        WorkerState state = NewState();
+        PublishVersion(state, 0, 0);
+        PublishVersion(state, 1, 0);
+        state.Enqueue(Lease(RunId, step: 1, minVersion: 1));
+        state.Enqueue(Lease(RunId, step: 2, minVersion: 0));
+
+        Assert.False(state.TryTakeRunnable(out _));
+        Assert.Equal(2, state.PendingLeaseCount);
+    }
+
+    /// <summary>A recompute of an earlier step, leased while a later step waits for the version it completes, runs first.</summary>
+    [Fact]
+    public void TryTakeRunnable_EarlierStepQueuedBehindWaitingOne_RunsFirst()
     {
         WorkerState state = NewState();
         PublishVersion(state, 0, 0);
@@ -38,8 +52,10 @@ public class WorkerStateTests
         state.Enqueue(Lease(RunId, step: 1, minVersion: 1));
         state.Enqueue(Lease(RunId, step: 0, minVersion: 0));
 
+        Assert.True(state.TryTakeRunnable(out LeaseShard? first));
+        Assert.Equal(0, first.Step);
         Assert.False(state.TryTakeRunnable(out _));
-        Assert.Equal(2, state.PendingLeaseCount);
+        Assert.Equal(1, state.PendingLeaseCount);
     }
 
     [Theory]
