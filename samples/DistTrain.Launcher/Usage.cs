@@ -71,6 +71,8 @@ internal static class Usage
           coordinator node takes train's options (--data, --hidden, --epochs, --batch, --mode,
           --save, --metrics-out, ...) and waits for --min-workers workers; a worker node needs only
           --data, the same data set as the coordinator's. Every node exits 0 when the run completes.
+          A cluster run has 16 parameter-server shards unless --ps-shards says otherwise (more
+          shards overlap more of a step's push, apply and pull).
 
           --roles LIST             coordinator,parameter-server,worker (default: all three)
           --hostname HOST          address to listen on (default 127.0.0.1)

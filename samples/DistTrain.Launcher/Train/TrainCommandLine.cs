@@ -30,7 +30,11 @@ internal static class TrainCommandLine
     /// <summary>Every option the command takes, for the help text's test.</summary>
     public static IEnumerable<string> OptionNames => s_flags.Concat(s_valued);
 
-    public static TrainSettings Parse(ReadOnlySpan<string> args)
+    /// <summary>
+    /// The train options of <paramref name="args"/>; without <c>--ps-shards</c> the run has
+    /// <paramref name="defaultShards"/> shards (by default the engine's).
+    /// </summary>
+    public static TrainSettings Parse(ReadOnlySpan<string> args, int? defaultShards = null)
     {
         OptionReader options = OptionReader.Parse(args, s_flags, s_valued);
         var training = new TrainerOptions
@@ -58,7 +62,7 @@ internal static class TrainCommandLine
         {
             Training = training,
             Workers = workers,
-            ParameterServerShards = options.PositiveInt("--ps-shards", new DistTrainOptions().ParameterServerShards),
+            ParameterServerShards = options.PositiveInt("--ps-shards", defaultShards ?? new DistTrainOptions().ParameterServerShards),
             Consistency = Consistency(options),
             Wire = Wire(options),
             CheckpointDirectory = options.Text("--checkpoint-dir"),

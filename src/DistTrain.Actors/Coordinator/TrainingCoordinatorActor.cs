@@ -23,8 +23,8 @@ namespace DistTrain.Actors.Coordinator;
 /// <see cref="EpochLedger"/> (epoch losses and ends), <see cref="WorkerRoster"/> (the workers) and
 /// <see cref="ReportedSlots"/> (sync: reports not yet known applied); this actor receives, asks
 /// them, and sends. A worker that fails a lease, or stops, has its shard leased again, and a
-/// worker that stops has its unconfirmed reported slots recomputed (sync); a shard that fails <see cref="ShardScheduler.MaxAttempts"/> times, a rejected
-/// contribution under <see cref="InvalidContributionPolicy.StopRun"/>, a failed shard, or the loss
+/// worker that stops has its unconfirmed reported slots recomputed (sync); a shard that fails
+/// <see cref="ShardScheduler.MaxAttempts"/> times, a rejected contribution under <see cref="InvalidContributionPolicy.StopRun"/>, a failed shard, or the loss
 /// of every worker fails the run. Checkpoints and resumes: TrainingCoordinatorActor.Checkpoints.cs;
 /// shard placement: TrainingCoordinatorActor.Placement.cs.
 /// </para>
@@ -217,14 +217,19 @@ public sealed partial class TrainingCoordinatorActor : ReceiveActor, IWithTimers
             return;
         }
 
+        // Round robin, as many rounds as it takes: a lost node may leave more slots than survivors.
         IReadOnlyList<int> idle = _workers.IdleByNode;
         int[] candidates = [.. idle, .. _workers.Ids.Except(idle)];
-        for (int i = 0; _reported.HasPending && i < candidates.Length * 2; i++)
+        for (bool leased = true; leased && _reported.HasPending;)
         {
-            int id = candidates[i % candidates.Length];
-            if (_reported.NextRecompute(id, othersCanTakeIt: candidates.Length > 1) is { } recompute)
+            leased = false;
+            foreach (int id in candidates)
             {
-                SendLease(id, recompute, (recompute.Slot, 1));
+                if (_reported.NextRecompute(id, othersCanTakeIt: candidates.Length > 1) is { } recompute)
+                {
+                    SendLease(id, recompute, (recompute.Slot, 1));
+                    leased = true;
+                }
             }
         }
     }

@@ -36,6 +36,14 @@ public class NodeCommandLineTests
         Assert.Equal(1, settings.Train.Engine.Workers);
     }
 
+    [Fact]
+    public void Parse_ShardsUnset_ClusterDefaultOf16_WhileTrainKeepsTheEngines()
+    {
+        Assert.Equal(16, NodeCommandLine.Parse([]).Train.Engine.ParameterServerShards);
+        Assert.Equal(3, NodeCommandLine.Parse(["--ps-shards", "3"]).Train.Engine.ParameterServerShards);
+        Assert.Equal(new DistTrain.Actors.DistTrainOptions().ParameterServerShards, DistTrain.Launcher.Train.TrainCommandLine.Parse([]).Engine.ParameterServerShards);
+    }
+
     [Theory]
     [InlineData("--roles", "coordinator,trainer", "unknown role 'trainer'")]
     [InlineData("--seed-nodes", "somewhere", "seed node 'somewhere' is not HOST:PORT")]
