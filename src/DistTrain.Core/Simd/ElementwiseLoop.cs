@@ -20,6 +20,49 @@ namespace DistTrain.Core.Simd;
 /// </summary>
 internal static class ElementwiseLoop
 {
+    /// <summary><c>destination[i] = TOperator(x[i], y[i]; s)</c>, n floats each. <paramref name="destination"/> may be x's or y's memory.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Apply<TOperator>(ReadOnlySpan<float> x, ReadOnlySpan<float> y, float s, Span<float> destination)
+        where TOperator : IFloatOperator
+    {
+        Debug.Assert(y.Length == x.Length && destination.Length == x.Length);
+        ref float xs = ref MemoryMarshal.GetReference(x);
+        ref float ys = ref MemoryMarshal.GetReference(y);
+        ref float ds = ref MemoryMarshal.GetReference(destination);
+        int n = x.Length, i = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            var scalar = Vector512.Create(s);
+            for (; i <= n - Vector512<float>.Count; i += Vector512<float>.Count)
+            {
+                TOperator.Invoke(Vector512.LoadUnsafe(ref xs, (nuint)i), Vector512.LoadUnsafe(ref ys, (nuint)i), scalar).StoreUnsafe(ref ds, (nuint)i);
+            }
+        }
+
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var scalar = Vector256.Create(s);
+            for (; i <= n - Vector256<float>.Count; i += Vector256<float>.Count)
+            {
+                TOperator.Invoke(Vector256.LoadUnsafe(ref xs, (nuint)i), Vector256.LoadUnsafe(ref ys, (nuint)i), scalar).StoreUnsafe(ref ds, (nuint)i);
+            }
+        }
+
+        if (Vector128.IsHardwareAccelerated)
+        {
+            var scalar = Vector128.Create(s);
+            for (; i <= n - Vector128<float>.Count; i += Vector128<float>.Count)
+            {
+                TOperator.Invoke(Vector128.LoadUnsafe(ref xs, (nuint)i), Vector128.LoadUnsafe(ref ys, (nuint)i), scalar).StoreUnsafe(ref ds, (nuint)i);
+            }
+        }
+
+        for (; i < n; i++)
+        {
+            Unsafe.Add(ref ds, i) = TOperator.Invoke(Unsafe.Add(ref xs, i), Unsafe.Add(ref ys, i), s);
+        }
+    }
+
     /// <summary><c>destination[i] = TOperator(x[i])</c>, n floats in, n 16-bit values out.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Narrow<TOperator>(ReadOnlySpan<float> x, Span<ushort> destination)
