@@ -20,6 +20,114 @@ namespace DistTrain.Core.Simd;
 /// </summary>
 internal static class ElementwiseLoop
 {
+    /// <summary>
+    /// One optimizer step over a parameter range: <c>updated[i] = op(g[i], p[i], ref a[i], ref b[i])</c>,
+    /// reading and writing only the states the operator has (<see cref="IUpdateOperator.States"/>;
+    /// the others may be empty). <paramref name="updated"/> is <paramref name="p"/>'s memory or disjoint from it.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Update<TOperator>(
+        ReadOnlySpan<float> g, ReadOnlySpan<float> p, Span<float> a, Span<float> b, Span<float> updated, in TOperator op)
+        where TOperator : struct, IUpdateOperator
+    {
+        Debug.Assert(g.Length == p.Length && updated.Length == p.Length);
+        Debug.Assert((TOperator.States < 1 || a.Length == p.Length) && (TOperator.States < 2 || b.Length == p.Length));
+        ref float gs = ref MemoryMarshal.GetReference(g);
+        ref float ps = ref MemoryMarshal.GetReference(p);
+        ref float @as = ref MemoryMarshal.GetReference(a);
+        ref float bs = ref MemoryMarshal.GetReference(b);
+        ref float us = ref MemoryMarshal.GetReference(updated);
+        int n = p.Length, i = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            for (; i <= n - Vector512<float>.Count; i += Vector512<float>.Count)
+            {
+                nuint at = (nuint)i;
+                var ai = TOperator.States >= 1 ? Vector512.LoadUnsafe(ref @as, at) : default;
+                var bi = TOperator.States >= 2 ? Vector512.LoadUnsafe(ref bs, at) : default;
+                op.Invoke(Vector512.LoadUnsafe(ref gs, at), Vector512.LoadUnsafe(ref ps, at), ref ai, ref bi).StoreUnsafe(ref us, at);
+                StoreStates<TOperator>(ai, bi, ref @as, ref bs, at);
+            }
+        }
+
+        if (Vector256.IsHardwareAccelerated)
+        {
+            for (; i <= n - Vector256<float>.Count; i += Vector256<float>.Count)
+            {
+                nuint at = (nuint)i;
+                var ai = TOperator.States >= 1 ? Vector256.LoadUnsafe(ref @as, at) : default;
+                var bi = TOperator.States >= 2 ? Vector256.LoadUnsafe(ref bs, at) : default;
+                op.Invoke(Vector256.LoadUnsafe(ref gs, at), Vector256.LoadUnsafe(ref ps, at), ref ai, ref bi).StoreUnsafe(ref us, at);
+                StoreStates<TOperator>(ai, bi, ref @as, ref bs, at);
+            }
+        }
+
+        if (Vector128.IsHardwareAccelerated)
+        {
+            for (; i <= n - Vector128<float>.Count; i += Vector128<float>.Count)
+            {
+                nuint at = (nuint)i;
+                var ai = TOperator.States >= 1 ? Vector128.LoadUnsafe(ref @as, at) : default;
+                var bi = TOperator.States >= 2 ? Vector128.LoadUnsafe(ref bs, at) : default;
+                op.Invoke(Vector128.LoadUnsafe(ref gs, at), Vector128.LoadUnsafe(ref ps, at), ref ai, ref bi).StoreUnsafe(ref us, at);
+                StoreStates<TOperator>(ai, bi, ref @as, ref bs, at);
+            }
+        }
+
+        float unused = 0f;
+        for (; i < n; i++)
+        {
+            ref float ai = ref TOperator.States >= 1 ? ref Unsafe.Add(ref @as, i) : ref unused;
+            ref float bi = ref TOperator.States >= 2 ? ref Unsafe.Add(ref bs, i) : ref unused;
+            Unsafe.Add(ref us, i) = op.Invoke(Unsafe.Add(ref gs, i), Unsafe.Add(ref ps, i), ref ai, ref bi);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreStates<TOperator>(Vector512<float> a, Vector512<float> b, ref float @as, ref float bs, nuint at)
+        where TOperator : IUpdateOperator
+    {
+        if (TOperator.States >= 1)
+        {
+            a.StoreUnsafe(ref @as, at);
+        }
+
+        if (TOperator.States >= 2)
+        {
+            b.StoreUnsafe(ref bs, at);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreStates<TOperator>(Vector256<float> a, Vector256<float> b, ref float @as, ref float bs, nuint at)
+        where TOperator : IUpdateOperator
+    {
+        if (TOperator.States >= 1)
+        {
+            a.StoreUnsafe(ref @as, at);
+        }
+
+        if (TOperator.States >= 2)
+        {
+            b.StoreUnsafe(ref bs, at);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreStates<TOperator>(Vector128<float> a, Vector128<float> b, ref float @as, ref float bs, nuint at)
+        where TOperator : IUpdateOperator
+    {
+        if (TOperator.States >= 1)
+        {
+            a.StoreUnsafe(ref @as, at);
+        }
+
+        if (TOperator.States >= 2)
+        {
+            b.StoreUnsafe(ref bs, at);
+        }
+    }
+
     /// <summary><c>destination[i] = TOperator(x[i], y[i]; s)</c>, n floats each. <paramref name="destination"/> may be x's or y's memory.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Apply<TOperator>(ReadOnlySpan<float> x, ReadOnlySpan<float> y, float s, Span<float> destination)

@@ -1,11 +1,8 @@
-using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
-
 namespace DistTrain.Core.Simd;
 
 // Optimizer updates of one contiguous parameter range, each in a single fused pass over the
-// parameters, gradients and state, so the update costs one read and one write of each array.
+// parameters, gradients and state, so the update costs one read and one write of each array: an
+// update operator (OptimizerOperators.cs) walked by ElementwiseLoop.Update.
 // The updated parameters go to their own span: the same memory as the parameters for an update
 // in place (the Trainer), or another buffer, so that a parameter server writes version t + 1
 // while version t stays immutable for the workers still reading it, without a copy pass.
@@ -19,7 +16,7 @@ namespace DistTrain.Core.Simd;
 public static partial class Kernels
 {
     /// <summary>float's smallest positive normal value, 2^-126.</summary>
-    private const float SmallestNormal = 1.17549435E-38f;
+    internal const float SmallestNormal = 1.17549435E-38f;
 
     /// <summary>
     /// One Adam step (Kingma and Ba, 2015) with PyTorch's arithmetic, per element:
@@ -32,7 +29,6 @@ public static partial class Kernels
     /// reading <c>p</c> from <paramref name="parameters"/> and writing it to
     /// <paramref name="updatedParameters"/>, which is either the same memory or disjoint from it.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void AdamUpdate(
         ReadOnlySpan<float> gradients, ReadOnlySpan<float> parameters, Span<float> firstMoment, Span<float> secondMoment,
         Span<float> updatedParameters, in AdamCoefficients c)
@@ -41,79 +37,7 @@ public static partial class Kernels
         CheckSameLength(parameters, firstMoment, nameof(firstMoment));
         CheckSameLength(parameters, secondMoment, nameof(secondMoment));
         CheckInPlaceOrDisjoint(parameters, updatedParameters);
-        ref float g = ref MemoryMarshal.GetReference(gradients);
-        ref float p = ref MemoryMarshal.GetReference(parameters);
-        ref float q = ref MemoryMarshal.GetReference(updatedParameters);
-        ref float m = ref MemoryMarshal.GetReference(firstMoment);
-        ref float v = ref MemoryMarshal.GetReference(secondMoment);
-        int n = parameters.Length, i = 0;
-        float oneMinusBeta1 = 1f - c.Beta1, oneMinusBeta2 = 1f - c.Beta2, negativeStep = -c.StepSize;
-        if (Vector512.IsHardwareAccelerated)
-        {
-            var beta1 = Vector512.Create(c.Beta1);
-            var beta2 = Vector512.Create(c.Beta2);
-            var complement1 = Vector512.Create(oneMinusBeta1);
-            var complement2 = Vector512.Create(oneMinusBeta2);
-            var correction2 = Vector512.Create(c.BiasCorrection2Sqrt);
-            var epsilon = Vector512.Create(c.Epsilon);
-            var l2 = Vector512.Create(c.L2WeightDecay);
-            var decay = Vector512.Create(c.ParameterDecay);
-            var step = Vector512.Create(negativeStep);
-            var smallestNormal = Vector512.Create(SmallestNormal);
-            for (; i <= n - Vector512<float>.Count; i += Vector512<float>.Count)
-            {
-                nuint at = (nuint)i;
-                var pi = Vector512.LoadUnsafe(ref p, at);
-                var gi = Vector512.LoadUnsafe(ref g, at) + l2 * pi;
-                var mi = Vector512.LoadUnsafe(ref m, at) * beta1 + gi * complement1;
-                var vi = Vector512.LoadUnsafe(ref v, at) * beta2 + complement2 * gi * gi;
-                mi &= Vector512.GreaterThanOrEqual(Vector512.Abs(mi), smallestNormal);
-                vi &= Vector512.GreaterThanOrEqual(vi, smallestNormal);
-                var denominator = Vector512.Sqrt(vi) / correction2 + epsilon;
-                (pi * decay + step * (mi / denominator)).StoreUnsafe(ref q, at);
-                mi.StoreUnsafe(ref m, at);
-                vi.StoreUnsafe(ref v, at);
-            }
-        }
-
-        if (Vector256.IsHardwareAccelerated)
-        {
-            var beta1 = Vector256.Create(c.Beta1);
-            var beta2 = Vector256.Create(c.Beta2);
-            var complement1 = Vector256.Create(oneMinusBeta1);
-            var complement2 = Vector256.Create(oneMinusBeta2);
-            var correction2 = Vector256.Create(c.BiasCorrection2Sqrt);
-            var epsilon = Vector256.Create(c.Epsilon);
-            var l2 = Vector256.Create(c.L2WeightDecay);
-            var decay = Vector256.Create(c.ParameterDecay);
-            var step = Vector256.Create(negativeStep);
-            var smallestNormal = Vector256.Create(SmallestNormal);
-            for (; i <= n - Vector256<float>.Count; i += Vector256<float>.Count)
-            {
-                nuint at = (nuint)i;
-                var pi = Vector256.LoadUnsafe(ref p, at);
-                var gi = Vector256.LoadUnsafe(ref g, at) + l2 * pi;
-                var mi = Vector256.LoadUnsafe(ref m, at) * beta1 + gi * complement1;
-                var vi = Vector256.LoadUnsafe(ref v, at) * beta2 + complement2 * gi * gi;
-                mi &= Vector256.GreaterThanOrEqual(Vector256.Abs(mi), smallestNormal);
-                vi &= Vector256.GreaterThanOrEqual(vi, smallestNormal);
-                var denominator = Vector256.Sqrt(vi) / correction2 + epsilon;
-                (pi * decay + step * (mi / denominator)).StoreUnsafe(ref q, at);
-                mi.StoreUnsafe(ref m, at);
-                vi.StoreUnsafe(ref v, at);
-            }
-        }
-
-        for (; i < n; i++)
-        {
-            float pi = Unsafe.Add(ref p, i);
-            ref float mi = ref Unsafe.Add(ref m, i);
-            ref float vi = ref Unsafe.Add(ref v, i);
-            float gi = Unsafe.Add(ref g, i) + c.L2WeightDecay * pi;
-            mi = FlushSubnormal(mi * c.Beta1 + gi * oneMinusBeta1);
-            vi = FlushSubnormal(vi * c.Beta2 + oneMinusBeta2 * gi * gi);
-            Unsafe.Add(ref q, i) = pi * c.ParameterDecay + negativeStep * (mi / (MathF.Sqrt(vi) / c.BiasCorrection2Sqrt + c.Epsilon));
-        }
+        ElementwiseLoop.Update(gradients, parameters, firstMoment, secondMoment, updatedParameters, new AdamOperator(c));
     }
 
     /// <summary>
@@ -128,64 +52,20 @@ public static partial class Kernels
     /// <paramref name="parameters"/> and written to <paramref name="updatedParameters"/>, as in
     /// <see cref="AdamUpdate"/>.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void SgdUpdate(
         ReadOnlySpan<float> gradients, ReadOnlySpan<float> parameters, Span<float> momentumBuffer,
         Span<float> updatedParameters, in SgdCoefficients c)
     {
         CheckSameLength(parameters, gradients, nameof(gradients));
         CheckInPlaceOrDisjoint(parameters, updatedParameters);
-        bool hasMomentum = !momentumBuffer.IsEmpty;
-        if (hasMomentum)
+        if (!momentumBuffer.IsEmpty)
         {
             CheckSameLength(parameters, momentumBuffer, nameof(momentumBuffer));
+            ElementwiseLoop.Update(gradients, parameters, momentumBuffer, default, updatedParameters, new SgdMomentumOperator(c));
         }
-
-        ref float g = ref MemoryMarshal.GetReference(gradients);
-        ref float p = ref MemoryMarshal.GetReference(parameters);
-        ref float q = ref MemoryMarshal.GetReference(updatedParameters);
-        ref float buffer = ref MemoryMarshal.GetReference(momentumBuffer);
-        int n = parameters.Length, i = 0;
-        float keep = c.FirstStep ? 0f : c.Momentum;
-        float add = c.FirstStep ? 1f : 1f - c.Dampening;
-        float nesterov = c.Nesterov ? c.Momentum : 0f;
-        if (Vector512.IsHardwareAccelerated)
+        else
         {
-            var decay = Vector512.Create(c.WeightDecay);
-            var rate = Vector512.Create(c.LearningRate);
-            var keepV = Vector512.Create(keep);
-            var addV = Vector512.Create(add);
-            var nesterovV = Vector512.Create(nesterov);
-            var smallestNormal = Vector512.Create(SmallestNormal);
-            for (; i <= n - Vector512<float>.Count; i += Vector512<float>.Count)
-            {
-                nuint at = (nuint)i;
-                var pi = Vector512.LoadUnsafe(ref p, at);
-                var d = Vector512.LoadUnsafe(ref g, at) + decay * pi;
-                if (hasMomentum)
-                {
-                    var bi = keepV * Vector512.LoadUnsafe(ref buffer, at) + addV * d;
-                    bi &= Vector512.GreaterThanOrEqual(Vector512.Abs(bi), smallestNormal);
-                    bi.StoreUnsafe(ref buffer, at);
-                    d = c.Nesterov ? d + nesterovV * bi : bi;
-                }
-
-                (pi - rate * d).StoreUnsafe(ref q, at);
-            }
-        }
-
-        for (; i < n; i++)
-        {
-            float pi = Unsafe.Add(ref p, i);
-            float d = Unsafe.Add(ref g, i) + c.WeightDecay * pi;
-            if (hasMomentum)
-            {
-                ref float bi = ref Unsafe.Add(ref buffer, i);
-                bi = FlushSubnormal(keep * bi + add * d);
-                d = c.Nesterov ? d + nesterov * bi : bi;
-            }
-
-            Unsafe.Add(ref q, i) = pi - c.LearningRate * d;
+            ElementwiseLoop.Update(gradients, parameters, default, default, updatedParameters, new SgdOperator(c));
         }
     }
 
