@@ -11,6 +11,17 @@ namespace DistTrain.Actors.Coordinator;
 /// back to the front of the queue and is leased again, preferably to another worker. Leasing
 /// starts at the plan's first step (a resumed run skips the steps its checkpoint holds). Plain
 /// state, no actors: the coordinator drives it.
+/// <para>
+/// <b>Leasing ahead.</b> A worker may hold up to <see cref="LeasesPerWorker"/> leases, and with
+/// more than one the steps up to <c>oldest incomplete step + Bound + LeasesPerWorker - 1</c> are
+/// leased. Sync runs hold two: a worker gets step t + 1's lease while step t is still out, and
+/// runs it the moment version t + 1 arrives. Sync semantics do not rest on the bound but on the
+/// lease's minimum version (step t + 1 waits for version t + 1, which holds every contribution
+/// of step t), so leasing ahead takes the coordinator's round trip (reports in, leases out) off a
+/// step's critical path without changing a single number. On a loaded two-core machine that
+/// round trip measured up to 9 ms against a 10 ms step, and a worker whose lease came late
+/// computed after its node-mate instead of beside it.
+/// </para>
 /// </summary>
 public sealed class ShardScheduler
 {
@@ -20,25 +31,33 @@ public sealed class ShardScheduler
     private readonly TrainingPlan _plan;
     private readonly Func<long, bool> _mayOpen;
     private readonly List<PendingShard> _pending = [];
-    private readonly Dictionary<int, PendingShard> _inFlight = [];
+    private readonly Dictionary<int, List<PendingShard>> _inFlight = [];
     private readonly SortedDictionary<long, OpenStep> _open = [];
     private long _nextStep;
 
     /// <summary>
-    /// A scheduler of <paramref name="plan"/>'s steps under <paramref name="bound"/>; a step for
-    /// which <paramref name="mayOpen"/> (default: always) says no is not opened until it says yes
-    /// (a read of state waits there: <see cref="ReadBarriers"/>).
+    /// A scheduler of <paramref name="plan"/>'s steps under <paramref name="bound"/>, each worker
+    /// holding up to <paramref name="leasesPerWorker"/> leases; a step for which
+    /// <paramref name="mayOpen"/> (default: always) says no is not opened until it says yes (a read
+    /// of state waits there: <see cref="ReadBarriers"/>).
     /// </summary>
-    public ShardScheduler(TrainingPlan plan, int bound, Func<long, bool>? mayOpen = null)
+    public ShardScheduler(TrainingPlan plan, int bound, Func<long, bool>? mayOpen = null, int leasesPerWorker = 1)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(bound);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(leasesPerWorker);
         _plan = plan;
         _mayOpen = mayOpen ?? (_ => true);
         Bound = bound;
+        LeasesPerWorker = leasesPerWorker;
         _nextStep = plan.FirstStep;
     }
 
     public int Bound { get; }
+
+    public int LeasesPerWorker { get; }
+
+    /// <summary>The last step that may be leased now.</summary>
+    private long LeaseLimit => SaturatingAdd(OldestIncompleteStep, Bound, LeasesPerWorker - 1);
 
     /// <summary>The oldest step not yet complete (the next to open when none is open).</summary>
     public long OldestIncompleteStep => _open.Count > 0 ? _open.Keys.First() : _nextStep;
@@ -55,7 +74,7 @@ public sealed class ShardScheduler
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(slotCount);
         var opened = new List<long>();
-        while (_nextStep < _plan.TotalSteps && _nextStep <= SaturatingAdd(OldestIncompleteStep, Bound) && _pending.Count < slotCount
+        while (_nextStep < _plan.TotalSteps && _nextStep <= LeaseLimit && _pending.Count < slotCount
             && _mayOpen(_nextStep))
         {
             long step = _nextStep++;
@@ -72,17 +91,18 @@ public sealed class ShardScheduler
     }
 
     /// <summary>
-    /// The next shard for an idle worker, or null when none may run now. A shard that this worker
-    /// failed last is passed over while <paramref name="othersCanTakeIt"/>.
+    /// The next shard for a worker with room for one (<see cref="LeasesPerWorker"/>), or null when
+    /// it has none or none may run now. A shard that this worker failed last is passed over while
+    /// <paramref name="othersCanTakeIt"/>.
     /// </summary>
     public ShardLease? NextLease(int workerId, bool othersCanTakeIt)
     {
-        if (_inFlight.ContainsKey(workerId))
+        if (LeaseCount(workerId) >= LeasesPerWorker)
         {
-            throw new InvalidOperationException($"Worker {workerId} already holds a lease.");
+            return null;
         }
 
-        long limit = SaturatingAdd(OldestIncompleteStep, Bound);
+        long limit = LeaseLimit;
         for (int i = 0; i < _pending.Count; i++)
         {
             PendingShard shard = _pending[i];
@@ -97,7 +117,12 @@ public sealed class ShardScheduler
             }
 
             _pending.RemoveAt(i);
-            _inFlight.Add(workerId, shard);
+            if (!_inFlight.TryGetValue(workerId, out List<PendingShard>? held))
+            {
+                _inFlight.Add(workerId, held = []);
+            }
+
+            held.Add(shard);
             shard.Leases++;
             return shard.Lease;
         }
@@ -112,12 +137,11 @@ public sealed class ShardScheduler
     /// </summary>
     public (long Step, float Loss)? Complete(int workerId, long step, int slot, float loss, int count)
     {
-        if (!_inFlight.TryGetValue(workerId, out PendingShard? shard) || shard.Lease.Step != step || shard.Lease.Slot != slot)
+        if (Take(workerId, step, slot) is null)
         {
             return null; // a stale report for a shard that was leased again after its worker was given up
         }
 
-        _inFlight.Remove(workerId);
         OpenStep open = _open[step];
         open.Losses[slot] = (loss, count);
         if (--open.Remaining > 0)
@@ -136,41 +160,81 @@ public sealed class ShardScheduler
     }
 
     /// <summary>
-    /// Puts <paramref name="workerId"/>'s lease back in the queue, in step order; returns it and how
-    /// often it has failed, or null if the worker held none.
+    /// Puts <paramref name="workerId"/>'s lease of (<paramref name="step"/>, <paramref name="slot"/>)
+    /// back in the queue, in step order, as failed by it; returns it and how often it has failed,
+    /// or null if the worker held no such lease.
     /// </summary>
-    public (ShardLease Lease, int Attempts)? Abandon(int workerId, bool failed)
+    public (ShardLease Lease, int Attempts)? Fail(int workerId, long step, int slot)
     {
-        if (!_inFlight.Remove(workerId, out PendingShard? shard))
+        if (Take(workerId, step, slot) is not { } shard)
         {
             return null;
         }
 
-        if (failed)
-        {
-            shard.Attempts++;
-            shard.LastFailedBy = workerId;
-        }
-
-        _pending.Add(shard);
-        _pending.Sort((a, b) => a.Lease.Step != b.Lease.Step ? a.Lease.Step.CompareTo(b.Lease.Step) : a.Lease.Slot.CompareTo(b.Lease.Slot));
+        shard.Attempts++;
+        shard.LastFailedBy = workerId;
+        Requeue(shard);
         return (shard.Lease, shard.Attempts);
     }
 
-    /// <summary>The lease <paramref name="workerId"/> holds, if any.</summary>
-    public ShardLease? HeldBy(int workerId) => _inFlight.TryGetValue(workerId, out PendingShard? shard) ? shard.Lease : null;
+    /// <summary>Puts every lease <paramref name="workerId"/> holds back in the queue (the worker is lost); returns them.</summary>
+    public IReadOnlyList<ShardLease> Abandon(int workerId)
+    {
+        if (!_inFlight.Remove(workerId, out List<PendingShard>? held))
+        {
+            return [];
+        }
 
-    /// <summary>Whether the lease <paramref name="workerId"/> holds was leased before (to a worker since given up).</summary>
-    public bool IsLeasedAgain(int workerId) => _inFlight.TryGetValue(workerId, out PendingShard? shard) && shard.Leases > 1;
+        held.ForEach(Requeue);
+        return held.Select(shard => shard.Lease).ToArray();
+    }
+
+    /// <summary>How many leases <paramref name="workerId"/> holds (0: it is idle).</summary>
+    public int LeaseCount(int workerId) => _inFlight.TryGetValue(workerId, out List<PendingShard>? held) ? held.Count : 0;
+
+    /// <summary><paramref name="workerId"/>'s lease of (<paramref name="step"/>, <paramref name="slot"/>), if it holds one.</summary>
+    public ShardLease? Held(int workerId, long step, int slot) => Find(workerId, step, slot)?.Lease;
+
+    /// <summary>Whether <paramref name="lease"/>, which <paramref name="workerId"/> holds, was leased before (to a worker since given up).</summary>
+    public bool IsLeasedAgain(int workerId, ShardLease lease) => Find(workerId, lease.Step, lease.Slot) is { Leases: > 1 };
 
     /// <summary>The workers whose leases of <paramref name="step"/> are still out.</summary>
     public IReadOnlyList<int> WorkersHolding(long step) =>
-        _inFlight.Where(pair => pair.Value.Lease.Step == step).Select(pair => pair.Key).Order().ToArray();
+        _inFlight.Where(pair => pair.Value.Any(shard => shard.Lease.Step == step)).Select(pair => pair.Key).Order().ToArray();
+
+    private PendingShard? Find(int workerId, long step, int slot) =>
+        _inFlight.TryGetValue(workerId, out List<PendingShard>? held)
+            ? held.Find(shard => shard.Lease.Step == step && shard.Lease.Slot == slot)
+            : null;
+
+    /// <summary>Removes and returns <paramref name="workerId"/>'s lease of (<paramref name="step"/>, <paramref name="slot"/>), if it holds one.</summary>
+    private PendingShard? Take(int workerId, long step, int slot)
+    {
+        if (Find(workerId, step, slot) is not { } shard)
+        {
+            return null;
+        }
+
+        List<PendingShard> held = _inFlight[workerId];
+        held.Remove(shard);
+        if (held.Count == 0)
+        {
+            _inFlight.Remove(workerId);
+        }
+
+        return shard;
+    }
+
+    private void Requeue(PendingShard shard)
+    {
+        _pending.Add(shard);
+        _pending.Sort((a, b) => a.Lease.Step != b.Lease.Step ? a.Lease.Step.CompareTo(b.Lease.Step) : a.Lease.Slot.CompareTo(b.Lease.Slot));
+    }
 
     /// <summary>Whether some slot of <paramref name="step"/> waits in the queue with no worker on it.</summary>
     public bool HasUnleasedShards(long step) => _pending.Any(shard => shard.Lease.Step == step);
 
-    private static long SaturatingAdd(long value, int bound) => bound == int.MaxValue ? long.MaxValue : value + bound;
+    private static long SaturatingAdd(long value, int bound, int ahead) => bound == int.MaxValue ? long.MaxValue : value + bound + ahead;
 
     private sealed class PendingShard(ShardLease lease)
     {

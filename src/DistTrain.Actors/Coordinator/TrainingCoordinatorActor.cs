@@ -72,7 +72,9 @@ public sealed partial class TrainingCoordinatorActor : ReceiveActor, IWithTimers
         _barriers = new ReadBarriers(
             _plan, exactEpochEnds: options.Consistency.EffectiveMode == ConsistencyMode.Sync, options.CheckpointDirectory is not null,
             options.CheckpointEvery);
-        _scheduler = new ShardScheduler(_plan, options.Consistency.EffectiveBound, _barriers.MayOpen);
+        // Sync leases one step ahead (ShardScheduler: leasing ahead); ssp and async run a lease as
+        // soon as it arrives, so there a second one would only run stale.
+        _scheduler = new ShardScheduler(_plan, options.Consistency.EffectiveBound, _barriers.MayOpen, leasesPerWorker: Sync ? 2 : 1);
         _epochs = new EpochLedger(_plan, options.Resume);
 
         Receive<RegisterWorker>(register => OnRegister(register.Worker));
@@ -170,7 +172,11 @@ public sealed partial class TrainingCoordinatorActor : ReceiveActor, IWithTimers
         Dispatch();
     }
 
-    /// <summary>Opens what the bound and the barriers allow and gives every idle worker a lease, if there is one for it.</summary>
+    /// <summary>
+    /// Opens what the bound and the barriers allow and gives every worker with room a lease, if
+    /// there is one for it, in rounds: one lease per worker a round, so the workers of a node get
+    /// consecutive slots of each step.
+    /// </summary>
     private void Dispatch()
     {
         if (_ended || !_runClock.IsRunning || _workers.Count == 0)
@@ -181,14 +187,18 @@ public sealed partial class TrainingCoordinatorActor : ReceiveActor, IWithTimers
         // More workers than samples in a batch (workers that joined a cluster run late) leave the
         // surplus idle rather than lease empty slots. A step's slot count is fixed when it opens
         // and travels with each of its contributions.
-        _scheduler.OpenSteps(Math.Min(_workers.Count, _plan.BatchSize));
         var dispatched = new List<SlotGroups.Dispatched<Address>>();
-        foreach (int id in _workers.IdleByNode)
+        for (bool leased = true; leased;)
         {
-            if (_scheduler.NextLease(id, othersCanTakeIt: _workers.Count > 1) is { } next)
+            _scheduler.OpenSteps(Math.Min(_workers.Count, _plan.BatchSize));
+            leased = false;
+            foreach (int id in _workers.ByNode)
             {
-                _workers.MarkBusy(id);
-                dispatched.Add(new(id, _workers.NodeOf(id), next, _scheduler.IsLeasedAgain(id)));
+                if (_scheduler.NextLease(id, othersCanTakeIt: _workers.Count > 1) is { } next)
+                {
+                    dispatched.Add(new(id, _workers.NodeOf(id), next, _scheduler.IsLeasedAgain(id, next)));
+                    leased = true;
+                }
             }
         }
 
@@ -218,8 +228,7 @@ public sealed partial class TrainingCoordinatorActor : ReceiveActor, IWithTimers
         }
 
         // Round robin, as many rounds as it takes: a lost node may leave more slots than survivors.
-        IReadOnlyList<int> idle = _workers.IdleByNode;
-        int[] candidates = [.. idle, .. _workers.Ids.Except(idle)];
+        int[] candidates = [.. _workers.ByNode.OrderBy(_scheduler.LeaseCount)];
         for (bool leased = true; leased && _reported.HasPending;)
         {
             leased = false;
@@ -260,12 +269,11 @@ public sealed partial class TrainingCoordinatorActor : ReceiveActor, IWithTimers
             }
         }
 
-        if (_scheduler.HeldBy(id) is not { } lease || (lease.Step, lease.Slot) != (completed.Step, completed.Slot))
+        if (_scheduler.Held(id, completed.Step, completed.Slot) is not { } lease)
         {
             return; // a copy: of a recompute no longer needed, or of a lease given up
         }
 
-        _workers.MarkIdle(id);
         if (Sync)
         {
             _reported.Record(id, lease);
@@ -377,7 +385,7 @@ public sealed partial class TrainingCoordinatorActor : ReceiveActor, IWithTimers
     {
         if (_workers.TryGetId(terminated.ActorRef, out int id))
         {
-            OnWorkerLost(id, _scheduler.OldestIncompleteStep, "the worker stopped", failed: false);
+            OnWorkerLost(id, _scheduler.OldestIncompleteStep, "the worker stopped");
         }
         else if (IsServer(terminated.ActorRef))
         {
@@ -385,26 +393,29 @@ public sealed partial class TrainingCoordinatorActor : ReceiveActor, IWithTimers
         }
     }
 
+    /// <summary>A worker's lease (or recompute) failed: it is leased again, preferably to another worker, up to <see cref="ShardScheduler.MaxAttempts"/>.</summary>
     private void OnShardFailed(ShardFailed failed)
     {
-        string reason = $"lease of step {failed.Step} slot {failed.Slot} failed: {failed.Reason}";
-        if (_ended || !_workers.Contains(failed.WorkerId) || _reported.FailRecompute(failed.WorkerId, failed.Step, failed.Slot) is not { } recompute)
+        int id = failed.WorkerId;
+        if (_ended || !_workers.Contains(id))
         {
-            OnWorkerLost(failed.WorkerId, failed.Step, reason, failed: true);
             return;
         }
 
-        _observer.Tell(new WorkerFailed(_runId, failed.WorkerId, failed.Step, reason));
-        if (recompute.Attempts >= ShardScheduler.MaxAttempts)
+        string reason = $"lease of step {failed.Step} slot {failed.Slot} failed: {failed.Reason}";
+        _observer.Tell(new WorkerFailed(_runId, id, failed.Step, reason));
+        if ((_reported.FailRecompute(id, failed.Step, failed.Slot) ?? _scheduler.Fail(id, failed.Step, failed.Slot)) is
+            { Attempts: >= ShardScheduler.MaxAttempts } given)
         {
-            Fail($"step {failed.Step} slot {failed.Slot} failed {recompute.Attempts} times; last: worker {failed.WorkerId}: {reason}");
+            Fail($"step {given.Lease.Step} slot {given.Lease.Slot} failed {given.Attempts} times; last: worker {id}: {reason}");
             return;
         }
 
         Dispatch();
     }
 
-    private void OnWorkerLost(int workerId, long step, string reason, bool failed)
+    /// <summary>A worker stopped or its node was lost: its leases go to the others, and (sync) its unconfirmed slots are recomputed.</summary>
+    private void OnWorkerLost(int workerId, long step, string reason)
     {
         if (_ended || !_workers.Contains(workerId))
         {
@@ -412,26 +423,13 @@ public sealed partial class TrainingCoordinatorActor : ReceiveActor, IWithTimers
         }
 
         _observer.Tell(new WorkerFailed(_runId, workerId, step, reason));
-        (ShardLease Lease, int Attempts)? abandoned = _scheduler.Abandon(workerId, failed);
-        if (abandoned is { Attempts: >= ShardScheduler.MaxAttempts } given)
+        _scheduler.Abandon(workerId);
+        _workers.Remove(workerId);
+        _reported.Lose(workerId);
+        if (_workers.Count == 0)
         {
-            Fail($"step {given.Lease.Step} slot {given.Lease.Slot} failed {given.Attempts} times; last: worker {workerId}: {reason}");
+            Fail("every worker has left the run");
             return;
-        }
-
-        if (failed)
-        {
-            _workers.MarkIdle(workerId);
-        }
-        else
-        {
-            _workers.Remove(workerId);
-            _reported.Lose(workerId);
-            if (_workers.Count == 0)
-            {
-                Fail("every worker has left the run");
-                return;
-            }
         }
 
         Dispatch();

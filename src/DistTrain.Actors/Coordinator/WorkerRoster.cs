@@ -3,20 +3,19 @@ using Akka.Actor;
 namespace DistTrain.Actors.Coordinator;
 
 /// <summary>
-/// The workers of a run: ids handed out in registration order from 0, each worker's reference, and
-/// which of them are idle (hold no lease). A worker that left is forgotten; its id is not reused.
-/// Plain state, not thread-safe.
+/// The workers of a run: ids handed out in registration order from 0, each worker's reference and
+/// node. Which leases each holds is the <see cref="ShardScheduler"/>'s business. A worker that left
+/// is forgotten; its id is not reused. Plain state, not thread-safe.
 /// </summary>
 public sealed class WorkerRoster
 {
     private readonly Dictionary<IActorRef, int> _ids = [];
     private readonly SortedDictionary<int, IActorRef> _workers = [];
-    private readonly SortedSet<int> _idle = [];
     private int _nextId;
 
     public int Count => _workers.Count;
 
-    /// <summary>Adds <paramref name="worker"/> as an idle worker with the next id; null when it is already registered.</summary>
+    /// <summary>Adds <paramref name="worker"/> with the next id; null when it is already registered.</summary>
     public int? Register(IActorRef worker)
     {
         ArgumentNullException.ThrowIfNull(worker);
@@ -28,7 +27,6 @@ public sealed class WorkerRoster
         int id = _nextId++;
         _ids.Add(worker, id);
         _workers.Add(id, worker);
-        _idle.Add(id);
         return id;
     }
 
@@ -38,34 +36,18 @@ public sealed class WorkerRoster
 
     public IActorRef this[int id] => _workers[id];
 
-    /// <summary>Every worker, by id.</summary>
-    public IReadOnlyList<int> Ids => _workers.Keys.ToArray();
-
-    /// <summary>The idle workers, by id.</summary>
-    public IReadOnlyList<int> Idle => _idle.ToArray();
-
     /// <summary>
-    /// The idle workers with those of one node next to each other: nodes in the order of their
-    /// lowest idle id, workers by id within a node. Leased in this order, a node's workers get
-    /// consecutive slots of a step, which the node can sum into one contribution.
+    /// The workers with those of one node next to each other: nodes in the order of their lowest
+    /// id, workers by id within a node. Leased in this order, a node's workers get consecutive
+    /// slots of a step, which the node can sum into one contribution.
     /// </summary>
-    public IReadOnlyList<int> IdleByNode => _idle
+    public IReadOnlyList<int> ByNode => _workers.Keys
         .GroupBy(NodeOf)
         .SelectMany(node => node)
         .ToArray();
 
     /// <summary>The node (actor system) worker <paramref name="id"/> runs on.</summary>
     public Address NodeOf(int id) => _workers[id].Path.Address;
-
-    public void MarkIdle(int id)
-    {
-        if (_workers.ContainsKey(id))
-        {
-            _idle.Add(id);
-        }
-    }
-
-    public void MarkBusy(int id) => _idle.Remove(id);
 
     /// <summary>Forgets worker <paramref name="id"/>; returns false when it was not registered.</summary>
     public bool Remove(int id)
@@ -76,7 +58,6 @@ public sealed class WorkerRoster
         }
 
         _ids.Remove(worker);
-        _idle.Remove(id);
         return true;
     }
 }

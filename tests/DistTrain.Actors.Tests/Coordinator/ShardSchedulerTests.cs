@@ -84,16 +84,65 @@ public class ShardSchedulerTests
     }
 
     [Fact]
-    public void Abandon_FailedLease_GoesToAnotherWorkerFirst()
+    public void Fail_FailedLease_GoesToAnotherWorkerFirst()
     {
         var scheduler = new ShardScheduler(new TrainingPlan(40, 20, 1, null), bound: 0);
         scheduler.OpenSteps(2);
         scheduler.NextLease(0, true);
         scheduler.NextLease(1, true);
-        Assert.Equal((new ShardLease(0, 0, 2), 1), scheduler.Abandon(0, failed: true));
+        Assert.Null(scheduler.Fail(0, 0, 1));
+        Assert.Equal((new ShardLease(0, 0, 2), 1), scheduler.Fail(0, 0, 0));
         Assert.Null(scheduler.NextLease(0, othersCanTakeIt: true));
         Assert.Equal(new ShardLease(0, 0, 2), scheduler.NextLease(0, othersCanTakeIt: false));
         Assert.Null(scheduler.Complete(1, 0, 0, 1f, 10)); // a report for a shard worker 1 does not hold is ignored
+    }
+
+    /// <summary>
+    /// Sync leasing ahead: each worker holds its lease of step t and of step t + 1, never t + 2,
+    /// and the reports of step t let step t + 2 be leased, one lease per worker per round.
+    /// </summary>
+    [Fact]
+    public void LeasingAhead_Sync_EachWorkerHoldsTheNextStepToo()
+    {
+        var scheduler = new ShardScheduler(new TrainingPlan(400, 100, 1, null), bound: 0, leasesPerWorker: 2);
+        Assert.Equal([0L], scheduler.OpenSteps(2));
+        Assert.Equal(new ShardLease(0, 0, 2), scheduler.NextLease(0, true));
+        Assert.Equal(new ShardLease(0, 1, 2), scheduler.NextLease(1, true));
+        Assert.Equal([1L], scheduler.OpenSteps(2));
+        Assert.Empty(scheduler.OpenSteps(2));
+        Assert.Equal(new ShardLease(1, 0, 2), scheduler.NextLease(0, true));
+        Assert.Equal(new ShardLease(1, 1, 2), scheduler.NextLease(1, true));
+        Assert.Null(scheduler.NextLease(0, true));
+        Assert.Equal(2, scheduler.LeaseCount(0));
+
+        Assert.Null(scheduler.Complete(0, 0, 0, 1f, 50));
+        Assert.Empty(scheduler.OpenSteps(2)); // step 2 waits for step 0 to complete
+        Assert.NotNull(scheduler.Complete(1, 0, 1, 1f, 50));
+        Assert.Equal([2L], scheduler.OpenSteps(2));
+        Assert.Equal(new ShardLease(2, 0, 2), scheduler.NextLease(0, true));
+        Assert.Equal(new ShardLease(2, 1, 2), scheduler.NextLease(1, true));
+        Assert.Equal([0, 1], scheduler.WorkersHolding(1));
+    }
+
+    [Fact]
+    public void Abandon_LostWorker_PutsEveryLeaseItHeldBackInStepOrder()
+    {
+        var scheduler = new ShardScheduler(new TrainingPlan(400, 100, 1, null), bound: 0, leasesPerWorker: 2);
+        scheduler.OpenSteps(2);
+        scheduler.NextLease(0, true);
+        scheduler.NextLease(1, true);
+        scheduler.OpenSteps(2);
+        scheduler.NextLease(0, true);
+        scheduler.NextLease(1, true);
+
+        Assert.Equal([new ShardLease(0, 1, 2), new ShardLease(1, 1, 2)], scheduler.Abandon(1));
+        Assert.Equal(0, scheduler.LeaseCount(1));
+        Assert.Empty(scheduler.Abandon(1));
+        Assert.Null(scheduler.Held(1, 0, 1));
+        Assert.Equal(new ShardLease(0, 1, 2), scheduler.NextLease(2, true));
+        Assert.Equal(new ShardLease(1, 1, 2), scheduler.NextLease(2, true));
+        Assert.False(scheduler.IsLeasedAgain(0, new ShardLease(0, 0, 2)));
+        Assert.True(scheduler.IsLeasedAgain(2, new ShardLease(0, 1, 2)));
     }
 
     [Fact]

@@ -8,7 +8,7 @@ namespace DistTrain.Actors.Tests.Coordinator;
 public class WorkerRosterTests : TestKit
 {
     [Fact]
-    public void Register_InOrder_HandsOutIdsFromZeroOnceEachAndStartsIdle()
+    public void Register_InOrder_HandsOutIdsFromZeroOnceEach()
     {
         var roster = new WorkerRoster();
         IActorRef first = CreateTestProbe().Ref, second = CreateTestProbe().Ref;
@@ -17,7 +17,7 @@ public class WorkerRosterTests : TestKit
         Assert.Equal(1, roster.Register(second));
         Assert.Null(roster.Register(first));
 
-        Assert.Equal([0, 1], roster.Idle);
+        Assert.Equal([0, 1], roster.ByNode);
         Assert.True(roster.TryGetId(second, out int id));
         Assert.Equal(1, id);
         Assert.Same(first, roster[0]);
@@ -29,20 +29,18 @@ public class WorkerRosterTests : TestKit
         var roster = new WorkerRoster();
         IActorRef first = CreateTestProbe().Ref;
         roster.Register(first);
-        roster.MarkBusy(0);
 
         Assert.True(roster.Remove(0));
-        roster.MarkIdle(0);
 
         Assert.False(roster.Contains(0));
         Assert.False(roster.TryGetId(first, out _));
-        Assert.Empty(roster.Idle);
+        Assert.Empty(roster.ByNode);
         Assert.Equal(1, roster.Register(CreateTestProbe().Ref));
         Assert.False(roster.Remove(0));
     }
 
     [Fact]
-    public void IdleByNode_WorkersOfTwoNodesRegisteredInterleaved_PutsEachNodesWorkersTogether()
+    public void ByNode_WorkersOfTwoNodesRegisteredInterleaved_PutsEachNodesWorkersTogether()
     {
         using ActorSystem otherNode = ActorSystem.Create("other-node");
         var roster = new WorkerRoster();
@@ -50,9 +48,8 @@ public class WorkerRosterTests : TestKit
         roster.Register(otherNode.ActorOf(Props.Empty));
         roster.Register(CreateTestProbe().Ref);
         roster.Register(otherNode.ActorOf(Props.Empty));
-        roster.MarkBusy(0);
 
-        Assert.Equal([1, 3, 2], roster.IdleByNode);
+        Assert.Equal([0, 2, 1, 3], roster.ByNode);
         Assert.Equal(roster.NodeOf(1), roster.NodeOf(3));
         Assert.NotEqual(roster.NodeOf(1), roster.NodeOf(2));
     }
