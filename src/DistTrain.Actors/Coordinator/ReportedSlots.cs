@@ -32,7 +32,7 @@ namespace DistTrain.Actors.Coordinator;
 public sealed class ReportedSlots
 {
     private readonly SortedDictionary<long, Dictionary<int, Reported>> _byStep = [];
-    private readonly Dictionary<int, (ShardLease Lease, int GroupSlot, int GroupSpan)> _groupOfLease = [];
+    private readonly Dictionary<(int WorkerId, long Step, int Slot), (int GroupSlot, int GroupSpan)> _groupOfLease = [];
     private readonly List<Recompute> _pending = [];
     private readonly List<Recompute> _leased = [];
     private long _confirmedBelow;
@@ -45,14 +45,12 @@ public sealed class ReportedSlots
     /// <c>[groupSlot, groupSlot + groupSpan)</c>, which its node sums into one contribution.
     /// </summary>
     public void Leased(int workerId, ShardLease lease, int groupSlot, int groupSpan) =>
-        _groupOfLease[workerId] = (lease, groupSlot, groupSpan);
+        _groupOfLease[(workerId, lease.Step, lease.Slot)] = (groupSlot, groupSpan);
 
     /// <summary>Keeps <paramref name="workerId"/>'s report of <paramref name="lease"/> until its step is confirmed.</summary>
     public void Record(int workerId, ShardLease lease)
     {
-        (int groupSlot, int groupSpan) = _groupOfLease.Remove(workerId, out var leased) && leased.Lease == lease
-            ? (leased.GroupSlot, leased.GroupSpan)
-            : (lease.Slot, 1);
+        (int groupSlot, int groupSpan) = _groupOfLease.Remove((workerId, lease.Step, lease.Slot), out var group) ? group : (lease.Slot, 1);
         Record(new Reported(workerId, lease, groupSlot, groupSpan));
     }
 
@@ -75,6 +73,7 @@ public sealed class ReportedSlots
 
         _pending.RemoveAll(recompute => recompute.Lease.Step < step);
         _leased.RemoveAll(recompute => recompute.Lease.Step < step);
+        RemoveGroups(key => key.Step < step); // of leases that failed, or were given up with their worker
     }
 
     /// <summary>
@@ -84,7 +83,7 @@ public sealed class ReportedSlots
     /// </summary>
     public int Lose(int workerId)
     {
-        _groupOfLease.Remove(workerId);
+        RemoveGroups(key => key.WorkerId == workerId);
         int lost = 0;
         foreach ((long step, Dictionary<int, Reported> slots) in _byStep)
         {
@@ -181,6 +180,14 @@ public sealed class ReportedSlots
         }
 
         slots[reported.Lease.Slot] = reported;
+    }
+
+    private void RemoveGroups(Func<(int WorkerId, long Step, int Slot), bool> which)
+    {
+        foreach (var key in _groupOfLease.Keys.Where(which).ToArray())
+        {
+            _groupOfLease.Remove(key);
+        }
     }
 
     private bool IsRecomputing(long step, int slot) =>

@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 
 namespace DistTrain.Core.Simd;
 
@@ -21,6 +22,7 @@ public static partial class Kernels
         => LeakyReluBackward(input, dOutput, dInput, 0f);
 
     /// <summary><c>y = x</c> for <c>x &gt; 0</c>, else <c>slope * x</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void LeakyReluForward(ReadOnlySpan<float> input, Span<float> output, float slope)
     {
         CheckSameLength(input, output, nameof(output));
@@ -28,6 +30,7 @@ public static partial class Kernels
     }
 
     /// <summary><c>dX = dY</c> where <c>x &gt; 0</c>, else <c>slope * dY</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void LeakyReluBackward(ReadOnlySpan<float> input, ReadOnlySpan<float> dOutput, Span<float> dInput, float slope)
     {
         CheckSameLength(input, dOutput, nameof(dOutput));
@@ -43,6 +46,7 @@ public static partial class Kernels
     }
 
     /// <summary><c>dX = dY (1 - y^2)</c>, from the forward output <c>y</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void TanhBackward(ReadOnlySpan<float> output, ReadOnlySpan<float> dOutput, Span<float> dInput)
     {
         CheckSameLength(output, dOutput, nameof(dOutput));
@@ -61,6 +65,7 @@ public static partial class Kernels
     }
 
     /// <summary><c>dX = dY y (1 - y)</c>, from the forward output <c>y</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void SigmoidBackward(ReadOnlySpan<float> output, ReadOnlySpan<float> dOutput, Span<float> dInput)
     {
         CheckSameLength(output, dOutput, nameof(dOutput));

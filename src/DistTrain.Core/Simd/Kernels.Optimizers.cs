@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace DistTrain.Core.Simd;
 
 // Optimizer updates of one contiguous parameter range, each in a single fused pass over the
@@ -29,6 +31,7 @@ public static partial class Kernels
     /// reading <c>p</c> from <paramref name="parameters"/> and writing it to
     /// <paramref name="updatedParameters"/>, which is either the same memory or disjoint from it.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void AdamUpdate(
         ReadOnlySpan<float> gradients, ReadOnlySpan<float> parameters, Span<float> firstMoment, Span<float> secondMoment,
         Span<float> updatedParameters, in AdamCoefficients c)
@@ -52,6 +55,7 @@ public static partial class Kernels
     /// <paramref name="parameters"/> and written to <paramref name="updatedParameters"/>, as in
     /// <see cref="AdamUpdate"/>.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void SgdUpdate(
         ReadOnlySpan<float> gradients, ReadOnlySpan<float> parameters, Span<float> momentumBuffer,
         Span<float> updatedParameters, in SgdCoefficients c)

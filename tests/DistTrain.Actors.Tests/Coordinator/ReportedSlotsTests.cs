@@ -48,6 +48,21 @@ public class ReportedSlotsTests
         Assert.Equal(0, reported.Lose(3));
     }
 
+    /// <summary>Sync leases one step ahead: a worker's groups of steps t and t + 1 are both remembered.</summary>
+    [Fact]
+    public void Leased_TwoStepsAhead_EachReportKeepsItsOwnGroup()
+    {
+        var reported = new ReportedSlots();
+        reported.Leased(0, new ShardLease(3, 0, 2), groupSlot: 0, groupSpan: 2);
+        reported.Leased(1, new ShardLease(3, 1, 2), groupSlot: 0, groupSpan: 2);
+        reported.Leased(0, new ShardLease(4, 0, 2), groupSlot: 0, groupSpan: 2);
+        reported.Leased(1, new ShardLease(4, 1, 2), groupSlot: 0, groupSpan: 2);
+        reported.Record(0, new ShardLease(3, 0, 2));
+
+        Assert.Equal(2, reported.Lose(0));
+        Assert.Equal([0, 1], Enumerable.Range(0, 2).Select(_ => reported.NextRecompute(5, true)!.Value.Slot));
+    }
+
     [Fact]
     public void Confirm_ForgetsEveryStepBelowIt_AndTheirRecomputes()
     {
