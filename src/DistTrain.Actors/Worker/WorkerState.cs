@@ -11,10 +11,10 @@ namespace DistTrain.Actors.Worker;
 /// replica, the leases waiting for it, and the computation of one lease's gradient into a pooled
 /// buffer of the whole vector, handed to the shards as one slice of it each (no copy).
 /// <para>
-/// Leases run in step order (then slot order), each once the replica holds at least its <c>MinVersion</c> of
-/// every shard and, in ssp and async, once every shard has acknowledged the worker's previous
-/// gradient (<see cref="PushGradientsAck"/>) and the replica has reached the version each
-/// acknowledgement names: the wait is on version numbers, not on the ack arriving after the
+/// Leases run in step order (then slot order), each once the replica holds at least its
+/// <c>MinVersion</c> of every shard and, in ssp and async, once every shard has acknowledged the
+/// worker's previous gradient (<see cref="PushGradientsAck"/>) and the replica has reached the
+/// version each acknowledgement names: the wait is on version numbers, not on the ack arriving after the
 /// version. That second rule keeps one gradient per worker in flight: where nothing else waits, a
 /// worker otherwise runs ahead of the shards, its pushes queue up (memory grows without bound)
 /// and every contribution is computed on ever older parameters, so its staleness, and with it
@@ -203,7 +203,7 @@ public sealed class WorkerState
         return report;
     }
 
-    /// <summary>Takes the oldest waiting lease if it can run now; a later lease never overtakes it.</summary>
+    /// <summary>Takes the first waiting lease (in step order) if it can run now; a later one never overtakes it.</summary>
     public bool TryTakeRunnable([MaybeNullWhen(false)] out LeaseShard lease)
     {
         if (_pending.Count > 0 && CanRun(_pending[0]))
