@@ -69,13 +69,13 @@ public class FaultTests
     /// <summary>
     /// Worker 1's report of step 3 arrives but its pushes die with it: without a recompute the
     /// shards would wait for its slot forever. Worker 0 recomputes the slot on the same version,
-    /// so the result is bit-identical to an uninterrupted run (every step has two slots: the
-    /// loss happens in the last step opened with both workers).
+    /// so the result is bit-identical to an uninterrupted run (every step has two slots: worker 1
+    /// stops when step 5, the last, is leased to it, so every step opened with both workers).
     /// </summary>
     [Fact]
     public async Task Sync_WorkerLostAfterReportingBeforeItsPushesArrive_SlotIsRecomputedExactly()
     {
-        DistTrainOptions options = s_options with { Training = s_options.Training with { MaxSteps = 5 } };
+        DistTrainOptions options = s_options with { Training = s_options.Training with { MaxSteps = 6 } };
         DistTrainResult uninterrupted = await Run(options, new Events(), null);
 
         var events = new Events();
@@ -83,7 +83,7 @@ public class FaultTests
         DistTrainResult result = await Run(
             options, events, worker => worker == 1 ? lease => lease.Step == 3 ? LeaseFault.ReportedButLost : LeaseFault.None : null, safetyNet.Token);
 
-        Assert.Equal(5, result.Steps);
+        Assert.Equal(6, result.Steps);
         Assert.Equal((1, "the worker stopped"), events.Of<WorkerFailed>().Select(failure => (failure.WorkerId, failure.Reason)).Single());
         Assert.Equal(uninterrupted.Parameters, result.Parameters);
     }

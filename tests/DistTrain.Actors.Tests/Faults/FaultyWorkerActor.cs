@@ -18,7 +18,9 @@ namespace DistTrain.Actors.Tests.Faults;
 /// directly (a subscription names its subscriber, an ack goes to the pusher); a push of a
 /// <see cref="LeaseFaultKind.NonFiniteGradient"/> lease gets NaN written at its start first.
 /// Pushes of a lease that is reported but lost are dropped here (all of them, or the first
-/// shard's), and the next lease stops this actor, as the worker's node would have died.
+/// shard's), and a lease two steps later stops this actor, as the worker's node would have died:
+/// sync leases one step ahead, so that lease proves the lost lease's step complete at the
+/// coordinator, which therefore took its report.
 /// Messages from the child are told apart by their sender. The worker sends one subscription per
 /// shard, all alike (they name no shard): the first goes to every real shard, the rest are copies.
 /// Pushes go by Akka here, not the tensor channel, which is fine in one process.
@@ -133,9 +135,9 @@ public sealed class FaultyWorkerActor : ReceiveActor, IWithTimers
 
     private void OnLease(LeaseShard lease, LeaseFault fault, IActorRef sender)
     {
-        if (_lost.Count > 0)
+        if (_lost.Keys.Any(lost => lost.RunId == lease.RunId && lease.Step >= lost.Step + 2))
         {
-            // The node died after the lost lease's report left: the coordinator sees it stop now.
+            // The node died after the lost lease's report arrived: the coordinator sees it stop now.
             Context.Stop(Self);
             return;
         }

@@ -16,8 +16,8 @@ public enum LeaseFaultKind
     NonFiniteGradient,
 
     /// <summary>
-    /// Let the worker compute and report the lease, drop every push of it, and stop at the next
-    /// lease: a worker node that died after its report left and before its pushes arrived.
+    /// Let the worker compute and report the lease, drop every push of it, and stop at a lease two
+    /// steps later: a worker node that died after its report left and before its pushes arrived.
     /// </summary>
     ReportedButLost,
 
