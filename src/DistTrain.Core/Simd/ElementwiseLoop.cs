@@ -46,7 +46,15 @@ internal static class ElementwiseLoop
                 var ai = TOperator.States >= 1 ? Vector512.LoadUnsafe(ref @as, at) : default;
                 var bi = TOperator.States >= 2 ? Vector512.LoadUnsafe(ref bs, at) : default;
                 op.Invoke(Vector512.LoadUnsafe(ref gs, at), Vector512.LoadUnsafe(ref ps, at), ref ai, ref bi).StoreUnsafe(ref us, at);
-                StoreStates<TOperator>(ai, bi, ref @as, ref bs, at);
+                if (TOperator.States >= 1)
+                {
+                    ai.StoreUnsafe(ref @as, at);
+                }
+
+                if (TOperator.States >= 2)
+                {
+                    bi.StoreUnsafe(ref bs, at);
+                }
             }
         }
 
@@ -58,7 +66,15 @@ internal static class ElementwiseLoop
                 var ai = TOperator.States >= 1 ? Vector256.LoadUnsafe(ref @as, at) : default;
                 var bi = TOperator.States >= 2 ? Vector256.LoadUnsafe(ref bs, at) : default;
                 op.Invoke(Vector256.LoadUnsafe(ref gs, at), Vector256.LoadUnsafe(ref ps, at), ref ai, ref bi).StoreUnsafe(ref us, at);
-                StoreStates<TOperator>(ai, bi, ref @as, ref bs, at);
+                if (TOperator.States >= 1)
+                {
+                    ai.StoreUnsafe(ref @as, at);
+                }
+
+                if (TOperator.States >= 2)
+                {
+                    bi.StoreUnsafe(ref bs, at);
+                }
             }
         }
 
@@ -70,7 +86,15 @@ internal static class ElementwiseLoop
                 var ai = TOperator.States >= 1 ? Vector128.LoadUnsafe(ref @as, at) : default;
                 var bi = TOperator.States >= 2 ? Vector128.LoadUnsafe(ref bs, at) : default;
                 op.Invoke(Vector128.LoadUnsafe(ref gs, at), Vector128.LoadUnsafe(ref ps, at), ref ai, ref bi).StoreUnsafe(ref us, at);
-                StoreStates<TOperator>(ai, bi, ref @as, ref bs, at);
+                if (TOperator.States >= 1)
+                {
+                    ai.StoreUnsafe(ref @as, at);
+                }
+
+                if (TOperator.States >= 2)
+                {
+                    bi.StoreUnsafe(ref bs, at);
+                }
             }
         }
 
@@ -80,51 +104,6 @@ internal static class ElementwiseLoop
             ref float ai = ref TOperator.States >= 1 ? ref Unsafe.Add(ref @as, i) : ref unused;
             ref float bi = ref TOperator.States >= 2 ? ref Unsafe.Add(ref bs, i) : ref unused;
             Unsafe.Add(ref us, i) = op.Invoke(Unsafe.Add(ref gs, i), Unsafe.Add(ref ps, i), ref ai, ref bi);
-        }
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StoreStates<TOperator>(Vector512<float> a, Vector512<float> b, ref float @as, ref float bs, nuint at)
-        where TOperator : IUpdateOperator
-    {
-        if (TOperator.States >= 1)
-        {
-            a.StoreUnsafe(ref @as, at);
-        }
-
-        if (TOperator.States >= 2)
-        {
-            b.StoreUnsafe(ref bs, at);
-        }
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StoreStates<TOperator>(Vector256<float> a, Vector256<float> b, ref float @as, ref float bs, nuint at)
-        where TOperator : IUpdateOperator
-    {
-        if (TOperator.States >= 1)
-        {
-            a.StoreUnsafe(ref @as, at);
-        }
-
-        if (TOperator.States >= 2)
-        {
-            b.StoreUnsafe(ref bs, at);
-        }
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StoreStates<TOperator>(Vector128<float> a, Vector128<float> b, ref float @as, ref float bs, nuint at)
-        where TOperator : IUpdateOperator
-    {
-        if (TOperator.States >= 1)
-        {
-            a.StoreUnsafe(ref @as, at);
-        }
-
-        if (TOperator.States >= 2)
-        {
-            b.StoreUnsafe(ref bs, at);
         }
     }
 
