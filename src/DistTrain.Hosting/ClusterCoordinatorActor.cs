@@ -14,8 +14,11 @@ namespace DistTrain.Hosting;
 /// It first places the run's parameter-server shards: once
 /// <c>minParameterServerNodes</c> nodes with the parameter-server role are up, shard s goes to
 /// the (s mod n)-th of them in address order, created by that node's
-/// <see cref="ParameterServerHostActor"/>; requests still unanswered are repeated every
-/// <see cref="RetryInterval"/>, to the nodes up at that time. Then it starts the run's
+/// <see cref="ParameterServerHostActor"/>, and, when the run keeps replicas, its hot-standby
+/// backup to the next node in that order, so no node holds all primaries or a primary and its own
+/// backup (by default a sync run keeps one backup per shard whenever the shards are placed on two
+/// or more nodes). Requests still unanswered are repeated every <see cref="RetryInterval"/>, to
+/// the nodes up at that time. Then it starts the run's
 /// <see cref="TrainingCoordinatorActor"/> as its child with the placed shards and forwards every
 /// message to it, senders kept, so workers that register through the singleton proxy meet the
 /// ordinary coordinator. Registrations that arrive while shards are being placed wait in the
@@ -41,17 +44,23 @@ internal sealed class ClusterCoordinatorActor : ReceiveActor, IWithUnboundedStas
     private readonly Dataset? _test;
     private readonly IActorRef _observer;
     private readonly int _minParameterServerNodes;
+    private readonly int? _requestedReplicas;
     private readonly IActorRef?[] _servers;
+    private readonly IActorRef?[] _backups;
+    private int? _replicas;
     private IActorRef _run = ActorRefs.Nobody;
 
-    public ClusterCoordinatorActor(DistTrainOptions options, Dataset train, Dataset? test, IActorRef observer, int minParameterServerNodes)
+    public ClusterCoordinatorActor(
+        DistTrainOptions options, Dataset train, Dataset? test, IActorRef observer, int minParameterServerNodes, int? replicas = null)
     {
         _options = options;
         _train = train;
         _test = test;
         _observer = observer;
         _minParameterServerNodes = minParameterServerNodes;
+        _requestedReplicas = replicas;
         _servers = new IActorRef?[options.ParameterServerShards];
+        _backups = new IActorRef?[options.ParameterServerShards];
         Placing();
     }
 
@@ -59,8 +68,9 @@ internal sealed class ClusterCoordinatorActor : ReceiveActor, IWithUnboundedStas
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(DistTrainOptions options, Dataset train, Dataset? test, IActorRef observer, int minParameterServerNodes) =>
-        Akka.Actor.Props.Create(() => new ClusterCoordinatorActor(options, train, test, observer, minParameterServerNodes));
+    public static Props Props(
+        DistTrainOptions options, Dataset train, Dataset? test, IActorRef observer, int minParameterServerNodes, int? replicas = null) =>
+        Akka.Actor.Props.Create(() => new ClusterCoordinatorActor(options, train, test, observer, minParameterServerNodes, replicas));
 
     protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(_ => Directive.Stop);
 
@@ -116,33 +126,64 @@ internal sealed class ClusterCoordinatorActor : ReceiveActor, IWithUnboundedStas
             return;
         }
 
+        _replicas ??= _requestedReplicas ?? (hosts.Length >= 2 && _options.Consistency.EffectiveMode == ConsistencyMode.Sync ? 1 : 0);
         for (int s = 0; s < _servers.Length; s++)
         {
             if (_servers[s] is null)
             {
-                Address host = hosts[s % hosts.Length].Address;
-                Context.ActorSelection(new RootActorPath(host) / "user" / ParameterServerHostActor.Name)
-                    .Tell(new HostParameterServer(_placementId, s));
+                Host(hosts[s % hosts.Length].Address, s, replica: 0);
+            }
+
+            if (_replicas == 1 && _backups[s] is null)
+            {
+                // The next node after the primary's, among the nodes other than the primary's when it is placed.
+                Address[] others = hosts.Select(host => host.Address).Where(address => !address.Equals(_servers[s]?.Path.Address)).ToArray();
+                if (others.Length > 0)
+                {
+                    Host(_servers[s] is null ? hosts[(s + 1) % hosts.Length].Address : others[s % others.Length], s, replica: 1);
+                }
             }
         }
     }
 
+    private void Host(Address node, int shard, int replica) =>
+        Context.ActorSelection(new RootActorPath(node) / "user" / ParameterServerHostActor.Name)
+            .Tell(new HostParameterServer(_placementId, shard, replica));
+
     private void OnHosted(ParameterServerHosted hosted)
     {
-        if (hosted.ShardId < 0 || hosted.ShardId >= _servers.Length || _servers[hosted.ShardId] is not null)
+        if (hosted.ShardId < 0 || hosted.ShardId >= _servers.Length || hosted.Replica is not (0 or 1))
         {
             return;
         }
 
-        _servers[hosted.ShardId] = hosted.Server;
-        if (_servers.Any(server => server is null))
+        IActorRef?[] replicas = hosted.Replica == 0 ? _servers : _backups;
+        if (replicas[hosted.ShardId] is not null)
         {
             return;
         }
 
-        _log.Info("Placed {0} parameter-server shards: {1}.", _servers.Length, string.Join(", ", _servers.Select(server => server!.Path.Address)));
+        if (hosted.Replica == 1 && hosted.Server.Path.Address.Equals(_servers[hosted.ShardId]?.Path.Address))
+        {
+            // Placed on the primary's node after all (the nodes up changed between requests): ask elsewhere.
+            hosted.Server.Tell(PoisonPill.Instance);
+            return;
+        }
+
+        replicas[hosted.ShardId] = hosted.Server;
+        if (_servers.Any(server => server is null) || (_replicas == 1 && _backups.Any(backup => backup is null)))
+        {
+            return;
+        }
+
+        _log.Info(
+            "Placed {0} parameter-server shards: {1}{2}.", _servers.Length, string.Join(", ", _servers.Select(server => server!.Path.Address)),
+            _replicas == 1 ? $"; their backups: {string.Join(", ", _backups.Select(backup => backup!.Path.Address))}" : "");
         Timers.Cancel(nameof(RetryPlacement));
-        _run = Context.ActorOf(TrainingCoordinatorActor.Props(_options, _train, _test, _observer, _servers!), "run");
+        Props run = _replicas == 1
+            ? TrainingCoordinatorActor.Props(_options, _train, _test, _observer, _servers!, _backups!)
+            : TrainingCoordinatorActor.Props(_options, _train, _test, _observer, _servers!);
+        _run = Context.ActorOf(run, "run");
         Context.Watch(_run);
         Become(Running);
         Stash.UnstashAll();

@@ -48,7 +48,8 @@ public sealed class DistTrainNode : IAsyncDisposable
         if (options.Has(NodeRoles.Coordinator))
         {
             _observation = RunObservation.Start(system, work.Progress);
-            Props coordinator = ClusterCoordinatorActor.Props(work.Run!, work.Train!, work.Test, _observation.Observer, options.MinParameterServerNodes);
+            Props coordinator = ClusterCoordinatorActor.Props(
+                work.Run!, work.Train!, work.Test, _observation.Observer, options.MinParameterServerNodes, options.ParameterServerReplicas);
             system.ActorOf(
                 ClusterSingletonManager.Props(
                     coordinator, PoisonPill.Instance, ClusterSingletonManagerSettings.Create(system).WithRole(NodeRoles.Coordinator)),

@@ -38,6 +38,13 @@ public sealed record DistTrainNodeOptions
     /// </summary>
     public int MinParameterServerNodes { get; init; } = 1;
 
+    /// <summary>
+    /// Hot-standby backups per parameter-server shard, each on another node than its primary:
+    /// 0 or 1; null (the default) keeps one whenever at least two parameter-server nodes are up
+    /// when the shards are placed, and a sync run. The coordinator reads it.
+    /// </summary>
+    public int? ParameterServerReplicas { get; init; }
+
     /// <summary>A PKCS#12 (.pfx) file with the certificate and private key this node presents; null: no TLS.</summary>
     public string? CertificatePath { get; init; }
 
@@ -100,6 +107,21 @@ public sealed record DistTrainNodeOptions
         {
             throw new ArgumentException(
                 $"minimum parameter-server nodes = {MinParameterServerNodes} is invalid: it must be positive.", nameof(MinParameterServerNodes));
+        }
+
+        if (ParameterServerReplicas is not (null or 0 or 1))
+        {
+            throw new ArgumentException(
+                $"parameter-server replicas = {ParameterServerReplicas} is invalid: it must be 0 (no backups) or 1 (a hot-standby backup per shard).",
+                nameof(ParameterServerReplicas));
+        }
+
+        if (ParameterServerReplicas == 1 && MinParameterServerNodes < 2)
+        {
+            throw new ArgumentException(
+                $"parameter-server replicas = 1 needs minimum parameter-server nodes of at least 2 (got {MinParameterServerNodes}): "
+                + "a backup lives on another node than its primary.",
+                nameof(ParameterServerReplicas));
         }
 
         if (CertificatePath is not null && !File.Exists(CertificatePath))

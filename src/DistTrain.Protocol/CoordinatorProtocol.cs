@@ -28,6 +28,16 @@ public sealed record WaitingForWorkers(Guid RunId, long Step, IReadOnlyList<int>
 /// <summary>A worker's lease failed (or a contribution was rejected); its shard is leased again.</summary>
 public sealed record WorkerFailed(Guid RunId, int WorkerId, long Step, string Reason) : IDistTrainMessage;
 
+/// <summary>
+/// Parameter-server shard <paramref name="ShardId"/>'s primary at <paramref name="LostAt"/> was
+/// lost while step <paramref name="Step"/> was the oldest incomplete one; its hot-standby backup at
+/// <paramref name="ServedAt"/> serves the shard now, without a backup of its own.
+/// </summary>
+public sealed record ShardFailedOver(Guid RunId, int ShardId, long Step, string LostAt, string ServedAt) : IDistTrainMessage;
+
+/// <summary>The hot-standby backup of shard <paramref name="ShardId"/> at <paramref name="LostAt"/> was lost; the shard goes on without one.</summary>
+public sealed record ShardBackupLost(Guid RunId, int ShardId, long Step, string LostAt) : IDistTrainMessage;
+
 /// <summary>The run finished: its final parameters and the staleness histogram summed over shards.</summary>
 public sealed record RunCompleted(Guid RunId, long Steps, float[] Parameters, IReadOnlyList<long> StalenessHistogram)
     : IDistTrainMessage;

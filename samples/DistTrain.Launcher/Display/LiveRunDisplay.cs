@@ -54,6 +54,12 @@ internal sealed class LiveRunDisplay(IAnsiConsole console, TrainingPlan plan) : 
             case WaitingForWorkers waiting:
                 console.MarkupLineInterpolated($"[yellow]{RunEvents.Describe(waiting)}[/]");
                 break;
+            case ShardFailedOver failedOver:
+                console.MarkupLineInterpolated($"[yellow]{RunEvents.Describe(failedOver)}[/]");
+                break;
+            case ShardBackupLost lost:
+                console.MarkupLineInterpolated($"[yellow]{RunEvents.Describe(lost)}[/]");
+                break;
         }
     }
 

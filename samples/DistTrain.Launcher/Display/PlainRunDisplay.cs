@@ -27,6 +27,12 @@ internal sealed class PlainRunDisplay(TextWriter output, int epochCount) : IRunD
             case WaitingForWorkers waiting:
                 output.WriteLine(RunEvents.Describe(waiting));
                 break;
+            case ShardFailedOver failedOver:
+                output.WriteLine(RunEvents.Describe(failedOver));
+                break;
+            case ShardBackupLost lost:
+                output.WriteLine(RunEvents.Describe(lost));
+                break;
         }
     }
 

@@ -8,6 +8,13 @@ internal static class RunEvents
     public static string Describe(WorkerFailed failed) =>
         $"worker {failed.WorkerId} failed at step {failed.Step} ({failed.Reason}); its shard is leased again";
 
+    public static string Describe(ShardFailedOver failedOver) =>
+        $"parameter-server shard {failedOver.ShardId} lost its primary at {failedOver.LostAt} at step {failedOver.Step}; "
+        + $"its backup at {failedOver.ServedAt} serves it now";
+
+    public static string Describe(ShardBackupLost lost) =>
+        $"parameter-server shard {lost.ShardId} lost its backup at {lost.LostAt} at step {lost.Step}; it goes on without one";
+
     public static string Describe(WaitingForWorkers waiting) =>
         $"step {waiting.Step} is waiting for worker(s) {string.Join(", ", waiting.WorkerIds)}";
 

@@ -2,6 +2,7 @@ using DistTrain.Hosting;
 using DistTrain.Hosting.Configuration;
 using DistTrain.Launcher.Options;
 using DistTrain.Launcher.Train;
+using DistTrain.Protocol;
 
 namespace DistTrain.Launcher.Node;
 
@@ -22,7 +23,7 @@ internal static class NodeCommandLine
 {
     private static readonly HashSet<string> s_valued =
     [
-        "--roles", "--hostname", "--public-hostname", "--port", "--seed-nodes", "--workers", "--min-workers", "--min-ps-nodes",
+        "--roles", "--hostname", "--public-hostname", "--port", "--seed-nodes", "--workers", "--min-workers", "--min-ps-nodes", "--ps-replicas",
         "--tls-certificate", "--tls-password", "--join-timeout", "--config",
     ];
 
@@ -66,6 +67,7 @@ internal static class NodeCommandLine
             SeedNodes = options.Text("--seed-nodes")?.Split(',', StringSplitOptions.TrimEntries) ?? configured.SeedNodes,
             WorkersPerNode = options.PositiveInt("--workers", configured.WorkersPerNode),
             MinParameterServerNodes = options.PositiveInt("--min-ps-nodes", configured.MinParameterServerNodes),
+            ParameterServerReplicas = options.Text("--ps-replicas") is null ? configured.ParameterServerReplicas : options.NonNegativeInt("--ps-replicas", 0),
             CertificatePath = options.Text("--tls-certificate") ?? configured.CertificatePath,
             CertificatePassword = options.Text("--tls-password") ?? configured.CertificatePassword,
             JoinTimeout = options.OptionalPositiveInt("--join-timeout") is { } seconds ? TimeSpan.FromSeconds(seconds) : configured.JoinTimeout,
@@ -75,6 +77,11 @@ internal static class NodeCommandLine
             node.Validate();
             return node;
         });
+        if (node.ParameterServerReplicas == 1 && settings.Engine.Consistency.EffectiveMode != ConsistencyMode.Sync)
+        {
+            throw new UsageException("--ps-replicas 1 keeps hot-standby shards in sync mode only; drop it, or use --mode sync");
+        }
+
         return new NodeSettings(node, settings with { Engine = settings.Engine with { Workers = minWorkers } });
     }
 

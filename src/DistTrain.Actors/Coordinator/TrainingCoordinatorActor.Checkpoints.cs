@@ -42,7 +42,9 @@ public sealed partial class TrainingCoordinatorActor
             OptimizerState state = checkpoint.OptimizerStateOf(shard.Range.Offset, shard.Range.Length);
             OptimizerBuffer[] buffers = state.Buffers
                 .OrderBy(pair => pair.Key, StringComparer.Ordinal).Select(pair => new OptimizerBuffer(pair.Key, pair.Value)).ToArray();
-            shard.Server.Tell(new RestoreShardState(_runId, shard.ShardId, checkpoint.Step, state.Step, buffers));
+            var restore = new RestoreShardState(_runId, shard.ShardId, checkpoint.Step, state.Step, buffers);
+            shard.Server.Tell(restore);
+            _backups[shard.ShardId]?.Tell(restore);
         }
     }
 

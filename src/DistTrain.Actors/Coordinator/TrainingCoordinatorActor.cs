@@ -59,10 +59,12 @@ public sealed partial class TrainingCoordinatorActor : ReceiveActor, IWithTimers
     private bool _ended;
 
     public TrainingCoordinatorActor(
-        DistTrainOptions options, Dataset train, Dataset? test, IActorRef observer, IReadOnlyList<IActorRef>? placedServers = null)
+        DistTrainOptions options, Dataset train, Dataset? test, IActorRef observer, IReadOnlyList<IActorRef>? placedServers = null,
+        IReadOnlyList<IActorRef>? placedBackups = null)
     {
         options.Validate();
         _placedServers = CheckPlacedServers(placedServers, options.ParameterServerShards);
+        _backups = CheckPlacedBackups(placedServers, placedBackups, options.ParameterServerShards);
         _options = options;
         _train = train;
         _test = test;
@@ -132,9 +134,10 @@ public sealed partial class TrainingCoordinatorActor : ReceiveActor, IWithTimers
         {
             var range = new ParameterRange(ranges[s].Offset, ranges[s].Length);
             IActorRef server = PlacedServerOrChild(s, sharedVersions);
-            server.Tell(new InitializeShard(
+            var initialize = new InitializeShard(
                 _runId, s, range, new TensorBuffer(initial.AsSpan(range.Offset, range.Length).ToArray(), range.Length),
-                optimizer, _options.Consistency, _options.Wire, _options.Policy, Self));
+                optimizer, _options.Consistency, _options.Wire, _options.Policy, Self);
+            InitializeReplicas(s, server, initialize);
             _shards[s] = new ParameterShardInfo(s, range, server);
         }
 
@@ -390,6 +393,10 @@ public sealed partial class TrainingCoordinatorActor : ReceiveActor, IWithTimers
         else if (IsServer(terminated.ActorRef))
         {
             OnServerLost(terminated);
+        }
+        else if (IsBackup(terminated.ActorRef))
+        {
+            OnBackupLost(terminated);
         }
     }
 

@@ -51,6 +51,16 @@ namespace DistTrain.Actors.ParameterServer;
 /// parameters and optimizer state.
 /// </para>
 /// <para>
+/// Hot standby (<c>--ps-replicas 1</c>, sync mode): a primary told <see cref="AttachBackup"/>
+/// sends its backup, after each step it completes, the step's aggregated mean
+/// (<see cref="ReplicateStep"/>) and publishes that version only once the backup answers
+/// <see cref="StepReplicated"/>; a subscription that arrives meanwhile is answered then, so no
+/// worker ever holds a version the backup lacks. A backup applies each replicated step with the
+/// same optimizer step (<see cref="ParameterServerState.ApplyReplicatedStep"/>), so its state is
+/// the primary's bit for bit, and serves nothing until <see cref="PromoteShard"/>, after which it
+/// is a shard like any other (without a backup). A primary whose backup is lost goes on alone.
+/// </para>
+/// <para>
 /// Versions, acknowledgements and state replies leave through the node's
 /// <see cref="TensorTransport"/> (a plain Tell in one actor system, the tensor channel to another
 /// node); rejections and failures go to the coordinator over Akka.
@@ -64,7 +74,11 @@ public sealed class ParameterServerActor : ReceiveActor, IWithUnboundedStash
     private readonly ParameterVersionStore? _sharedVersions;
     private readonly List<(IActorRef Reader, long Step)> _pendingReads = [];
     private ParameterServerState _state = null!;
+    private readonly List<SubscribeParameters> _subscriptionsAwaitingBackup = [];
     private NodeReplicas? _nodeReplicas;
+    private IActorRef? _backup;
+    private TensorBufferPool? _replicationPool;
+    private bool _awaitingBackup;
     private IActorRef _coordinator = ActorRefs.Nobody;
     private Guid _runId;
 
@@ -126,9 +140,19 @@ public sealed class ParameterServerActor : ReceiveActor, IWithUnboundedStash
         Receive<UnsubscribeParameters>(message => WhenThisRun(message.RunId, message, OnUnsubscribe));
         Receive<GetShardState>(message => WhenThisRun(message.RunId, message, OnGetShardState));
         Receive<RestoreShardState>(message => WhenThisRun(message.RunId, message, OnRestoreShardState));
+        Receive<AttachBackup>(message => WhenThisRun(message.RunId, message, OnAttachBackup));
+        Receive<ReplicateStep>(OnReplicateStep);
+        Receive<StepReplicated>(message => WhenThisRun(message.RunId, message, OnStepReplicated));
+        Receive<PromoteShard>(message => WhenThisRun(message.RunId, message, OnPromote));
         Receive<Terminated>(message =>
         {
             // A Terminated left unhandled would kill the shard (DeathPactException).
+            if (message.ActorRef.Equals(_backup))
+            {
+                OnBackupLost();
+                return;
+            }
+
             _subscribers.Remove(message.ActorRef);
             _nodeReplicas?.Unsubscribe(message.ActorRef);
         });
@@ -138,6 +162,7 @@ public sealed class ParameterServerActor : ReceiveActor, IWithUnboundedStash
     private void Failed()
     {
         Receive<PushGradients>(push => push.Gradient.Release());
+        Receive<ReplicateStep>(message => message.Mean.Release());
         Receive<InitializeShard>(message => message.Initial.Release());
         ReceiveAny(_ => { });
     }
@@ -203,7 +228,7 @@ public sealed class ParameterServerActor : ReceiveActor, IWithUnboundedStash
 
         if (outcome.Updated)
         {
-            Publish();
+            PublishOnceReplicated();
         }
 
         if (_state.Mode != ConsistencyMode.Sync)
@@ -216,6 +241,13 @@ public sealed class ParameterServerActor : ReceiveActor, IWithUnboundedStash
 
     private void OnSubscribe(SubscribeParameters message)
     {
+        if (_awaitingBackup)
+        {
+            // The current version is not on the backup yet: answered once it is.
+            _subscriptionsAwaitingBackup.Add(message);
+            return;
+        }
+
         IActorRef subscriber = message.Subscriber;
         if (!_subscribers.Contains(subscriber))
         {
@@ -292,6 +324,113 @@ public sealed class ParameterServerActor : ReceiveActor, IWithUnboundedStash
         Publish();
         ServeReads();
     }
+
+    private void OnAttachBackup(AttachBackup message)
+    {
+        if (_state.Version != 0 || _backup is not null)
+        {
+            throw new InvalidOperationException(
+                $"Shard {_state.ShardId} was given backup {message.Backup.Path} at version {_state.Version}{(_backup is null ? "" : $", having {_backup.Path}")}; "
+                + "a backup is attached before the first update only.");
+        }
+
+        _backup = message.Backup;
+        Context.Watch(_backup);
+        _log.Info("Shard {0} of run {1} replicates every step to {2}.", _state.ShardId, _runId, _backup.Path);
+    }
+
+    /// <summary>
+    /// Publishes the version just applied, or with a backup (sync mode) sends the backup the step
+    /// first; <see cref="OnStepReplicated"/> publishes it once the backup holds it.
+    /// </summary>
+    private void PublishOnceReplicated()
+    {
+        if (_backup is null || _state.Mode != ConsistencyMode.Sync)
+        {
+            Publish();
+            return;
+        }
+
+        TensorBuffer mean;
+        if (_state.LastStepContributions > 0)
+        {
+            _replicationPool ??= new TensorBufferPool(_state.Range.Length);
+            mean = _replicationPool.Rent();
+            _state.LastStepMean.CopyTo(mean.WritableSpan);
+        }
+        else
+        {
+            mean = new TensorBuffer([], 0);
+        }
+
+        _awaitingBackup = true;
+        _transport.Send(
+            _backup,
+            new ReplicateStep(_runId, _state.ShardId, _state.HighestAppliedStep, _state.Version, _state.LastStepContributions, mean),
+            Self);
+    }
+
+    private void OnReplicateStep(ReplicateStep message)
+    {
+        try
+        {
+            if (message.RunId != _runId)
+            {
+                LogOtherRun(message.RunId, message);
+                return;
+            }
+
+            _state.ApplyReplicatedStep(message.Step, message.Version, message.Contributions, message.Mean.Span);
+        }
+        finally
+        {
+            message.Mean.Release();
+        }
+
+        _transport.Send(Sender, new StepReplicated(_runId, _state.ShardId, _state.Version), Self);
+    }
+
+    private void OnStepReplicated(StepReplicated message)
+    {
+        if (!_awaitingBackup || message.Version != _state.Version)
+        {
+            _log.Warning(
+                "Shard {0} ignored the backup's confirmation of version {1}; it holds version {2}{3}.",
+                _state.ShardId, message.Version, _state.Version, _awaitingBackup ? ", awaiting its confirmation" : "");
+            return;
+        }
+
+        PublishAwaited();
+    }
+
+    private void OnBackupLost()
+    {
+        _log.Warning(
+            "The backup of shard {0} at {1} was lost; the shard goes on without one.", _state.ShardId, _backup!.Path.Address);
+        _backup = null;
+        if (_awaitingBackup)
+        {
+            PublishAwaited();
+        }
+    }
+
+    /// <summary>The awaited version is safe (on the backup, or there is no backup any more): publish it and answer the subscriptions it held up.</summary>
+    private void PublishAwaited()
+    {
+        _awaitingBackup = false;
+        Publish();
+        foreach (SubscribeParameters subscription in _subscriptionsAwaitingBackup)
+        {
+            OnSubscribe(subscription);
+        }
+
+        _subscriptionsAwaitingBackup.Clear();
+    }
+
+    private void OnPromote(PromoteShard message) =>
+        _log.Warning(
+            "Shard {0} of run {1}: its primary was lost; this backup serves it from version {2} (step {3} next).",
+            _state.ShardId, _runId, _state.Version, _state.SettledThrough);
 
     private void Publish()
     {

@@ -36,14 +36,18 @@ public sealed class ParameterServerHostActor : ReceiveActor
 
     private void OnHost(HostParameterServer request)
     {
-        string name = $"shard-{request.ShardId}-of-{request.PlacementId:N}";
+        string name = request.Replica == 0
+            ? $"shard-{request.ShardId}-of-{request.PlacementId:N}"
+            : $"shard-{request.ShardId}-backup-{request.Replica}-of-{request.PlacementId:N}";
         IActorRef shard = Context.Child(name);
         if (shard.IsNobody())
         {
             shard = Context.ActorOf(ParameterServerActor.Props().WithDispatcher(Dispatchers.Compute), name);
-            _log.Info("Hosting parameter-server shard {0} of placement {1} for {2}.", request.ShardId, request.PlacementId, Sender.Path);
+            _log.Info(
+                "Hosting parameter-server shard {0}{1} of placement {2} for {3}.",
+                request.ShardId, request.Replica == 0 ? "" : $" (backup {request.Replica})", request.PlacementId, Sender.Path);
         }
 
-        Sender.Tell(new ParameterServerHosted(request.PlacementId, request.ShardId, shard));
+        Sender.Tell(new ParameterServerHosted(request.PlacementId, request.ShardId, request.Replica, shard));
     }
 }

@@ -134,6 +134,16 @@ public sealed partial class ParameterServerState
     /// <summary>Whether a rejection under <see cref="InvalidContributionPolicy.StopRun"/> stopped the shard.</summary>
     public bool IsStopped { get; private set; }
 
+    /// <summary>
+    /// Sync: the weighted mean of the last completed step's contributions over the range, what its
+    /// optimizer step applied (valid while <see cref="LastStepContributions"/> is positive; a backup
+    /// receives it through <see cref="ApplyReplicatedStep"/>). Overwritten by the next step.
+    /// </summary>
+    public ReadOnlySpan<float> LastStepMean => _mean;
+
+    /// <summary>Sync: how many contributions the last completed step applied; 0 when every slot was given up.</summary>
+    public int LastStepContributions { get; private set; }
+
     /// <summary>The open sync step, or null.</summary>
     public long? OpenStep => _step.IsOpen ? _step.Step : null;
 
@@ -380,10 +390,47 @@ public sealed partial class ParameterServerState
     private void CompleteStep()
     {
         long step = _step.Step;
-        int contributed = _step.Complete(_mean);
+        LastStepContributions = _step.Complete(_mean);
+        ApplyStep(step, LastStepContributions, _mean);
+    }
+
+    /// <summary>
+    /// Sync: applies step <paramref name="step"/> as the primary did (<see cref="LastStepMean"/>,
+    /// <see cref="LastStepContributions"/>), taking this backup to <paramref name="version"/>
+    /// with parameters and optimizer state bit-identical to the primary's: the same optimizer
+    /// step on the same values. Throws when the step is not the next one or the mean does not
+    /// fit, which would leave the backup apart from its primary.
+    /// </summary>
+    public void ApplyReplicatedStep(long step, long version, int contributions, ReadOnlySpan<float> mean)
+    {
+        if (Mode != ConsistencyMode.Sync)
+        {
+            throw new InvalidOperationException($"Shard {ShardId} replicates sync steps only; this run is {Mode}.");
+        }
+
+        if (step != HighestAppliedStep + 1 || version != Version + 1 || _step.IsOpen)
+        {
+            throw new InvalidOperationException(
+                $"Shard {ShardId} holds version {Version} (step {HighestAppliedStep + 1} next{(_step.IsOpen ? ", open" : "")}) "
+                + $"and cannot take step {step} as version {version}.");
+        }
+
+        if (contributions < 0 || mean.Length != (contributions > 0 ? Range.Length : 0))
+        {
+            throw new ArgumentException(
+                $"Step {step} of shard {ShardId} came with {contributions} contributions and a mean of {mean.Length} values for a range of {Range.Length}.",
+                nameof(mean));
+        }
+
+        LastStepContributions = contributions;
+        ApplyStep(step, contributions, mean);
+    }
+
+    private void ApplyStep(long step, int contributed, ReadOnlySpan<float> mean)
+    {
         if (contributed > 0)
         {
-            StepOptimizer(_mean, 1f);
+            StepOptimizer(mean, 1f);
         }
         else
         {

@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using Akka.Actor;
 using DistTrain.Protocol;
 
 namespace DistTrain.Actors.Worker;
@@ -210,7 +211,22 @@ public sealed class ParameterReplica
             return ReplicaUpdate.WrongRange;
         }
 
-        return update.Version <= _versions[s] ? ReplicaUpdate.Stale : ReplicaUpdate.Applied;
+        // A shard that moved (or a gap) is waiting for a full version, which may repeat the one held.
+        bool stale = _awaitingSnapshot[s] ? update.Version < _versions[s] : update.Version <= _versions[s];
+        return stale ? ReplicaUpdate.Stale : ReplicaUpdate.Applied;
+    }
+
+    /// <summary>
+    /// The shard at <paramref name="shardIndex"/> is now served by <paramref name="server"/> (its
+    /// promoted backup): the replica keeps what it holds and takes the next full version the new
+    /// server sends, even one of the version held, as the range's values from then on; under bf16
+    /// that is the replica the new server keeps of this node, on which its deltas build.
+    /// </summary>
+    public void Move(int shardIndex, IActorRef server)
+    {
+        ArgumentNullException.ThrowIfNull(server);
+        _shards[shardIndex] = _shards[shardIndex] with { Server = server };
+        _awaitingSnapshot[shardIndex] = true;
     }
 
     /// <summary>The array that holds every shard's current range at the range's own offset, or null.</summary>

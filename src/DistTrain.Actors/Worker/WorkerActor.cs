@@ -29,6 +29,12 @@ namespace DistTrain.Actors.Worker;
 /// this actor system (the single-process engine) nothing crosses a network and each worker pushes
 /// its own slot.
 /// </para>
+/// <para>
+/// In sync mode it keeps what it pushed to shards on other nodes until their versions show it
+/// applied (<see cref="UnappliedPushes"/>). When the coordinator says a shard moved to its
+/// promoted backup (<see cref="ShardMoved"/>), it subscribes there and pushes the kept
+/// contributions again, so the step the lost primary did not finish completes at the backup.
+/// </para>
 /// </summary>
 public sealed class WorkerActor : ReceiveActor
 {
@@ -41,6 +47,7 @@ public sealed class WorkerActor : ReceiveActor
     private bool _shardsElsewhere;
     private ushort[]? _bf16Scratch;
     private TopKCompressor? _compressor;
+    private UnappliedPushes? _unapplied;
     private (Guid RunId, IActorRef Coordinator, string Reason)? _refused;
 
     public WorkerActor(Dataset data, IActorRef? coordinator = null)
@@ -53,6 +60,7 @@ public sealed class WorkerActor : ReceiveActor
         Receive<ParametersDelta>(OnParametersDelta);
         Receive<LeaseShard>(OnLease);
         Receive<PushGradientsAck>(OnAck);
+        Receive<ShardMoved>(OnShardMoved);
     }
 
     /// <summary>
@@ -109,6 +117,7 @@ public sealed class WorkerActor : ReceiveActor
         }
 
         _shardsElsewhere = _state.Replica.Shards.Any(shard => !_transport.IsLocal(shard.Server));
+        _unapplied = assignment.Mode == ConsistencyMode.Sync && _shardsElsewhere ? new UnappliedPushes(_state.Replica.ShardCount) : null;
         foreach (ParameterShardInfo shard in _state.Replica.Shards)
         {
             shard.Server.Tell(new SubscribeParameters(assignment.RunId, Self));
@@ -130,6 +139,7 @@ public sealed class WorkerActor : ReceiveActor
             _log.Warning("Ignoring version {0} of shard {1} over {2}: {3}.", update.Version, update.ShardId, update.Range, outcome);
         }
 
+        LetGoOfApplied(update.ShardId);
         RunRunnableLeases();
     }
 
@@ -153,7 +163,45 @@ public sealed class WorkerActor : ReceiveActor
                 return;
         }
 
+        LetGoOfApplied(delta.ShardId);
         RunRunnableLeases();
+    }
+
+    /// <summary>Lets go of the kept pushes that the shard's version held now shows applied.</summary>
+    private void LetGoOfApplied(int shardId)
+    {
+        int s = _state!.Replica.IndexOf(shardId);
+        if (_unapplied is not null && s >= 0)
+        {
+            _unapplied.Applied(s, _state.Replica.Version(s));
+        }
+    }
+
+    private void OnShardMoved(ShardMoved moved)
+    {
+        if (_state is null || _state.RunId != moved.RunId)
+        {
+            return;
+        }
+
+        int s = _state.Replica.IndexOf(moved.ShardId);
+        if (s < 0)
+        {
+            _log.Warning("Worker {0} was told that shard {1}, which it does not know, moved.", _state.WorkerId, moved.ShardId);
+            return;
+        }
+
+        _state.Replica.Move(s, moved.Server);
+        moved.Server.Tell(new SubscribeParameters(_state.RunId, Self));
+        IReadOnlyList<PushGradients> again = _unapplied?.ToSendAgain(s) ?? [];
+        foreach (PushGradients push in again)
+        {
+            _transport.Send(moved.Server, push, Self);
+        }
+
+        _log.Info(
+            "Worker {0}: shard {1} moved to {2}; subscribed there and sent {3} unapplied push(es) again.",
+            _state.WorkerId, moved.ShardId, moved.Server.Path, again.Count);
     }
 
     private void OnAck(PushGradientsAck ack)
@@ -257,6 +305,11 @@ public sealed class WorkerActor : ReceiveActor
             PushGradients[] pushes = contribution.ToPushes(shards, wire);
             for (int s = 0; s < pushes.Length; s++)
             {
+                if (_unapplied is not null && !_transport.IsLocal(shards[s].Server))
+                {
+                    _unapplied.Keep(s, pushes[s]);
+                }
+
                 _transport.Send(shards[s].Server, pushes[s], Self);
             }
         }
@@ -284,6 +337,8 @@ public sealed class WorkerActor : ReceiveActor
             Withdraw(lease);
         }
 
+        _unapplied?.ReleaseAll();
+        _unapplied = null;
         _state.ReleaseAll();
         _state = null;
         _compressor = null;

@@ -21,7 +21,8 @@ public static class NodeOptionsConfiguration
     [
         nameof(DistTrainNodeOptions.Roles), nameof(DistTrainNodeOptions.Hostname), nameof(DistTrainNodeOptions.PublicHostname),
         nameof(DistTrainNodeOptions.Port), nameof(DistTrainNodeOptions.SeedNodes), nameof(DistTrainNodeOptions.WorkersPerNode),
-        nameof(DistTrainNodeOptions.MinParameterServerNodes), nameof(DistTrainNodeOptions.CertificatePath),
+        nameof(DistTrainNodeOptions.MinParameterServerNodes), nameof(DistTrainNodeOptions.ParameterServerReplicas),
+        nameof(DistTrainNodeOptions.CertificatePath),
         nameof(DistTrainNodeOptions.CertificatePassword), nameof(DistTrainNodeOptions.MaximumFrameSizeBytes),
         nameof(DistTrainNodeOptions.SocketBufferBytes), nameof(DistTrainNodeOptions.AcceptableHeartbeatPause),
         nameof(DistTrainNodeOptions.DowningStableAfter), nameof(DistTrainNodeOptions.JoinTimeout), nameof(DistTrainNodeOptions.LogLevel),
@@ -44,6 +45,7 @@ public static class NodeOptionsConfiguration
             SeedNodes = Checked(values, nameof(DistTrainNodeOptions.SeedNodes), CheckSeeds) ?? defaults.SeedNodes,
             WorkersPerNode = values.Int(nameof(DistTrainNodeOptions.WorkersPerNode)) ?? defaults.WorkersPerNode,
             MinParameterServerNodes = values.Int(nameof(DistTrainNodeOptions.MinParameterServerNodes)) ?? defaults.MinParameterServerNodes,
+            ParameterServerReplicas = values.Int(nameof(DistTrainNodeOptions.ParameterServerReplicas)) ?? defaults.ParameterServerReplicas,
             CertificatePath = values.Text(nameof(DistTrainNodeOptions.CertificatePath)) ?? defaults.CertificatePath,
             CertificatePassword = values.Text(nameof(DistTrainNodeOptions.CertificatePassword)) ?? defaults.CertificatePassword,
             MaximumFrameSizeBytes = values.Long(nameof(DistTrainNodeOptions.MaximumFrameSizeBytes)) ?? defaults.MaximumFrameSizeBytes,

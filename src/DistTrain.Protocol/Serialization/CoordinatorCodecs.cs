@@ -103,6 +103,46 @@ internal static class CoordinatorCodecs
             reader.ReadInt32List(nameof(WaitingForWorkers.WorkerIds)));
     }
 
+    public static void Write(ref WireWriter writer, ShardFailedOver message)
+    {
+        writer.WriteFields(5);
+        writer.WriteGuid(message.RunId);
+        writer.WriteInt32(message.ShardId);
+        writer.WriteInt64(message.Step);
+        writer.WriteString(nameof(message.LostAt), message.LostAt);
+        writer.WriteString(nameof(message.ServedAt), message.ServedAt);
+    }
+
+    public static ShardFailedOver ReadShardFailedOver(ref WireReader reader)
+    {
+        reader.ReadFields(5);
+        return new ShardFailedOver(
+            reader.ReadGuid(nameof(ShardFailedOver.RunId)),
+            reader.ReadInt32(nameof(ShardFailedOver.ShardId)),
+            reader.ReadInt64(nameof(ShardFailedOver.Step)),
+            reader.ReadString(nameof(ShardFailedOver.LostAt)),
+            reader.ReadString(nameof(ShardFailedOver.ServedAt)));
+    }
+
+    public static void Write(ref WireWriter writer, ShardBackupLost message)
+    {
+        writer.WriteFields(4);
+        writer.WriteGuid(message.RunId);
+        writer.WriteInt32(message.ShardId);
+        writer.WriteInt64(message.Step);
+        writer.WriteString(nameof(message.LostAt), message.LostAt);
+    }
+
+    public static ShardBackupLost ReadShardBackupLost(ref WireReader reader)
+    {
+        reader.ReadFields(4);
+        return new ShardBackupLost(
+            reader.ReadGuid(nameof(ShardBackupLost.RunId)),
+            reader.ReadInt32(nameof(ShardBackupLost.ShardId)),
+            reader.ReadInt64(nameof(ShardBackupLost.Step)),
+            reader.ReadString(nameof(ShardBackupLost.LostAt)));
+    }
+
     public static void Write(ref WireWriter writer, WorkerFailed message)
     {
         writer.WriteFields(4);

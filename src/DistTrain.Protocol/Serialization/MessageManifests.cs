@@ -21,6 +21,8 @@ internal static class MessageManifests
         MessageCodec.Of<EpochCompleted>("epoch-completed.1", CoordinatorCodecs.Write, CoordinatorCodecs.ReadEpochCompleted),
         MessageCodec.Of<WaitingForWorkers>("waiting-for-workers.1", CoordinatorCodecs.Write, CoordinatorCodecs.ReadWaitingForWorkers),
         MessageCodec.Of<WorkerFailed>("worker-failed.1", CoordinatorCodecs.Write, CoordinatorCodecs.ReadWorkerFailed),
+        MessageCodec.Of<ShardFailedOver>("shard-failed-over.1", CoordinatorCodecs.Write, CoordinatorCodecs.ReadShardFailedOver),
+        MessageCodec.Of<ShardBackupLost>("shard-backup-lost.1", CoordinatorCodecs.Write, CoordinatorCodecs.ReadShardBackupLost),
         MessageCodec.Of<RunCompleted>("run-completed.1", CoordinatorCodecs.Write, CoordinatorCodecs.ReadRunCompleted),
         MessageCodec.Of<RunFailed>("run-failed.1", CoordinatorCodecs.Write, CoordinatorCodecs.ReadRunFailed),
 
@@ -48,9 +50,16 @@ internal static class MessageManifests
         MessageCodec.Of<GetShardState>("get-shard-state.2", ShardStateCodecs.Write, ShardStateCodecs.ReadGetShardState),
         MessageCodec.Of<CurrentShardState>("current-shard-state.2", ShardStateCodecs.Write, ShardStateCodecs.ReadCurrentShardState),
 
+        // Hot-standby shards.
+        MessageCodec.Of<AttachBackup>("attach-backup.1", ReplicationCodecs.Write, ReplicationCodecs.ReadAttachBackup),
+        MessageCodec.Of<ReplicateStep>("replicate-step.1", ReplicationCodecs.Write, ReplicationCodecs.ReadReplicateStep),
+        MessageCodec.Of<StepReplicated>("step-replicated.1", ReplicationCodecs.Write, ReplicationCodecs.ReadStepReplicated),
+        MessageCodec.Of<PromoteShard>("promote-shard.1", ReplicationCodecs.Write, ReplicationCodecs.ReadPromoteShard),
+        MessageCodec.Of<ShardMoved>("shard-moved.1", ReplicationCodecs.Write, ReplicationCodecs.ReadShardMoved),
+
         // Cluster protocol.
-        MessageCodec.Of<HostParameterServer>("host-parameter-server.1", ClusterCodecs.Write, ClusterCodecs.ReadHostParameterServer),
-        MessageCodec.Of<ParameterServerHosted>("parameter-server-hosted.1", ClusterCodecs.Write, ClusterCodecs.ReadParameterServerHosted),
+        MessageCodec.Of<HostParameterServer>("host-parameter-server.2", ClusterCodecs.Write, ClusterCodecs.ReadHostParameterServer),
+        MessageCodec.Of<ParameterServerHosted>("parameter-server-hosted.2", ClusterCodecs.Write, ClusterCodecs.ReadParameterServerHosted),
         MessageCodec.Of<RunEnded>("run-ended.1", ClusterCodecs.Write, ClusterCodecs.ReadRunEnded),
 
         // Settings records, which travel inside the messages above and may also be sent alone.

@@ -22,6 +22,7 @@ public static class TensorPayloads
         ParametersUpdated update => update.Values,
         ParametersDelta delta => delta.Delta,
         InitializeShard initialize => initialize.Initial,
+        ReplicateStep replicate => replicate.Mean,
         _ => null,
     };
 }

@@ -1,0 +1,49 @@
+using Akka.Actor;
+
+namespace DistTrain.Protocol;
+
+// Messages of hot-standby shards (--ps-replicas 1): requests, then replies, then events. Who sends
+// what and what each side waits for: "Hot-standby shards and failover" in PROTOCOL.md.
+//
+// A shard with a backup has two actors on two parameter-server nodes, the primary and the backup,
+// initialised alike. The primary serves workers; after each sync step it applies, it sends the
+// backup the step's aggregated gradient (replication after aggregation: one shard range per step,
+// whatever the number of contributions), the backup applies the same optimizer step to reach the
+// same version bit for bit, and only once the backup has confirmed it does the primary publish
+// that version. So every version a worker has seen, the backup holds.
+
+/// <summary>
+/// Coordinator to a primary, right after its <see cref="InitializeShard"/>: replicate every update
+/// to <paramref name="Backup"/>, which was initialised alike, and publish a version only once the
+/// backup holds it.
+/// </summary>
+public sealed record AttachBackup(Guid RunId, int ShardId, IActorRef Backup) : IDistTrainMessage;
+
+/// <summary>
+/// Primary to backup: sync step <paramref name="Step"/> completed with <paramref name="Contributions"/>
+/// contributions whose weighted mean over the shard's range is <paramref name="Mean"/> (fp32 on
+/// every wire; empty when no contribution was applied), taking the shard to
+/// <paramref name="Version"/>. The backup applies the same optimizer step, which makes its
+/// parameters and optimizer state bit-identical to the primary's, and answers <see cref="StepReplicated"/>.
+/// Ownership of <paramref name="Mean"/> passes to the backup.
+/// </summary>
+public sealed record ReplicateStep(Guid RunId, int ShardId, long Step, long Version, int Contributions, TensorBuffer Mean)
+    : IDistTrainMessage;
+
+/// <summary>Backup to primary: the backup holds <paramref name="Version"/>.</summary>
+public sealed record StepReplicated(Guid RunId, int ShardId, long Version) : IDistTrainMessage;
+
+/// <summary>
+/// Coordinator to a backup whose primary was lost: serve the shard from the version held. The
+/// workers, told by <see cref="ShardMoved"/>, subscribe to it and send it again what they sent
+/// the lost primary and have not seen applied.
+/// </summary>
+public sealed record PromoteShard(Guid RunId, int ShardId) : IDistTrainMessage;
+
+/// <summary>
+/// Coordinator to every worker: shard <paramref name="ShardId"/> is now served by
+/// <paramref name="Server"/> (its promoted backup). The worker subscribes there, takes the next
+/// version it is sent as a full one, and pushes there again each contribution to this shard whose
+/// step the shard's versions have not yet shown applied; the shard drops the copies it holds.
+/// </summary>
+public sealed record ShardMoved(Guid RunId, int ShardId, IActorRef Server) : IDistTrainMessage;

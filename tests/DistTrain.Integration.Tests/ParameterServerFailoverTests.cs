@@ -1,0 +1,52 @@
+using DistTrain.Actors;
+using DistTrain.Hosting;
+using DistTrain.Protocol;
+using Xunit;
+
+namespace DistTrain.Integration.Tests;
+
+/// <summary>
+/// Hot-standby shards: with two parameter-server nodes a sync run keeps a backup of each shard on
+/// the other node (the default), so killing either node mid-run loses one shard's primary and the
+/// other's backup, and the run goes on: the lost primary's backup is promoted, the workers send it
+/// what the lost primary had not applied, and the other shard continues without its standby. The
+/// coordinator node runs in this process; the two parameter-server nodes and the worker node are
+/// <c>disttrain node</c> processes on loopback, and one of the servers is killed (SIGKILL). Four
+/// nodes, so the three that remain are the majority and down the dead one.
+/// </summary>
+public sealed class ParameterServerFailoverTests
+{
+    [Fact]
+    public async Task Sync_ParameterServerProcessKilled_BackupTakesOverAndTheResultIsBitIdentical()
+    {
+        const long steps = 1000;
+        DistTrainOptions run = LauncherSyntheticData.Run(workers: 2, steps);
+        var events = new RunEvents();
+        await using var nodes = new ClusterTestNodes();
+        DistTrainNode coordinator = await nodes.StartAsync(
+            ClusterTestNodes.NodeOptions([NodeRoles.Coordinator]) with { MinParameterServerNodes = 2 },
+            new NodeWork(LauncherSyntheticData.Train, LauncherSyntheticData.Test, run, events));
+        string seed = $"127.0.0.1:{coordinator.Address.Port}";
+        using var first = LauncherNodeProcess.Start("--roles", "parameter-server", "--port", "0", "--seed-nodes", seed);
+        using var second = LauncherNodeProcess.Start("--roles", "parameter-server", "--port", "0", "--seed-nodes", seed);
+        using var worker = LauncherNodeProcess.Start("--roles", "worker", "--port", "0", "--seed-nodes", seed, "--workers", "2", "--data", "synthetic");
+
+        await Condition.WaitUntilAsync(() => events.Of<StepCompleted>().Count >= 20, ClusterTestNodes.Patience, "20 steps");
+        await second.KillAsync(ClusterTestNodes.Patience);
+
+        DistTrainResult result = await coordinator.RunAsync().WaitAsync(TimeSpan.FromMinutes(2));
+        DistTrainResult whole = await DistTrainRun.RunAsync(run, LauncherSyntheticData.Train, null).WaitAsync(ClusterTestNodes.Patience);
+
+        ShardFailedOver failedOver = Assert.Single(events.Of<ShardFailedOver>());
+        ShardBackupLost backupLost = Assert.Single(events.Of<ShardBackupLost>());
+        Assert.Equal(failedOver.LostAt, backupLost.LostAt);
+        Assert.NotEqual(failedOver.ShardId, backupLost.ShardId);
+        Assert.NotEqual(failedOver.LostAt, failedOver.ServedAt);
+        Assert.InRange(failedOver.Step, 20, steps - 1);
+        Assert.Equal(steps, result.Steps);
+        Assert.Equal(steps, events.Of<StepCompleted>().Select(step => step.Step).Distinct().Count());
+        Assert.Equal(whole.Parameters, result.Parameters);
+        (int workerCode, _, _) = await worker.ExitAsync(ClusterTestNodes.Patience);
+        Assert.Equal(0, workerCode);
+    }
+}
