@@ -231,4 +231,38 @@ public class ParameterReplicaTests
         Assert.Equal(1, replica.IndexOf(0));
         Assert.Equal(0, replica.IndexOf(1));
     }
+
+    [Fact]
+    public void Move_NewServer_TakesItsNextFullVersionEvenOfTheVersionHeldThenIgnoresRepeats()
+    {
+        var replica = new ParameterReplica(23, _shards);
+        replica.Apply(Publish(RunId, _shards[1], 4, Parameters(23, 0)));
+        using ActorSystem system = ActorSystem.Create("replica-move");
+        IActorRef backup = system.DeadLetters;
+        float[] promoted = Parameters(23, 1);
+
+        Assert.Equal(ReplicaUpdate.Stale, replica.Apply(Publish(RunId, _shards[1], 4, promoted)));
+        replica.Move(1, backup);
+        ReplicaUpdate first = replica.Apply(Publish(RunId, replica.Shards[1], 4, promoted));
+        ReplicaUpdate repeat = replica.Apply(Publish(RunId, replica.Shards[1], 4, Parameters(23, 2)));
+
+        Assert.Equal(backup, replica.Shards[1].Server);
+        Assert.Equal(_shards[0], replica.Shards[0]);
+        Assert.Equal(ReplicaUpdate.Applied, first);
+        Assert.Equal(ReplicaUpdate.Stale, repeat);
+        Assert.Equal(promoted[12..], replica.Parameters.ToArray()[12..]);
+        Assert.Equal(4, replica.Version(1));
+    }
+
+    [Fact]
+    public void Move_OlderVersionFromTheNewServer_IsStillStale()
+    {
+        var replica = new ParameterReplica(23, _shards);
+        float[] held = Parameters(23, 0);
+        replica.Apply(Publish(RunId, _shards[1], 4, held));
+        replica.Move(1, ActorRefs.Nobody);
+
+        Assert.Equal(ReplicaUpdate.Stale, replica.Apply(Publish(RunId, replica.Shards[1], 3, Parameters(23, 1))));
+        Assert.Equal(held[12..], replica.Parameters.ToArray()[12..]);
+    }
 }

@@ -46,6 +46,20 @@ public sealed class NodeOptionsConfigurationTests : IDisposable
     }
 
     [Fact]
+    public void Read_ParameterServerReplicas_FromTheFileAndCheckedAgainstTheServerNodes()
+    {
+        string file = Write("""{ "Node": { "ParameterServerReplicas": 1, "MinParameterServerNodes": 2 } }""");
+        string lone = Write("""{ "Node": { "ParameterServerReplicas": 1 } }""");
+
+        DistTrainNodeOptions options = NodeOptionsConfiguration.Read(NodeConfigurationSources.Build(file, []));
+        var error = Assert.ThrowsAny<Exception>(() => NodeOptionsConfiguration.Read(NodeConfigurationSources.Build(lone, [])));
+
+        Assert.Equal(1, options.ParameterServerReplicas);
+        Assert.Null(new DistTrainNodeOptions().ParameterServerReplicas);
+        Assert.Contains("a backup lives on another node than its primary", error.Message);
+    }
+
+    [Fact]
     public void Read_NothingConfigured_TheOptionsDefaults()
     {
         DistTrainNodeOptions options = NodeOptionsConfiguration.Read(new ConfigurationBuilder().Build());

@@ -44,6 +44,26 @@ public class NodeCommandLineTests
         Assert.Equal(new DistTrain.Actors.DistTrainOptions().ParameterServerShards, DistTrain.Launcher.Train.TrainCommandLine.Parse([]).Engine.ParameterServerShards);
     }
 
+    [Fact]
+    public void Parse_PsReplicas_UnsetLeavesItToThePlacementElseTheCountGiven()
+    {
+        Assert.Null(NodeCommandLine.Parse([]).Node.ParameterServerReplicas);
+        Assert.Equal(0, NodeCommandLine.Parse(["--ps-replicas", "0"]).Node.ParameterServerReplicas);
+        Assert.Equal(1, NodeCommandLine.Parse(["--ps-replicas", "1", "--min-ps-nodes", "2"]).Node.ParameterServerReplicas);
+    }
+
+    [Theory]
+    [InlineData(new[] { "--ps-replicas", "2", "--min-ps-nodes", "2" }, "must be 0 (no backups) or 1")]
+    [InlineData(new[] { "--ps-replicas", "1" }, "needs minimum parameter-server nodes of at least 2 (got 1)")]
+    [InlineData(new[] { "--ps-replicas", "1", "--min-ps-nodes", "2", "--mode", "async" }, "--ps-replicas 1 keeps hot-standby shards in sync mode only")]
+    [InlineData(new[] { "--ps-replicas", "one" }, "--ps-replicas")]
+    public void Parse_BadPsReplicas_NamesTheProblem(string[] args, string expected)
+    {
+        var exception = Assert.Throws<UsageException>(() => NodeCommandLine.Parse(args));
+
+        Assert.Contains(expected, exception.Message);
+    }
+
     [Theory]
     [InlineData("--roles", "coordinator,trainer", "unknown role 'trainer'")]
     [InlineData("--seed-nodes", "somewhere", "seed node 'somewhere' is not HOST:PORT")]

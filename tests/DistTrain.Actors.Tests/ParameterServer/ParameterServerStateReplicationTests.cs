@@ -1,0 +1,95 @@
+using DistTrain.Actors.ParameterServer;
+using DistTrain.Core.Optimizers;
+using DistTrain.Protocol;
+using Xunit;
+
+namespace DistTrain.Actors.Tests.ParameterServer;
+
+/// <summary>
+/// A hot-standby backup fed each completed step's mean (<see cref="ParameterServerState.ApplyReplicatedStep"/>)
+/// holds what its primary holds, bit for bit: parameters, optimizer moments and step count,
+/// version, and the steps settled. Including a step whose every slot was given up, which applies
+/// nothing but still counts as a version.
+/// </summary>
+public class ParameterServerStateReplicationTests
+{
+    private const int BatchSize = 10;
+
+    [Fact]
+    public void ApplyReplicatedStep_EveryStepOfThePrimary_BackupIsBitIdentical()
+    {
+        ParameterServerState primary = Shards.State(optimizer: Shards.Adam);
+        ParameterServerState backup = Shards.State(optimizer: Shards.Adam);
+        for (long step = 0; step < 5; step++)
+        {
+            if (step == 2)
+            {
+                // Both slots rejected (a NaN each): the step completes with nothing applied.
+                float[] nan = Shards.Values(seed: 9, scale: 1f);
+                nan[4] = float.NaN;
+                primary.Accept(new Contribution(nan).Push(step, slot: 0, sampleCount: 4, BatchSize, slotCount: 2));
+                primary.Accept(new Contribution(nan).Push(step, slot: 1, sampleCount: 6, BatchSize, slotCount: 2));
+            }
+            else
+            {
+                primary.Accept(new Contribution(Shards.Weighted(Shards.Values((int)step, 1e3f), 4, BatchSize)).Push(step, 0, 4, BatchSize, slotCount: 2));
+                primary.Accept(new Contribution(Shards.Weighted(Shards.Values((int)step + 10, 1e-3f), 6, BatchSize)).Push(step, 1, 6, BatchSize, slotCount: 2));
+            }
+
+            Assert.Equal(step == 2 ? 0 : 2, primary.LastStepContributions);
+            ReadOnlySpan<float> mean = primary.LastStepContributions > 0 ? primary.LastStepMean : [];
+            backup.ApplyReplicatedStep(step, primary.Version, primary.LastStepContributions, mean);
+
+            Assert.Equal(primary.Version, backup.Version);
+            Assert.Equal(primary.SettledThrough, backup.SettledThrough);
+            Shards.AssertBitsEqual(primary.Parameters, backup.Parameters);
+        }
+
+        Assert.Equal(2, primary.Rejected);
+        OptimizerState primaryOptimizer = primary.ExportOptimizerState();
+        OptimizerState backupOptimizer = backup.ExportOptimizerState();
+        Assert.Equal(primaryOptimizer.Step, backupOptimizer.Step);
+        Assert.Equal(primaryOptimizer.Buffers.Keys.Order(), backupOptimizer.Buffers.Keys.Order());
+        foreach ((string name, float[] values) in primaryOptimizer.Buffers)
+        {
+            Shards.AssertBitsEqual(values, backupOptimizer.Buffers[name]);
+        }
+
+        Assert.Equal(primary.StalenessHistogram, backup.StalenessHistogram);
+    }
+
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(0, 2)]
+    [InlineData(2, 3)]
+    public void ApplyReplicatedStep_NotTheNextStepAndVersion_Throws(long step, long version)
+    {
+        ParameterServerState backup = Shards.State();
+        backup.ApplyReplicatedStep(0, 1, 1, Shards.Values(seed: 1, scale: 1f));
+
+        var error = Assert.Throws<InvalidOperationException>(() => backup.ApplyReplicatedStep(step, version, 1, Shards.Values(seed: 2, scale: 1f)));
+
+        Assert.Contains("holds version 1", error.Message);
+        Assert.Equal(1, backup.Version);
+    }
+
+    [Fact]
+    public void ApplyReplicatedStep_MeanOfTheWrongLength_ThrowsAndLeavesTheState()
+    {
+        ParameterServerState backup = Shards.State();
+
+        Assert.Throws<ArgumentException>(() => backup.ApplyReplicatedStep(0, 1, 2, new float[Shards.Range.Length - 1]));
+        Assert.Throws<ArgumentException>(() => backup.ApplyReplicatedStep(0, 1, 0, new float[Shards.Range.Length]));
+
+        Assert.Equal(0, backup.Version);
+        Shards.AssertBitsEqual(Shards.Initial(), backup.Parameters);
+    }
+
+    [Fact]
+    public void ApplyReplicatedStep_OutsideSync_Throws()
+    {
+        ParameterServerState backup = Shards.State(new ConsistencySettings(ConsistencyMode.Async));
+
+        Assert.Throws<InvalidOperationException>(() => backup.ApplyReplicatedStep(0, 1, 1, Shards.Values(seed: 1, scale: 1f)));
+    }
+}
