@@ -3,7 +3,10 @@
 # on the network test bed with every link at RATE (the coordinator and parameter servers in
 # namespace 1, one worker node with 2 workers in namespace 2), beside the same run in one process
 # (`disttrain train --workers 2 --ps-shards 2`; SHARDS=n sets another shard count for both, and
-# WORKER_NODES=2 runs the 2 workers as two worker nodes of one worker each, in namespaces 2 and 3). Prints each run's samples/s, the median of the
+# WORKER_NODES=2 runs the 2 workers as two worker nodes of one worker each, in the namespaces after
+# the servers'; PS_NODES=2 runs the coordinator alone in namespace 1 and two parameter-server nodes in
+# namespaces 2 and 3, which keeps a hot-standby backup of each shard unless COORDINATOR_OPTIONS says
+# --ps-replicas 0; COORDINATOR_OPTIONS holds node options for the coordinator only). Prints each run's samples/s, the median of the
 # epochs after the first (from the metrics JSON; epoch times leave out the test-set evaluation),
 # and their ratio. Needs root. EPOCHS defaults to 2 (so one measured epoch: use 3 or more for a
 # median of several). Uses the built launcher (samples/DistTrain.Launcher/bin/Release), building
@@ -23,6 +26,17 @@ options=("${@:3}")
 shards=${SHARDS:-2}
 worker_nodes=${WORKER_NODES:-1}
 [[ $worker_nodes == 1 || $worker_nodes == 2 ]] || { echo "bench-w1: WORKER_NODES must be 1 or 2" >&2; exit 2; }
+server_nodes=${PS_NODES:-1}
+[[ $server_nodes == 1 || $server_nodes == 2 ]] || { echo "bench-w1: PS_NODES must be 1 or 2" >&2; exit 2; }
+read -r -a coordinator_options <<<"${COORDINATOR_OPTIONS:-}"
+if (( server_nodes == 1 )); then
+    coordinator_roles=coordinator,parameter-server
+    first_worker=2
+else
+    coordinator_roles=coordinator
+    first_worker=4
+    coordinator_options+=(--min-ps-nodes 2)
+fi
 [[ $epochs =~ ^[0-9]+$ && $epochs -ge 2 ]] || { echo "bench-w1: EPOCHS must be 2 or more (the first epoch is warm-up)" >&2; exit 2; }
 data=${DISTTRAIN_DATA:-/usr/share/datasets/fashion-mnist}
 [[ -d $data ]] || { echo "bench-w1: no Fashion-MNIST at $data: run 'bash tests/install-test-data.sh'" >&2; exit 1; }
@@ -49,13 +63,13 @@ median_after_first() {
         | tail -n +2 | sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) exit 1; print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 
-"$here/netbed.sh" up "$bed" $((1 + worker_nodes)) "$rate"
+"$here/netbed.sh" up "$bed" $((first_worker - 1 + worker_nodes)) "$rate"
 a1=$("$here/netbed.sh" address "$bed" 1)
 
-echo "W1 sync, $epochs epochs, on the bed at $rate: coordinator + parameter servers at $a1, $worker_nodes worker node(s), 2 workers in all"
-ip netns exec "$bed-1" dotnet "$dll" node --roles coordinator,parameter-server --hostname "$a1" --port 4053 \
+echo "W1 sync, $epochs epochs, on the bed at $rate: coordinator ($coordinator_roles) at $a1, $server_nodes parameter-server node(s), $worker_nodes worker node(s), 2 workers in all${coordinator_options[*]:+; coordinator options: ${coordinator_options[*]}}"
+ip netns exec "$bed-1" dotnet "$dll" node --roles "$coordinator_roles" --hostname "$a1" --port 4053 \
     --min-workers 2 --ps-shards "$shards" --seed 0 --quiet --data "$data" --epochs "$epochs" --metrics-out "$work/bed.json" \
-    "${options[@]}" >"$work/coordinator.log" 2>&1 &
+    "${coordinator_options[@]}" "${options[@]}" >"$work/coordinator.log" 2>&1 &
 coordinator=$!
 # The worker starts once the seed listens (a failed first association is retried only after 5 s).
 for _ in $(seq 600); do
@@ -64,7 +78,12 @@ for _ in $(seq 600); do
     sleep 0.1
 done
 workers=()
-for n in $(seq 2 $((1 + worker_nodes))); do
+for n in $(seq 2 $((first_worker - 1))); do
+    ip netns exec "$bed-$n" dotnet "$dll" node --roles parameter-server --hostname "$("$here/netbed.sh" address "$bed" "$n")" --port 4053 \
+        --seed-nodes "$a1:4053" >"$work/server-$n.log" 2>&1 &
+    workers+=($!)
+done
+for n in $(seq "$first_worker" $((first_worker - 1 + worker_nodes))); do
     ip netns exec "$bed-$n" dotnet "$dll" node --roles worker --hostname "$("$here/netbed.sh" address "$bed" "$n")" --port 4053 \
         --seed-nodes "$a1:4053" --workers $((2 / worker_nodes)) --data "$data" >"$work/worker-$n.log" 2>&1 &
     workers+=($!)
@@ -77,7 +96,7 @@ done
 grep -E '^epoch |^done' "$work/coordinator.log" | sed 's/^/  bed: /'
 if (( status != 0 )) || [[ ! -f $work/bed.json ]]; then
     echo "bench-w1: the run on the bed failed (exit $status):" >&2
-    tail -n 5 "$work/coordinator.log" "$work"/worker-*.log >&2
+    tail -n 5 "$work/coordinator.log" "$work"/worker-*.log "$work"/server-*.log >&2 2>/dev/null
     exit 1
 fi
 
