@@ -88,6 +88,12 @@ internal static class Usage
           --tls-certificate FILE   PKCS#12 (.pfx) certificate: TLS on, peers must present the same one
           --tls-password P         the certificate's password
           --join-timeout S         seconds to keep trying the seed nodes (default 30)
+          --heartbeat-pause S      seconds a node's heartbeats may be missing before it is marked
+                                   unreachable (default 3; lower detects a lost node sooner, and
+                                   marks a busy or briefly cut one lost more often)
+          --down-after S           seconds the unreachable set must stay unchanged before the split
+                                   brain resolver (keep-majority) downs it (default 5; lower recovers
+                                   sooner, and downs nodes that would have come back)
           --config FILE            JSON file whose "Node" section holds these options (and more: see
                                    deploy/appsettings.example.json); DISTTRAIN_Node__Port=4053 style
                                    environment variables override it, and the options above override both

@@ -24,7 +24,7 @@ internal static class NodeCommandLine
     private static readonly HashSet<string> s_valued =
     [
         "--roles", "--hostname", "--public-hostname", "--port", "--seed-nodes", "--workers", "--min-workers", "--min-ps-nodes", "--ps-replicas",
-        "--tls-certificate", "--tls-password", "--join-timeout", "--config",
+        "--tls-certificate", "--tls-password", "--join-timeout", "--heartbeat-pause", "--down-after", "--config",
     ];
 
     /// <summary>
@@ -71,6 +71,9 @@ internal static class NodeCommandLine
             CertificatePath = options.Text("--tls-certificate") ?? configured.CertificatePath,
             CertificatePassword = options.Text("--tls-password") ?? configured.CertificatePassword,
             JoinTimeout = options.OptionalPositiveInt("--join-timeout") is { } seconds ? TimeSpan.FromSeconds(seconds) : configured.JoinTimeout,
+            AcceptableHeartbeatPause = options.OptionalPositiveDouble("--heartbeat-pause") is { } pause
+                ? TimeSpan.FromSeconds(pause) : configured.AcceptableHeartbeatPause,
+            DowningStableAfter = options.OptionalPositiveDouble("--down-after") is { } stable ? TimeSpan.FromSeconds(stable) : configured.DowningStableAfter,
         };
         Checked(option: null, () =>
         {

@@ -45,6 +45,20 @@ public class NodeCommandLineTests
     }
 
     [Fact]
+    public void Parse_FailureDetection_SecondsGivenElseTheDefaults()
+    {
+        NodeSettings tuned = NodeCommandLine.Parse(["--heartbeat-pause", "1.5", "--down-after", "2"]);
+        NodeSettings plain = NodeCommandLine.Parse([]);
+
+        Assert.Equal(TimeSpan.FromSeconds(1.5), tuned.Node.AcceptableHeartbeatPause);
+        Assert.Equal(TimeSpan.FromSeconds(2), tuned.Node.DowningStableAfter);
+        Assert.Equal(TimeSpan.FromSeconds(3), plain.Node.AcceptableHeartbeatPause);
+        Assert.Equal(TimeSpan.FromSeconds(5), plain.Node.DowningStableAfter);
+        Assert.Throws<UsageException>(() => NodeCommandLine.Parse(["--heartbeat-pause", "0"]));
+        Assert.Throws<UsageException>(() => NodeCommandLine.Parse(["--down-after", "soon"]));
+    }
+
+    [Fact]
     public void Parse_PsReplicas_UnsetLeavesItToThePlacementElseTheCountGiven()
     {
         Assert.Null(NodeCommandLine.Parse([]).Node.ParameterServerReplicas);
