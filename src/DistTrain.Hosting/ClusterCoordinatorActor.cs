@@ -22,7 +22,9 @@ namespace DistTrain.Hosting;
 /// <see cref="TrainingCoordinatorActor"/> as its child with the placed shards and forwards every
 /// message to it, senders kept, so workers that register through the singleton proxy meet the
 /// ordinary coordinator. Registrations that arrive while shards are being placed wait in the
-/// stash. It is not the place of the run's rules; it only wires the cluster to them.
+/// stash. During the run it places a new backup whenever the run's coordinator asks
+/// (<see cref="PlaceBackup"/>: a shard lost its backup, or had it promoted) and hands the host's
+/// answer to the coordinator. It is not the place of the run's rules; it only wires the cluster to them.
 /// Supervision: the run's coordinator is stopped if it throws, never restarted (a restart would
 /// lose the run's state); it reports its own failures, and should it stop without a word, this
 /// actor fails the run with a line saying so. This actor's own parent is the singleton manager,
@@ -47,6 +49,7 @@ internal sealed class ClusterCoordinatorActor : ReceiveActor, IWithUnboundedStas
     private readonly int? _requestedReplicas;
     private readonly IActorRef?[] _servers;
     private readonly IActorRef?[] _backups;
+    private readonly Dictionary<int, int> _nextReplica = [];
     private int? _replicas;
     private IActorRef _run = ActorRefs.Nobody;
 
@@ -106,6 +109,8 @@ internal sealed class ClusterCoordinatorActor : ReceiveActor, IWithUnboundedStas
     private void Running()
     {
         Receive<RetryPlacement>(_ => { });
+        Receive<PlaceBackup>(PlaceNewBackup);
+        Receive<ParameterServerHosted>(hosted => hosted.PlacementId == _placementId && hosted.Replica >= 2, hosted => _run.Tell(hosted));
         Receive<ParameterServerHosted>(_ => { });
         Receive<Terminated>(terminated => terminated.ActorRef.Equals(_run), _ =>
             _observer.Tell(new RunFailed(Guid.Empty, $"the training coordinator on {_cluster.SelfAddress} stopped before the run ended; its error is in the log")));
@@ -137,7 +142,8 @@ internal sealed class ClusterCoordinatorActor : ReceiveActor, IWithUnboundedStas
             if (_replicas == 1 && _backups[s] is null)
             {
                 // The next node after the primary's, among the nodes other than the primary's when it is placed.
-                Address[] others = hosts.Select(host => host.Address).Where(address => !address.Equals(_servers[s]?.Path.Address)).ToArray();
+                Address? primary = _servers[s] is { } placed ? NodeOf(placed) : null;
+                Address[] others = hosts.Select(host => host.Address).Where(address => !address.Equals(primary)).ToArray();
                 if (others.Length > 0)
                 {
                     Host(_servers[s] is null ? hosts[(s + 1) % hosts.Length].Address : others[s % others.Length], s, replica: 1);
@@ -145,6 +151,35 @@ internal sealed class ClusterCoordinatorActor : ReceiveActor, IWithUnboundedStas
             }
         }
     }
+
+    /// <summary>
+    /// A new backup for a shard that lost its own (or whose backup was promoted), on a reachable
+    /// parameter-server node other than the primary's: the one with the shard's index among them
+    /// in address order. Its replica number is new (2, 3, ...), so it never meets an earlier
+    /// backup's actor; the host's answer goes to the run's coordinator.
+    /// </summary>
+    private void PlaceNewBackup(PlaceBackup request)
+    {
+        Address primary = request.PrimaryNode.HasLocalScope ? _cluster.SelfAddress : request.PrimaryNode;
+        Member[] hosts = _cluster.State.Members
+            .Where(member => member.Status == MemberStatus.Up && member.HasRole(NodeRoles.ParameterServer)
+                && !_cluster.State.Unreachable.Contains(member) && !member.Address.Equals(primary))
+            .OrderBy(member => member.Address, Member.AddressOrdering)
+            .ToArray();
+        if (hosts.Length == 0)
+        {
+            _log.Warning(
+                "No parameter-server node other than {0} is up: shard {1} goes on without a backup.", primary, request.ShardId);
+            return;
+        }
+
+        int replica = _nextReplica.GetValueOrDefault(request.ShardId, 2);
+        _nextReplica[request.ShardId] = replica + 1;
+        Host(hosts[request.ShardId % hosts.Length].Address, request.ShardId, replica);
+    }
+
+    /// <summary>The node an actor lives on; an actor of this node has an address without host and port in its path.</summary>
+    private Address NodeOf(IActorRef actor) => actor.Path.Address.HasLocalScope ? _cluster.SelfAddress : actor.Path.Address;
 
     private void Host(Address node, int shard, int replica) =>
         Context.ActorSelection(new RootActorPath(node) / "user" / ParameterServerHostActor.Name)
@@ -163,7 +198,7 @@ internal sealed class ClusterCoordinatorActor : ReceiveActor, IWithUnboundedStas
             return;
         }
 
-        if (hosted.Replica == 1 && hosted.Server.Path.Address.Equals(_servers[hosted.ShardId]?.Path.Address))
+        if (hosted.Replica == 1 && _servers[hosted.ShardId] is { } primary && NodeOf(hosted.Server).Equals(NodeOf(primary)))
         {
             // Placed on the primary's node after all (the nodes up changed between requests): ask elsewhere.
             hosted.Server.Tell(PoisonPill.Instance);

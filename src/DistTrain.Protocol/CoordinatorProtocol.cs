@@ -38,6 +38,12 @@ public sealed record ShardFailedOver(Guid RunId, int ShardId, long Step, string 
 /// <summary>The hot-standby backup of shard <paramref name="ShardId"/> at <paramref name="LostAt"/> was lost; the shard goes on without one.</summary>
 public sealed record ShardBackupLost(Guid RunId, int ShardId, long Step, string LostAt) : IDistTrainMessage;
 
+/// <summary>
+/// Shard <paramref name="ShardId"/>, which had lost its backup (or had its backup promoted), has a
+/// new one at <paramref name="At"/>, seeded from the primary's state while step <paramref name="Step"/> was the oldest incomplete one.
+/// </summary>
+public sealed record ShardBackupPlaced(Guid RunId, int ShardId, long Step, string At) : IDistTrainMessage;
+
 /// <summary>The run finished: its final parameters and the staleness histogram summed over shards.</summary>
 public sealed record RunCompleted(Guid RunId, long Steps, float[] Parameters, IReadOnlyList<long> StalenessHistogram)
     : IDistTrainMessage;

@@ -13,11 +13,26 @@ namespace DistTrain.Protocol;
 // that version. So every version a worker has seen, the backup holds.
 
 /// <summary>
-/// Coordinator to a primary, right after its <see cref="InitializeShard"/>: replicate every update
-/// to <paramref name="Backup"/>, which was initialised alike, and publish a version only once the
-/// backup holds it.
+/// Coordinator to a primary: replicate every update to <paramref name="Backup"/> and publish a
+/// version only once the backup holds it. At the start of a run (right after the primary's
+/// <see cref="InitializeShard"/>) the backup was initialised alike and <paramref name="SendState"/>
+/// is false. A backup placed later (the shard's backup was lost, or promoted) is empty: with
+/// <paramref name="SendState"/> the primary sends it its state first, <see cref="InitializeShard"/>
+/// with the current values and then <see cref="SeedBackup"/>, and replicates the steps after it;
+/// a backup it had is replaced.
 /// </summary>
-public sealed record AttachBackup(Guid RunId, int ShardId, IActorRef Backup) : IDistTrainMessage;
+public sealed record AttachBackup(Guid RunId, int ShardId, IActorRef Backup, bool SendState) : IDistTrainMessage;
+
+/// <summary>
+/// Primary to a backup placed during the run, after the <see cref="InitializeShard"/> that gave it
+/// the primary's current values: continue from <paramref name="Version"/> with this optimizer
+/// state, staleness histogram and rejection count (the primary's, so that reads of the backup once
+/// promoted equal the primary's). The backup answers <see cref="StepReplicated"/> with the version;
+/// the <see cref="ReplicateStep"/>s of later steps follow on the same road.
+/// </summary>
+public sealed record SeedBackup(
+    Guid RunId, int ShardId, long Version, long OptimizerStep, IReadOnlyList<OptimizerBuffer> OptimizerBuffers,
+    IReadOnlyList<long> StalenessHistogram, long Rejected) : IDistTrainMessage;
 
 /// <summary>
 /// Primary to backup: sync step <paramref name="Step"/> completed with <paramref name="Contributions"/>
@@ -29,6 +44,13 @@ public sealed record AttachBackup(Guid RunId, int ShardId, IActorRef Backup) : I
 /// </summary>
 public sealed record ReplicateStep(Guid RunId, int ShardId, long Step, long Version, int Contributions, TensorBuffer Mean)
     : IDistTrainMessage;
+
+/// <summary>
+/// A backup placed during the run to the coordinator, once it has taken its primary's state
+/// (<see cref="SeedBackup"/>) at <paramref name="Version"/>: from now on it can take the primary's
+/// place. Until then the shard counts as having no backup.
+/// </summary>
+public sealed record BackupSeeded(Guid RunId, int ShardId, long Version) : IDistTrainMessage;
 
 /// <summary>Backup to primary: the backup holds <paramref name="Version"/>.</summary>
 public sealed record StepReplicated(Guid RunId, int ShardId, long Version) : IDistTrainMessage;

@@ -10,9 +10,11 @@ namespace DistTrain.Integration.Tests;
 /// the other node (the default), so killing either node mid-run loses one shard's primary and the
 /// other's backup, and the run goes on: the lost primary's backup is promoted, the workers send it
 /// what the lost primary had not applied, and the other shard continues without its standby. The
-/// coordinator node runs in this process; the two parameter-server nodes and the worker node are
-/// <c>disttrain node</c> processes on loopback, and one of the servers is killed (SIGKILL). Four
-/// nodes, so the three that remain are the majority and down the dead one.
+/// coordinator node runs in this process; the parameter-server nodes and the worker node are
+/// <c>disttrain node</c> processes on loopback, and servers are killed (SIGKILL). With three server
+/// nodes each shard lost its backup or had it promoted gets a new one, seeded from its primary, so
+/// a second server node can be lost later. The nodes that remain are always the majority and down
+/// the dead ones.
 /// </summary>
 public sealed class ParameterServerFailoverTests
 {
@@ -48,5 +50,52 @@ public sealed class ParameterServerFailoverTests
         Assert.Equal(whole.Parameters, result.Parameters);
         (int workerCode, _, _) = await worker.ExitAsync(ClusterTestNodes.Patience);
         Assert.Equal(0, workerCode);
+    }
+
+    [Fact]
+    public async Task Sync_TwoOfThreeParameterServerProcessesKilledInTurn_BackupsAreRebuiltBetweenAndTheResultIsBitIdentical()
+    {
+        const long steps = 2000;
+        DistTrainOptions run = LauncherSyntheticData.Run(workers: 2, steps);
+        var events = new RunEvents();
+        await using var nodes = new ClusterTestNodes();
+        DistTrainNode coordinator = await nodes.StartAsync(
+            ClusterTestNodes.NodeOptions([NodeRoles.Coordinator]) with { MinParameterServerNodes = 3 },
+            new NodeWork(LauncherSyntheticData.Train, LauncherSyntheticData.Test, run, events));
+        string seed = $"127.0.0.1:{coordinator.Address.Port}";
+        LauncherNodeProcess[] servers = [.. Enumerable.Range(0, 3).Select(_ => LauncherNodeProcess.Start("--roles", "parameter-server", "--port", "0", "--seed-nodes", seed))];
+        using var worker = LauncherNodeProcess.Start("--roles", "worker", "--port", "0", "--seed-nodes", seed, "--workers", "2", "--data", "synthetic");
+        try
+        {
+            await Condition.WaitUntilAsync(() => events.Of<StepCompleted>().Count >= 20, ClusterTestNodes.Patience, "20 steps");
+            await servers[1].KillAsync(ClusterTestNodes.Patience);
+            await Condition.WaitUntilAsync(
+                () => events.Of<ShardFailedOver>().Count + events.Of<ShardBackupLost>().Count is int lost && lost > 0
+                    && events.Of<ShardBackupPlaced>().Count == lost,
+                TimeSpan.FromMinutes(1), "a new backup for every shard that lost one");
+            int placedBeforeSecondKill = events.Of<ShardBackupPlaced>().Count;
+            await servers[0].KillAsync(ClusterTestNodes.Patience);
+            await Condition.WaitUntilAsync(
+                () => events.Of<ShardFailedOver>().Count + events.Of<ShardBackupLost>().Count == placedBeforeSecondKill + 2,
+                TimeSpan.FromMinutes(1), "the second node's two replicas given up (each shard had one on each surviving node)");
+
+            DistTrainResult result = await coordinator.RunAsync().WaitAsync(TimeSpan.FromMinutes(2));
+            DistTrainResult whole = await DistTrainRun.RunAsync(run, LauncherSyntheticData.Train, null).WaitAsync(ClusterTestNodes.Patience);
+
+            Assert.InRange(placedBeforeSecondKill, 1, 2);
+            Assert.InRange(events.Of<ShardFailedOver>().Count, 1, 3);
+            Assert.Equal(steps, result.Steps);
+            Assert.Equal(steps, events.Of<StepCompleted>().Select(step => step.Step).Distinct().Count());
+            Assert.Equal(whole.Parameters, result.Parameters);
+            (int workerCode, _, _) = await worker.ExitAsync(ClusterTestNodes.Patience);
+            Assert.Equal(0, workerCode);
+        }
+        finally
+        {
+            foreach (LauncherNodeProcess server in servers)
+            {
+                server.Dispose();
+            }
+        }
     }
 }

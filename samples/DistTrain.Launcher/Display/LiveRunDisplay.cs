@@ -60,6 +60,9 @@ internal sealed class LiveRunDisplay(IAnsiConsole console, TrainingPlan plan) : 
             case ShardBackupLost lost:
                 console.MarkupLineInterpolated($"[yellow]{RunEvents.Describe(lost)}[/]");
                 break;
+            case ShardBackupPlaced placed:
+                console.MarkupLineInterpolated($"[yellow]{RunEvents.Describe(placed)}[/]");
+                break;
         }
     }
 

@@ -33,6 +33,9 @@ internal sealed class PlainRunDisplay(TextWriter output, int epochCount) : IRunD
             case ShardBackupLost lost:
                 output.WriteLine(RunEvents.Describe(lost));
                 break;
+            case ShardBackupPlaced placed:
+                output.WriteLine(RunEvents.Describe(placed));
+                break;
         }
     }
 

@@ -15,6 +15,9 @@ internal static class RunEvents
     public static string Describe(ShardBackupLost lost) =>
         $"parameter-server shard {lost.ShardId} lost its backup at {lost.LostAt} at step {lost.Step}; it goes on without one";
 
+    public static string Describe(ShardBackupPlaced placed) =>
+        $"parameter-server shard {placed.ShardId} has a new backup at {placed.At} (step {placed.Step})";
+
     public static string Describe(WaitingForWorkers waiting) =>
         $"step {waiting.Step} is waiting for worker(s) {string.Join(", ", waiting.WorkerIds)}";
 

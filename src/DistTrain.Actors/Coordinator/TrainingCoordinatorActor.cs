@@ -65,6 +65,7 @@ public sealed partial class TrainingCoordinatorActor : ReceiveActor, IWithTimers
         options.Validate();
         _placedServers = CheckPlacedServers(placedServers, options.ParameterServerShards);
         _backups = CheckPlacedBackups(placedServers, placedBackups, options.ParameterServerShards);
+        _keepsBackups = placedBackups is not null;
         _options = options;
         _train = train;
         _test = test;
@@ -87,6 +88,8 @@ public sealed partial class TrainingCoordinatorActor : ReceiveActor, IWithTimers
         Receive<ParameterServerFailed>(failed => failed.RunId == _runId, failed => Fail(failed.Reason));
         Receive<Terminated>(OnTerminated);
         Receive<CheckProgress>(_ => OnCheckProgress());
+        Receive<ParameterServerHosted>(OnBackupHosted);
+        Receive<BackupSeeded>(seeded => seeded.RunId == _runId, OnBackupSeeded);
         Receive<CancelRun>(cancel => Fail($"cancelled: {cancel.Reason}"));
     }
 

@@ -79,6 +79,7 @@ public sealed class ParameterServerActor : ReceiveActor, IWithUnboundedStash
     private IActorRef? _backup;
     private TensorBufferPool? _replicationPool;
     private bool _awaitingBackup;
+    private InitializeShard? _settings;
     private IActorRef _coordinator = ActorRefs.Nobody;
     private Guid _runId;
 
@@ -121,6 +122,7 @@ public sealed class ParameterServerActor : ReceiveActor, IWithUnboundedStash
 
         _runId = message.RunId;
         _coordinator = message.Coordinator;
+        _settings = message with { Initial = new TensorBuffer([], 0) };
         _nodeReplicas = message.Wire.Precision == WirePrecision.Bf16 ? new NodeReplicas(message.Range) : null;
         _log.Info(
             "Shard {0} of run {1} owns {2} in {3} mode.", message.ShardId, message.RunId, message.Range, _state.Mode);
@@ -142,6 +144,7 @@ public sealed class ParameterServerActor : ReceiveActor, IWithUnboundedStash
         Receive<RestoreShardState>(message => WhenThisRun(message.RunId, message, OnRestoreShardState));
         Receive<AttachBackup>(message => WhenThisRun(message.RunId, message, OnAttachBackup));
         Receive<ReplicateStep>(OnReplicateStep);
+        Receive<SeedBackup>(message => WhenThisRun(message.RunId, message, OnSeedBackup));
         Receive<StepReplicated>(message => WhenThisRun(message.RunId, message, OnStepReplicated));
         Receive<PromoteShard>(message => WhenThisRun(message.RunId, message, OnPromote));
         Receive<Terminated>(message =>
@@ -327,16 +330,57 @@ public sealed class ParameterServerActor : ReceiveActor, IWithUnboundedStash
 
     private void OnAttachBackup(AttachBackup message)
     {
-        if (_state.Version != 0 || _backup is not null)
+        if (!message.SendState && (_state.Version != 0 || _backup is not null))
         {
             throw new InvalidOperationException(
                 $"Shard {_state.ShardId} was given backup {message.Backup.Path} at version {_state.Version}{(_backup is null ? "" : $", having {_backup.Path}")}; "
-                + "a backup is attached before the first update only.");
+                + "a backup initialised alike is attached before the first update only.");
+        }
+
+        if (_backup is not null)
+        {
+            // The coordinator replaced a backup whose loss this shard has not heard of yet.
+            Context.Unwatch(_backup);
         }
 
         _backup = message.Backup;
         Context.Watch(_backup);
+        if (message.SendState)
+        {
+            SendState(_backup);
+        }
+
         _log.Info("Shard {0} of run {1} replicates every step to {2}.", _state.ShardId, _runId, _backup.Path);
+    }
+
+    /// <summary>
+    /// Seeds a backup placed during the run with this shard's current state, then goes on as with
+    /// any backup: the steps after it follow as <see cref="ReplicateStep"/>s on the same road, and
+    /// a version awaiting the backup (the one this state holds) is published once the backup
+    /// confirms the seed. The run goes on meanwhile; only that version's publishing waits.
+    /// </summary>
+    private void SendState(IActorRef backup)
+    {
+        OptimizerState optimizer = _state.ExportOptimizerState();
+        _transport.Send(backup, _settings! with { Initial = new TensorBuffer(_state.Parameters.ToArray(), _state.Range.Length) }, Self);
+        _transport.Send(
+            backup,
+            new SeedBackup(
+                _runId, _state.ShardId, _state.Version, optimizer.Step,
+                optimizer.Buffers.OrderBy(pair => pair.Key, StringComparer.Ordinal).Select(pair => new OptimizerBuffer(pair.Key, pair.Value)).ToArray(),
+                _state.StalenessHistogram.ToArray(), _state.Rejected),
+            Self);
+    }
+
+    private void OnSeedBackup(SeedBackup message)
+    {
+        var optimizer = new OptimizerState(message.OptimizerStep, message.OptimizerBuffers.ToDictionary(buffer => buffer.Name, buffer => buffer.Values));
+        if (!_state.TrySeed(message.Version, optimizer, message.StalenessHistogram, message.Rejected, out string? refusal))
+        {
+            throw new InvalidOperationException($"the new backup of shard {_state.ShardId} could not take its primary's state: {refusal}");
+        }
+
+        _transport.Send(Sender, new StepReplicated(_runId, _state.ShardId, _state.Version), Self);
     }
 
     /// <summary>
@@ -388,19 +432,16 @@ public sealed class ParameterServerActor : ReceiveActor, IWithUnboundedStash
         }
 
         _transport.Send(Sender, new StepReplicated(_runId, _state.ShardId, _state.Version), Self);
+        _coordinator.Tell(new BackupSeeded(_runId, _state.ShardId, _state.Version), Self);
     }
 
     private void OnStepReplicated(StepReplicated message)
     {
-        if (!_awaitingBackup || message.Version != _state.Version)
+        // A seeded backup confirms the version it was seeded at, which may be published already.
+        if (_awaitingBackup && message.Version == _state.Version)
         {
-            _log.Warning(
-                "Shard {0} ignored the backup's confirmation of version {1}; it holds version {2}{3}.",
-                _state.ShardId, message.Version, _state.Version, _awaitingBackup ? ", awaiting its confirmation" : "");
-            return;
+            PublishAwaited();
         }
-
-        PublishAwaited();
     }
 
     private void OnBackupLost()

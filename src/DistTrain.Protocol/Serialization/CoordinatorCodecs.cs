@@ -143,6 +143,25 @@ internal static class CoordinatorCodecs
             reader.ReadString(nameof(ShardBackupLost.LostAt)));
     }
 
+    public static void Write(ref WireWriter writer, ShardBackupPlaced message)
+    {
+        writer.WriteFields(4);
+        writer.WriteGuid(message.RunId);
+        writer.WriteInt32(message.ShardId);
+        writer.WriteInt64(message.Step);
+        writer.WriteString(nameof(message.At), message.At);
+    }
+
+    public static ShardBackupPlaced ReadShardBackupPlaced(ref WireReader reader)
+    {
+        reader.ReadFields(4);
+        return new ShardBackupPlaced(
+            reader.ReadGuid(nameof(ShardBackupPlaced.RunId)),
+            reader.ReadInt32(nameof(ShardBackupPlaced.ShardId)),
+            reader.ReadInt64(nameof(ShardBackupPlaced.Step)),
+            reader.ReadString(nameof(ShardBackupPlaced.At)));
+    }
+
     public static void Write(ref WireWriter writer, WorkerFailed message)
     {
         writer.WriteFields(4);

@@ -23,6 +23,7 @@ internal static class MessageManifests
         MessageCodec.Of<WorkerFailed>("worker-failed.1", CoordinatorCodecs.Write, CoordinatorCodecs.ReadWorkerFailed),
         MessageCodec.Of<ShardFailedOver>("shard-failed-over.1", CoordinatorCodecs.Write, CoordinatorCodecs.ReadShardFailedOver),
         MessageCodec.Of<ShardBackupLost>("shard-backup-lost.1", CoordinatorCodecs.Write, CoordinatorCodecs.ReadShardBackupLost),
+        MessageCodec.Of<ShardBackupPlaced>("shard-backup-placed.1", CoordinatorCodecs.Write, CoordinatorCodecs.ReadShardBackupPlaced),
         MessageCodec.Of<RunCompleted>("run-completed.1", CoordinatorCodecs.Write, CoordinatorCodecs.ReadRunCompleted),
         MessageCodec.Of<RunFailed>("run-failed.1", CoordinatorCodecs.Write, CoordinatorCodecs.ReadRunFailed),
 
@@ -54,6 +55,8 @@ internal static class MessageManifests
         MessageCodec.Of<AttachBackup>("attach-backup.1", ReplicationCodecs.Write, ReplicationCodecs.ReadAttachBackup),
         MessageCodec.Of<ReplicateStep>("replicate-step.1", ReplicationCodecs.Write, ReplicationCodecs.ReadReplicateStep),
         MessageCodec.Of<StepReplicated>("step-replicated.1", ReplicationCodecs.Write, ReplicationCodecs.ReadStepReplicated),
+        MessageCodec.Of<SeedBackup>("seed-backup.1", ShardStateCodecs.Write, ShardStateCodecs.ReadSeedBackup),
+        MessageCodec.Of<BackupSeeded>("backup-seeded.1", ReplicationCodecs.Write, ReplicationCodecs.ReadBackupSeeded),
         MessageCodec.Of<PromoteShard>("promote-shard.1", ReplicationCodecs.Write, ReplicationCodecs.ReadPromoteShard),
         MessageCodec.Of<ShardMoved>("shard-moved.1", ReplicationCodecs.Write, ReplicationCodecs.ReadShardMoved),
 

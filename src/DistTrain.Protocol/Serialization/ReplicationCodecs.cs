@@ -5,17 +5,21 @@ internal static class ReplicationCodecs
 {
     public static void Write(ref WireWriter writer, AttachBackup message)
     {
-        writer.WriteFields(3);
+        writer.WriteFields(4);
         writer.WriteGuid(message.RunId);
         writer.WriteInt32(message.ShardId);
         writer.WriteActorRef(nameof(message.Backup), message.Backup);
+        writer.WriteBoolean(message.SendState);
     }
 
     public static AttachBackup ReadAttachBackup(ref WireReader reader)
     {
-        reader.ReadFields(3);
+        reader.ReadFields(4);
         return new AttachBackup(
-            reader.ReadGuid(nameof(AttachBackup.RunId)), reader.ReadInt32(nameof(AttachBackup.ShardId)), reader.ReadActorRef(nameof(AttachBackup.Backup)));
+            reader.ReadGuid(nameof(AttachBackup.RunId)),
+            reader.ReadInt32(nameof(AttachBackup.ShardId)),
+            reader.ReadActorRef(nameof(AttachBackup.Backup)),
+            reader.ReadBoolean(nameof(AttachBackup.SendState)));
     }
 
     public static void Write(ref WireWriter writer, ReplicateStep message)
@@ -54,6 +58,21 @@ internal static class ReplicationCodecs
         reader.ReadFields(3);
         return new StepReplicated(
             reader.ReadGuid(nameof(StepReplicated.RunId)), reader.ReadInt32(nameof(StepReplicated.ShardId)), reader.ReadInt64(nameof(StepReplicated.Version)));
+    }
+
+    public static void Write(ref WireWriter writer, BackupSeeded message)
+    {
+        writer.WriteFields(3);
+        writer.WriteGuid(message.RunId);
+        writer.WriteInt32(message.ShardId);
+        writer.WriteInt64(message.Version);
+    }
+
+    public static BackupSeeded ReadBackupSeeded(ref WireReader reader)
+    {
+        reader.ReadFields(3);
+        return new BackupSeeded(
+            reader.ReadGuid(nameof(BackupSeeded.RunId)), reader.ReadInt32(nameof(BackupSeeded.ShardId)), reader.ReadInt64(nameof(BackupSeeded.Version)));
     }
 
     public static void Write(ref WireWriter writer, PromoteShard message)

@@ -28,6 +28,31 @@ internal static class ShardStateCodecs
             reader.ReadRecordList(nameof(RestoreShardState.OptimizerBuffers), ReadOptimizerBuffer));
     }
 
+    public static void Write(ref WireWriter writer, SeedBackup message)
+    {
+        writer.WriteFields(7);
+        writer.WriteGuid(message.RunId);
+        writer.WriteInt32(message.ShardId);
+        writer.WriteInt64(message.Version);
+        writer.WriteInt64(message.OptimizerStep);
+        writer.WriteRecordList(nameof(message.OptimizerBuffers), message.OptimizerBuffers, Write);
+        writer.WriteInt64List(nameof(message.StalenessHistogram), message.StalenessHistogram);
+        writer.WriteInt64(message.Rejected);
+    }
+
+    public static SeedBackup ReadSeedBackup(ref WireReader reader)
+    {
+        reader.ReadFields(7);
+        return new SeedBackup(
+            reader.ReadGuid(nameof(SeedBackup.RunId)),
+            reader.ReadInt32(nameof(SeedBackup.ShardId)),
+            reader.ReadInt64(nameof(SeedBackup.Version)),
+            reader.ReadInt64(nameof(SeedBackup.OptimizerStep)),
+            reader.ReadRecordList(nameof(SeedBackup.OptimizerBuffers), ReadOptimizerBuffer),
+            reader.ReadInt64List(nameof(SeedBackup.StalenessHistogram)),
+            reader.ReadInt64(nameof(SeedBackup.Rejected)));
+    }
+
     public static void Write(ref WireWriter writer, GetShardState message)
     {
         writer.WriteFields(2);
