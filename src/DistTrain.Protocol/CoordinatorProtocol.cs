@@ -31,11 +31,12 @@ public sealed record WorkerFailed(Guid RunId, int WorkerId, long Step, string Re
 /// <summary>
 /// Parameter-server shard <paramref name="ShardId"/>'s primary at <paramref name="LostAt"/> was
 /// lost while step <paramref name="Step"/> was the oldest incomplete one; its hot-standby backup at
-/// <paramref name="ServedAt"/> serves the shard now, without a backup of its own.
+/// <paramref name="ServedAt"/> serves the shard now, without a backup of its own until a new one
+/// is placed (<see cref="ShardBackupPlaced"/>).
 /// </summary>
 public sealed record ShardFailedOver(Guid RunId, int ShardId, long Step, string LostAt, string ServedAt) : IDistTrainMessage;
 
-/// <summary>The hot-standby backup of shard <paramref name="ShardId"/> at <paramref name="LostAt"/> was lost; the shard goes on without one.</summary>
+/// <summary>The hot-standby backup of shard <paramref name="ShardId"/> at <paramref name="LostAt"/> was lost; the shard goes on without one until a new one is placed (<see cref="ShardBackupPlaced"/>).</summary>
 public sealed record ShardBackupLost(Guid RunId, int ShardId, long Step, string LostAt) : IDistTrainMessage;
 
 /// <summary>

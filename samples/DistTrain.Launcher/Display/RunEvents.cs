@@ -13,7 +13,7 @@ internal static class RunEvents
         + $"its backup at {failedOver.ServedAt} serves it now";
 
     public static string Describe(ShardBackupLost lost) =>
-        $"parameter-server shard {lost.ShardId} lost its backup at {lost.LostAt} at step {lost.Step}; it goes on without one";
+        $"parameter-server shard {lost.ShardId} lost its backup at {lost.LostAt} at step {lost.Step}";
 
     public static string Describe(ShardBackupPlaced placed) =>
         $"parameter-server shard {placed.ShardId} has a new backup at {placed.At} (step {placed.Step})";

@@ -1,51 +1,40 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Text.RegularExpressions;
 using Xunit;
 using Xunit.Abstractions;
 
 namespace DistTrain.Integration.Tests.Bed;
 
 /// <summary>
-/// A parameter-server node killed on the network test bed at 10 Gbit/s, W1 in sync mode: the
-/// coordinator in namespace 1, parameter-server nodes in namespaces 2 and 3 (so each shard has a
-/// hot-standby backup on the other, the default with two server nodes), and a worker node with two
-/// workers in namespace 4. Namespace 3's node is killed (SIGKILL) after the first epoch: it held
-/// one shard's primary and the other's backup. The run completes on the survivors, and its saved
+/// Parameter-server nodes killed (SIGKILL) on the network test bed at 10 Gbit/s, W1 in sync mode:
+/// the coordinator alone in namespace 1, two or three parameter-server nodes after it (so each
+/// shard has a hot-standby backup on another node, the default with two or more server nodes),
+/// and a worker node with two workers last. Each run completes on the survivors, and its saved
 /// parameters equal an uninterrupted in-process run's (2 workers, 2 shards, same seed and steps)
-/// bit for bit. The time from the kill to the backup's promotion is written to the test's output.
+/// bit for bit. The time from a kill to the backup's promotion is written to the test's output.
 /// </summary>
-public sealed class BedFailoverTests(ITestOutputHelper output) : IDisposable
+public sealed partial class BedFailoverTests(ITestOutputHelper output) : IDisposable
 {
     private static readonly TimeSpan s_patience = TimeSpan.FromMinutes(3);
     private static readonly TimeSpan s_startPatience = TimeSpan.FromSeconds(60);
-
-    /// <summary>Two epochs' worth of options cut short: the first epoch's line marks mid-run, 131 steps before the end.</summary>
-    private static readonly string[] s_train = ["--epochs", "2", "--max-steps", "600"];
 
     private readonly string _folder = Directory.CreateTempSubdirectory("disttrain-bed-").FullName;
 
     public void Dispose() => Directory.Delete(_folder, recursive: true);
 
+    /// <summary>
+    /// Two server nodes; the second is killed after the first epoch (131 steps before the end). It
+    /// held one shard's primary, whose backup on the first node takes over, and the other's backup.
+    /// </summary>
     [BedFact]
     public async Task Sync_ParameterServerNodeKilledAfterTheFirstEpoch_BackupTakesOverAndTheResultEqualsInProcessRun()
     {
-        RunFiles reference = await ReferenceRuns.GetAsync(s_train);
+        string[] train = ["--epochs", "2", "--max-steps", "600"];
+        RunFiles reference = await ReferenceRuns.GetAsync(train);
         var files = new RunFiles(Path.Combine(_folder, "bed"));
-        string data = BedPaths.RequireFashionMnist();
-        string port = NetworkBed.NodePort.ToString(CultureInfo.InvariantCulture);
         await using NetworkBed bed = await NetworkBed.CreateAsync(4, "10gbit");
-        string seed = $"{bed.AddressOf(1)}:{port}";
-        BedProcess coordinator = bed.StartNode(
-            1, "coordinator node",
-            ["--roles", "coordinator", "--hostname", bed.AddressOf(1), "--port", port, "--min-workers", "2", "--min-ps-nodes", "2",
-             "--ps-shards", "2", "--seed", "0", "--quiet", "--data", data, .. s_train, .. files.Options()]);
-        await coordinator.WaitForLineAsync(line => line.Contains(" is up with roles ", StringComparison.Ordinal), s_startPatience, "the coordinator's node coming up");
-        BedProcess[] servers = [.. new[] { 2, 3 }.Select(index => bed.StartNode(
-            index, "parameter-server node",
-            ["--roles", "parameter-server", "--hostname", bed.AddressOf(index), "--port", port, "--seed-nodes", seed]))];
-        BedProcess worker = bed.StartNode(
-            4, "worker node",
-            ["--roles", "worker", "--hostname", bed.AddressOf(4), "--port", port, "--seed-nodes", seed, "--workers", "2", "--data", data]);
+        (BedProcess coordinator, BedProcess[] servers, BedProcess worker) = await StartAsync(bed, serverNodes: 2, [.. train, .. files.Options()]);
 
         await coordinator.WaitForLineAsync(line => line.StartsWith("epoch 1/", StringComparison.Ordinal), s_patience, "the first epoch's line");
         var kill = Stopwatch.StartNew();
@@ -53,8 +42,70 @@ public sealed class BedFailoverTests(ITestOutputHelper output) : IDisposable
         string failedOver = await coordinator.WaitForLineAsync(
             line => line.Contains("lost its primary", StringComparison.Ordinal), s_patience, "the report of the promoted backup");
         output.WriteLine($"{kill.Elapsed.TotalSeconds:0.0} s after the kill: {failedOver}");
+
+        string coordinatorOutput = await RequireCompletedAsync([coordinator, servers[0], worker]);
+        Assert.Contains("the run completed after 600 steps", coordinatorOutput);
+        Assert.Contains($"its backup at akka.tcp://disttrain@{bed.AddressOf(2)}:{NetworkBed.NodePort}", failedOver);
+        BedAssert.Identical(reference.Save, files.Save, "the parameters of a run whose parameter-server node was killed after the first epoch");
+    }
+
+    /// <summary>
+    /// Three server nodes; one is killed after the first epoch, and once every shard that lost a
+    /// replica has a new backup (seeded from its primary on a surviving node), a second one is
+    /// killed: each shard then still has a replica on the last server node.
+    /// </summary>
+    [BedFact]
+    public async Task Sync_SecondParameterServerNodeKilledAfterTheBackupsWereRebuilt_RunCompletesAndEqualsInProcessRun()
+    {
+        string[] train = ["--epochs", "3", "--max-steps", "1000"];
+        RunFiles reference = await ReferenceRuns.GetAsync(train);
+        var files = new RunFiles(Path.Combine(_folder, "bed"));
+        await using NetworkBed bed = await NetworkBed.CreateAsync(5, "10gbit");
+        (BedProcess coordinator, BedProcess[] servers, BedProcess worker) = await StartAsync(bed, serverNodes: 3, [.. train, .. files.Options()]);
+
+        await coordinator.WaitForLineAsync(line => line.StartsWith("epoch 1/", StringComparison.Ordinal), s_patience, "the first epoch's line");
+        var kill = Stopwatch.StartNew();
+        await servers[1].KillAsync(s_patience);
+        await Condition.WaitUntilAsync(
+            () => Lost(coordinator.Output) > 0 && Placed(coordinator.Output) == Lost(coordinator.Output), s_patience,
+            "a new backup for every shard that lost a replica");
+        output.WriteLine($"{kill.Elapsed.TotalSeconds:0.0} s after the first kill every shard has a backup again");
+        int lostBefore = Lost(coordinator.Output);
+        await servers[0].KillAsync(s_patience);
+
+        string coordinatorOutput = await RequireCompletedAsync([coordinator, servers[2], worker]);
+        Assert.Contains("the run completed after 1000 steps", coordinatorOutput);
+        Assert.Equal(lostBefore + 2, Lost(coordinatorOutput));
+        BedAssert.Identical(reference.Save, files.Save, "the parameters of a run that lost two of its three parameter-server nodes in turn");
+    }
+
+    /// <summary>The coordinator, then <paramref name="serverNodes"/> parameter-server nodes and a worker node with 2 workers, each in the next namespace.</summary>
+    private static async Task<(BedProcess Coordinator, BedProcess[] Servers, BedProcess Worker)> StartAsync(
+        NetworkBed bed, int serverNodes, string[] trainOptions)
+    {
+        string data = BedPaths.RequireFashionMnist();
+        string port = NetworkBed.NodePort.ToString(CultureInfo.InvariantCulture);
+        string seed = $"{bed.AddressOf(1)}:{port}";
+        BedProcess coordinator = bed.StartNode(
+            1, "coordinator node",
+            ["--roles", "coordinator", "--hostname", bed.AddressOf(1), "--port", port, "--min-workers", "2",
+             "--min-ps-nodes", serverNodes.ToString(CultureInfo.InvariantCulture), "--ps-shards", "2", "--seed", "0", "--quiet", "--data", data,
+             .. trainOptions]);
+        await coordinator.WaitForLineAsync(line => line.Contains(" is up with roles ", StringComparison.Ordinal), s_startPatience, "the coordinator's node coming up");
+        BedProcess[] servers = [.. Enumerable.Range(2, serverNodes).Select(index => bed.StartNode(
+            index, "parameter-server node", ["--roles", "parameter-server", "--hostname", bed.AddressOf(index), "--port", port, "--seed-nodes", seed]))];
+        int workerIndex = serverNodes + 2;
+        BedProcess worker = bed.StartNode(
+            workerIndex, "worker node",
+            ["--roles", "worker", "--hostname", bed.AddressOf(workerIndex), "--port", port, "--seed-nodes", seed, "--workers", "2", "--data", data]);
+        return (coordinator, servers, worker);
+    }
+
+    /// <summary>Waits for <paramref name="survivors"/> to exit, fails with their output unless each exited 0, and returns the first one's output.</summary>
+    private async Task<string> RequireCompletedAsync(IReadOnlyList<BedProcess> survivors)
+    {
         var exits = new List<(BedProcess Node, int ExitCode, string Output)>();
-        foreach (BedProcess node in new[] { coordinator, servers[0], worker })
+        foreach (BedProcess node in survivors)
         {
             (int code, string text) = await node.ExitAsync(s_patience);
             exits.Add((node, code, text));
@@ -63,8 +114,17 @@ public sealed class BedFailoverTests(ITestOutputHelper output) : IDisposable
         string report = BedCluster.Report(exits);
         output.WriteLine(report);
         Assert.True(exits.All(exit => exit.ExitCode == 0), $"not every surviving node exited 0:\n{report}");
-        Assert.Contains("the run completed after 600 steps", exits[0].Output);
-        Assert.Contains($"its backup at akka.tcp://disttrain@{bed.AddressOf(2)}:{port}", failedOver);
-        BedAssert.Identical(reference.Save, files.Save, "the parameters of a run whose parameter-server node was killed after the first epoch");
+        return exits[0].Output;
     }
+
+    /// <summary>Replicas given up so far, as the coordinator's display reports them: promoted backups and lost backups.</summary>
+    private static int Lost(string coordinatorOutput) => LostLine().Count(coordinatorOutput);
+
+    private static int Placed(string coordinatorOutput) => PlacedLine().Count(coordinatorOutput);
+
+    [GeneratedRegex(@"^parameter-server shard \d+ lost its (primary|backup) ", RegexOptions.Multiline)]
+    private static partial Regex LostLine();
+
+    [GeneratedRegex(@"^parameter-server shard \d+ has a new backup ", RegexOptions.Multiline)]
+    private static partial Regex PlacedLine();
 }
