@@ -73,8 +73,8 @@ public sealed class ParameterServerActor : ReceiveActor, IWithUnboundedStash
     private readonly List<IActorRef> _subscribers = [];
     private readonly ParameterVersionStore? _sharedVersions;
     private readonly List<(IActorRef Reader, long Step)> _pendingReads = [];
-    private ParameterServerState _state = null!;
     private readonly List<SubscribeParameters> _subscriptionsAwaitingBackup = [];
+    private ParameterServerState _state = null!;
     private NodeReplicas? _nodeReplicas;
     private IActorRef? _backup;
     private TensorBufferPool? _replicationPool;
@@ -381,6 +381,7 @@ public sealed class ParameterServerActor : ReceiveActor, IWithUnboundedStash
         }
 
         _transport.Send(Sender, new StepReplicated(_runId, _state.ShardId, _state.Version), Self);
+        _coordinator.Tell(new BackupSeeded(_runId, _state.ShardId, _state.Version), Self);
     }
 
     /// <summary>
@@ -432,7 +433,6 @@ public sealed class ParameterServerActor : ReceiveActor, IWithUnboundedStash
         }
 
         _transport.Send(Sender, new StepReplicated(_runId, _state.ShardId, _state.Version), Self);
-        _coordinator.Tell(new BackupSeeded(_runId, _state.ShardId, _state.Version), Self);
     }
 
     private void OnStepReplicated(StepReplicated message)
