@@ -198,14 +198,16 @@ internal sealed class ClusterCoordinatorActor : ReceiveActor, IWithUnboundedStas
             return;
         }
 
-        if (hosted.Replica == 1 && _servers[hosted.ShardId] is { } primary && NodeOf(hosted.Server).Equals(NodeOf(primary)))
+        replicas[hosted.ShardId] = hosted.Server;
+        if (_servers[hosted.ShardId] is { } primary && _backups[hosted.ShardId] is { } backup && NodeOf(backup).Equals(NodeOf(primary)))
         {
-            // Placed on the primary's node after all (the nodes up changed between requests): ask elsewhere.
-            hosted.Server.Tell(PoisonPill.Instance);
+            // The backup landed on the primary's node after all (the nodes up changed between
+            // requests): it goes, and the next retry asks another node.
+            backup.Tell(PoisonPill.Instance);
+            _backups[hosted.ShardId] = null;
             return;
         }
 
-        replicas[hosted.ShardId] = hosted.Server;
         if (_servers.Any(server => server is null) || (_replicas == 1 && _backups.Any(backup => backup is null)))
         {
             return;
