@@ -30,4 +30,12 @@ public static class ProtocolMapping
         SgdOptions sgd => new OptimizerSettings("sgd", sgd.LearningRate, WeightDecay: sgd.WeightDecay, Momentum: sgd.Momentum, Dampening: sgd.Dampening, Nesterov: sgd.Nesterov),
         _ => throw new ArgumentException($"Optimizer {options.GetType().Name} has no protocol form.", nameof(options)),
     };
+
+    /// <summary>An optimizer's state as the buffers that travel, in name order (so the same state always makes the same message).</summary>
+    public static OptimizerBuffer[] Describe(OptimizerState state) =>
+        state.Buffers.OrderBy(pair => pair.Key, StringComparer.Ordinal).Select(pair => new OptimizerBuffer(pair.Key, pair.Value)).ToArray();
+
+    /// <summary>The optimizer state that <paramref name="step"/> and <paramref name="buffers"/> describe.</summary>
+    public static OptimizerState BuildOptimizerState(long step, IReadOnlyList<OptimizerBuffer> buffers) =>
+        new(step, buffers.ToDictionary(buffer => buffer.Name, buffer => buffer.Values));
 }

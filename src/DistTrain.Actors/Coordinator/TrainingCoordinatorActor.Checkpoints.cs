@@ -40,9 +40,7 @@ public sealed partial class TrainingCoordinatorActor
         foreach (ParameterShardInfo shard in _shards)
         {
             OptimizerState state = checkpoint.OptimizerStateOf(shard.Range.Offset, shard.Range.Length);
-            OptimizerBuffer[] buffers = state.Buffers
-                .OrderBy(pair => pair.Key, StringComparer.Ordinal).Select(pair => new OptimizerBuffer(pair.Key, pair.Value)).ToArray();
-            var restore = new RestoreShardState(_runId, shard.ShardId, checkpoint.Step, state.Step, buffers);
+            var restore = new RestoreShardState(_runId, shard.ShardId, checkpoint.Step, state.Step, ProtocolMapping.Describe(state));
             shard.Server.Tell(restore);
             _backups[shard.ShardId]?.Tell(restore);
         }

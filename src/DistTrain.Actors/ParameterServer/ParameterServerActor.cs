@@ -306,7 +306,7 @@ public sealed class ParameterServerActor : ReceiveActor, IWithUnboundedStash
                 new CurrentShardState(
                     _runId, _state.ShardId, step, _state.SettledThrough, _state.Version, _state.Range, _state.Parameters.ToArray(),
                     optimizer.Step,
-                    optimizer.Buffers.OrderBy(pair => pair.Key, StringComparer.Ordinal).Select(pair => new OptimizerBuffer(pair.Key, pair.Value)).ToArray(),
+                    ProtocolMapping.Describe(optimizer),
                     _state.StalenessHistogram.ToArray(), _state.Rejected),
                 Self);
         }
@@ -314,7 +314,7 @@ public sealed class ParameterServerActor : ReceiveActor, IWithUnboundedStash
 
     private void OnRestoreShardState(RestoreShardState message)
     {
-        var optimizer = new OptimizerState(message.OptimizerStep, message.OptimizerBuffers.ToDictionary(buffer => buffer.Name, buffer => buffer.Values));
+        OptimizerState optimizer = ProtocolMapping.BuildOptimizerState(message.OptimizerStep, message.OptimizerBuffers);
         if (!_state.TryRestore(message.Version, optimizer, out string? refusal))
         {
             _log.Error("RestoreShardState refused: {0}", refusal);
@@ -367,14 +367,14 @@ public sealed class ParameterServerActor : ReceiveActor, IWithUnboundedStash
             backup,
             new SeedBackup(
                 _runId, _state.ShardId, _state.Version, optimizer.Step,
-                optimizer.Buffers.OrderBy(pair => pair.Key, StringComparer.Ordinal).Select(pair => new OptimizerBuffer(pair.Key, pair.Value)).ToArray(),
+                ProtocolMapping.Describe(optimizer),
                 _state.StalenessHistogram.ToArray(), _state.Rejected),
             Self);
     }
 
     private void OnSeedBackup(SeedBackup message)
     {
-        var optimizer = new OptimizerState(message.OptimizerStep, message.OptimizerBuffers.ToDictionary(buffer => buffer.Name, buffer => buffer.Values));
+        OptimizerState optimizer = ProtocolMapping.BuildOptimizerState(message.OptimizerStep, message.OptimizerBuffers);
         if (!_state.TrySeed(message.Version, optimizer, message.StalenessHistogram, message.Rejected, out string? refusal))
         {
             throw new InvalidOperationException($"the new backup of shard {_state.ShardId} could not take its primary's state: {refusal}");
