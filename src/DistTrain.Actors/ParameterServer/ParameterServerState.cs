@@ -135,13 +135,14 @@ public sealed partial class ParameterServerState
     public bool IsStopped { get; private set; }
 
     /// <summary>
-    /// Sync: the weighted mean of the last completed step's contributions over the range, what its
-    /// optimizer step applied (valid while <see cref="LastStepContributions"/> is positive; a backup
-    /// receives it through <see cref="ApplyReplicatedStep"/>). Overwritten by the next step.
+    /// Sync: the weighted mean of the contributions of the last step this shard completed itself,
+    /// which its optimizer step applied (valid while <see cref="LastStepContributions"/> is
+    /// positive); what a primary sends its backup, which takes it with <see cref="ApplyReplicatedStep"/>.
+    /// Overwritten by the next step.
     /// </summary>
     public ReadOnlySpan<float> LastStepMean => _mean;
 
-    /// <summary>Sync: how many contributions the last completed step applied; 0 when every slot was given up.</summary>
+    /// <summary>Sync: how many contributions the last step this shard completed itself applied; 0 when every slot was given up.</summary>
     public int LastStepContributions { get; private set; }
 
     /// <summary>The open sync step, or null.</summary>
@@ -422,7 +423,6 @@ public sealed partial class ParameterServerState
                 nameof(mean));
         }
 
-        LastStepContributions = contributions;
         ApplyStep(step, contributions, mean);
     }
 
