@@ -50,36 +50,22 @@ namespace DistTrain.Actors.ParameterServer;
 /// then drops everything. It is never restarted: a restarted shard would come back without its
 /// parameters and optimizer state.
 /// </para>
-/// <para>
-/// Hot standby (<c>--ps-replicas 1</c>, sync mode): a primary told <see cref="AttachBackup"/>
-/// sends its backup, after each step it completes, the step's aggregated mean
-/// (<see cref="ReplicateStep"/>) and publishes that version only once the backup answers
-/// <see cref="StepReplicated"/>; a subscription that arrives meanwhile is answered then, so no
-/// worker ever holds a version the backup lacks. A backup applies each replicated step with the
-/// same optimizer step (<see cref="ParameterServerState.ApplyReplicatedStep"/>), so its state is
-/// the primary's bit for bit, and serves nothing until <see cref="PromoteShard"/>, after which it
-/// is a shard like any other (without a backup). A primary whose backup is lost goes on alone.
-/// </para>
+/// <para>Hot standby: ParameterServerActor.Replication.cs.</para>
 /// <para>
 /// Versions, acknowledgements and state replies leave through the node's
 /// <see cref="TensorTransport"/> (a plain Tell in one actor system, the tensor channel to another
 /// node); rejections and failures go to the coordinator over Akka.
 /// </para>
 /// </summary>
-public sealed class ParameterServerActor : ReceiveActor, IWithUnboundedStash
+public sealed partial class ParameterServerActor : ReceiveActor, IWithUnboundedStash
 {
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly TensorTransport _transport = TensorTransport.For(Context.System);
     private readonly List<IActorRef> _subscribers = [];
     private readonly ParameterVersionStore? _sharedVersions;
     private readonly List<(IActorRef Reader, long Step)> _pendingReads = [];
-    private readonly List<SubscribeParameters> _subscriptionsAwaitingBackup = [];
     private ParameterServerState _state = null!;
     private NodeReplicas? _nodeReplicas;
-    private IActorRef? _backup;
-    private TensorBufferPool? _replicationPool;
-    private bool _awaitingBackup;
-    private InitializeShard? _settings;
     private IActorRef _coordinator = ActorRefs.Nobody;
     private Guid _runId;
 
@@ -327,151 +313,6 @@ public sealed class ParameterServerActor : ReceiveActor, IWithUnboundedStash
         Publish();
         ServeReads();
     }
-
-    private void OnAttachBackup(AttachBackup message)
-    {
-        if (!message.SendState && (_state.Version != 0 || _backup is not null))
-        {
-            throw new InvalidOperationException(
-                $"Shard {_state.ShardId} was given backup {message.Backup.Path} at version {_state.Version}{(_backup is null ? "" : $", having {_backup.Path}")}; "
-                + "a backup initialised alike is attached before the first update only.");
-        }
-
-        if (_backup is not null)
-        {
-            // The coordinator replaced a backup whose loss this shard has not heard of yet.
-            Context.Unwatch(_backup);
-        }
-
-        _backup = message.Backup;
-        Context.Watch(_backup);
-        if (message.SendState)
-        {
-            SendState(_backup);
-        }
-
-        _log.Info("Shard {0} of run {1} replicates every step to {2}.", _state.ShardId, _runId, _backup.Path);
-    }
-
-    /// <summary>
-    /// Seeds a backup placed during the run with this shard's current state, then goes on as with
-    /// any backup: the steps after it follow as <see cref="ReplicateStep"/>s on the same road, and
-    /// a version awaiting the backup (the one this state holds) is published once the backup
-    /// confirms the seed. The run goes on meanwhile; only that version's publishing waits.
-    /// </summary>
-    private void SendState(IActorRef backup)
-    {
-        OptimizerState optimizer = _state.ExportOptimizerState();
-        _transport.Send(backup, _settings! with { Initial = new TensorBuffer(_state.Parameters.ToArray(), _state.Range.Length) }, Self);
-        _transport.Send(
-            backup,
-            new SeedBackup(
-                _runId, _state.ShardId, _state.Version, optimizer.Step,
-                ProtocolMapping.Describe(optimizer),
-                _state.StalenessHistogram.ToArray(), _state.Rejected),
-            Self);
-    }
-
-    private void OnSeedBackup(SeedBackup message)
-    {
-        OptimizerState optimizer = ProtocolMapping.BuildOptimizerState(message.OptimizerStep, message.OptimizerBuffers);
-        if (!_state.TrySeed(message.Version, optimizer, message.StalenessHistogram, message.Rejected, out string? refusal))
-        {
-            throw new InvalidOperationException($"the new backup of shard {_state.ShardId} could not take its primary's state: {refusal}");
-        }
-
-        _transport.Send(Sender, new StepReplicated(_runId, _state.ShardId, _state.Version), Self);
-        _coordinator.Tell(new BackupSeeded(_runId, _state.ShardId, _state.Version), Self);
-    }
-
-    /// <summary>
-    /// Publishes the version just applied, or with a backup (sync mode) sends the backup the step
-    /// first; <see cref="OnStepReplicated"/> publishes it once the backup holds it.
-    /// </summary>
-    private void PublishOnceReplicated()
-    {
-        if (_backup is null || _state.Mode != ConsistencyMode.Sync)
-        {
-            Publish();
-            return;
-        }
-
-        TensorBuffer mean;
-        if (_state.LastStepContributions > 0)
-        {
-            _replicationPool ??= new TensorBufferPool(_state.Range.Length);
-            mean = _replicationPool.Rent();
-            _state.LastStepMean.CopyTo(mean.WritableSpan);
-        }
-        else
-        {
-            mean = new TensorBuffer([], 0);
-        }
-
-        _awaitingBackup = true;
-        _transport.Send(
-            _backup,
-            new ReplicateStep(_runId, _state.ShardId, _state.HighestAppliedStep, _state.Version, _state.LastStepContributions, mean),
-            Self);
-    }
-
-    private void OnReplicateStep(ReplicateStep message)
-    {
-        try
-        {
-            if (message.RunId != _runId)
-            {
-                LogOtherRun(message.RunId, message);
-                return;
-            }
-
-            _state.ApplyReplicatedStep(message.Step, message.Version, message.Contributions, message.Mean.Span);
-        }
-        finally
-        {
-            message.Mean.Release();
-        }
-
-        _transport.Send(Sender, new StepReplicated(_runId, _state.ShardId, _state.Version), Self);
-    }
-
-    private void OnStepReplicated(StepReplicated message)
-    {
-        // A seeded backup confirms the version it was seeded at, which may be published already.
-        if (_awaitingBackup && message.Version == _state.Version)
-        {
-            PublishAwaited();
-        }
-    }
-
-    private void OnBackupLost()
-    {
-        _log.Warning(
-            "The backup of shard {0} at {1} was lost; the shard goes on without one.", _state.ShardId, _backup!.Path.Address);
-        _backup = null;
-        if (_awaitingBackup)
-        {
-            PublishAwaited();
-        }
-    }
-
-    /// <summary>The awaited version is safe (on the backup, or there is no backup any more): publish it and answer the subscriptions it held up.</summary>
-    private void PublishAwaited()
-    {
-        _awaitingBackup = false;
-        Publish();
-        foreach (SubscribeParameters subscription in _subscriptionsAwaitingBackup)
-        {
-            OnSubscribe(subscription);
-        }
-
-        _subscriptionsAwaitingBackup.Clear();
-    }
-
-    private void OnPromote(PromoteShard message) =>
-        _log.Warning(
-            "Shard {0} of run {1}: its primary was lost; this backup serves it from version {2} (step {3} next).",
-            _state.ShardId, _runId, _state.Version, _state.SettledThrough);
 
     private void Publish()
     {

@@ -4,7 +4,7 @@ using DistTrain.Protocol;
 
 namespace DistTrain.Actors.ParameterServer;
 
-/// <summary>What a checkpoint takes from a shard, and what a resume, or a primary seeding a new backup, gives back to it.</summary>
+/// <summary>What a checkpoint takes from a shard and what a resume gives back to it.</summary>
 public sealed partial class ParameterServerState
 {
     /// <summary>Steps the optimizer has taken; below <see cref="Version"/> when a sync step applied nothing.</summary>
@@ -59,26 +59,6 @@ public sealed partial class ParameterServerState
         Version = version;
         HighestAppliedStep = version - 1;
         _settled = new SettledSteps(firstStep: version);
-        return true;
-    }
-
-    /// <summary>
-    /// A backup placed during the run takes its primary's state (<see cref="SeedBackup"/>): as
-    /// <see cref="TryRestore"/>, and the primary's staleness histogram and rejection count too, so
-    /// that once promoted it answers reads as the primary would have.
-    /// </summary>
-    public bool TrySeed(
-        long version, OptimizerState optimizer, IReadOnlyList<long> stalenessHistogram, long rejected, [NotNullWhen(false)] out string? refusal)
-    {
-        ArgumentNullException.ThrowIfNull(stalenessHistogram);
-        if (!TryRestore(version, optimizer, out refusal))
-        {
-            return false;
-        }
-
-        _stalenessHistogram.Clear();
-        _stalenessHistogram.AddRange(stalenessHistogram);
-        Rejected = rejected;
         return true;
     }
 }

@@ -51,7 +51,7 @@ namespace DistTrain.Actors.ParameterServer;
 /// one pass, so a published version is never written again and publishing it copies nothing
 /// (<see cref="CurrentVersion"/>); the buffer of the old version is released to the store.
 /// </para>
-/// <para>Checkpoints and resumes: ParameterServerState.Checkpoints.cs.</para>
+/// <para>Checkpoints and resumes: ParameterServerState.Checkpoints.cs; hot-standby backups: ParameterServerState.Replication.cs.</para>
 /// </summary>
 public sealed partial class ParameterServerState
 {
@@ -133,17 +133,6 @@ public sealed partial class ParameterServerState
 
     /// <summary>Whether a rejection under <see cref="InvalidContributionPolicy.StopRun"/> stopped the shard.</summary>
     public bool IsStopped { get; private set; }
-
-    /// <summary>
-    /// Sync: the weighted mean of the contributions of the last step this shard completed itself,
-    /// which its optimizer step applied (valid while <see cref="LastStepContributions"/> is
-    /// positive); what a primary sends its backup, which takes it with <see cref="ApplyReplicatedStep"/>.
-    /// Overwritten by the next step.
-    /// </summary>
-    public ReadOnlySpan<float> LastStepMean => _mean;
-
-    /// <summary>Sync: how many contributions the last step this shard completed itself applied; 0 when every slot was given up.</summary>
-    public int LastStepContributions { get; private set; }
 
     /// <summary>The open sync step, or null.</summary>
     public long? OpenStep => _step.IsOpen ? _step.Step : null;
@@ -393,37 +382,6 @@ public sealed partial class ParameterServerState
         long step = _step.Step;
         LastStepContributions = _step.Complete(_mean);
         ApplyStep(step, LastStepContributions, _mean);
-    }
-
-    /// <summary>
-    /// Sync: applies step <paramref name="step"/> as the primary did (<see cref="LastStepMean"/>,
-    /// <see cref="LastStepContributions"/>), taking this backup to <paramref name="version"/>
-    /// with parameters and optimizer state bit-identical to the primary's: the same optimizer
-    /// step on the same values. Throws when the step is not the next one or the mean does not
-    /// fit, which would leave the backup apart from its primary.
-    /// </summary>
-    public void ApplyReplicatedStep(long step, long version, int contributions, ReadOnlySpan<float> mean)
-    {
-        if (Mode != ConsistencyMode.Sync)
-        {
-            throw new InvalidOperationException($"Shard {ShardId} replicates sync steps only; this run is {Mode}.");
-        }
-
-        if (step != HighestAppliedStep + 1 || version != Version + 1 || _step.IsOpen)
-        {
-            throw new InvalidOperationException(
-                $"Shard {ShardId} holds version {Version} (step {HighestAppliedStep + 1} next{(_step.IsOpen ? ", open" : "")}) "
-                + $"and cannot take step {step} as version {version}.");
-        }
-
-        if (contributions < 0 || mean.Length != (contributions > 0 ? Range.Length : 0))
-        {
-            throw new ArgumentException(
-                $"Step {step} of shard {ShardId} came with {contributions} contributions and a mean of {mean.Length} values for a range of {Range.Length}.",
-                nameof(mean));
-        }
-
-        ApplyStep(step, contributions, mean);
     }
 
     private void ApplyStep(long step, int contributed, ReadOnlySpan<float> mean)

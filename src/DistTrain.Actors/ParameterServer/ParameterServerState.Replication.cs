@@ -1,0 +1,75 @@
+using System.Diagnostics.CodeAnalysis;
+using DistTrain.Core.Optimizers;
+using DistTrain.Protocol;
+
+namespace DistTrain.Actors.ParameterServer;
+
+/// <summary>
+/// What a hot-standby backup takes from its primary: each completed sync step's mean
+/// (<see cref="ApplyReplicatedStep"/>), or, for a backup placed during the run, the primary's
+/// whole state first (<see cref="TrySeed"/>).
+/// </summary>
+public sealed partial class ParameterServerState
+{
+    /// <summary>
+    /// Sync: the weighted mean of the contributions of the last step this shard completed itself,
+    /// which its optimizer step applied (valid while <see cref="LastStepContributions"/> is
+    /// positive); what a primary sends its backup, which takes it with <see cref="ApplyReplicatedStep"/>.
+    /// Overwritten by the next step.
+    /// </summary>
+    public ReadOnlySpan<float> LastStepMean => _mean;
+
+    /// <summary>Sync: how many contributions the last step this shard completed itself applied; 0 when every slot was given up.</summary>
+    public int LastStepContributions { get; private set; }
+
+    /// <summary>
+    /// Sync: applies step <paramref name="step"/> as the primary did (<see cref="LastStepMean"/>,
+    /// <see cref="LastStepContributions"/>), taking this backup to <paramref name="version"/>
+    /// with parameters and optimizer state bit-identical to the primary's: the same optimizer
+    /// step on the same values. Throws when the step is not the next one or the mean does not
+    /// fit, which would leave the backup apart from its primary.
+    /// </summary>
+    public void ApplyReplicatedStep(long step, long version, int contributions, ReadOnlySpan<float> mean)
+    {
+        if (Mode != ConsistencyMode.Sync)
+        {
+            throw new InvalidOperationException($"Shard {ShardId} replicates sync steps only; this run is {Mode}.");
+        }
+
+        if (step != HighestAppliedStep + 1 || version != Version + 1 || _step.IsOpen)
+        {
+            throw new InvalidOperationException(
+                $"Shard {ShardId} holds version {Version} (step {HighestAppliedStep + 1} next{(_step.IsOpen ? ", open" : "")}) "
+                + $"and cannot take step {step} as version {version}.");
+        }
+
+        if (contributions < 0 || mean.Length != (contributions > 0 ? Range.Length : 0))
+        {
+            throw new ArgumentException(
+                $"Step {step} of shard {ShardId} came with {contributions} contributions and a mean of {mean.Length} values for a range of {Range.Length}.",
+                nameof(mean));
+        }
+
+        ApplyStep(step, contributions, mean);
+    }
+
+    /// <summary>
+    /// A backup placed during the run takes its primary's state (<see cref="SeedBackup"/>): as
+    /// <see cref="TryRestore"/>, and the primary's staleness histogram and rejection count too, so
+    /// that once promoted it answers reads as the primary would have.
+    /// </summary>
+    public bool TrySeed(
+        long version, OptimizerState optimizer, IReadOnlyList<long> stalenessHistogram, long rejected, [NotNullWhen(false)] out string? refusal)
+    {
+        ArgumentNullException.ThrowIfNull(stalenessHistogram);
+        if (!TryRestore(version, optimizer, out refusal))
+        {
+            return false;
+        }
+
+        _stalenessHistogram.Clear();
+        _stalenessHistogram.AddRange(stalenessHistogram);
+        Rejected = rejected;
+        return true;
+    }
+}
