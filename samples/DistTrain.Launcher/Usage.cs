@@ -94,6 +94,9 @@ internal static class Usage
           --down-after S           seconds the unreachable set must stay unchanged before the split
                                    brain resolver (keep-majority) downs it (default 5; lower recovers
                                    sooner, and downs nodes that would have come back)
+          --handover-margin S      seconds after a lost coordinator node is removed before the next
+                                   coordinator node takes the run over (default 1; Akka's default
+                                   would wait --down-after again)
           --config FILE            JSON file whose "Node" section holds these options (and more: see
                                    deploy/appsettings.example.json); DISTTRAIN_Node__Port=4053 style
                                    environment variables override it, and the options above override both

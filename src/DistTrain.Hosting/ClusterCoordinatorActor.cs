@@ -24,7 +24,17 @@ namespace DistTrain.Hosting;
 /// ordinary coordinator. Registrations that arrive while shards are being placed wait in the
 /// stash. During the run it places a new backup whenever the run's coordinator asks
 /// (<see cref="PlaceBackup"/>: a shard lost its backup, or had it promoted) and hands the host's
-/// answer to the coordinator. It is not the place of the run's rules; it only wires the cluster to them.
+/// answer to the coordinator, and it passes what the coordinator replicates
+/// (<see cref="CoordinatorSnapshot"/>, <see cref="CoordinatorStepCompleted"/>) on to the
+/// <see cref="CoordinatorStandbyActor"/> of every other coordinator node, bringing one that joins
+/// later up to date with the whole state first.
+/// <para>
+/// Coordinator failover: it first asks its own node's standby for a run to take over. A standby
+/// that holds one means the coordinator's node was lost and the singleton moved here; then it
+/// places nothing, and starts a coordinator that takes the run over
+/// (<see cref="TrainingCoordinatorActor.TakeOverProps"/>) with the replicated placement.
+/// </para>
+/// It is not the place of the run's rules; it only wires the cluster to them.
 /// Supervision: the run's coordinator is stopped if it throws, never restarted (a restart would
 /// lose the run's state); it reports its own failures, and should it stop without a word, this
 /// actor fails the run with a line saying so. This actor's own parent is the singleton manager,
@@ -50,12 +60,16 @@ internal sealed class ClusterCoordinatorActor : ReceiveActor, IWithUnboundedStas
     private readonly IActorRef?[] _servers;
     private readonly IActorRef?[] _backups;
     private readonly Dictionary<int, int> _nextReplica = [];
+    private readonly IActorRef _standby;
+    private readonly ReplicatedRunState _replicated = new();
+    private readonly HashSet<Address> _standbyNodes = [];
     private int? _replicas;
     private IActorRef _run = ActorRefs.Nobody;
 
     public ClusterCoordinatorActor(
-        DistTrainOptions options, Dataset train, Dataset? test, IActorRef observer, int minParameterServerNodes, int? replicas = null)
+        DistTrainOptions options, Dataset train, Dataset? test, IActorRef observer, IActorRef standby, int minParameterServerNodes, int? replicas = null)
     {
+        _standby = standby;
         _options = options;
         _train = train;
         _test = test;
@@ -64,7 +78,7 @@ internal sealed class ClusterCoordinatorActor : ReceiveActor, IWithUnboundedStas
         _requestedReplicas = replicas;
         _servers = new IActorRef?[options.ParameterServerShards];
         _backups = new IActorRef?[options.ParameterServerShards];
-        Placing();
+        Starting();
     }
 
     public IStash Stash { get; set; } = null!;
@@ -72,8 +86,8 @@ internal sealed class ClusterCoordinatorActor : ReceiveActor, IWithUnboundedStas
     public ITimerScheduler Timers { get; set; } = null!;
 
     public static Props Props(
-        DistTrainOptions options, Dataset train, Dataset? test, IActorRef observer, int minParameterServerNodes, int? replicas = null) =>
-        Akka.Actor.Props.Create(() => new ClusterCoordinatorActor(options, train, test, observer, minParameterServerNodes, replicas));
+        DistTrainOptions options, Dataset train, Dataset? test, IActorRef observer, IActorRef standby, int minParameterServerNodes, int? replicas = null) =>
+        Akka.Actor.Props.Create(() => new ClusterCoordinatorActor(options, train, test, observer, standby, minParameterServerNodes, replicas));
 
     protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(_ => Directive.Stop);
 
@@ -95,12 +109,34 @@ internal sealed class ClusterCoordinatorActor : ReceiveActor, IWithUnboundedStas
 
     protected override void PreStart()
     {
-        RequestMissingShards();
-        Timers.StartPeriodicTimer(nameof(RetryPlacement), RetryPlacement.Instance, RetryInterval);
+        _cluster.Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents, typeof(ClusterEvent.MemberUp), typeof(ClusterEvent.MemberRemoved));
+        _standby.Tell(CoordinatorStandbyActor.GetHandover.Instance);
+    }
+
+    protected override void PostStop() => _cluster.Unsubscribe(Self);
+
+    /// <summary>Waits for the standby's answer: a run to take over, or none (a new run is placed).</summary>
+    private void Starting()
+    {
+        TrackStandbyNodes();
+        Receive<CoordinatorStandbyActor.Handover>(handover =>
+        {
+            if (handover.Run is { } run)
+            {
+                TakeOver(run);
+                return;
+            }
+
+            Become(Placing);
+            RequestMissingShards();
+            Timers.StartPeriodicTimer(nameof(RetryPlacement), RetryPlacement.Instance, RetryInterval);
+        });
+        ReceiveAny(_ => Stash.Stash());
     }
 
     private void Placing()
     {
+        TrackStandbyNodes();
         Receive<RetryPlacement>(_ => RequestMissingShards());
         Receive<ParameterServerHosted>(hosted => hosted.PlacementId == _placementId, OnHosted);
         ReceiveAny(_ => Stash.Stash());
@@ -108,6 +144,17 @@ internal sealed class ClusterCoordinatorActor : ReceiveActor, IWithUnboundedStas
 
     private void Running()
     {
+        TrackStandbyNodes();
+        Receive<CoordinatorSnapshot>(snapshot =>
+        {
+            _replicated.Apply(snapshot);
+            ToStandbys(snapshot);
+        });
+        Receive<CoordinatorStepCompleted>(step =>
+        {
+            _replicated.Apply(step);
+            ToStandbys(step);
+        });
         Receive<RetryPlacement>(_ => { });
         Receive<PlaceBackup>(PlaceNewBackup);
         Receive<ParameterServerHosted>(hosted => hosted.PlacementId == _placementId && hosted.Replica >= 2, hosted => _run.Tell(hosted));
@@ -115,6 +162,58 @@ internal sealed class ClusterCoordinatorActor : ReceiveActor, IWithUnboundedStas
         Receive<Terminated>(terminated => terminated.ActorRef.Equals(_run), _ =>
             _observer.Tell(new RunFailed(Guid.Empty, $"the training coordinator on {_cluster.SelfAddress} stopped before the run ended; its error is in the log")));
         ReceiveAny(message => _run.Forward(message));
+    }
+
+    /// <summary>Keeps the set of other coordinator nodes; one that comes up during the run gets the whole replicated state.</summary>
+    private void TrackStandbyNodes()
+    {
+        Receive<ClusterEvent.MemberUp>(up =>
+        {
+            if (!up.Member.HasRole(NodeRoles.Coordinator) || up.Member.Address.Equals(_cluster.SelfAddress) || !_standbyNodes.Add(up.Member.Address))
+            {
+                return;
+            }
+
+            if (_replicated.Current is { } snapshot)
+            {
+                StandbyOf(up.Member.Address).Tell(snapshot);
+            }
+        });
+        Receive<ClusterEvent.MemberRemoved>(removed => _standbyNodes.Remove(removed.Member.Address));
+    }
+
+    private void ToStandbys(IDistTrainMessage message)
+    {
+        foreach (Address node in _standbyNodes)
+        {
+            StandbyOf(node).Tell(message);
+        }
+    }
+
+    private ActorSelection StandbyOf(Address node) => Context.ActorSelection(new RootActorPath(node) / "user" / CoordinatorStandbyActor.Name);
+
+    /// <summary>
+    /// Takes over the run the standby holds: its shards and backups are where the replicated
+    /// placement says, and a coordinator that takes the run over is started with it.
+    /// </summary>
+    private void TakeOver(RunHandover run)
+    {
+        CoordinatorSnapshot snapshot = run.Snapshot;
+        _replicated.Apply(snapshot);
+        for (int s = 0; s < _servers.Length && s < snapshot.Servers.Count; s++)
+        {
+            _servers[s] = snapshot.Servers[s];
+            _backups[s] = snapshot.Backups[s].IsNobody() ? null : snapshot.Backups[s];
+        }
+
+        bool keepsBackups = _requestedReplicas != 0 && snapshot.Backups.Any(backup => !backup.IsNobody());
+        _replicas = keepsBackups ? 1 : 0;
+        _log.Warning(
+            "Taking over run {0}, last heard of {1:0.0} s ago, from the coordinator node that was lost.", snapshot.RunId, run.SinceLastWord.TotalSeconds);
+        _run = Context.ActorOf(TrainingCoordinatorActor.TakeOverProps(_options, _train, _test, _observer, run, keepsBackups), "run");
+        Context.Watch(_run);
+        Become(Running);
+        Stash.UnstashAll();
     }
 
     private void RequestMissingShards()

@@ -24,9 +24,12 @@ namespace DistTrain.Hosting;
 /// <see cref="DistTrainNodeOptions.WorkersPerNode"/> workers that register through it; the
 /// coordinator puts a worker that registers mid-run to work from the next step on.</item>
 /// </list>
-/// The coordinator's state lives on its node only: if the coordinator node is lost, the run is
-/// lost (the other nodes' <see cref="Exit"/> says so) and a new run, from a checkpoint, is the way
-/// back. Disposing leaves the cluster gracefully and terminates the actor system.
+/// Every coordinator node also runs a standby (<see cref="CoordinatorStandbyActor"/>) that keeps
+/// what the run's coordinator replicates; if the coordinator's node is lost, the singleton moves
+/// to the oldest coordinator node left, whose coordinator takes the run over from it. With no
+/// other coordinator node, losing the coordinator's node loses the run (the other nodes'
+/// <see cref="Exit"/> says so) and a new run, from a checkpoint, is the way back. Disposing leaves
+/// the cluster gracefully and terminates the actor system.
 /// </summary>
 public sealed class DistTrainNode : IAsyncDisposable
 {
@@ -48,8 +51,9 @@ public sealed class DistTrainNode : IAsyncDisposable
         if (options.Has(NodeRoles.Coordinator))
         {
             _observation = RunObservation.Start(system, work.Progress);
+            IActorRef standby = system.ActorOf(CoordinatorStandbyActor.Props(), CoordinatorStandbyActor.Name);
             Props coordinator = ClusterCoordinatorActor.Props(
-                work.Run!, work.Train!, work.Test, _observation.Observer, options.MinParameterServerNodes, options.ParameterServerReplicas);
+                work.Run!, work.Train!, work.Test, _observation.Observer, standby, options.MinParameterServerNodes, options.ParameterServerReplicas);
             system.ActorOf(
                 ClusterSingletonManager.Props(
                     coordinator, PoisonPill.Instance, ClusterSingletonManagerSettings.Create(system).WithRole(NodeRoles.Coordinator)),
@@ -128,6 +132,18 @@ public sealed class DistTrainNode : IAsyncDisposable
         }
 
         return _observation.ResultAsync(_work.Run!.Training.BuildModel(_work.Train!.FeatureSize, _work.Train.ClassCount));
+    }
+
+    /// <summary>
+    /// On a coordinator node: the run's result when this node's coordinator finished it, or null
+    /// when the run ended on another coordinator node (this one was a standby and never took the
+    /// run over). Throws <see cref="DistTrainRunException"/> when the run failed here.
+    /// </summary>
+    public async Task<DistTrainResult?> RunHereAsync()
+    {
+        Task<DistTrainResult> run = RunAsync();
+        await Task.WhenAny(run, Exit).ConfigureAwait(false);
+        return run.IsCompleted || _observation!.Completion.IsCompleted ? await run.ConfigureAwait(false) : null;
     }
 
     /// <summary>Leaves the cluster gracefully and terminates the actor system.</summary>

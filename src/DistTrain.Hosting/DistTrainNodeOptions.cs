@@ -66,6 +66,16 @@ public sealed record DistTrainNodeOptions
     /// <summary>How long the unreachable set must stay unchanged before the split brain resolver downs a side.</summary>
     public TimeSpan DowningStableAfter { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// How long after a lost coordinator node is removed from the cluster the next coordinator
+    /// node starts the coordinator (Akka's <c>down-removal-margin</c>, which the singleton waits
+    /// for). A margin protects a singleton against a node that was only cut off and has not yet
+    /// downed itself; here the minority side downs itself after <see cref="DowningStableAfter"/>
+    /// too, and the run's state cannot fork (the shards answer one coordinator), so a short margin
+    /// is safe. Akka's default would be <see cref="DowningStableAfter"/> again.
+    /// </summary>
+    public TimeSpan HandoverMargin { get; init; } = TimeSpan.FromSeconds(1);
+
     /// <summary>How long to keep trying the seed nodes before giving up.</summary>
     public TimeSpan JoinTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
@@ -140,9 +150,10 @@ public sealed record DistTrainNodeOptions
                 $"frame size {MaximumFrameSizeBytes} and socket buffers {SocketBufferBytes} must be at least 32 KiB.", nameof(MaximumFrameSizeBytes));
         }
 
-        if (AcceptableHeartbeatPause <= TimeSpan.Zero || DowningStableAfter <= TimeSpan.Zero || JoinTimeout <= TimeSpan.Zero)
+        if (AcceptableHeartbeatPause <= TimeSpan.Zero || DowningStableAfter <= TimeSpan.Zero || HandoverMargin <= TimeSpan.Zero
+            || JoinTimeout <= TimeSpan.Zero)
         {
-            throw new ArgumentException("the heartbeat pause, downing delay and join timeout must be positive.", nameof(JoinTimeout));
+            throw new ArgumentException("the heartbeat pause, downing delay, hand-over margin and join timeout must be positive.", nameof(JoinTimeout));
         }
     }
 }

@@ -30,7 +30,9 @@ namespace DistTrain.Hosting;
 /// for <see cref="DistTrainNodeOptions.DowningStableAfter"/> the side with more nodes (on a tie,
 /// the side with the lowest address) downs the other, so a dead worker node is removed, and its
 /// workers' shards leased again, within about 10 s; a node that finds itself on the minority side
-/// downs itself and shuts down (<c>run-coordinated-shutdown-when-down</c>).</item>
+/// downs itself and shuts down (<c>run-coordinated-shutdown-when-down</c>); the coordinator
+/// singleton moves to the next coordinator node <see cref="DistTrainNodeOptions.HandoverMargin"/>
+/// after a lost one is removed (<c>down-removal-margin</c>).</item>
 /// <item><c>akka.extensions</c>: the node's <see cref="TensorTransport"/> starts with the actor
 /// system, so that every node, whatever its roles, can receive tensors over the channel
 /// (parameter copies reach the coordinator that way too).</item>
@@ -88,6 +90,9 @@ public static class NodeConfiguration
                   stable-after = {{Seconds(options.DowningStableAfter)}}
                 }
                 run-coordinated-shutdown-when-down = on
+                # How long the coordinator singleton waits, after a lost coordinator node is
+                # removed, before it starts on the next coordinator node (default: stable-after).
+                down-removal-margin = {{Seconds(options.HandoverMargin)}}
               }
               coordinated-shutdown.exit-clr = off
               extensions = ["DistTrain.Protocol.Transport.TensorTransportProvider, DistTrain.Protocol"]

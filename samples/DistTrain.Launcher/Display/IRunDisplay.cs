@@ -14,7 +14,7 @@ internal interface IRunDisplay : IProgress<IDistTrainMessage>
     void ShowLine(string line);
 
     /// <summary>Shows progress while <paramref name="run"/> trains and returns its result.</summary>
-    Task<DistTrainResult> ShowRunAsync(Func<Task<DistTrainResult>> run);
+    Task<T> ShowRunAsync<T>(Func<Task<T>> run);
 
     void ShowSummary(IReadOnlyList<EpochCompleted> epochs, FinalMetrics final);
 }

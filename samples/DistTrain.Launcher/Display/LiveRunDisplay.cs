@@ -19,7 +19,7 @@ internal sealed class LiveRunDisplay(IAnsiConsole console, TrainingPlan plan) : 
 
     public void ShowLine(string line) => console.WriteLine(line);
 
-    public Task<DistTrainResult> ShowRunAsync(Func<Task<DistTrainResult>> run) =>
+    public Task<T> ShowRunAsync<T>(Func<Task<T>> run) =>
         console.Progress()
             .AutoClear(false)
             .HideCompleted(false)
@@ -62,6 +62,9 @@ internal sealed class LiveRunDisplay(IAnsiConsole console, TrainingPlan plan) : 
                 break;
             case ShardBackupPlaced placed:
                 console.MarkupLineInterpolated($"[yellow]{RunEvents.Describe(placed)}[/]");
+                break;
+            case CoordinatorTookOver tookOver:
+                console.MarkupLineInterpolated($"[yellow]{RunEvents.Describe(tookOver)}[/]");
                 break;
         }
     }

@@ -12,7 +12,7 @@ internal sealed class PlainRunDisplay(TextWriter output, int epochCount) : IRunD
 {
     public void ShowLine(string line) => output.WriteLine(line);
 
-    public Task<DistTrainResult> ShowRunAsync(Func<Task<DistTrainResult>> run) => run();
+    public Task<T> ShowRunAsync<T>(Func<Task<T>> run) => run();
 
     public void Report(IDistTrainMessage value)
     {
@@ -35,6 +35,9 @@ internal sealed class PlainRunDisplay(TextWriter output, int epochCount) : IRunD
                 break;
             case ShardBackupPlaced placed:
                 output.WriteLine(RunEvents.Describe(placed));
+                break;
+            case CoordinatorTookOver tookOver:
+                output.WriteLine(RunEvents.Describe(tookOver));
                 break;
         }
     }

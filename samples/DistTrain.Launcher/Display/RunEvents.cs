@@ -18,6 +18,10 @@ internal static class RunEvents
     public static string Describe(ShardBackupPlaced placed) =>
         $"parameter-server shard {placed.ShardId} has a new backup at {placed.At} (step {placed.Step})";
 
+    public static string Describe(CoordinatorTookOver tookOver) =>
+        $"the coordinator at {tookOver.At} took the run over, {tookOver.Seconds:0.0} s after the last word from the lost one; "
+        + $"it goes on from step {tookOver.Step} with {tookOver.Workers} worker(s)";
+
     public static string Describe(WaitingForWorkers waiting) =>
         $"step {waiting.Step} is waiting for worker(s) {string.Join(", ", waiting.WorkerIds)}";
 

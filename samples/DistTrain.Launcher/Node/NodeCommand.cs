@@ -11,8 +11,9 @@ namespace DistTrain.Launcher.Node;
 
 /// <summary>
 /// <c>disttrain node</c>: one node of a training cluster. It loads the data its roles need, joins
-/// the cluster (or starts it), and serves until the run ends. The coordinator node shows the run
-/// and writes what <c>train</c> would write (--save, --metrics-out, --plot); every node exits 0
+/// the cluster (or starts it), and serves until the run ends. The coordinator node that finishes
+/// the run (the first, or one that took it over when the first was lost) shows the run and writes
+/// what <c>train</c> would write (--save, --metrics-out, --plot); every node exits 0
 /// when the run completed, and 1 with a one-line reason when it failed, when the node lost the
 /// coordinator, or when it could not join within --join-timeout.
 /// </summary>
@@ -66,8 +67,11 @@ internal static class NodeCommand
                 display.ShowLine(
                     $"waiting for {train.Engine.Workers} worker(s) and {options.MinParameterServerNodes} parameter-server node(s); "
                     + $"{train.Engine.ParameterServerShards} shard(s), batch {train.Engine.Training.BatchSize}");
-                DistTrainResult result = await display.ShowRunAsync(() => node.RunAsync().WaitAsync(cancellation));
-                RunOutputs.Write(train, data!, result, display);
+                DistTrainResult? result = await display.ShowRunAsync(() => node.RunHereAsync().WaitAsync(cancellation));
+                if (result is not null)
+                {
+                    RunOutputs.Write(train, data!, result, display);
+                }
             }
 
             NodeExit exit = await node.Exit.WaitAsync(cancellation);

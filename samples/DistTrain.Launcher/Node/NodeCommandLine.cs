@@ -24,7 +24,7 @@ internal static class NodeCommandLine
     private static readonly HashSet<string> s_valued =
     [
         "--roles", "--hostname", "--public-hostname", "--port", "--seed-nodes", "--workers", "--min-workers", "--min-ps-nodes", "--ps-replicas",
-        "--tls-certificate", "--tls-password", "--join-timeout", "--heartbeat-pause", "--down-after", "--config",
+        "--tls-certificate", "--tls-password", "--join-timeout", "--heartbeat-pause", "--down-after", "--handover-margin", "--config",
     ];
 
     /// <summary>
@@ -74,6 +74,7 @@ internal static class NodeCommandLine
             AcceptableHeartbeatPause = options.OptionalPositiveDouble("--heartbeat-pause") is { } pause
                 ? TimeSpan.FromSeconds(pause) : configured.AcceptableHeartbeatPause,
             DowningStableAfter = options.OptionalPositiveDouble("--down-after") is { } stable ? TimeSpan.FromSeconds(stable) : configured.DowningStableAfter,
+            HandoverMargin = options.OptionalPositiveDouble("--handover-margin") is { } margin ? TimeSpan.FromSeconds(margin) : configured.HandoverMargin,
         };
         Checked(option: null, () =>
         {

@@ -38,6 +38,9 @@ public sealed class ReadBarriers
         _lastRead = plan.FirstStep;
     }
 
+    /// <summary>The last read step served (the first step when none was).</summary>
+    public long LastRead => _lastRead;
+
     /// <summary>The read being gathered, or null.</summary>
     public ShardStateRead? Current { get; private set; }
 
@@ -76,6 +79,13 @@ public sealed class ReadBarriers
         Current = new ShardStateRead(
             step, IsExact(step), endedEpochs, IsCheckpointDue(step), _plan.EpochOf(step), epochLossSum, parameterCount, shardCount);
         return Current;
+    }
+
+    /// <summary>Continues a run whose reads up to <paramref name="lastRead"/> another coordinator served.</summary>
+    public void TakeOver(long lastRead)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(lastRead, _lastRead);
+        _lastRead = lastRead;
     }
 
     /// <summary>The read in progress is served: leasing may go past its step.</summary>

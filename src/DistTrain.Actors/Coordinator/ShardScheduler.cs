@@ -1,4 +1,5 @@
 using DistTrain.Core.Training;
+using DistTrain.Protocol;
 
 namespace DistTrain.Actors.Coordinator;
 
@@ -117,12 +118,7 @@ public sealed class ShardScheduler
             }
 
             _pending.RemoveAt(i);
-            if (!_inFlight.TryGetValue(workerId, out List<PendingShard>? held))
-            {
-                _inFlight.Add(workerId, held = []);
-            }
-
-            held.Add(shard);
+            Adopt(workerId, shard);
             shard.Leases++;
             return shard.Lease;
         }
@@ -144,19 +140,135 @@ public sealed class ShardScheduler
 
         OpenStep open = _open[step];
         open.Losses[slot] = (loss, count);
-        if (--open.Remaining > 0)
+        return --open.Remaining > 0 ? null : Close(step, open);
+    }
+
+    /// <summary>
+    /// Takes over the schedule of a run that another coordinator began: every step below
+    /// <paramref name="settledThrough"/> is complete (the shards settled it), and so is each of
+    /// <paramref name="completed"/> (the old coordinator replicated it). The steps after are
+    /// rebuilt from the <paramref name="leases"/> the workers hold or reported, each step with the
+    /// slot count its leases name: a reported slot is done, a held one stays with its worker, and
+    /// any other (its lease died with the old coordinator) waits in the queue. A step with no
+    /// lease known takes the slot count of the step before it, or <paramref name="slotCount"/>
+    /// when there is none. Returns the steps whose every slot was reported, with their losses:
+    /// they are complete.
+    /// </summary>
+    public IReadOnlyList<(long Step, float Loss)> TakeOver(
+        long settledThrough, IReadOnlySet<long> completed, IReadOnlyList<(int WorkerId, RejoinedLease Lease)> leases, int slotCount)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(slotCount);
+        ArgumentNullException.ThrowIfNull(completed);
+        ArgumentNullException.ThrowIfNull(leases);
+        if (_open.Count > 0 || _pending.Count > 0 || _inFlight.Count > 0)
+        {
+            throw new InvalidOperationException("Only a scheduler that has leased nothing can take a run over.");
+        }
+
+        long from = Math.Max(settledThrough, _plan.FirstStep);
+        var byStep = leases
+            .Where(held => held.Lease.Step >= from && held.Lease.Step < _plan.TotalSteps && !completed.Contains(held.Lease.Step))
+            .GroupBy(held => held.Lease.Step)
+            .ToDictionary(step => step.Key, step => step.ToArray());
+        long last = byStep.Keys.Concat(completed.Where(step => step >= from && step < _plan.TotalSteps)).DefaultIfEmpty(from - 1).Max();
+        var done = new List<(long Step, float Loss)>();
+        for (long step = from; step <= last; step++)
+        {
+            if (completed.Contains(step))
+            {
+                continue;
+            }
+
+            (int WorkerId, RejoinedLease Lease)[] known = byStep.GetValueOrDefault(step) ?? [];
+            slotCount = known.Length > 0 ? known[0].Lease.SlotCount : slotCount;
+            var open = new OpenStep(slotCount);
+            _open.Add(step, open);
+            var covered = new bool[slotCount];
+            foreach ((_, RejoinedLease reported) in known.Where(held => held.Lease.Reported && held.Lease.Slot < slotCount))
+            {
+                if (!covered[reported.Slot])
+                {
+                    covered[reported.Slot] = true;
+                    open.Losses[reported.Slot] = (reported.Loss, reported.Count);
+                    open.Remaining--;
+                }
+            }
+
+            foreach ((int workerId, RejoinedLease held) in known.Where(held => !held.Lease.Reported && held.Lease.Slot < slotCount))
+            {
+                if (!covered[held.Slot])
+                {
+                    covered[held.Slot] = true;
+                    Adopt(workerId, new PendingShard(new ShardLease(step, held.Slot, slotCount)) { Leases = 1 });
+                }
+            }
+
+            for (int slot = 0; slot < slotCount; slot++)
+            {
+                if (!covered[slot])
+                {
+                    _pending.Add(new PendingShard(new ShardLease(step, slot, slotCount)));
+                }
+            }
+
+            if (open.Remaining == 0)
+            {
+                done.Add(Close(step, open));
+            }
+        }
+
+        _nextStep = last + 1;
+        return done;
+    }
+
+    /// <summary>
+    /// Leases the queued slot (<paramref name="step"/>, <paramref name="slot"/>) to
+    /// <paramref name="workerId"/> whatever it holds already: a coordinator that took a run over
+    /// gives a slot whose lease died with its predecessor to a worker of the node whose group it
+    /// belongs to. Returns the lease, or null when no such slot waits.
+    /// </summary>
+    public ShardLease? LeaseQueued(int workerId, long step, int slot)
+    {
+        int i = _pending.FindIndex(shard => shard.Lease.Step == step && shard.Lease.Slot == slot);
+        if (i < 0)
         {
             return null;
         }
 
-        _open.Remove(step);
-        float mean = 0;
-        foreach ((float slotLoss, int slotCount) in open.Losses)
+        PendingShard shard = _pending[i];
+        _pending.RemoveAt(i);
+        shard.Leases++;
+        Adopt(workerId, shard);
+        return shard.Lease;
+    }
+
+    private void Adopt(int workerId, PendingShard shard)
+    {
+        if (!_inFlight.TryGetValue(workerId, out List<PendingShard>? held))
         {
-            mean += slotLoss * WeightedMean.Weight(slotCount, _plan.BatchSize);
+            _inFlight.Add(workerId, held = []);
         }
 
-        return (step, mean);
+        held.Add(shard);
+    }
+
+    /// <summary>Closes a step whose every slot is in.</summary>
+    private (long Step, float Loss) Close(long step, OpenStep open)
+    {
+        _open.Remove(step);
+        return (step, StepLoss(open.Losses, _plan.BatchSize));
+    }
+
+    /// <summary>A step's loss: its slots' losses, in slot order, weighted by their sample counts' shares of the batch.</summary>
+    public static float StepLoss(IEnumerable<(float Loss, int Count)> slots, int batchSize)
+    {
+        float mean = 0;
+        foreach ((float slotLoss, int slotCount) in slots)
+        {
+            mean += slotLoss * WeightedMean.Weight(slotCount, batchSize);
+        }
+
+        return mean;
     }
 
     /// <summary>

@@ -44,7 +44,7 @@ public sealed partial class TrainingCoordinatorActor
     public static Props Props(
         DistTrainOptions options, Dataset train, Dataset? test, IActorRef observer, IReadOnlyList<IActorRef> placedServers,
         IReadOnlyList<IActorRef>? placedBackups = null) =>
-        Akka.Actor.Props.Create(() => new TrainingCoordinatorActor(options, train, test, observer, placedServers, placedBackups))
+        Akka.Actor.Props.Create(() => new TrainingCoordinatorActor(options, train, test, observer, placedServers, placedBackups, null))
             .WithDispatcher(Dispatchers.Compute);
 
     private static IReadOnlyList<IActorRef>? CheckPlacedServers(IReadOnlyList<IActorRef>? placedServers, int shards)
@@ -132,6 +132,7 @@ public sealed partial class TrainingCoordinatorActor
         _seeding.Remove(terminated.ActorRef);
         _observer.Tell(new ShardBackupLost(_runId, shard, _scheduler.OldestIncompleteStep, terminated.ActorRef.Path.Address.ToString()));
         RequestBackup(shard);
+        SendSnapshot();
         _log.Warning(
             "Run {0}: the backup of parameter-server shard {1} at {2} was lost; the shard goes on without one.",
             _runId, shard, terminated.ActorRef.Path.Address);
@@ -154,6 +155,7 @@ public sealed partial class TrainingCoordinatorActor
 
         _observer.Tell(new ShardFailedOver(_runId, shard, _scheduler.OldestIncompleteStep, lostAt.ToString(), backup.Path.Address.ToString()));
         RequestBackup(shard);
+        SendSnapshot();
         _log.Warning(
             "Run {0}: the primary of parameter-server shard {1} at {2} was lost; its backup at {3} serves the shard now.",
             _runId, shard, lostAt, backup.Path.Address);
@@ -186,6 +188,7 @@ public sealed partial class TrainingCoordinatorActor
         _seeding.Add(hosted.Server);
         Context.Watch(hosted.Server);
         _shards[shard].Server.Tell(new AttachBackup(_runId, shard, hosted.Server, SendState: true));
+        SendSnapshot();
     }
 
     /// <summary>A backup placed during the run holds its primary's state: from now on it can take the primary's place.</summary>
@@ -198,6 +201,7 @@ public sealed partial class TrainingCoordinatorActor
         }
 
         _observer.Tell(new ShardBackupPlaced(_runId, seeded.ShardId, _scheduler.OldestIncompleteStep, backup.Path.Address.ToString()));
+        SendSnapshot();
         _log.Info("Run {0}: parameter-server shard {1} has a new backup at {2}, seeded at version {3}.", _runId, seeded.ShardId, backup.Path.Address, seeded.Version);
     }
 }

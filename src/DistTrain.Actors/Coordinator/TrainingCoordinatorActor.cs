@@ -36,9 +36,9 @@ namespace DistTrain.Actors.Coordinator;
 /// It computes no gradients; it runs on the compute dispatcher only because it evaluates.
 /// </para>
 /// </summary>
-public sealed partial class TrainingCoordinatorActor : ReceiveActor, IWithTimers
+public sealed partial class TrainingCoordinatorActor : ReceiveActor, IWithTimers, IWithUnboundedStash
 {
-    private readonly Guid _runId = Guid.NewGuid();
+    private readonly Guid _runId;
     private readonly DistTrainOptions _options;
     private readonly Dataset _train;
     private readonly Dataset? _test;
@@ -58,11 +58,16 @@ public sealed partial class TrainingCoordinatorActor : ReceiveActor, IWithTimers
     private long _waitingStep = -1;
     private bool _ended;
 
+    /// <summary>Run and epoch time before this coordinator's clocks started (a run taken over).</summary>
+    private double _runSecondsBefore, _epochSecondsBefore;
+
     public TrainingCoordinatorActor(
         DistTrainOptions options, Dataset train, Dataset? test, IActorRef observer, IReadOnlyList<IActorRef>? placedServers = null,
-        IReadOnlyList<IActorRef>? placedBackups = null)
+        IReadOnlyList<IActorRef>? placedBackups = null, RunHandover? handover = null)
     {
         options.Validate();
+        _runId = handover?.Snapshot.RunId ?? Guid.NewGuid();
+        _handover = handover;
         _placedServers = CheckPlacedServers(placedServers, options.ParameterServerShards);
         _backups = CheckPlacedBackups(placedServers, placedBackups, options.ParameterServerShards);
         _keepsBackups = placedBackups is not null;
@@ -79,7 +84,26 @@ public sealed partial class TrainingCoordinatorActor : ReceiveActor, IWithTimers
         // soon as it arrives, so there a second one would only run stale.
         _scheduler = new ShardScheduler(_plan, options.Consistency.EffectiveBound, _barriers.MayOpen, leasesPerWorker: Sync ? 2 : 1);
         _epochs = new EpochLedger(_plan, options.Resume);
+        Become(handover is null ? Running : TakingOver);
+    }
 
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public IStash Stash { get; set; } = null!;
+
+    public Guid RunId => _runId;
+
+    private bool Sync => _options.Consistency.EffectiveMode == ConsistencyMode.Sync;
+
+    private double RunSeconds => _runSecondsBefore + _runClock.Elapsed.TotalSeconds;
+
+    private double EpochSeconds => _epochSecondsBefore + _epochClock.Elapsed.TotalSeconds;
+
+    public static Props Props(DistTrainOptions options, Dataset train, Dataset? test, IActorRef observer) =>
+        Akka.Actor.Props.Create(() => new TrainingCoordinatorActor(options, train, test, observer, null, null, null)).WithDispatcher(Dispatchers.Compute);
+
+    private void Running()
+    {
         Receive<RegisterWorker>(register => OnRegister(register.Worker));
         Receive<ShardCompleted>(completed => completed.RunId == _runId, OnShardCompleted);
         Receive<ShardFailed>(failed => failed.RunId == _runId, OnShardFailed);
@@ -91,16 +115,10 @@ public sealed partial class TrainingCoordinatorActor : ReceiveActor, IWithTimers
         Receive<ParameterServerHosted>(OnBackupHosted);
         Receive<BackupSeeded>(seeded => seeded.RunId == _runId, OnBackupSeeded);
         Receive<CancelRun>(cancel => Fail($"cancelled: {cancel.Reason}"));
+        Receive<CoordinatorMoved>(_ => { });
+        Receive<ShardRejoined>(_ => { });
+        Receive<WorkerRejoined>(_ => { });
     }
-
-    public ITimerScheduler Timers { get; set; } = null!;
-
-    public Guid RunId => _runId;
-
-    private bool Sync => _options.Consistency.EffectiveMode == ConsistencyMode.Sync;
-
-    public static Props Props(DistTrainOptions options, Dataset train, Dataset? test, IActorRef observer) =>
-        Akka.Actor.Props.Create(() => new TrainingCoordinatorActor(options, train, test, observer)).WithDispatcher(Dispatchers.Compute);
 
     /// <summary>A shard that throws is stopped and the run ends (it has told this actor why); nothing restarts empty.</summary>
     protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(_ => Directive.Stop);
@@ -121,11 +139,17 @@ public sealed partial class TrainingCoordinatorActor : ReceiveActor, IWithTimers
 
     protected override void PreStart()
     {
-        float[] initial = _options.Resume?.Parameters ?? _options.InitialParameters ?? InitialParameters();
-
-        OptimizerSettings optimizer = ProtocolMapping.Describe(_options.Training.Optimizer);
         ContiguousRange[] ranges = ContiguousRange.Split(_model.ParameterCount, _options.ParameterServerShards, CheckpointSettings.ShardGranule);
         _shards = new ParameterShardInfo[ranges.Length];
+        Timers.StartPeriodicTimer(nameof(CheckProgress), CheckProgress.Instance, _options.WaitReportInterval);
+        if (_handover is not null)
+        {
+            StartTakeOver(ranges);
+            return;
+        }
+
+        float[] initial = _options.Resume?.Parameters ?? _options.InitialParameters ?? InitialParameters();
+        OptimizerSettings optimizer = ProtocolMapping.Describe(_options.Training.Optimizer);
 
         // In sync mode every shard reaches every version, so the shards of one process share one
         // store and each version of the whole vector lies in one buffer that the workers read
@@ -145,8 +169,7 @@ public sealed partial class TrainingCoordinatorActor : ReceiveActor, IWithTimers
         }
 
         RestoreShards();
-
-        Timers.StartPeriodicTimer(nameof(CheckProgress), CheckProgress.Instance, _options.WaitReportInterval);
+        SendSnapshot();
     }
 
     private float[] InitialParameters()
@@ -169,6 +192,7 @@ public sealed partial class TrainingCoordinatorActor : ReceiveActor, IWithTimers
             _runId, id, ProtocolMapping.Describe(_model.InputSize, training.HiddenSizes, _model.OutputSize, training.Activation, training.Loss, training.LeakySlope),
             _shards, training.Seed, training.Shuffle, training.BatchSize, _options.Consistency.EffectiveMode, _options.Wire, Self));
         _observer.Tell(new WorkerJoined(_runId, id));
+        SendSnapshot();
         if (!_runClock.IsRunning && _workers.Count >= _options.Workers)
         {
             _runClock.Start();
@@ -287,8 +311,7 @@ public sealed partial class TrainingCoordinatorActor : ReceiveActor, IWithTimers
 
         if (_scheduler.Complete(id, completed.Step, completed.Slot, completed.Loss, completed.Count) is { } step)
         {
-            _observer.Tell(new StepCompleted(_runId, step.Step, _plan.EpochOf(step.Step), step.Loss));
-            _epochs.Add(step.Step, step.Loss);
+            OnStepCompleted(step.Step, step.Loss);
             ReadIfDue();
         }
 
@@ -306,10 +329,11 @@ public sealed partial class TrainingCoordinatorActor : ReceiveActor, IWithTimers
         // The loss sum is taken before the epochs end: a run cut short by --max-steps ends its
         // last, partial epoch at the step its checkpoint resumes in.
         double epochLossSum = _epochs.LossSumOf(_plan.EpochOf(step));
-        IReadOnlyList<EpochEnd> ended = _epochs.EndBefore(step, _epochClock.Elapsed.TotalSeconds);
+        IReadOnlyList<EpochEnd> ended = _epochs.EndBefore(step, EpochSeconds);
         if (ended.Count > 0)
         {
             _epochClock.Restart();
+            _epochSecondsBefore = 0;
         }
 
         _barriers.Begin(step, ended, epochLossSum, _model.ParameterCount, _shards.Length);
@@ -351,6 +375,7 @@ public sealed partial class TrainingCoordinatorActor : ReceiveActor, IWithTimers
         }
 
         _barriers.Pass();
+        SendSnapshot();
         ReadIfDue();
         Dispatch();
     }
@@ -373,9 +398,11 @@ public sealed partial class TrainingCoordinatorActor : ReceiveActor, IWithTimers
             }
         }
 
-        _observer.Tell(new EpochCompleted(
+        var completed = new EpochCompleted(
             _runId, epoch.Epoch + 1, epoch.Steps, epoch.TrainLoss, testLoss, testAccuracy,
-            epoch.Steps * _plan.BatchSize / epoch.Seconds, _runClock.Elapsed.TotalSeconds));
+            epoch.Steps * _plan.BatchSize / epoch.Seconds, RunSeconds);
+        _evaluatedEpochs.Add(completed);
+        _observer.Tell(completed);
     }
 
     private void OnRejected(ContributionRejected rejected)
@@ -442,6 +469,7 @@ public sealed partial class TrainingCoordinatorActor : ReceiveActor, IWithTimers
             return;
         }
 
+        SendSnapshot();
         Dispatch();
     }
 
@@ -460,6 +488,13 @@ public sealed partial class TrainingCoordinatorActor : ReceiveActor, IWithTimers
         }
 
         _waitingStep = step;
+    }
+
+    private void OnStepCompleted(long step, float loss)
+    {
+        _observer.Tell(new StepCompleted(_runId, step, _plan.EpochOf(step), loss));
+        _epochs.Add(step, loss);
+        ReplicateStepCompleted(step, loss);
     }
 
     private void Fail(string reason)

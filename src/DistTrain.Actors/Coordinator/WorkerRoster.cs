@@ -30,6 +30,16 @@ public sealed class WorkerRoster
         return id;
     }
 
+    /// <summary>Adds <paramref name="worker"/> with the id another coordinator gave it (a run taken over); later workers get higher ids.</summary>
+    public void Restore(int id, IActorRef worker)
+    {
+        ArgumentNullException.ThrowIfNull(worker);
+        ArgumentOutOfRangeException.ThrowIfNegative(id);
+        _ids.Add(worker, id);
+        _workers.Add(id, worker);
+        _nextId = Math.Max(_nextId, id + 1);
+    }
+
     public bool TryGetId(IActorRef worker, out int id) => _ids.TryGetValue(worker, out id);
 
     public bool Contains(int id) => _workers.ContainsKey(id);

@@ -133,6 +133,7 @@ public sealed partial class ParameterServerActor : ReceiveActor, IWithUnboundedS
         Receive<SeedBackup>(message => WhenThisRun(message.RunId, message, OnSeedBackup));
         Receive<StepReplicated>(message => WhenThisRun(message.RunId, message, OnStepReplicated));
         Receive<PromoteShard>(message => WhenThisRun(message.RunId, message, OnPromote));
+        Receive<CoordinatorMoved>(message => WhenThisRun(message.RunId, message, OnCoordinatorMoved));
         Receive<Terminated>(message =>
         {
             // A Terminated left unhandled would kill the shard (DeathPactException).
@@ -338,6 +339,19 @@ public sealed partial class ParameterServerActor : ReceiveActor, IWithUnboundedS
 
     private ParametersUpdated CurrentVersion(int readers) =>
         new(_runId, _state.ShardId, _state.Version, _state.Range, _state.CurrentVersion(readers));
+
+    /// <summary>
+    /// Another coordinator took the run over: this shard reports there from now on (failures, a
+    /// seeded backup) and tells it where it stands. Primaries and backups alike answer; the new
+    /// coordinator reads the primaries' answers.
+    /// </summary>
+    private void OnCoordinatorMoved(CoordinatorMoved moved)
+    {
+        _coordinator = moved.Coordinator;
+        _settings = _settings! with { Coordinator = moved.Coordinator };
+        moved.Coordinator.Tell(new ShardRejoined(_runId, _state.ShardId, _state.Version, _state.SettledThrough), Self);
+        _log.Info("Shard {0} of run {1} reports to {2} from now on, at version {3}.", _state.ShardId, _runId, moved.Coordinator.Path, _state.Version);
+    }
 
     private void WhenThisRun<T>(Guid runId, T message, Action<T> handle)
         where T : notnull

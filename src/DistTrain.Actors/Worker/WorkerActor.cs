@@ -34,6 +34,8 @@ namespace DistTrain.Actors.Worker;
 /// applied (<see cref="UnappliedPushes"/>). When the coordinator says a shard moved to its
 /// promoted backup (<see cref="ShardMoved"/>), it subscribes there and pushes the kept
 /// contributions again, so the step the lost primary did not finish completes at the backup.
+/// When another coordinator takes the run over (<see cref="CoordinatorMoved"/>), it reports there
+/// from then on and tells it what it holds and reported last.
 /// </para>
 /// </summary>
 public sealed class WorkerActor : ReceiveActor
@@ -61,6 +63,7 @@ public sealed class WorkerActor : ReceiveActor
         Receive<LeaseShard>(OnLease);
         Receive<PushGradientsAck>(OnAck);
         Receive<ShardMoved>(OnShardMoved);
+        Receive<CoordinatorMoved>(OnCoordinatorMoved);
     }
 
     /// <summary>
@@ -202,6 +205,24 @@ public sealed class WorkerActor : ReceiveActor
         _log.Info(
             "Worker {0}: shard {1} moved to {2}; subscribed there and sent {3} unapplied push(es) again.",
             _state.WorkerId, moved.ShardId, moved.Server.Path, again.Count);
+    }
+
+    /// <summary>
+    /// Another coordinator took the run over: this worker reports there from now on and tells it
+    /// the leases it holds and its latest reports (<see cref="WorkerState.Rejoin"/>). It drops
+    /// nothing: the leases it holds are the new coordinator's too, and run as they would have.
+    /// </summary>
+    private void OnCoordinatorMoved(CoordinatorMoved moved)
+    {
+        if (_state is null || _state.RunId != moved.RunId)
+        {
+            return;
+        }
+
+        _state.MoveCoordinator(moved.Coordinator);
+        IReadOnlyList<RejoinedLease> leases = _state.Rejoin();
+        moved.Coordinator.Tell(new WorkerRejoined(_state.RunId, _state.WorkerId, leases));
+        _log.Info("Worker {0}: run {1} is coordinated by {2} now; told it of {3} lease(s).", _state.WorkerId, _state.RunId, moved.Coordinator.Path, leases.Count);
     }
 
     private void OnAck(PushGradientsAck ack)

@@ -32,7 +32,7 @@ namespace DistTrain.Actors.Worker;
 /// no messaging: its actor does both.
 /// </para>
 /// </summary>
-public sealed class WorkerState
+public sealed partial class WorkerState
 {
     /// <summary>The awaited version of a shard whose acknowledgement has not come yet: no replica reaches it.</summary>
     private const long AwaitingAck = long.MaxValue;
@@ -48,7 +48,7 @@ public sealed class WorkerState
     private int _permutationEpoch = -1;
     private LeaseShard? _computed;
     private TensorBuffer? _computedGradient;
-    private (long Step, int Slot) _handedOver;
+    private LeaseShard? _handedOver;
     private ShardCompleted? _heldReport;
     private long _computedBaseVersion;
 
@@ -81,7 +81,7 @@ public sealed class WorkerState
         _awaitedVersion = new long[Replica.ShardCount];
     }
 
-    public AssignWorker Assignment { get; }
+    public AssignWorker Assignment { get; private set; }
 
     public Guid RunId => Assignment.RunId;
 
@@ -151,7 +151,8 @@ public sealed class WorkerState
     {
         ArgumentNullException.ThrowIfNull(ack);
         int s = Replica.IndexOf(ack.ShardId);
-        if (ack.RunId != RunId || s < 0 || (ack.Step, ack.Slot) != _handedOver || _awaitedVersion[s] != AwaitingAck)
+        if (ack.RunId != RunId || s < 0 || _handedOver is null || (ack.Step, ack.Slot) != (_handedOver.Step, _handedOver.Slot)
+            || _awaitedVersion[s] != AwaitingAck)
         {
             return false;
         }
@@ -183,7 +184,7 @@ public sealed class WorkerState
         ArgumentNullException.ThrowIfNull(completed);
         if (Assignment.Mode == ConsistencyMode.Sync || !shardsElsewhere)
         {
-            return completed;
+            return Remember(completed);
         }
 
         _heldReport = completed;
@@ -200,7 +201,7 @@ public sealed class WorkerState
 
         ShardCompleted report = _heldReport;
         _heldReport = null;
-        return report;
+        return Remember(report);
     }
 
     /// <summary>Takes the first waiting lease (in step order) if it can run now; a later one never overtakes it.</summary>
@@ -287,7 +288,7 @@ public sealed class WorkerState
 
         _computed = null;
         _computedGradient = null;
-        _handedOver = (lease.Step, lease.Slot);
+        _handedOver = lease;
         _awaitedVersion.AsSpan().Fill(sync ? 0 : AwaitingAck);
         return new GradientContribution(
             RunId, lease.Step, lease.Slot, SlotSpan: 1, lease.SlotCount, WorkerId, _computedBaseVersion, lease.Count, lease.BatchSize, gradient);

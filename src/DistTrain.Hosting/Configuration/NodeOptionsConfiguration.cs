@@ -25,7 +25,8 @@ public static class NodeOptionsConfiguration
         nameof(DistTrainNodeOptions.CertificatePath),
         nameof(DistTrainNodeOptions.CertificatePassword), nameof(DistTrainNodeOptions.MaximumFrameSizeBytes),
         nameof(DistTrainNodeOptions.SocketBufferBytes), nameof(DistTrainNodeOptions.AcceptableHeartbeatPause),
-        nameof(DistTrainNodeOptions.DowningStableAfter), nameof(DistTrainNodeOptions.JoinTimeout), nameof(DistTrainNodeOptions.LogLevel),
+        nameof(DistTrainNodeOptions.DowningStableAfter), nameof(DistTrainNodeOptions.HandoverMargin), nameof(DistTrainNodeOptions.JoinTimeout),
+        nameof(DistTrainNodeOptions.LogLevel),
     ];
 
     /// <summary>The options in <paramref name="configuration"/>'s <see cref="Section"/>, checked (<see cref="DistTrainNodeOptions.Validate"/>).</summary>
@@ -52,6 +53,7 @@ public static class NodeOptionsConfiguration
             SocketBufferBytes = values.Long(nameof(DistTrainNodeOptions.SocketBufferBytes)) ?? defaults.SocketBufferBytes,
             AcceptableHeartbeatPause = values.Duration(nameof(DistTrainNodeOptions.AcceptableHeartbeatPause)) ?? defaults.AcceptableHeartbeatPause,
             DowningStableAfter = values.Duration(nameof(DistTrainNodeOptions.DowningStableAfter)) ?? defaults.DowningStableAfter,
+            HandoverMargin = values.Duration(nameof(DistTrainNodeOptions.HandoverMargin)) ?? defaults.HandoverMargin,
             JoinTimeout = values.Duration(nameof(DistTrainNodeOptions.JoinTimeout)) ?? defaults.JoinTimeout,
             LogLevel = values.Text(nameof(DistTrainNodeOptions.LogLevel)) ?? defaults.LogLevel,
         };

@@ -60,6 +60,17 @@ internal static class MessageManifests
         MessageCodec.Of<PromoteShard>("promote-shard.1", ReplicationCodecs.Write, ReplicationCodecs.ReadPromoteShard),
         MessageCodec.Of<ShardMoved>("shard-moved.1", ReplicationCodecs.Write, ReplicationCodecs.ReadShardMoved),
 
+        // Coordinator failover.
+        MessageCodec.Of<CoordinatorSnapshot>(
+            "coordinator-snapshot.1", CoordinatorFailoverCodecs.Write, CoordinatorFailoverCodecs.ReadCoordinatorSnapshot),
+        MessageCodec.Of<CoordinatorStepCompleted>(
+            "coordinator-step-completed.1", CoordinatorFailoverCodecs.Write, CoordinatorFailoverCodecs.ReadCoordinatorStepCompleted),
+        MessageCodec.Of<CoordinatorMoved>("coordinator-moved.1", CoordinatorFailoverCodecs.Write, CoordinatorFailoverCodecs.ReadCoordinatorMoved),
+        MessageCodec.Of<WorkerRejoined>("worker-rejoined.1", CoordinatorFailoverCodecs.Write, CoordinatorFailoverCodecs.ReadWorkerRejoined),
+        MessageCodec.Of<ShardRejoined>("shard-rejoined.1", CoordinatorFailoverCodecs.Write, CoordinatorFailoverCodecs.ReadShardRejoined),
+        MessageCodec.Of<CoordinatorTookOver>(
+            "coordinator-took-over.1", CoordinatorFailoverCodecs.Write, CoordinatorFailoverCodecs.ReadCoordinatorTookOver),
+
         // Cluster protocol.
         MessageCodec.Of<HostParameterServer>("host-parameter-server.2", ClusterCodecs.Write, ClusterCodecs.ReadHostParameterServer),
         MessageCodec.Of<ParameterServerHosted>("parameter-server-hosted.2", ClusterCodecs.Write, ClusterCodecs.ReadParameterServerHosted),

@@ -291,13 +291,46 @@ internal ref struct WireReader
         return values;
     }
 
-    /// <summary>A nested record through its own field reader; faults name its fields by their path.</summary>
-    public T ReadRecord<T>(string field, FieldReader<T> readFields)
-        where T : class => ReadNested(field, readFields);
+    public IReadOnlyList<bool> ReadBooleanList(string field)
+    {
+        var values = new bool[ReadListHeader(field)];
+        for (int i = 0; i < values.Length; i++)
+        {
+            values[i] = ReadBoolean($"{field}[{i}]");
+        }
+
+        return values;
+    }
+
+    /// <summary>An array of float32s, each checked as <see cref="ReadSingle"/> checks one.</summary>
+    public IReadOnlyList<float> ReadSingleList(string field)
+    {
+        var values = new float[ReadListHeader(field)];
+        for (int i = 0; i < values.Length; i++)
+        {
+            values[i] = ReadSingle($"{field}[{i}]");
+        }
+
+        return values;
+    }
+
+    /// <summary>An array of actor references, each resolved as <see cref="ReadActorRef"/> resolves one.</summary>
+    public IReadOnlyList<IActorRef> ReadActorRefList(string field)
+    {
+        var values = new IActorRef[ReadListHeader(field)];
+        for (int i = 0; i < values.Length; i++)
+        {
+            values[i] = ReadActorRef($"{field}[{i}]");
+        }
+
+        return values;
+    }
+
+    /// <summary>A nested record (a class or a record struct) through its own field reader; faults name its fields by their path.</summary>
+    public T ReadRecord<T>(string field, FieldReader<T> readFields) => ReadNested(field, readFields);
 
     /// <summary>A list of nested records.</summary>
     public IReadOnlyList<T> ReadRecordList<T>(string field, FieldReader<T> readFields)
-        where T : class
     {
         var values = new T[ReadListHeader(field)];
         for (int i = 0; i < values.Length; i++)

@@ -195,9 +195,38 @@ internal ref struct WireWriter
         }
     }
 
-    /// <summary>A nested record through its own field writer.</summary>
+    /// <summary>A bool list as an array of bools.</summary>
+    public void WriteBooleanList(string field, IReadOnlyList<bool> values)
+    {
+        WriteListHeader(field, values);
+        for (int i = 0; i < values.Count; i++)
+        {
+            _writer.Write(values[i]);
+        }
+    }
+
+    /// <summary>A float list as an array of float32s, each bit for bit (a list, not a tensor: short, and bounded as lists are).</summary>
+    public void WriteSingleList(string field, IReadOnlyList<float> values)
+    {
+        WriteListHeader(field, values);
+        for (int i = 0; i < values.Count; i++)
+        {
+            _writer.Write(values[i]);
+        }
+    }
+
+    /// <summary>A list of actor references as an array of their serialized paths (<see cref="WriteActorRef"/>).</summary>
+    public void WriteActorRefList(string field, IReadOnlyList<IActorRef> values)
+    {
+        WriteListHeader(field, values);
+        for (int i = 0; i < values.Count; i++)
+        {
+            WriteActorRef($"{field}[{i}]", values[i]);
+        }
+    }
+
+    /// <summary>A nested record (a class or a record struct) through its own field writer.</summary>
     public void WriteRecord<T>(string field, T value, FieldWriter<T> writeFields)
-        where T : class
     {
         RequireValue(field, value);
         writeFields(ref this, value);
@@ -205,7 +234,6 @@ internal ref struct WireWriter
 
     /// <summary>A list of nested records as an array of them.</summary>
     public void WriteRecordList<T>(string field, IReadOnlyList<T> values, FieldWriter<T> writeFields)
-        where T : class
     {
         WriteListHeader(field, values);
         for (int i = 0; i < values.Count; i++)
@@ -217,7 +245,7 @@ internal ref struct WireWriter
     public void Flush() => _writer.Flush();
 
     // Every field of the current records is required; a null would arrive as a fault, so it is one here.
-    private readonly void RequireValue(string field, object? value)
+    private readonly void RequireValue<T>(string field, T value)
     {
         if (value is null)
         {

@@ -57,4 +57,37 @@ public class EpochLedgerTests
         Assert.Equal((10.0 + 3 + 5) / 4, resumed.TrainLoss);
         Assert.Equal(2, resumed.Steps);
     }
+
+    [Fact]
+    public void OpenLosses_HoldTheStepsOfTheEpochsNotYetEnded_AndAStepIsCountedOnce()
+    {
+        var ledger = new EpochLedger(s_plan);
+        foreach (long step in new long[] { 0, 1, 2, 3, 4, 4 })
+        {
+            ledger.Add(step, loss: step + 1);
+        }
+
+        Assert.Equal([0L, 1, 2, 3, 4], ledger.OpenLosses.Keys);
+        ledger.EndBefore(4, epochSeconds: 1);
+
+        Assert.Equal([4L], ledger.OpenLosses.Keys);
+        Assert.Equal(5, ledger.LossSumOf(1));
+        Assert.Equal(1, ledger.EndedEpochs);
+    }
+
+    [Fact]
+    public void TakenOver_EndsTheOpenEpochWithTheMeanOfTheStepsWhoseLossIsKnown()
+    {
+        var ledger = new EpochLedger(s_plan);
+        ledger.TakeOver(endedEpochs: 1);
+        ledger.Add(4, 2f);
+        ledger.AddUnknown(5);
+        ledger.Add(6, 4f);
+        ledger.Add(7, 6f);
+
+        EpochEnd ended = Assert.Single(ledger.EndBefore(8, epochSeconds: 1));
+
+        Assert.Equal(new EpochEnd(1, (2.0 + 4 + 6) / 3, 4, 1), ended);
+        Assert.Throws<ArgumentOutOfRangeException>(() => ledger.TakeOver(endedEpochs: 1));
+    }
 }

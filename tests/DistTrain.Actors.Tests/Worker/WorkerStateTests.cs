@@ -304,6 +304,39 @@ public class WorkerStateTests
 
     private static PushGradients[] Pushes(WorkerState state) => state.HandOverGradients().ToPushes(state.Replica.Shards, WireSettings.Fp32);
 
+    [Fact]
+    public void Rejoin_ListsTheLeasesWaiting_ThenTheLatestReports_AndReportsGoToTheNewCoordinator()
+    {
+        var state = new WorkerState(Assignment(RunId, ActorRefs.Nobody, ActorRefs.Nobody, ActorRefs.Nobody, mode: ConsistencyMode.Sync), Data);
+        PublishAll(state, 0);
+        for (int step = 0; step < WorkerState.RememberedReports + 2; step++)
+        {
+            ShardCompleted completed = state.ComputeGradients(Lease(RunId, step: step, count: 2));
+            state.HandOverGradients().Gradient.Release();
+            Assert.Same(completed, state.ReportOnceSettled(completed, shardsElsewhere: true));
+        }
+
+        state.Enqueue(Lease(RunId, step: 40, minVersion: 40) with { GroupSlot = 0, GroupSpan = 2 });
+        IActorRef moved = new FakeCoordinatorRef();
+        state.MoveCoordinator(moved);
+
+        IReadOnlyList<RejoinedLease> leases = state.Rejoin();
+
+        Assert.Same(moved, state.Assignment.Coordinator);
+        Assert.Equal(new RejoinedLease(40, 1, 2, 0, 2, Reported: false, 0f, 0, 0), leases[0]);
+        RejoinedLease[] reports = [.. leases.Skip(1)];
+        Assert.Equal(WorkerState.RememberedReports, reports.Length);
+        Assert.Equal(Enumerable.Range(2, WorkerState.RememberedReports).Select(step => (long)step), reports.Select(report => report.Step));
+        Assert.All(reports, report => Assert.True(report.Reported && report.Count == 2 && report.BaseVersion == 0 && float.IsFinite(report.Loss)));
+    }
+
+    private sealed class FakeCoordinatorRef : MinimalActorRef
+    {
+        public override ActorPath Path { get; } = new RootActorPath(new Address("akka", "test")) / "coordinator";
+
+        public override IActorRefProvider Provider => throw new NotSupportedException();
+    }
+
     private static WorkerState NewState(bool shuffle = true) =>
         new(Assignment(RunId, ActorRefs.Nobody, ActorRefs.Nobody, ActorRefs.Nobody, shuffle), Data);
 

@@ -7,12 +7,14 @@ using Xunit.Abstractions;
 namespace DistTrain.Integration.Tests.Bed;
 
 /// <summary>
-/// Parameter-server nodes killed (SIGKILL) on the network test bed at 10 Gbit/s, W1 in sync mode:
-/// the coordinator alone in namespace 1, two or three parameter-server nodes after it (so each
-/// shard has a hot-standby backup on another node, the default with two or more server nodes),
-/// and a worker node with two workers last. Each run completes on the survivors, and its saved
-/// parameters equal an uninterrupted in-process run's (2 workers, 2 shards, same seed and steps)
-/// bit for bit. The time from a kill to the backup's promotion is written to the test's output.
+/// Parameter-server and coordinator nodes killed (SIGKILL) on the network test bed at 10 Gbit/s,
+/// W1 in sync mode: the coordinator alone in namespace 1 (and a second coordinator node in
+/// namespace 2 where the coordinator is killed), two or three parameter-server nodes after them
+/// (so each shard has a hot-standby backup on another node, the default with two or more server
+/// nodes), and a worker node with two workers last. Each run completes on the survivors, and its
+/// saved parameters equal an uninterrupted in-process run's (2 workers, 2 shards, same seed and
+/// steps) bit for bit. The time from a kill to the backup's promotion, or to the new
+/// coordinator's takeover, is written to the test's output.
 /// </summary>
 public sealed partial class BedFailoverTests(ITestOutputHelper output) : IDisposable
 {
@@ -34,7 +36,8 @@ public sealed partial class BedFailoverTests(ITestOutputHelper output) : IDispos
         RunFiles reference = await ReferenceRuns.GetAsync(train);
         var files = new RunFiles(Path.Combine(_folder, "bed"));
         await using NetworkBed bed = await NetworkBed.CreateAsync(4, "10gbit");
-        (BedProcess coordinator, BedProcess[] servers, BedProcess worker) = await StartAsync(bed, serverNodes: 2, [.. train, .. files.Options()]);
+        (BedProcess[] coordinators, BedProcess[] servers, BedProcess worker) = await StartAsync(bed, serverNodes: 2, [[.. train, .. files.Options()]]);
+        BedProcess coordinator = coordinators[0];
 
         await coordinator.WaitForLineAsync(line => line.StartsWith("epoch 1/", StringComparison.Ordinal), s_patience, "the first epoch's line");
         var kill = Stopwatch.StartNew();
@@ -61,7 +64,8 @@ public sealed partial class BedFailoverTests(ITestOutputHelper output) : IDispos
         RunFiles reference = await ReferenceRuns.GetAsync(train);
         var files = new RunFiles(Path.Combine(_folder, "bed"));
         await using NetworkBed bed = await NetworkBed.CreateAsync(5, "10gbit");
-        (BedProcess coordinator, BedProcess[] servers, BedProcess worker) = await StartAsync(bed, serverNodes: 3, [.. train, .. files.Options()]);
+        (BedProcess[] coordinators, BedProcess[] servers, BedProcess worker) = await StartAsync(bed, serverNodes: 3, [[.. train, .. files.Options()]]);
+        BedProcess coordinator = coordinators[0];
 
         await coordinator.WaitForLineAsync(line => line.StartsWith("epoch 1/", StringComparison.Ordinal), s_patience, "the first epoch's line");
         var kill = Stopwatch.StartNew();
@@ -79,26 +83,70 @@ public sealed partial class BedFailoverTests(ITestOutputHelper output) : IDispos
         BedAssert.Identical(reference.Save, files.Save, "the parameters of a run that lost two of its three parameter-server nodes in turn");
     }
 
-    /// <summary>The coordinator, then <paramref name="serverNodes"/> parameter-server nodes and a worker node with 2 workers, each in the next namespace.</summary>
-    private static async Task<(BedProcess Coordinator, BedProcess[] Servers, BedProcess Worker)> StartAsync(
-        NetworkBed bed, int serverNodes, string[] trainOptions)
+    /// <summary>
+    /// Kills the coordinator's node after the first epoch; the second coordinator node, a standby
+    /// until then, takes the run over from what the first replicated and the shards' and workers'
+    /// answers, finishes it, and writes the parameters.
+    /// </summary>
+    [BedFact]
+    public async Task Sync_CoordinatorNodeKilledAfterTheFirstEpoch_SecondCoordinatorNodeTakesOverAndTheResultEqualsInProcessRun()
+    {
+        string[] train = ["--epochs", "2", "--max-steps", "600"];
+        RunFiles reference = await ReferenceRuns.GetAsync(train);
+        var lostFiles = new RunFiles(Path.Combine(_folder, "lost"));
+        var files = new RunFiles(Path.Combine(_folder, "bed"));
+        await using NetworkBed bed = await NetworkBed.CreateAsync(5, "10gbit");
+        (BedProcess[] coordinators, BedProcess[] servers, BedProcess worker) = await StartAsync(
+            bed, serverNodes: 2, [[.. train, .. lostFiles.Options()], [.. train, .. files.Options()]]);
+
+        await coordinators[0].WaitForLineAsync(line => line.StartsWith("epoch 1/", StringComparison.Ordinal), s_patience, "the first epoch's line");
+        var kill = Stopwatch.StartNew();
+        await coordinators[0].KillAsync(s_patience);
+        string tookOver = await coordinators[1].WaitForLineAsync(
+            line => line.Contains("took the run over", StringComparison.Ordinal), s_patience, "the report of the coordinator that took the run over");
+        output.WriteLine($"{kill.Elapsed.TotalSeconds:0.0} s after the kill: {tookOver}");
+
+        string standbyOutput = await RequireCompletedAsync([coordinators[1], .. servers, worker]);
+        Assert.Contains("the run completed after 600 steps", standbyOutput);
+        Assert.Contains($"the coordinator at akka.tcp://disttrain@{bed.AddressOf(2)}:{NetworkBed.NodePort} took the run over", tookOver);
+        Assert.Contains("epoch 1/2", standbyOutput);
+        Assert.Contains("epoch 2/2", standbyOutput);
+        Assert.False(File.Exists(lostFiles.Save), "the killed coordinator wrote the parameters");
+        BedAssert.Identical(reference.Save, files.Save, "the parameters of a run whose coordinator node was killed after the first epoch");
+    }
+
+    /// <summary>
+    /// One coordinator node per element of <paramref name="coordinatorOptions"/> (its train and
+    /// output options), then <paramref name="serverNodes"/> parameter-server nodes and a worker
+    /// node with 2 workers, each in the next namespace. The first coordinator node is the seed,
+    /// and the oldest, so the coordinator runs there.
+    /// </summary>
+    private static async Task<(BedProcess[] Coordinators, BedProcess[] Servers, BedProcess Worker)> StartAsync(
+        NetworkBed bed, int serverNodes, string[][] coordinatorOptions)
     {
         string data = BedPaths.RequireFashionMnist();
         string port = NetworkBed.NodePort.ToString(CultureInfo.InvariantCulture);
         string seed = $"{bed.AddressOf(1)}:{port}";
-        BedProcess coordinator = bed.StartNode(
-            1, "coordinator node",
-            ["--roles", "coordinator", "--hostname", bed.AddressOf(1), "--port", port, "--min-workers", "2",
-             "--min-ps-nodes", serverNodes.ToString(CultureInfo.InvariantCulture), "--ps-shards", "2", "--seed", "0", "--quiet", "--data", data,
-             .. trainOptions]);
-        await coordinator.WaitForLineAsync(line => line.Contains(" is up with roles ", StringComparison.Ordinal), s_startPatience, "the coordinator's node coming up");
-        BedProcess[] servers = [.. Enumerable.Range(2, serverNodes).Select(index => bed.StartNode(
+        var coordinators = new BedProcess[coordinatorOptions.Length];
+        for (int c = 0; c < coordinators.Length; c++)
+        {
+            int index = c + 1;
+            coordinators[c] = bed.StartNode(
+                index, "coordinator node",
+                ["--roles", "coordinator", "--hostname", bed.AddressOf(index), "--port", port, .. (c == 0 ? Array.Empty<string>() : ["--seed-nodes", seed]),
+                 "--min-workers", "2", "--min-ps-nodes", serverNodes.ToString(CultureInfo.InvariantCulture), "--ps-shards", "2", "--seed", "0", "--quiet",
+                 "--data", data, .. coordinatorOptions[c]]);
+            await coordinators[c].WaitForLineAsync(
+                line => line.Contains(" is up with roles ", StringComparison.Ordinal), s_startPatience, "the coordinator's node coming up");
+        }
+
+        BedProcess[] servers = [.. Enumerable.Range(coordinators.Length + 1, serverNodes).Select(index => bed.StartNode(
             index, "parameter-server node", ["--roles", "parameter-server", "--hostname", bed.AddressOf(index), "--port", port, "--seed-nodes", seed]))];
-        int workerIndex = serverNodes + 2;
+        int workerIndex = coordinators.Length + serverNodes + 1;
         BedProcess worker = bed.StartNode(
             workerIndex, "worker node",
             ["--roles", "worker", "--hostname", bed.AddressOf(workerIndex), "--port", port, "--seed-nodes", seed, "--workers", "2", "--data", data]);
-        return (coordinator, servers, worker);
+        return (coordinators, servers, worker);
     }
 
     /// <summary>Waits for <paramref name="survivors"/> to exit, fails with their output unless each exited 0, and returns the first one's output.</summary>

@@ -101,6 +101,20 @@ public static class ProtocolSamples
         new BackupSeeded(RunId, 3, 57L),
         new PromoteShard(RunId, 3),
         new ShardMoved(RunId, 3, server),
+        new CoordinatorSnapshot(
+            RunId, 1_234.5, 37L, [server, worker, coordinator], [worker, ActorRefs.Nobody, server], [true, false, true], [3, 7, 11], [worker, coordinator, server],
+            [new EpochCompleted(RunId, 1, 703L, 0.6931, 0.7123, 0.5625, 9_876.25, 61.5), new EpochCompleted(RunId, 2, 1_407L, 0.4321, double.NaN, 0.875, 12_345.5, -0.0)],
+            [1_409L, 1_411L, 1_413L], [2.3025851f, BitConverter.Int32BitsToSingle(0x7FC00077), -0f]),
+        new CoordinatorStepCompleted(RunId, 1_415L, BitConverter.Int32BitsToSingle(0x7FC00099), 1_240.75),
+        new CoordinatorMoved(RunId, coordinator),
+        new WorkerRejoined(
+            RunId, 7,
+            [
+                new RejoinedLease(1_413L, 2, 5, 1, 3, Reported: true, BitConverter.Int32BitsToSingle(0x7FC00055), 33, 1_411L),
+                new RejoinedLease(1_415L, 3, 5, 3, 1, Reported: false, 1.75f, 17, 1_413L),
+            ]),
+        new ShardRejoined(RunId, 3, 1_413L, 1_411L),
+        new CoordinatorTookOver(RunId, 1_413L, "akka.tcp://disttrain@198.18.0.5:4053", 5, 3.75),
         new HostParameterServer(RunId, 5, 1),
         new ParameterServerHosted(RunId, 5, 1, server),
         new RunEnded(RunId, Completed: true, "the run completed after 2345 steps"),
