@@ -116,6 +116,37 @@ public sealed partial class BedFailoverTests(ITestOutputHelper output) : IDispos
     }
 
     /// <summary>
+    /// Stale-synchronous and asynchronous W1, five epochs, with the coordinator's node killed after
+    /// the first: the second coordinator node takes the run over and its accuracy over the last two
+    /// epochs is within a point of an uninterrupted sync run's.
+    /// </summary>
+    [BedTheory]
+    [InlineData("ssp")]
+    [InlineData("async")]
+    public async Task Mode_CoordinatorNodeKilledAfterTheFirstEpoch_RunCompletesWithinOnePointOfSync(string mode)
+    {
+        RunFiles sync = await ReferenceRuns.GetAsync(["--epochs", "5"], metrics: true);
+        var files = new RunFiles(Path.Combine(_folder, "bed"));
+        string[] train = ["--epochs", "5", "--mode", mode];
+        await using NetworkBed bed = await NetworkBed.CreateAsync(5, "10gbit");
+        (BedProcess[] coordinators, BedProcess[] servers, BedProcess worker) = await StartAsync(
+            bed, serverNodes: 2, [[.. train, .. new RunFiles(Path.Combine(_folder, "lost")).Options()], [.. train, .. files.Options(metrics: true)]]);
+
+        await coordinators[0].WaitForLineAsync(line => line.StartsWith("epoch 1/", StringComparison.Ordinal), s_patience, "the first epoch's line");
+        var kill = Stopwatch.StartNew();
+        await coordinators[0].KillAsync(s_patience);
+        string tookOver = await coordinators[1].WaitForLineAsync(
+            line => line.Contains("took the run over", StringComparison.Ordinal), s_patience, "the report of the coordinator that took the run over");
+        output.WriteLine($"{mode}: {kill.Elapsed.TotalSeconds:0.0} s after the kill: {tookOver}");
+
+        await RequireCompletedAsync([coordinators[1], .. servers, worker]);
+        double expected = BedAssert.LastTwoEpochsAccuracy(sync.Metrics), actual = BedAssert.LastTwoEpochsAccuracy(files.Metrics);
+        output.WriteLine($"{mode}: test accuracy {actual:P2} over epochs 4 and 5; sync in one process {expected:P2}");
+        Assert.Equal(5, BedAssert.EpochAccuracies(files.Metrics).Length);
+        Assert.True(Math.Abs(actual - expected) <= 0.01, $"{mode} with a coordinator taken over reached {actual:P2}, sync {expected:P2}: more than 1 point apart");
+    }
+
+    /// <summary>
     /// One coordinator node per element of <paramref name="coordinatorOptions"/> (its train and
     /// output options), then <paramref name="serverNodes"/> parameter-server nodes and a worker
     /// node with 2 workers, each in the next namespace. The first coordinator node is the seed,
