@@ -84,7 +84,7 @@ internal static class Usage
           --min-ps-nodes N         coordinator: parameter-server nodes to spread shards over (default 1)
           --ps-replicas 0|1        coordinator: a hot-standby backup of each shard on another node, so
                                    losing a parameter-server node loses no step (default: 1 when the
-                                   shards are placed on two or more nodes in a sync run, else 0)
+                                   shards are placed on two or more nodes, else 0)
           --tls-certificate FILE   PKCS#12 (.pfx) certificate: TLS on, peers must present the same one
           --tls-password P         the certificate's password
           --join-timeout S         seconds to keep trying the seed nodes (default 30)

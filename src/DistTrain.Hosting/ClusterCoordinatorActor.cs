@@ -230,7 +230,7 @@ internal sealed class ClusterCoordinatorActor : ReceiveActor, IWithUnboundedStas
             return;
         }
 
-        _replicas ??= _requestedReplicas ?? (hosts.Length >= 2 && _options.Consistency.EffectiveMode == ConsistencyMode.Sync ? 1 : 0);
+        _replicas ??= _requestedReplicas ?? (hosts.Length >= 2 ? 1 : 0);
         for (int s = 0; s < _servers.Length; s++)
         {
             if (_servers[s] is null)

@@ -41,7 +41,7 @@ public sealed record DistTrainNodeOptions
     /// <summary>
     /// Hot-standby backups per parameter-server shard, each on another node than its primary:
     /// 0 or 1; null (the default) keeps one whenever at least two parameter-server nodes are up
-    /// when the shards are placed, and a sync run. The coordinator reads it.
+    /// when the shards are placed. The coordinator reads it.
     /// </summary>
     public int? ParameterServerReplicas { get; init; }
 

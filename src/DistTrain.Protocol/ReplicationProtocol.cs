@@ -46,6 +46,17 @@ public sealed record ReplicateStep(Guid RunId, int ShardId, long Step, long Vers
     : IDistTrainMessage;
 
 /// <summary>
+/// Primary to backup, ssp and async: the primary applied the contribution of slot
+/// <paramref name="Slot"/> of the <paramref name="SlotCount"/> slots of step <paramref name="Step"/>
+/// with this <paramref name="Staleness"/> (its learning rate scaled by 1 / (1 + staleness)),
+/// taking the shard to <paramref name="Version"/>; <paramref name="Gradient"/> is the contribution
+/// as applied. The backup applies the same optimizer step, settles the slot, and answers
+/// <see cref="StepReplicated"/>. Ownership of <paramref name="Gradient"/> passes to the backup.
+/// </summary>
+public sealed record ReplicateContribution(
+    Guid RunId, int ShardId, long Step, int Slot, int SlotCount, int Staleness, long Version, TensorBuffer Gradient) : IDistTrainMessage;
+
+/// <summary>
 /// A backup placed during the run to the coordinator, once it has taken its primary's state
 /// (<see cref="SeedBackup"/>) at <paramref name="Version"/>: from now on it can take the primary's
 /// place. Until then the shard counts as having no backup.

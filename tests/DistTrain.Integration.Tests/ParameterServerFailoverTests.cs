@@ -98,4 +98,42 @@ public sealed class ParameterServerFailoverTests
             }
         }
     }
+
+    /// <summary>
+    /// Ssp and async: every contribution a primary applies reaches its backup before the worker
+    /// is told, so the run goes on from the promoted backup and completes every step; which
+    /// contributions it applies after the loss, and at what staleness, depends on arrival.
+    /// </summary>
+    [Theory]
+    [InlineData(ConsistencyMode.Ssp)]
+    [InlineData(ConsistencyMode.Async)]
+    public async Task Mode_ParameterServerProcessKilled_BackupTakesOverAndTheRunCompletes(ConsistencyMode mode)
+    {
+        const long steps = 1000;
+        DistTrainOptions run = LauncherSyntheticData.Run(workers: 2, steps, mode);
+        var events = new RunEvents();
+        await using var nodes = new ClusterTestNodes();
+        DistTrainNode coordinator = await nodes.StartAsync(
+            ClusterTestNodes.NodeOptions([NodeRoles.Coordinator]) with { MinParameterServerNodes = 2 },
+            new NodeWork(LauncherSyntheticData.Train, LauncherSyntheticData.Test, run, events));
+        string seed = $"127.0.0.1:{coordinator.Address.Port}";
+        using var first = LauncherNodeProcess.Start("--roles", "parameter-server", "--port", "0", "--seed-nodes", seed);
+        using var second = LauncherNodeProcess.Start("--roles", "parameter-server", "--port", "0", "--seed-nodes", seed);
+        using var worker = LauncherNodeProcess.Start("--roles", "worker", "--port", "0", "--seed-nodes", seed, "--workers", "2", "--data", "synthetic");
+
+        await Condition.WaitUntilAsync(() => events.Of<StepCompleted>().Count >= 20, ClusterTestNodes.Patience, "20 steps");
+        await second.KillAsync(ClusterTestNodes.Patience);
+
+        DistTrainResult result = await coordinator.RunAsync().WaitAsync(TimeSpan.FromMinutes(2));
+
+        ShardFailedOver failedOver = Assert.Single(events.Of<ShardFailedOver>());
+        Assert.Single(events.Of<ShardBackupLost>());
+        Assert.Empty(events.Of<ShardBackupPlaced>());
+        Assert.InRange(failedOver.Step, 20, steps - 1);
+        Assert.Equal(steps, result.Steps);
+        Assert.Equal(steps, events.Of<StepCompleted>().Select(step => step.Step).Distinct().Count());
+        Assert.All(result.Parameters, value => Assert.True(float.IsFinite(value)));
+        (int workerCode, _, _) = await worker.ExitAsync(ClusterTestNodes.Patience);
+        Assert.Equal(0, workerCode);
+    }
 }

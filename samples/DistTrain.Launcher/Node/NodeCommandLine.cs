@@ -81,11 +81,6 @@ internal static class NodeCommandLine
             node.Validate();
             return node;
         });
-        if (node.ParameterServerReplicas == 1 && settings.Engine.Consistency.EffectiveMode != ConsistencyMode.Sync)
-        {
-            throw new UsageException("--ps-replicas 1 keeps hot-standby shards in sync mode only; drop it, or use --mode sync");
-        }
-
         return new NodeSettings(node, settings with { Engine = settings.Engine with { Workers = minWorkers } });
     }
 

@@ -6,19 +6,24 @@ using DistTrain.Protocol;
 namespace DistTrain.Actors.ParameterServer;
 
 /// <summary>
-/// Hot standby (<c>--ps-replicas 1</c>, sync mode): a primary told <see cref="AttachBackup"/>
-/// sends its backup, after each step it completes, the step's aggregated mean
-/// (<see cref="ReplicateStep"/>) and publishes that version only once the backup answers
-/// <see cref="StepReplicated"/>; a subscription that arrives meanwhile is answered then, so no
-/// worker ever holds a version the backup lacks. A backup applies each replicated step with the
-/// same optimizer step (<see cref="ParameterServerState.ApplyReplicatedStep"/>), so its state is
-/// the primary's bit for bit, and serves nothing until <see cref="PromoteShard"/>, after which it
-/// is a shard like any other. A backup placed during the run is seeded by its primary first
+/// Hot standby (<c>--ps-replicas 1</c>): a primary told <see cref="AttachBackup"/> sends its
+/// backup, after each sync step it completes, the step's aggregated mean
+/// (<see cref="ReplicateStep"/>), and in ssp and async each contribution it applies, as applied,
+/// with its staleness (<see cref="ReplicateContribution"/>). It publishes a version only once the
+/// backup answers <see cref="StepReplicated"/> with it, and holds back meanwhile the subscriptions
+/// that arrive and, in ssp and async, the acknowledgements of the contributions in it, so no
+/// worker ever holds a version, or counts a contribution settled, that the backup lacks. A backup
+/// applies each replicated step or contribution with the same optimizer step
+/// (<see cref="ParameterServerState.ApplyReplicatedStep"/>,
+/// <see cref="ParameterServerState.ApplyReplicatedContribution"/>), so its state is the primary's
+/// bit for bit, and serves nothing until <see cref="PromoteShard"/>, after which it is a shard
+/// like any other. A backup placed during the run (sync) is seeded by its primary first
 /// (<see cref="SeedBackup"/>). A primary whose backup is lost goes on alone.
 /// </summary>
 public sealed partial class ParameterServerActor
 {
     private readonly List<SubscribeParameters> _subscriptionsAwaitingBackup = [];
+    private readonly List<(IActorRef Pusher, PushGradientsAck Ack)> _acksAwaitingBackup = [];
     private IActorRef? _backup;
     private TensorBufferPool? _replicationPool;
     private bool _awaitingBackup;
@@ -111,6 +116,57 @@ public sealed partial class ParameterServerActor
             Self);
     }
 
+    private TensorBuffer CopyForBackup(TensorBuffer gradient)
+    {
+        _replicationPool ??= new TensorBufferPool(_state.Range.Length);
+        TensorBuffer copy = _replicationPool.Rent();
+        gradient.Span.CopyTo(copy.WritableSpan);
+        return copy;
+    }
+
+    /// <summary>Ssp and async: sends the backup the contribution just applied; its version is published, and acknowledged, once the backup holds it.</summary>
+    private void ReplicateContribution(PushGradients push, TensorBuffer applied)
+    {
+        _awaitingBackup = true;
+        _transport.Send(
+            _backup!,
+            new ReplicateContribution(_runId, _state.ShardId, push.Step, push.Slot, push.SlotCount, _state.LastStaleness, _state.Version, applied),
+            Self);
+    }
+
+    /// <summary>Ssp and async: acknowledges a contribution once the version the acknowledgement names is on the backup (at once without one).</summary>
+    private void Acknowledge(IActorRef pusher, PushGradientsAck ack)
+    {
+        if (_awaitingBackup)
+        {
+            _acksAwaitingBackup.Add((pusher, ack));
+            return;
+        }
+
+        _transport.Send(pusher, ack, Self);
+    }
+
+    private void OnReplicateContribution(ReplicateContribution message)
+    {
+        try
+        {
+            if (message.RunId != _runId)
+            {
+                LogOtherRun(message.RunId, message);
+                return;
+            }
+
+            _state.ApplyReplicatedContribution(
+                message.Step, message.Slot, message.SlotCount, message.Staleness, message.Version, message.Gradient.Span);
+        }
+        finally
+        {
+            message.Gradient.Release();
+        }
+
+        _transport.Send(Sender, new StepReplicated(_runId, _state.ShardId, _state.Version), Self);
+    }
+
     private void OnReplicateStep(ReplicateStep message)
     {
         try
@@ -138,6 +194,10 @@ public sealed partial class ParameterServerActor
         {
             PublishAwaited();
         }
+        else
+        {
+            SendAcknowledgementsThrough(message.Version);
+        }
     }
 
     private void OnBackupLost()
@@ -156,12 +216,27 @@ public sealed partial class ParameterServerActor
     {
         _awaitingBackup = false;
         Publish();
+        SendAcknowledgementsThrough(_state.Version);
         foreach (SubscribeParameters subscription in _subscriptionsAwaitingBackup)
         {
             OnSubscribe(subscription);
         }
 
         _subscriptionsAwaitingBackup.Clear();
+    }
+
+    /// <summary>Ssp and async: sends the held acknowledgements whose versions the backup holds (all of them once it is lost).</summary>
+    private void SendAcknowledgementsThrough(long version)
+    {
+        for (int i = 0; i < _acksAwaitingBackup.Count; i++)
+        {
+            (IActorRef pusher, PushGradientsAck ack) = _acksAwaitingBackup[i];
+            if (ack.Version <= version || _backup is null)
+            {
+                _transport.Send(pusher, ack, Self);
+                _acksAwaitingBackup.RemoveAt(i--);
+            }
+        }
     }
 
     private void OnPromote(PromoteShard message) =>

@@ -130,6 +130,7 @@ public sealed partial class ParameterServerActor : ReceiveActor, IWithUnboundedS
         Receive<RestoreShardState>(message => WhenThisRun(message.RunId, message, OnRestoreShardState));
         Receive<AttachBackup>(message => WhenThisRun(message.RunId, message, OnAttachBackup));
         Receive<ReplicateStep>(OnReplicateStep);
+        Receive<ReplicateContribution>(OnReplicateContribution);
         Receive<SeedBackup>(message => WhenThisRun(message.RunId, message, OnSeedBackup));
         Receive<StepReplicated>(message => WhenThisRun(message.RunId, message, OnStepReplicated));
         Receive<PromoteShard>(message => WhenThisRun(message.RunId, message, OnPromote));
@@ -153,6 +154,7 @@ public sealed partial class ParameterServerActor : ReceiveActor, IWithUnboundedS
     {
         Receive<PushGradients>(push => push.Gradient.Release());
         Receive<ReplicateStep>(message => message.Mean.Release());
+        Receive<ReplicateContribution>(message => message.Gradient.Release());
         Receive<InitializeShard>(message => message.Initial.Release());
         ReceiveAny(_ => { });
     }
@@ -199,6 +201,8 @@ public sealed partial class ParameterServerActor : ReceiveActor, IWithUnboundedS
             return;
         }
 
+        // Ssp and async with a backup: the contribution as applied goes to the backup too.
+        TensorBuffer? forBackup = _backup is not null && _state.Mode != ConsistencyMode.Sync ? CopyForBackup(push.Gradient) : null;
         ContributionOutcome outcome = _state.Accept(push);
         if (outcome.IsRejected)
         {
@@ -216,14 +220,20 @@ public sealed partial class ParameterServerActor : ReceiveActor, IWithUnboundedS
             _log.Info("Shard {0} already holds step {1} slot {2}; dropped the copy from worker {3}.", _state.ShardId, push.Step, push.Slot, push.WorkerId);
         }
 
-        if (outcome.Updated)
+        if (outcome.Updated && forBackup is not null)
+        {
+            ReplicateContribution(push, forBackup);
+            forBackup = null;
+        }
+        else if (outcome.Updated)
         {
             PublishOnceReplicated();
         }
 
+        forBackup?.Release();
         if (_state.Mode != ConsistencyMode.Sync)
         {
-            _transport.Send(Sender, new PushGradientsAck(_runId, _state.ShardId, push.Step, push.Slot, _state.Version), Self);
+            Acknowledge(Sender, new PushGradientsAck(_runId, _state.ShardId, push.Step, push.Slot, _state.Version));
         }
 
         ServeReads();

@@ -405,11 +405,18 @@ public sealed partial class ParameterServerState
 
     private void ApplyAlone(PushGradients push)
     {
-        long staleness = Math.Max(0, Version - push.BaseVersion);
-        StepOptimizer(push.Gradient.Span, 1f / (1f + staleness));
+        int staleness = (int)Math.Min(int.MaxValue, Math.Max(0, Version - push.BaseVersion));
+        ApplyContribution(push.Step, staleness, push.Gradient.Span);
         push.Gradient.Release();
-        HighestAppliedStep = Math.Max(HighestAppliedStep, push.Step);
-        Count((int)staleness, 1);
+        LastStaleness = staleness;
+    }
+
+    /// <summary>Ssp and async: one contribution's optimizer step, its learning rate scaled by 1 / (1 + staleness).</summary>
+    private void ApplyContribution(long step, int staleness, ReadOnlySpan<float> gradient)
+    {
+        StepOptimizer(gradient, 1f / (1f + staleness));
+        HighestAppliedStep = Math.Max(HighestAppliedStep, step);
+        Count(staleness, 1);
     }
 
     private void Count(int staleness, int contributions)

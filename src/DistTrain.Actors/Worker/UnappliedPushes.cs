@@ -3,12 +3,13 @@ using DistTrain.Protocol;
 namespace DistTrain.Actors.Worker;
 
 /// <summary>
-/// Sync mode, shards on other nodes: the pushes a worker sent each shard whose step the shard's
-/// versions have not yet shown applied, kept so that a shard whose primary is lost can be sent
-/// them again at its promoted backup (<see cref="ShardMoved"/>). In sync, version v of a shard
-/// proves every step below v applied there, so a push of step t is let go once the worker holds
-/// version t + 1 of its shard; in a healthy run that is the very next version, so at most one
-/// step's pushes are kept. Keeping costs no copy: each kept push holds one reader of its gradient
+/// Shards on other nodes: the pushes a worker sent each shard that the shard has not yet shown
+/// settled, kept so that a shard whose primary is lost can be sent them again at its promoted
+/// backup (<see cref="ShardMoved"/>). In sync, version v of a shard proves every step below v
+/// applied there, so a push of step t is let go once the worker holds version t + 1 of its shard
+/// (<see cref="Applied"/>); in a healthy run that is the very next version, so at most one step's
+/// pushes are kept. In ssp and async a push is let go when the shard acknowledges it
+/// (<see cref="Acknowledged"/>), so at most the one gradient in flight is kept. Keeping costs no copy: each kept push holds one reader of its gradient
 /// buffer, which returns to its pool when let go. Not thread-safe: its worker owns it.
 /// </summary>
 public sealed class UnappliedPushes
@@ -48,6 +49,18 @@ public sealed class UnappliedPushes
                 kept[i].Gradient.Release();
                 kept.RemoveAt(i);
             }
+        }
+    }
+
+    /// <summary>Ssp and async: the shard acknowledged the push of <paramref name="slot"/> of <paramref name="step"/>: lets go of it.</summary>
+    public void Acknowledged(int shardIndex, long step, int slot)
+    {
+        List<PushGradients> kept = _byShard[shardIndex];
+        int i = kept.FindIndex(push => push.Step == step && push.Slot == slot);
+        if (i >= 0)
+        {
+            kept[i].Gradient.Release();
+            kept.RemoveAt(i);
         }
     }
 

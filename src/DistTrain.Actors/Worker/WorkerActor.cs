@@ -30,10 +30,11 @@ namespace DistTrain.Actors.Worker;
 /// its own slot.
 /// </para>
 /// <para>
-/// In sync mode it keeps what it pushed to shards on other nodes until their versions show it
-/// applied (<see cref="UnappliedPushes"/>). When the coordinator says a shard moved to its
-/// promoted backup (<see cref="ShardMoved"/>), it subscribes there and pushes the kept
-/// contributions again, so the step the lost primary did not finish completes at the backup.
+/// It keeps what it pushed to shards on other nodes until they show it settled: in sync until
+/// their versions show it applied, in ssp and async until they acknowledge it
+/// (<see cref="UnappliedPushes"/>). When the coordinator says a shard moved to its promoted
+/// backup (<see cref="ShardMoved"/>), it subscribes there and pushes the kept contributions
+/// again, so what the lost primary did not finish, or did not confirm, settles at the backup.
 /// When another coordinator takes the run over (<see cref="CoordinatorMoved"/>), it reports there
 /// from then on and tells it what it holds and reported last.
 /// </para>
@@ -120,7 +121,7 @@ public sealed class WorkerActor : ReceiveActor
         }
 
         _shardsElsewhere = _state.Replica.Shards.Any(shard => !_transport.IsLocal(shard.Server));
-        _unapplied = assignment.Mode == ConsistencyMode.Sync && _shardsElsewhere ? new UnappliedPushes(_state.Replica.ShardCount) : null;
+        _unapplied = _shardsElsewhere ? new UnappliedPushes(_state.Replica.ShardCount) : null;
         foreach (ParameterShardInfo shard in _state.Replica.Shards)
         {
             shard.Server.Tell(new SubscribeParameters(assignment.RunId, Self));
@@ -174,7 +175,7 @@ public sealed class WorkerActor : ReceiveActor
     private void LetGoOfApplied(int shardId)
     {
         int s = _state!.Replica.IndexOf(shardId);
-        if (_unapplied is not null && s >= 0)
+        if (_unapplied is not null && s >= 0 && _state.Assignment.Mode == ConsistencyMode.Sync)
         {
             _unapplied.Applied(s, _state.Replica.Version(s));
         }
@@ -227,6 +228,11 @@ public sealed class WorkerActor : ReceiveActor
 
     private void OnAck(PushGradientsAck ack)
     {
+        if (_state is not null && _unapplied is not null && ack.RunId == _state.RunId && _state.Replica.IndexOf(ack.ShardId) is int s and >= 0)
+        {
+            _unapplied.Acknowledged(s, ack.Step, ack.Slot);
+        }
+
         if (_state is not null && _state.Acknowledge(ack))
         {
             if (_state.TakeSettledReport() is { } report)

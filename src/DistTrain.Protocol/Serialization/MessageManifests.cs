@@ -54,6 +54,8 @@ internal static class MessageManifests
         // Hot-standby shards.
         MessageCodec.Of<AttachBackup>("attach-backup.1", ReplicationCodecs.Write, ReplicationCodecs.ReadAttachBackup),
         MessageCodec.Of<ReplicateStep>("replicate-step.1", ReplicationCodecs.Write, ReplicationCodecs.ReadReplicateStep),
+        MessageCodec.Of<ReplicateContribution>(
+            "replicate-contribution.1", ReplicationCodecs.Write, ReplicationCodecs.ReadReplicateContribution),
         MessageCodec.Of<StepReplicated>("step-replicated.1", ReplicationCodecs.Write, ReplicationCodecs.ReadStepReplicated),
         MessageCodec.Of<SeedBackup>("seed-backup.1", ShardStateCodecs.Write, ShardStateCodecs.ReadSeedBackup),
         MessageCodec.Of<BackupSeeded>("backup-seeded.1", ReplicationCodecs.Write, ReplicationCodecs.ReadBackupSeeded),

@@ -45,6 +45,33 @@ internal static class ReplicationCodecs
             reader.ReadTensor(nameof(ReplicateStep.Mean)));
     }
 
+    public static void Write(ref WireWriter writer, ReplicateContribution message)
+    {
+        writer.WriteFields(8);
+        writer.WriteGuid(message.RunId);
+        writer.WriteInt32(message.ShardId);
+        writer.WriteInt64(message.Step);
+        writer.WriteInt32(message.Slot);
+        writer.WriteInt32(message.SlotCount);
+        writer.WriteInt32(message.Staleness);
+        writer.WriteInt64(message.Version);
+        writer.WriteTensor(nameof(message.Gradient), message.Gradient);
+    }
+
+    public static ReplicateContribution ReadReplicateContribution(ref WireReader reader)
+    {
+        reader.ReadFields(8);
+        return new ReplicateContribution(
+            reader.ReadGuid(nameof(ReplicateContribution.RunId)),
+            reader.ReadInt32(nameof(ReplicateContribution.ShardId)),
+            reader.ReadInt64(nameof(ReplicateContribution.Step)),
+            reader.ReadInt32(nameof(ReplicateContribution.Slot)),
+            reader.ReadInt32(nameof(ReplicateContribution.SlotCount)),
+            reader.ReadInt32(nameof(ReplicateContribution.Staleness)),
+            reader.ReadInt64(nameof(ReplicateContribution.Version)),
+            reader.ReadTensor(nameof(ReplicateContribution.Gradient)));
+    }
+
     public static void Write(ref WireWriter writer, StepReplicated message)
     {
         writer.WriteFields(3);

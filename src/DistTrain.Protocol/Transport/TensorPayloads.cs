@@ -23,6 +23,7 @@ public static class TensorPayloads
         ParametersDelta delta => delta.Delta,
         InitializeShard initialize => initialize.Initial,
         ReplicateStep replicate => replicate.Mean,
+        ReplicateContribution replicate => replicate.Gradient,
         _ => null,
     };
 }

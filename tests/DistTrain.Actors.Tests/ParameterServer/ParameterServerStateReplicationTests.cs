@@ -92,4 +92,32 @@ public class ParameterServerStateReplicationTests
 
         Assert.Throws<InvalidOperationException>(() => backup.ApplyReplicatedStep(0, 1, 1, Shards.Values(seed: 1, scale: 1f)));
     }
+
+    [Theory]
+    [InlineData(ConsistencyMode.Ssp)]
+    [InlineData(ConsistencyMode.Async)]
+    public void ApplyReplicatedContribution_EveryContributionOfThePrimary_BackupIsBitIdenticalAndDropsTheirCopies(ConsistencyMode mode)
+    {
+        var consistency = new ConsistencySettings(mode, StalenessBound: 3);
+        ParameterServerState primary = Shards.State(consistency, optimizer: Shards.Adam);
+        ParameterServerState backup = Shards.State(consistency, optimizer: Shards.Adam);
+        var pushes = new List<(long Step, int Slot, long BaseVersion)> { (0, 0, 0), (0, 1, 0), (1, 1, 1), (2, 0, 0), (1, 0, 3) };
+        foreach ((long step, int slot, long baseVersion) in pushes)
+        {
+            float[] gradient = Shards.Values((int)(step * 2 + slot), 1f);
+            primary.Accept(new Contribution(gradient).Push(step, slot, 5, BatchSize, baseVersion, slotCount: 2));
+            backup.ApplyReplicatedContribution(step, slot, 2, primary.LastStaleness, primary.Version, gradient);
+
+            Assert.Equal(primary.Version, backup.Version);
+            Assert.Equal(primary.SettledThrough, backup.SettledThrough);
+            Shards.AssertBitsEqual(primary.Parameters, backup.Parameters);
+        }
+
+        Assert.Equal(primary.StalenessHistogram, backup.StalenessHistogram);
+        Assert.Equal(primary.ExportOptimizerState().Step, backup.ExportOptimizerState().Step);
+        Assert.Equal(ContributionStatus.Duplicate, backup.Accept(new Contribution(Shards.Values(3, 1f)).Push(1, 1, 5, BatchSize, 1, slotCount: 2)).Status);
+        Assert.Throws<InvalidOperationException>(() => backup.ApplyReplicatedContribution(2, 0, 2, 0, backup.Version + 1, Shards.Values(1, 1f)));
+        Assert.Throws<InvalidOperationException>(() => backup.ApplyReplicatedContribution(3, 0, 2, 0, backup.Version + 2, Shards.Values(1, 1f)));
+        Assert.Throws<ArgumentException>(() => backup.ApplyReplicatedContribution(3, 0, 2, 0, backup.Version + 1, new float[3]));
+    }
 }

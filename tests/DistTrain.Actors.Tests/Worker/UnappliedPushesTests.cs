@@ -32,6 +32,23 @@ public class UnappliedPushesTests
     }
 
     [Fact]
+    public void Acknowledged_ThatStepAndSlot_LetsGoOfThatPushOnly()
+    {
+        var kept = new UnappliedPushes(shardCount: 2);
+        PushGradients push = Push(step: 3, out TensorBuffer buffer);
+        kept.Keep(1, push);
+        push.Gradient.Release();
+
+        kept.Acknowledged(1, step: 3, slot: push.Slot + 1);
+        kept.Acknowledged(0, step: 3, slot: push.Slot);
+        Assert.Equal(1, kept.Count(1));
+
+        kept.Acknowledged(1, step: 3, slot: push.Slot);
+        Assert.Equal(0, kept.Count(1));
+        Assert.Same(buffer, _pool.Rent());
+    }
+
+    [Fact]
     public void ToSendAgain_KeptPushesInOrderWithAReaderEachAndStillKept()
     {
         var kept = new UnappliedPushes(shardCount: 2);

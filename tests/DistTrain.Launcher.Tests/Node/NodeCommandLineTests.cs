@@ -69,7 +69,6 @@ public class NodeCommandLineTests
     [Theory]
     [InlineData(new[] { "--ps-replicas", "2", "--min-ps-nodes", "2" }, "must be 0 (no backups) or 1")]
     [InlineData(new[] { "--ps-replicas", "1" }, "needs minimum parameter-server nodes of at least 2 (got 1)")]
-    [InlineData(new[] { "--ps-replicas", "1", "--min-ps-nodes", "2", "--mode", "async" }, "--ps-replicas 1 keeps hot-standby shards in sync mode only")]
     [InlineData(new[] { "--ps-replicas", "one" }, "--ps-replicas")]
     public void Parse_BadPsReplicas_NamesTheProblem(string[] args, string expected)
     {

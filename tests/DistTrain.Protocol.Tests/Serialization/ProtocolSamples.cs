@@ -97,6 +97,7 @@ public static class ProtocolSamples
         new AttachBackup(RunId, 3, server, SendState: true),
         new SeedBackup(RunId, 3, 57L, 55L, [new OptimizerBuffer("exp_avg", Tensor(5, 11).Span.ToArray())], [9L, 0L, 1L], 2L),
         new ReplicateStep(RunId, 3, 41L, 42L, 2, Tensor(7, 10)),
+        new ReplicateContribution(RunId, 3, 41L, 2, 5, 3, 58L, Tensor(7, 12)),
         new StepReplicated(RunId, 3, 42L),
         new BackupSeeded(RunId, 3, 57L),
         new PromoteShard(RunId, 3),
