@@ -27,14 +27,14 @@ namespace DistTrain.Hosting;
 /// answer to the coordinator, and it passes what the coordinator replicates
 /// (<see cref="CoordinatorSnapshot"/>, <see cref="CoordinatorStepCompleted"/>) on to the
 /// <see cref="CoordinatorStandbyActor"/> of every other coordinator node, bringing one that joins
-/// later up to date with the whole state first.
+/// later up to date with the whole state first. It is not the place of the run's rules; it only
+/// wires the cluster to them.
 /// <para>
 /// Coordinator failover: it first asks its own node's standby for a run to take over. A standby
 /// that holds one means the coordinator's node was lost and the singleton moved here; then it
 /// places nothing, and starts a coordinator that takes the run over
 /// (<see cref="TrainingCoordinatorActor.TakeOverProps"/>) with the replicated placement.
 /// </para>
-/// It is not the place of the run's rules; it only wires the cluster to them.
 /// Supervision: the run's coordinator is stopped if it throws, never restarted (a restart would
 /// lose the run's state); it reports its own failures, and should it stop without a word, this
 /// actor fails the run with a line saying so. This actor's own parent is the singleton manager,
@@ -206,8 +206,10 @@ internal sealed class ClusterCoordinatorActor : ReceiveActor, IWithUnboundedStas
             _backups[s] = snapshot.Backups[s].IsNobody() ? null : snapshot.Backups[s];
         }
 
-        bool keepsBackups = _requestedReplicas != 0 && snapshot.Backups.Any(backup => !backup.IsNobody());
-        _replicas = keepsBackups ? 1 : 0;
+        // As when the run was placed: the option, or by default a backup whenever two server nodes are up.
+        int serverNodes = _cluster.State.Members.Count(member => member.Status == MemberStatus.Up && member.HasRole(NodeRoles.ParameterServer));
+        _replicas = _requestedReplicas ?? (serverNodes >= 2 ? 1 : 0);
+        bool keepsBackups = _replicas == 1;
         _log.Warning(
             "Taking over run {0}, last heard of {1:0.0} s ago, from the coordinator node that was lost.", snapshot.RunId, run.SinceLastWord.TotalSeconds);
         _run = Context.ActorOf(TrainingCoordinatorActor.TakeOverProps(_options, _train, _test, _observer, run, keepsBackups), "run");

@@ -50,8 +50,10 @@ public sealed record ReplicateStep(Guid RunId, int ShardId, long Step, long Vers
 /// <paramref name="Slot"/> of the <paramref name="SlotCount"/> slots of step <paramref name="Step"/>
 /// with this <paramref name="Staleness"/> (its learning rate scaled by 1 / (1 + staleness)),
 /// taking the shard to <paramref name="Version"/>; <paramref name="Gradient"/> is the contribution
-/// as applied. The backup applies the same optimizer step, settles the slot, and answers
-/// <see cref="StepReplicated"/>. Ownership of <paramref name="Gradient"/> passes to the backup.
+/// as applied, or empty for one the primary rejected and gave up (the slot settled, nothing
+/// applied, the version unchanged). The backup applies the same optimizer step, settles the slot,
+/// and answers <see cref="StepReplicated"/>, one answer per message, in order. Ownership of
+/// <paramref name="Gradient"/> passes to the backup.
 /// </summary>
 public sealed record ReplicateContribution(
     Guid RunId, int ShardId, long Step, int Slot, int SlotCount, int Staleness, long Version, TensorBuffer Gradient) : IDistTrainMessage;

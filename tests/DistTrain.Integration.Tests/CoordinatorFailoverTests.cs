@@ -35,6 +35,8 @@ public sealed class CoordinatorFailoverTests(ITestOutputHelper output) : IDispos
         await coordinator.WaitForLineAsync(line => line.Contains(" is up with roles ", StringComparison.Ordinal), s_patience, "the seed coming up");
         using var standby = Node(
             "second coordinator node", ["--roles", "coordinator", "--port", "0", "--seed-nodes", seed, "--min-workers", "2", .. run, "--save", second]);
+        // Up before the run starts, so the coordinator replicates the run to it from the start.
+        await standby.WaitForLineAsync(line => line.Contains(" is up with roles ", StringComparison.Ordinal), s_patience, "the standby coming up");
         using var server = Node("parameter-server node", ["--roles", "parameter-server", "--port", "0", "--seed-nodes", seed]);
         using var worker = Node("worker node", ["--roles", "worker", "--port", "0", "--seed-nodes", seed, "--workers", "2", "--data", "synthetic"]);
 

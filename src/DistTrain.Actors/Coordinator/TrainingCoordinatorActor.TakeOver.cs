@@ -19,8 +19,9 @@ namespace DistTrain.Actors.Coordinator;
 /// the node whose group it belongs to when its group is known (so the node sums the same slots
 /// and the result is the same bits); and the run goes on: the read the old coordinator may have
 /// been gathering is asked again, and the epochs it evaluated are replayed to this node's observer
-/// for the display and the outputs. A worker silent past the patience is given up; a primary
-/// silent past it ends the run. Whatever arrived meanwhile is handled after.
+/// for the display and the outputs, and a shard without a backup (its backup lost, or being
+/// placed when the old coordinator was lost) gets one placed. A worker silent past the patience
+/// is given up; a primary silent past it ends the run. Whatever arrived meanwhile is handled after.
 /// </summary>
 public sealed partial class TrainingCoordinatorActor
 {
@@ -177,6 +178,15 @@ public sealed partial class TrainingCoordinatorActor
         _log.Warning("Took over run {0}: it goes on from step {1} with {2} workers.", _runId, _scheduler.OldestIncompleteStep, _workers.Count);
         Become(Running);
         Stash.UnstashAll();
+        for (int s = 0; s < _shards.Length; s++)
+        {
+            if (_backups[s] is null)
+            {
+                // Its backup was lost, or being placed when the old coordinator was.
+                RequestBackup(s);
+            }
+        }
+
         SendSnapshot();
         ReadIfDue();
         Dispatch();

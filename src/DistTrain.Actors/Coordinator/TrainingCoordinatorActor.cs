@@ -26,7 +26,9 @@ namespace DistTrain.Actors.Coordinator;
 /// worker that stops has its unconfirmed reported slots recomputed (sync); a shard that fails
 /// <see cref="ShardScheduler.MaxAttempts"/> times, a rejected contribution under <see cref="InvalidContributionPolicy.StopRun"/>, a failed shard, or the loss
 /// of every worker fails the run. Checkpoints and resumes: TrainingCoordinatorActor.Checkpoints.cs;
-/// shard placement: TrainingCoordinatorActor.Placement.cs.
+/// shard placement: TrainingCoordinatorActor.Placement.cs; replication to standby coordinators:
+/// TrainingCoordinatorActor.Standby.cs; taking over a run whose coordinator was lost:
+/// TrainingCoordinatorActor.TakeOver.cs.
 /// </para>
 /// <para>
 /// Supervision: the shards of a run in one process are its children, and a child that throws is

@@ -23,10 +23,16 @@ namespace DistTrain.Actors.ParameterServer;
 public sealed partial class ParameterServerActor
 {
     private readonly List<SubscribeParameters> _subscriptionsAwaitingBackup = [];
-    private readonly List<(IActorRef Pusher, PushGradientsAck Ack)> _acksAwaitingBackup = [];
+    private readonly List<(IActorRef Pusher, PushGradientsAck Ack, long Replications)> _acksAwaitingBackup = [];
     private IActorRef? _backup;
     private TensorBufferPool? _replicationPool;
     private bool _awaitingBackup;
+
+    /// <summary>Ssp and async: contributions sent to the backup, and how many of them it has confirmed (it answers each, in order).</summary>
+    private long _replicationsSent, _replicationsConfirmed;
+
+    /// <summary>A backup placed during the run that has taken its primary's state (and told the coordinator).</summary>
+    private bool _seeded;
     private InitializeShard? _settings;
 
     private void OnAttachBackup(AttachBackup message)
@@ -82,6 +88,7 @@ public sealed partial class ParameterServerActor
         }
 
         _transport.Send(Sender, new StepReplicated(_runId, _state.ShardId, _state.Version), Self);
+        _seeded = true;
         _coordinator.Tell(new BackupSeeded(_runId, _state.ShardId, _state.Version), Self);
     }
 
@@ -124,22 +131,33 @@ public sealed partial class ParameterServerActor
         return copy;
     }
 
-    /// <summary>Ssp and async: sends the backup the contribution just applied; its version is published, and acknowledged, once the backup holds it.</summary>
-    private void ReplicateContribution(PushGradients push, TensorBuffer applied)
+    /// <summary>
+    /// Ssp and async: sends the backup the contribution just settled, <paramref name="applied"/> as
+    /// applied or null for one rejected and given up; the version is published, and every
+    /// acknowledgement sent from now on is sent, once the backup has confirmed it.
+    /// </summary>
+    private void ReplicateContribution(PushGradients push, TensorBuffer? applied)
     {
         _awaitingBackup = true;
+        _replicationsSent++;
         _transport.Send(
             _backup!,
-            new ReplicateContribution(_runId, _state.ShardId, push.Step, push.Slot, push.SlotCount, _state.LastStaleness, _state.Version, applied),
+            new ReplicateContribution(
+                _runId, _state.ShardId, push.Step, push.Slot, push.SlotCount, applied is null ? 0 : _state.LastStaleness, _state.Version,
+                applied ?? new TensorBuffer([], 0)),
             Self);
     }
 
-    /// <summary>Ssp and async: acknowledges a contribution once the version the acknowledgement names is on the backup (at once without one).</summary>
+    /// <summary>
+    /// Ssp and async: acknowledges a contribution once the backup has confirmed every replication
+    /// sent so far, this contribution's among them (at once without a backup). Counting the
+    /// backup's answers, not versions, covers a rejected contribution too, which leaves the version.
+    /// </summary>
     private void Acknowledge(IActorRef pusher, PushGradientsAck ack)
     {
-        if (_awaitingBackup)
+        if (_replicationsConfirmed < _replicationsSent)
         {
-            _acksAwaitingBackup.Add((pusher, ack));
+            _acksAwaitingBackup.Add((pusher, ack, _replicationsSent));
             return;
         }
 
@@ -189,14 +207,22 @@ public sealed partial class ParameterServerActor
 
     private void OnStepReplicated(StepReplicated message)
     {
+        if (_state.Mode != ConsistencyMode.Sync)
+        {
+            _replicationsConfirmed++;
+            SendConfirmedAcknowledgements();
+            if (_awaitingBackup && _replicationsConfirmed == _replicationsSent)
+            {
+                PublishAwaited();
+            }
+
+            return;
+        }
+
         // A seeded backup confirms the version it was seeded at, which may be published already.
         if (_awaitingBackup && message.Version == _state.Version)
         {
             PublishAwaited();
-        }
-        else
-        {
-            SendAcknowledgementsThrough(message.Version);
         }
     }
 
@@ -205,6 +231,7 @@ public sealed partial class ParameterServerActor
         _log.Warning(
             "The backup of shard {0} at {1} was lost; the shard goes on without one.", _state.ShardId, _backup!.Path.Address);
         _backup = null;
+        _replicationsConfirmed = _replicationsSent;
         if (_awaitingBackup)
         {
             PublishAwaited();
@@ -216,7 +243,7 @@ public sealed partial class ParameterServerActor
     {
         _awaitingBackup = false;
         Publish();
-        SendAcknowledgementsThrough(_state.Version);
+        SendConfirmedAcknowledgements();
         foreach (SubscribeParameters subscription in _subscriptionsAwaitingBackup)
         {
             OnSubscribe(subscription);
@@ -225,13 +252,13 @@ public sealed partial class ParameterServerActor
         _subscriptionsAwaitingBackup.Clear();
     }
 
-    /// <summary>Ssp and async: sends the held acknowledgements whose versions the backup holds (all of them once it is lost).</summary>
-    private void SendAcknowledgementsThrough(long version)
+    /// <summary>Ssp and async: sends the held acknowledgements whose replications the backup has confirmed (all of them once it is lost).</summary>
+    private void SendConfirmedAcknowledgements()
     {
         for (int i = 0; i < _acksAwaitingBackup.Count; i++)
         {
-            (IActorRef pusher, PushGradientsAck ack) = _acksAwaitingBackup[i];
-            if (ack.Version <= version || _backup is null)
+            (IActorRef pusher, PushGradientsAck ack, long replications) = _acksAwaitingBackup[i];
+            if (replications <= _replicationsConfirmed || _backup is null)
             {
                 _transport.Send(pusher, ack, Self);
                 _acksAwaitingBackup.RemoveAt(i--);

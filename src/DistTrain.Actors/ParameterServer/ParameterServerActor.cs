@@ -220,17 +220,20 @@ public sealed partial class ParameterServerActor : ReceiveActor, IWithUnboundedS
             _log.Info("Shard {0} already holds step {1} slot {2}; dropped the copy from worker {3}.", _state.ShardId, push.Step, push.Slot, push.WorkerId);
         }
 
-        if (outcome.Updated && forBackup is not null)
+        if (forBackup is not null && (outcome.Updated || (outcome.IsRejected && _state.HasSettled(push.Step, push.Slot))))
         {
-            ReplicateContribution(push, forBackup);
-            forBackup = null;
+            ReplicateContribution(push, outcome.Updated ? forBackup : null);
         }
         else if (outcome.Updated)
         {
             PublishOnceReplicated();
         }
 
-        forBackup?.Release();
+        if (forBackup is not null && !outcome.Updated)
+        {
+            forBackup.Release();
+        }
+
         if (_state.Mode != ConsistencyMode.Sync)
         {
             Acknowledge(Sender, new PushGradientsAck(_runId, _state.ShardId, push.Step, push.Slot, _state.Version));
@@ -353,13 +356,20 @@ public sealed partial class ParameterServerActor : ReceiveActor, IWithUnboundedS
     /// <summary>
     /// Another coordinator took the run over: this shard reports there from now on (failures, a
     /// seeded backup) and tells it where it stands. Primaries and backups alike answer; the new
-    /// coordinator reads the primaries' answers.
+    /// coordinator reads the primaries' answers. A backup seeded during the run says so again: its
+    /// word may have died with the old coordinator, and until the new one hears it the backup
+    /// cannot take its primary's place.
     /// </summary>
     private void OnCoordinatorMoved(CoordinatorMoved moved)
     {
         _coordinator = moved.Coordinator;
         _settings = _settings! with { Coordinator = moved.Coordinator };
         moved.Coordinator.Tell(new ShardRejoined(_runId, _state.ShardId, _state.Version, _state.SettledThrough), Self);
+        if (_seeded)
+        {
+            moved.Coordinator.Tell(new BackupSeeded(_runId, _state.ShardId, _state.Version), Self);
+        }
+
         _log.Info("Shard {0} of run {1} reports to {2} from now on, at version {3}.", _state.ShardId, _runId, moved.Coordinator.Path, _state.Version);
     }
 

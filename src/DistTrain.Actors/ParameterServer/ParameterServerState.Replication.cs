@@ -57,13 +57,18 @@ public sealed partial class ParameterServerState
     /// <summary>Ssp and async: the staleness of the last contribution this shard applied itself, what a primary sends its backup with it.</summary>
     public int LastStaleness { get; private set; }
 
+    /// <summary>Ssp and async: whether slot <paramref name="slot"/> of <paramref name="step"/> is settled (applied, or rejected and given up).</summary>
+    public bool HasSettled(long step, int slot) => Mode != ConsistencyMode.Sync && _settled.IsSettled(step, slot);
+
     /// <summary>
     /// Ssp and async: applies slot <paramref name="slot"/> of step <paramref name="step"/> as the
     /// primary did (the same <paramref name="gradient"/>, learning rate scaled by
     /// 1 / (1 + <paramref name="staleness"/>)), taking this backup to <paramref name="version"/>
     /// with parameters and optimizer state bit-identical to the primary's, and settles the slot,
-    /// so that a copy of the contribution sent to the backup once promoted is dropped. Throws
-    /// when it is not the next version, the slot is settled already, or the values do not fit.
+    /// so that a copy of the contribution sent to the backup once promoted is dropped. An empty
+    /// <paramref name="gradient"/> is a contribution the primary rejected and gave up: the slot is
+    /// settled at the same <paramref name="version"/>, nothing applied. Throws when it is not the
+    /// next version, the slot is settled already, or the values do not fit.
     /// </summary>
     public void ApplyReplicatedContribution(long step, int slot, int slotCount, int staleness, long version, ReadOnlySpan<float> gradient)
     {
@@ -72,21 +77,30 @@ public sealed partial class ParameterServerState
             throw new InvalidOperationException($"Shard {ShardId} replicates whole sync steps; contributions are replicated in ssp and async.");
         }
 
-        if (version != Version + 1 || _settled.IsSettled(step, slot))
+        bool rejected = gradient.IsEmpty;
+        if (version != Version + (rejected ? 0 : 1) || _settled.IsSettled(step, slot))
         {
             throw new InvalidOperationException(
                 $"Shard {ShardId} holds version {Version} and cannot take step {step} slot {slot} as version {version}"
                 + (_settled.IsSettled(step, slot) ? ": it has settled that slot already." : "."));
         }
 
-        if (gradient.Length != Range.Length || staleness < 0 || slot < 0 || slot >= slotCount || _settled.Contradicts(step, slotCount))
+        if ((!rejected && gradient.Length != Range.Length) || staleness < 0 || slot < 0 || slot >= slotCount || _settled.Contradicts(step, slotCount))
         {
             throw new ArgumentException(
                 $"Step {step} slot {slot} of {slotCount} (staleness {staleness}) came with {gradient.Length} values for shard {ShardId}'s range of {Range.Length}.",
                 nameof(gradient));
         }
 
-        ApplyContribution(step, staleness, gradient);
+        if (rejected)
+        {
+            Rejected++;
+        }
+        else
+        {
+            ApplyContribution(step, staleness, gradient);
+        }
+
         _settled.Settle(step, slot, slotCount);
     }
 

@@ -36,7 +36,9 @@ namespace DistTrain.Actors.Worker;
 /// backup (<see cref="ShardMoved"/>), it subscribes there and pushes the kept contributions
 /// again, so what the lost primary did not finish, or did not confirm, settles at the backup.
 /// When another coordinator takes the run over (<see cref="CoordinatorMoved"/>), it reports there
-/// from then on and tells it what it holds and reported last.
+/// from then on and tells it what it holds and reported last; a worker of a cluster whose
+/// coordinator is gone registers again through the singleton proxy, for a coordinator that had
+/// nothing to take over.
 /// </para>
 /// </summary>
 public sealed class WorkerActor : ReceiveActor
@@ -52,6 +54,7 @@ public sealed class WorkerActor : ReceiveActor
     private TopKCompressor? _compressor;
     private UnappliedPushes? _unapplied;
     private (Guid RunId, IActorRef Coordinator, string Reason)? _refused;
+    private IActorRef? _watchedCoordinator;
 
     public WorkerActor(Dataset data, IActorRef? coordinator = null)
     {
@@ -65,6 +68,7 @@ public sealed class WorkerActor : ReceiveActor
         Receive<PushGradientsAck>(OnAck);
         Receive<ShardMoved>(OnShardMoved);
         Receive<CoordinatorMoved>(OnCoordinatorMoved);
+        Receive<Terminated>(OnTerminated);
     }
 
     /// <summary>
@@ -120,6 +124,7 @@ public sealed class WorkerActor : ReceiveActor
             return;
         }
 
+        WatchCoordinator(assignment.Coordinator);
         _shardsElsewhere = _state.Replica.Shards.Any(shard => !_transport.IsLocal(shard.Server));
         _unapplied = _shardsElsewhere ? new UnappliedPushes(_state.Replica.ShardCount) : null;
         foreach (ParameterShardInfo shard in _state.Replica.Shards)
@@ -221,9 +226,49 @@ public sealed class WorkerActor : ReceiveActor
         }
 
         _state.MoveCoordinator(moved.Coordinator);
+        WatchCoordinator(moved.Coordinator);
         IReadOnlyList<RejoinedLease> leases = _state.Rejoin();
         moved.Coordinator.Tell(new WorkerRejoined(_state.RunId, _state.WorkerId, leases));
         _log.Info("Worker {0}: run {1} is coordinated by {2} now; told it of {3} lease(s).", _state.WorkerId, _state.RunId, moved.Coordinator.Path, leases.Count);
+    }
+
+    /// <summary>
+    /// Watches the coordinator this worker reports to (only a worker that registers through a
+    /// cluster's singleton proxy: in one process the run's end stops everything anyway).
+    /// </summary>
+    private void WatchCoordinator(IActorRef coordinator)
+    {
+        if (_registerWith is null || coordinator.Equals(_watchedCoordinator))
+        {
+            return;
+        }
+
+        if (_watchedCoordinator is not null)
+        {
+            Context.Unwatch(_watchedCoordinator);
+        }
+
+        _watchedCoordinator = coordinator;
+        Context.Watch(coordinator);
+    }
+
+    /// <summary>
+    /// The coordinator this worker reports to is gone (its node was lost): the worker registers
+    /// again through the singleton proxy and keeps its run meanwhile. A coordinator that takes
+    /// the run over has it on its roster already and ignores the registration (it sends
+    /// <see cref="CoordinatorMoved"/>); one that had nothing replicated to take over (its node
+    /// came up just before the loss) starts a new run with the workers that register.
+    /// </summary>
+    private void OnTerminated(Terminated terminated)
+    {
+        if (!terminated.ActorRef.Equals(_watchedCoordinator))
+        {
+            return;
+        }
+
+        _watchedCoordinator = null;
+        _log.Warning("Worker {0}: the coordinator {1} is gone; registering again.", _state?.WorkerId, terminated.ActorRef.Path);
+        _registerWith!.Tell(new RegisterWorker(Self));
     }
 
     private void OnAck(PushGradientsAck ack)

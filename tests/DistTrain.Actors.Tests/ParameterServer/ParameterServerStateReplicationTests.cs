@@ -113,11 +113,22 @@ public class ParameterServerStateReplicationTests
             Shards.AssertBitsEqual(primary.Parameters, backup.Parameters);
         }
 
+        // A contribution the primary rejects (a NaN) and gives up is settled at the backup too, nothing applied.
+        float[] nan = Shards.Values(seed: 9, scale: 1f);
+        nan[2] = float.NaN;
+        Assert.True(primary.Accept(new Contribution(nan).Push(3, 0, 5, BatchSize, 4, slotCount: 2)).IsRejected);
+        Assert.True(primary.HasSettled(3, 0));
+        backup.ApplyReplicatedContribution(3, 0, 2, 0, primary.Version, []);
+        Assert.True(backup.HasSettled(3, 0));
+        Assert.Equal(primary.Rejected, backup.Rejected);
+        Assert.Equal(primary.Version, backup.Version);
+
         Assert.Equal(primary.StalenessHistogram, backup.StalenessHistogram);
         Assert.Equal(primary.ExportOptimizerState().Step, backup.ExportOptimizerState().Step);
         Assert.Equal(ContributionStatus.Duplicate, backup.Accept(new Contribution(Shards.Values(3, 1f)).Push(1, 1, 5, BatchSize, 1, slotCount: 2)).Status);
         Assert.Throws<InvalidOperationException>(() => backup.ApplyReplicatedContribution(2, 0, 2, 0, backup.Version + 1, Shards.Values(1, 1f)));
-        Assert.Throws<InvalidOperationException>(() => backup.ApplyReplicatedContribution(3, 0, 2, 0, backup.Version + 2, Shards.Values(1, 1f)));
-        Assert.Throws<ArgumentException>(() => backup.ApplyReplicatedContribution(3, 0, 2, 0, backup.Version + 1, new float[3]));
+        Assert.Throws<InvalidOperationException>(() => backup.ApplyReplicatedContribution(3, 1, 2, 0, backup.Version + 2, Shards.Values(1, 1f)));
+        Assert.Throws<InvalidOperationException>(() => backup.ApplyReplicatedContribution(3, 1, 2, 0, backup.Version + 1, []));
+        Assert.Throws<ArgumentException>(() => backup.ApplyReplicatedContribution(3, 1, 2, 0, backup.Version + 1, new float[3]));
     }
 }

@@ -233,6 +233,29 @@ public class WorkerActorTests : TestKit
         Assert.Equal(new SubscribeParameters(nextRun, worker), _secondShard.ExpectMsg<SubscribeParameters>());
     }
 
+    [Fact]
+    public void CoordinatorMoved_ReportsThereAndTellsItTheLeasesHeld_AndWhenThatOneStopsRegistersAgain()
+    {
+        TestProbe proxy = CreateTestProbe("proxy");
+        IActorRef worker = Spawn(coordinator: proxy.Ref);
+        proxy.ExpectMsg<RegisterWorker>();
+        TestProbe first = CreateTestProbe("first-coordinator"), second = CreateTestProbe("second-coordinator");
+        worker.Tell(Assignment(_runId, first.Ref, _firstShard.Ref, _secondShard.Ref));
+        _firstShard.ExpectMsg<SubscribeParameters>();
+        _secondShard.ExpectMsg<SubscribeParameters>();
+        worker.Tell(Lease(_runId, step: 4, minVersion: 4));
+
+        worker.Tell(new CoordinatorMoved(_runId, second.Ref));
+        WorkerRejoined rejoined = second.ExpectMsg<WorkerRejoined>();
+        Sys.Stop(first.Ref);
+        proxy.ExpectNoMsg(TimeSpan.FromMilliseconds(300));
+        Sys.Stop(second.Ref);
+
+        Assert.Equal((_runId, 3), (rejoined.RunId, rejoined.WorkerId));
+        Assert.Equal(new RejoinedLease(4, 1, 2, 1, 1, Reported: false, 0f, 0, 0), Assert.Single(rejoined.Leases));
+        Assert.Equal(worker, proxy.ExpectMsg<RegisterWorker>().Worker);
+    }
+
     private IActorRef Spawn(IActorRef? coordinator = null) =>
         Sys.ActorOf(WorkerActor.Props(Data, coordinator).WithDispatcher(Dispatchers.Compute));
 
