@@ -16,7 +16,7 @@ namespace DistTrain.Hosting;
 /// the (s mod n)-th of them in address order, created by that node's
 /// <see cref="ParameterServerHostActor"/>, and, when the run keeps replicas, its hot-standby
 /// backup to the next node in that order, so no node holds all primaries or a primary and its own
-/// backup (by default a sync run keeps one backup per shard whenever the shards are placed on two
+/// backup (by default a run keeps one backup per shard whenever the shards are placed on two
 /// or more nodes). Requests still unanswered are repeated every <see cref="RetryInterval"/>, to
 /// the nodes up at that time. Then it starts the run's
 /// <see cref="TrainingCoordinatorActor"/> as its child with the placed shards and forwards every

@@ -27,12 +27,18 @@ public sealed record AttachBackup(Guid RunId, int ShardId, IActorRef Backup, boo
 /// Primary to a backup placed during the run, after the <see cref="InitializeShard"/> that gave it
 /// the primary's current values: continue from <paramref name="Version"/> with this optimizer
 /// state, staleness histogram and rejection count (the primary's, so that reads of the backup once
-/// promoted equal the primary's). The backup answers <see cref="StepReplicated"/> with the version;
-/// the <see cref="ReplicateStep"/>s of later steps follow on the same road.
+/// promoted equal the primary's), every slot of every step below <paramref name="SettledThrough"/>
+/// settled and, in ssp and async, the slots settled above it, <paramref name="SettledAbove"/> (so
+/// that it drops copies as the primary would). The backup answers <see cref="StepReplicated"/>
+/// with the version; the <see cref="ReplicateStep"/>s or <see cref="ReplicateContribution"/>s
+/// after it follow on the same road.
 /// </summary>
 public sealed record SeedBackup(
     Guid RunId, int ShardId, long Version, long OptimizerStep, IReadOnlyList<OptimizerBuffer> OptimizerBuffers,
-    IReadOnlyList<long> StalenessHistogram, long Rejected) : IDistTrainMessage;
+    IReadOnlyList<long> StalenessHistogram, long Rejected, long SettledThrough, IReadOnlyList<SettledSlot> SettledAbove) : IDistTrainMessage;
+
+/// <summary>Slot <paramref name="Slot"/> of the <paramref name="SlotCount"/> slots of step <paramref name="Step"/>, settled at a shard.</summary>
+public readonly record struct SettledSlot(long Step, int Slot, int SlotCount);
 
 /// <summary>
 /// Primary to backup: sync step <paramref name="Step"/> completed with <paramref name="Contributions"/>

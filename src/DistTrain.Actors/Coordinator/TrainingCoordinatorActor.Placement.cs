@@ -161,14 +161,9 @@ public sealed partial class TrainingCoordinatorActor
             _runId, shard, lostAt, backup.Path.Address);
     }
 
-    /// <summary>
-    /// Asks for a new backup of <paramref name="shard"/> (sync only: seeding an ssp or async backup
-    /// would need the primary's settled slots too, so there a shard that lost its backup or had it
-    /// promoted goes on without one).
-    /// </summary>
     private void RequestBackup(int shard)
     {
-        if (_keepsBackups && !_ended && Sync)
+        if (_keepsBackups && !_ended)
         {
             Context.Parent.Tell(new PlaceBackup(_runId, shard, _shards[shard].Server.Path.Address));
         }

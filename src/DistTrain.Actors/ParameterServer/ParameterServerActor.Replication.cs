@@ -17,7 +17,7 @@ namespace DistTrain.Actors.ParameterServer;
 /// (<see cref="ParameterServerState.ApplyReplicatedStep"/>,
 /// <see cref="ParameterServerState.ApplyReplicatedContribution"/>), so its state is the primary's
 /// bit for bit, and serves nothing until <see cref="PromoteShard"/>, after which it is a shard
-/// like any other. A backup placed during the run (sync) is seeded by its primary first
+/// like any other. A backup placed during the run is seeded by its primary first
 /// (<see cref="SeedBackup"/>). A primary whose backup is lost goes on alone.
 /// </summary>
 public sealed partial class ParameterServerActor
@@ -75,14 +75,25 @@ public sealed partial class ParameterServerActor
             new SeedBackup(
                 _runId, _state.ShardId, _state.Version, optimizer.Step,
                 ProtocolMapping.Describe(optimizer),
-                _state.StalenessHistogram.ToArray(), _state.Rejected),
+                _state.StalenessHistogram.ToArray(), _state.Rejected, _state.SettledThrough,
+                [.. _state.SettledAbove.Select(settled => new SettledSlot(settled.Step, settled.Slot, settled.SlotCount))]),
             Self);
+        if (_state.Mode != ConsistencyMode.Sync)
+        {
+            // A replaced backup's answers no longer count: the seed holds what it had not confirmed.
+            // The seed is answered like a replicated contribution, so what is acknowledged from now on waits for it.
+            _replicationsConfirmed = _replicationsSent;
+            _replicationsSent++;
+            SendConfirmedAcknowledgements();
+        }
     }
 
     private void OnSeedBackup(SeedBackup message)
     {
         OptimizerState optimizer = ProtocolMapping.BuildOptimizerState(message.OptimizerStep, message.OptimizerBuffers);
-        if (!_state.TrySeed(message.Version, optimizer, message.StalenessHistogram, message.Rejected, out string? refusal))
+        if (!_state.TrySeed(
+            message.Version, optimizer, message.StalenessHistogram, message.Rejected, message.SettledThrough,
+            message.SettledAbove.Select(settled => (settled.Step, settled.Slot, settled.SlotCount)), out string? refusal))
         {
             throw new InvalidOperationException($"the new backup of shard {_state.ShardId} could not take its primary's state: {refusal}");
         }
@@ -207,6 +218,11 @@ public sealed partial class ParameterServerActor
 
     private void OnStepReplicated(StepReplicated message)
     {
+        if (!Sender.Equals(_backup))
+        {
+            return; // from a backup since replaced
+        }
+
         if (_state.Mode != ConsistencyMode.Sync)
         {
             _replicationsConfirmed++;

@@ -104,15 +104,23 @@ public sealed partial class ParameterServerState
         _settled.Settle(step, slot, slotCount);
     }
 
+    /// <summary>Ssp and async: the slots settled at or above <see cref="SettledThrough"/>, which a new backup takes with the rest of the state.</summary>
+    public IEnumerable<(long Step, int Slot, int SlotCount)> SettledAbove =>
+        Mode == ConsistencyMode.Sync ? [] : _settled.SettledAboveWatermark;
+
     /// <summary>
     /// A backup placed during the run takes its primary's state (<see cref="SeedBackup"/>): as
     /// <see cref="TryRestore"/>, and the primary's staleness histogram and rejection count too, so
-    /// that once promoted it answers reads as the primary would have.
+    /// that once promoted it answers reads as the primary would have; in ssp and async also the
+    /// settled slots (every step below <paramref name="settledThrough"/>, and
+    /// <paramref name="settledAbove"/>), so that it drops copies as the primary would.
     /// </summary>
     public bool TrySeed(
-        long version, OptimizerState optimizer, IReadOnlyList<long> stalenessHistogram, long rejected, [NotNullWhen(false)] out string? refusal)
+        long version, OptimizerState optimizer, IReadOnlyList<long> stalenessHistogram, long rejected, long settledThrough,
+        IEnumerable<(long Step, int Slot, int SlotCount)> settledAbove, [NotNullWhen(false)] out string? refusal)
     {
         ArgumentNullException.ThrowIfNull(stalenessHistogram);
+        ArgumentNullException.ThrowIfNull(settledAbove);
         if (!TryRestore(version, optimizer, out refusal))
         {
             return false;
@@ -121,6 +129,17 @@ public sealed partial class ParameterServerState
         _stalenessHistogram.Clear();
         _stalenessHistogram.AddRange(stalenessHistogram);
         Rejected = rejected;
+        if (Mode != ConsistencyMode.Sync)
+        {
+            _settled = new SettledSteps(firstStep: Math.Max(0, settledThrough));
+            foreach ((long step, int slot, int slotCount) in settledAbove)
+            {
+                _settled.Settle(step, slot, slotCount);
+            }
+
+            HighestAppliedStep = Math.Max(settledThrough, settledAbove.Select(settled => settled.Step + 1).DefaultIfEmpty(0).Max()) - 1;
+        }
+
         return true;
     }
 }

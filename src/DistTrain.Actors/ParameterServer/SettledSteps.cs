@@ -21,6 +21,13 @@ public sealed class SettledSteps
         Watermark = firstStep;
     }
 
+    /// <summary>The slots settled at or above the watermark, what a new backup needs besides it.</summary>
+    public IEnumerable<(long Step, int Slot, int SlotCount)> SettledAboveWatermark =>
+        _open.OrderBy(step => step.Key).SelectMany(step => step.Value.Settled
+            .Select((settled, slot) => (settled, slot))
+            .Where(slot => slot.settled)
+            .Select(slot => (step.Key, slot.slot, step.Value.Settled.Length)));
+
     /// <summary>Every step below this one is settled.</summary>
     public long Watermark { get; private set; }
 

@@ -30,7 +30,7 @@ internal static class ShardStateCodecs
 
     public static void Write(ref WireWriter writer, SeedBackup message)
     {
-        writer.WriteFields(7);
+        writer.WriteFields(9);
         writer.WriteGuid(message.RunId);
         writer.WriteInt32(message.ShardId);
         writer.WriteInt64(message.Version);
@@ -38,11 +38,13 @@ internal static class ShardStateCodecs
         writer.WriteRecordList(nameof(message.OptimizerBuffers), message.OptimizerBuffers, Write);
         writer.WriteInt64List(nameof(message.StalenessHistogram), message.StalenessHistogram);
         writer.WriteInt64(message.Rejected);
+        writer.WriteInt64(message.SettledThrough);
+        writer.WriteRecordList(nameof(message.SettledAbove), message.SettledAbove, Write);
     }
 
     public static SeedBackup ReadSeedBackup(ref WireReader reader)
     {
-        reader.ReadFields(7);
+        reader.ReadFields(9);
         return new SeedBackup(
             reader.ReadGuid(nameof(SeedBackup.RunId)),
             reader.ReadInt32(nameof(SeedBackup.ShardId)),
@@ -50,7 +52,24 @@ internal static class ShardStateCodecs
             reader.ReadInt64(nameof(SeedBackup.OptimizerStep)),
             reader.ReadRecordList(nameof(SeedBackup.OptimizerBuffers), ReadOptimizerBuffer),
             reader.ReadInt64List(nameof(SeedBackup.StalenessHistogram)),
-            reader.ReadInt64(nameof(SeedBackup.Rejected)));
+            reader.ReadInt64(nameof(SeedBackup.Rejected)),
+            reader.ReadInt64(nameof(SeedBackup.SettledThrough)),
+            reader.ReadRecordList(nameof(SeedBackup.SettledAbove), ReadSettledSlot));
+    }
+
+    private static void Write(ref WireWriter writer, SettledSlot slot)
+    {
+        writer.WriteFields(3);
+        writer.WriteInt64(slot.Step);
+        writer.WriteInt32(slot.Slot);
+        writer.WriteInt32(slot.SlotCount);
+    }
+
+    private static SettledSlot ReadSettledSlot(ref WireReader reader)
+    {
+        reader.ReadFields(3);
+        return new SettledSlot(
+            reader.ReadInt64(nameof(SettledSlot.Step)), reader.ReadInt32(nameof(SettledSlot.Slot)), reader.ReadInt32(nameof(SettledSlot.SlotCount)));
     }
 
     public static void Write(ref WireWriter writer, GetShardState message)

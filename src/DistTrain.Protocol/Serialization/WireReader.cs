@@ -291,6 +291,7 @@ internal ref struct WireReader
         return values;
     }
 
+    /// <summary>An array of bools.</summary>
     public IReadOnlyList<bool> ReadBooleanList(string field)
     {
         var values = new bool[ReadListHeader(field)];

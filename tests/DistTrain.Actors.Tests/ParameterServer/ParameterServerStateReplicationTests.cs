@@ -131,4 +131,27 @@ public class ParameterServerStateReplicationTests
         Assert.Throws<InvalidOperationException>(() => backup.ApplyReplicatedContribution(3, 1, 2, 0, backup.Version + 1, []));
         Assert.Throws<ArgumentException>(() => backup.ApplyReplicatedContribution(3, 1, 2, 0, backup.Version + 1, new float[3]));
     }
+
+    [Fact]
+    public void TrySeed_Ssp_TheBackupSettledWhatThePrimarySettled_AboveTheWatermarkToo()
+    {
+        var consistency = new ConsistencySettings(ConsistencyMode.Ssp, StalenessBound: 3);
+        ParameterServerState primary = Shards.State(consistency, optimizer: Shards.Adam);
+        foreach ((long step, int slot) in new[] { (0L, 0), (0L, 1), (1L, 1), (2L, 0) })
+        {
+            primary.Accept(new Contribution(Shards.Values((int)step + slot, 1f)).Push(step, slot, 5, BatchSize, primary.Version, slotCount: 2));
+        }
+
+        ParameterServerState backup = Shards.State(consistency, optimizer: Shards.Adam);
+        Assert.True(backup.TrySeed(
+            primary.Version, primary.ExportOptimizerState(), primary.StalenessHistogram.ToArray(), primary.Rejected, primary.SettledThrough,
+            primary.SettledAbove.ToArray(), out string? refusal), refusal);
+
+        Assert.Equal(1, backup.SettledThrough);
+        Assert.Equal([(1L, 1, 2), (2L, 0, 2)], primary.SettledAbove);
+        Assert.Equal(primary.SettledAbove, backup.SettledAbove);
+        Assert.Equal(ContributionStatus.Duplicate, backup.Accept(new Contribution(Shards.Values(1, 1f)).Push(2, 0, 5, BatchSize, 4, slotCount: 2)).Status);
+        Assert.Equal(ContributionStatus.Applied, backup.Accept(new Contribution(Shards.Values(1, 1f)).Push(1, 0, 5, BatchSize, 4, slotCount: 2)).Status);
+        Assert.Equal(2, backup.SettledThrough);
+    }
 }

@@ -95,7 +95,9 @@ public static class ProtocolSamples
         new ParameterServerFailed(RunId, 1, 12L, "parameter-server shard 1 on akka.tcp://disttrain@198.18.0.1:4053 failed at step 12: boom"),
         new ContributionRejected(RunId, 1, 2, 12L, 3, RejectionReason.UnexpectedContributor, "slot 3 already contributed"),
         new AttachBackup(RunId, 3, server, SendState: true),
-        new SeedBackup(RunId, 3, 57L, 55L, [new OptimizerBuffer("exp_avg", Tensor(5, 11).Span.ToArray())], [9L, 0L, 1L], 2L),
+        new SeedBackup(
+            RunId, 3, 57L, 55L, [new OptimizerBuffer("exp_avg", Tensor(5, 11).Span.ToArray())], [9L, 0L, 1L], 2L, 41L,
+            [new SettledSlot(42L, 1, 3), new SettledSlot(44L, 2, 3)]),
         new ReplicateStep(RunId, 3, 41L, 42L, 2, Tensor(7, 10)),
         new ReplicateContribution(RunId, 3, 41L, 2, 5, 3, 58L, Tensor(7, 12)),
         new StepReplicated(RunId, 3, 42L),
