@@ -23,7 +23,8 @@ public sealed partial class TrainingCoordinatorActor
 
     private void SendSnapshot()
     {
-        if (!ReplicatesToStandbys || _ended)
+        // Not while taking a run over: until rebuilt, this coordinator knows less than its standbys do.
+        if (!ReplicatesToStandbys || _ended || _takeover is not null)
         {
             return;
         }
