@@ -62,7 +62,8 @@ internal sealed class ClusterCoordinatorActor : ReceiveActor, IWithUnboundedStas
     private readonly Dictionary<int, int> _nextReplica = [];
     private readonly IActorRef _standby;
     private readonly ReplicatedRunState _replicated = new();
-    private readonly HashSet<Address> _standbyNodes = [];
+    /// <summary>The standby of every other coordinator node, resolved once: replication sends to them every step.</summary>
+    private readonly Dictionary<Address, ActorSelection> _standbys = [];
     private int? _replicas;
     private IActorRef _run = ActorRefs.Nobody;
 
@@ -169,28 +170,29 @@ internal sealed class ClusterCoordinatorActor : ReceiveActor, IWithUnboundedStas
     {
         Receive<ClusterEvent.MemberUp>(up =>
         {
-            if (!up.Member.HasRole(NodeRoles.Coordinator) || up.Member.Address.Equals(_cluster.SelfAddress) || !_standbyNodes.Add(up.Member.Address))
+            Address node = up.Member.Address;
+            if (!up.Member.HasRole(NodeRoles.Coordinator) || node.Equals(_cluster.SelfAddress) || _standbys.ContainsKey(node))
             {
                 return;
             }
 
+            ActorSelection standby = Context.ActorSelection(new RootActorPath(node) / "user" / CoordinatorStandbyActor.Name);
+            _standbys.Add(node, standby);
             if (_replicated.Current is { } snapshot)
             {
-                StandbyOf(up.Member.Address).Tell(snapshot);
+                standby.Tell(snapshot);
             }
         });
-        Receive<ClusterEvent.MemberRemoved>(removed => _standbyNodes.Remove(removed.Member.Address));
+        Receive<ClusterEvent.MemberRemoved>(removed => _standbys.Remove(removed.Member.Address));
     }
 
     private void ToStandbys(IDistTrainMessage message)
     {
-        foreach (Address node in _standbyNodes)
+        foreach (ActorSelection standby in _standbys.Values)
         {
-            StandbyOf(node).Tell(message);
+            standby.Tell(message);
         }
     }
-
-    private ActorSelection StandbyOf(Address node) => Context.ActorSelection(new RootActorPath(node) / "user" / CoordinatorStandbyActor.Name);
 
     /// <summary>
     /// Takes over the run the standby holds: its shards and backups are where the replicated

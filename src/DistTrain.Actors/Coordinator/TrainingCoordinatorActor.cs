@@ -117,7 +117,7 @@ public sealed partial class TrainingCoordinatorActor : ReceiveActor, IWithTimers
         Receive<ParameterServerHosted>(OnBackupHosted);
         Receive<BackupSeeded>(seeded => seeded.RunId == _runId, OnBackupSeeded);
         Receive<CancelRun>(cancel => Fail($"cancelled: {cancel.Reason}"));
-        Receive<CoordinatorMoved>(_ => { });
+        // Answers that came after the takeover's patience ran out.
         Receive<ShardRejoined>(_ => { });
         Receive<WorkerRejoined>(_ => { });
     }
