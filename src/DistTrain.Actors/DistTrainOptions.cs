@@ -54,8 +54,18 @@ public sealed record DistTrainOptions
     /// </summary>
     public TrainingCheckpoint? Resume { get; init; }
 
-    /// <summary>How long a sync step may wait before the run reports which workers it waits for.</summary>
-    public TimeSpan WaitReportInterval { get; init; } = TimeSpan.FromSeconds(5);
+    /// <summary>
+    /// The steps whose phases every node records for a timeline (<c>--timeline</c>), collected at
+    /// the end with <see cref="Activity.TimelineCollector"/>; null records nothing.
+    /// </summary>
+    public TimelineWindow? Timeline { get; init; }
+
+    /// <summary>
+    /// How long a sync step may wait before the run reports it stalled (<c>StepStalled</c>): which
+    /// workers it waits for, on which node, doing what and for how long; repeated each time as long
+    /// again passes (<c>--stall-warning</c>).
+    /// </summary>
+    public TimeSpan StallWarning { get; init; } = TimeSpan.FromSeconds(10);
 
     /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid option.</summary>
     public void Validate()
@@ -105,9 +115,10 @@ public sealed record DistTrainOptions
             throw new ArgumentException("both initial parameters and a checkpoint to resume are given: a run starts from one of them.", nameof(Resume));
         }
 
-        if (WaitReportInterval <= TimeSpan.Zero)
+        Timeline?.Validate();
+        if (StallWarning <= TimeSpan.Zero)
         {
-            throw new ArgumentException($"wait report interval = {WaitReportInterval} is invalid: it must be positive.", nameof(WaitReportInterval));
+            throw new ArgumentException($"stall warning = {StallWarning.TotalSeconds:G} s is invalid: it must be positive.", nameof(StallWarning));
         }
     }
 }

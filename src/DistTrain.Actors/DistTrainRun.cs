@@ -1,4 +1,5 @@
 using Akka.Actor;
+using DistTrain.Actors.Activity;
 using Akka.Configuration;
 using DistTrain.Actors.Coordinator;
 using DistTrain.Actors.Worker;
@@ -59,6 +60,7 @@ public static class DistTrainRun
             "akka.loglevel = WARNING\nakka.stdout-loglevel = WARNING\n" +
             "akka.actor.guardian-supervisor-strategy = \"Akka.Actor.StoppingSupervisorStrategy\""));
         ActorSystem system = ActorSystem.Create("disttrain", config);
+        NodeActivity activity = NodeActivity.For(system);
         try
         {
             var completion = new TaskCompletionSource<RunCompleted>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -86,9 +88,14 @@ public static class DistTrainRun
                 throw new OperationCanceledException("The training run was cancelled.", cancellation);
             }
 
+            (IReadOnlyList<TimelineSpan> spans, long dropped) = activity.RecordedTimeline();
             return new DistTrainResult(
                 options.Training.BuildModel(train.FeatureSize, train.ClassCount), completed.Parameters, completed.Steps,
-                epochs.ToArray(), completed.StalenessHistogram);
+                epochs.ToArray(), completed.StalenessHistogram)
+            {
+                // Every track of a run in one process is on this node's clock.
+                Timeline = options.Timeline is null ? [] : [new NodeTimeline(activity.Address, OffsetMicros: 0, spans, dropped)],
+            };
         }
         finally
         {

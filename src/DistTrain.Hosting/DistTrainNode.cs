@@ -3,6 +3,7 @@ using Akka.Cluster;
 using Akka.Cluster.Tools.Singleton;
 using Akka.Configuration;
 using DistTrain.Actors;
+using DistTrain.Actors.Activity;
 using DistTrain.Actors.ParameterServer;
 using DistTrain.Actors.Worker;
 using DistTrain.Protocol;
@@ -33,9 +34,15 @@ namespace DistTrain.Hosting;
 /// </summary>
 public sealed class DistTrainNode : IAsyncDisposable
 {
+    /// <summary>How long a node may take to answer for its timeline before the trace leaves it out.</summary>
+    private static readonly TimeSpan s_timelinePatience = TimeSpan.FromSeconds(10);
+
     private readonly TaskCompletionSource<NodeExit> _exit = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly RunObservation? _observation;
     private readonly NodeWork _work;
+
+    /// <summary>The run's timeline, collected from every node before this one announces the run's end (empty unless the run records one).</summary>
+    private readonly TaskCompletionSource<IReadOnlyList<NodeTimeline>> _timeline = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private DistTrainNode(ActorSystem system, DistTrainNodeOptions options, NodeWork work)
     {
@@ -143,7 +150,9 @@ public sealed class DistTrainNode : IAsyncDisposable
     {
         Task<DistTrainResult> run = RunAsync();
         await Task.WhenAny(run, Exit).ConfigureAwait(false);
-        return run.IsCompleted || _observation!.Completion.IsCompleted ? await run.ConfigureAwait(false) : null;
+        return run.IsCompleted || _observation!.Completion.IsCompleted
+            ? await run.ConfigureAwait(false) with { Timeline = await _timeline.Task.ConfigureAwait(false) }
+            : null;
     }
 
     /// <summary>Leaves the cluster gracefully and terminates the actor system.</summary>
@@ -196,7 +205,10 @@ public sealed class DistTrainNode : IAsyncDisposable
         }
     }
 
-    /// <summary>Tells every other node how the run ended, then ends this node's part.</summary>
+    /// <summary>
+    /// Collects the run's timeline when it records one (while every node still serves), tells
+    /// every other node how the run ended, then ends this node's part.
+    /// </summary>
     private async Task AnnounceRunEndAsync(RunObservation observation)
     {
         RunEnded ended;
@@ -211,6 +223,18 @@ public sealed class DistTrainNode : IAsyncDisposable
         }
 
         Cluster cluster = Cluster.Get(System);
+        if (ended.Completed && _work.Run!.Timeline is not null)
+        {
+            // This node first, so that its process heads the trace.
+            Address[] nodes =
+            [
+                cluster.SelfAddress,
+                .. cluster.State.Members.Where(member => member.Status == MemberStatus.Up).Select(member => member.Address),
+            ];
+            _timeline.TrySetResult(await TimelineCollector.CollectAsync(System, nodes, s_timelinePatience).ConfigureAwait(false));
+        }
+
+        _timeline.TrySetResult([]);
         foreach (Member member in cluster.State.Members.Where(member => member.Address != cluster.SelfAddress))
         {
             System.ActorSelection(new RootActorPath(member.Address) / "user" / NodeLifetimeActor.Name).Tell(ended);

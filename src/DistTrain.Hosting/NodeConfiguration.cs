@@ -35,7 +35,8 @@ namespace DistTrain.Hosting;
 /// after a lost one is removed (<c>down-removal-margin</c>).</item>
 /// <item><c>akka.extensions</c>: the node's <see cref="TensorTransport"/> starts with the actor
 /// system, so that every node, whatever its roles, can receive tensors over the channel
-/// (parameter copies reach the coordinator that way too).</item>
+/// (parameter copies reach the coordinator that way too); and its <c>NodeActivity</c>, so that
+/// stall reports and timelines can ask any node what its workers and shards are doing.</item>
 /// </list>
 /// Seed nodes are not configured here: <see cref="DistTrainNode"/> joins them, so that it can give
 /// up with a clear message after <see cref="DistTrainNodeOptions.JoinTimeout"/>.
@@ -95,7 +96,10 @@ public static class NodeConfiguration
                 down-removal-margin = {{Seconds(options.HandoverMargin)}}
               }
               coordinated-shutdown.exit-clr = off
-              extensions = ["DistTrain.Protocol.Transport.TensorTransportProvider, DistTrain.Protocol"]
+              extensions = [
+                "DistTrain.Protocol.Transport.TensorTransportProvider, DistTrain.Protocol",
+                "DistTrain.Actors.Activity.NodeActivityProvider, DistTrain.Actors"
+              ]
             }
             """;
         return ConfigurationFactory.ParseString(hocon)

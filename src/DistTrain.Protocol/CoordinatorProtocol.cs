@@ -22,9 +22,6 @@ public sealed record EpochCompleted(
     Guid RunId, int Epoch, long Steps, double TrainLoss, double TestLoss, double TestAccuracy,
     double SamplesPerSecond, double ElapsedSeconds) : IDistTrainMessage;
 
-/// <summary>Sync mode: step <paramref name="Step"/> has waited long for these workers' shards.</summary>
-public sealed record WaitingForWorkers(Guid RunId, long Step, IReadOnlyList<int> WorkerIds) : IDistTrainMessage;
-
 /// <summary>A worker's lease failed (or a contribution was rejected); its shard is leased again.</summary>
 public sealed record WorkerFailed(Guid RunId, int WorkerId, long Step, string Reason) : IDistTrainMessage;
 

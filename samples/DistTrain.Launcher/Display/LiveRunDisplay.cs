@@ -51,8 +51,8 @@ internal sealed class LiveRunDisplay(IAnsiConsole console, TrainingPlan plan) : 
             case WorkerFailed failed:
                 console.MarkupLineInterpolated($"[yellow]{RunEvents.Describe(failed)}[/]");
                 break;
-            case WaitingForWorkers waiting:
-                console.MarkupLineInterpolated($"[yellow]{RunEvents.Describe(waiting)}[/]");
+            case StepStalled stalled:
+                console.MarkupLineInterpolated($"[yellow]{RunEvents.Describe(stalled)}[/]");
                 break;
             case ShardFailedOver failedOver:
                 console.MarkupLineInterpolated($"[yellow]{RunEvents.Describe(failedOver)}[/]");

@@ -24,8 +24,8 @@ internal sealed class PlainRunDisplay(TextWriter output, int epochCount) : IRunD
             case WorkerFailed failed:
                 output.WriteLine(RunEvents.Describe(failed));
                 break;
-            case WaitingForWorkers waiting:
-                output.WriteLine(RunEvents.Describe(waiting));
+            case StepStalled stalled:
+                output.WriteLine(RunEvents.Describe(stalled));
                 break;
             case ShardFailedOver failedOver:
                 output.WriteLine(RunEvents.Describe(failedOver));

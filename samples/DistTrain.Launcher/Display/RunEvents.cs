@@ -22,8 +22,31 @@ internal static class RunEvents
         $"the coordinator at {tookOver.At} took the run over, {tookOver.Seconds:0.0} s after the last word from the lost one; "
         + $"it goes on from step {tookOver.Step} with {tookOver.Workers} worker(s)";
 
-    public static string Describe(WaitingForWorkers waiting) =>
-        $"step {waiting.Step} is waiting for worker(s) {string.Join(", ", waiting.WorkerIds)}";
+    /// <summary>One line: the stalled step, how long it has waited, and each worker it waits for with its node and phase.</summary>
+    public static string Describe(StepStalled stalled) =>
+        $"step {stalled.Step} has waited {stalled.WaitedSeconds:0.0} s for "
+        + string.Join("; ", stalled.Workers.Select(worker => $"worker {worker.WorkerId} ({Describe(worker)})"));
+
+    private static string Describe(StalledWorker worker)
+    {
+        string node = worker.Node.Contains('@', StringComparison.Ordinal) ? $"on {worker.Node[(worker.Node.IndexOf('@') + 1)..]}" : "in this process";
+        if (worker.State is not { } state)
+        {
+            return $"{node}, which did not answer";
+        }
+
+        string doing = state.Phase switch
+        {
+            ActivityPhase.Compute => $"computing step {state.Step}",
+            ActivityPhase.Push => $"pushing step {state.Step}",
+            ActivityPhase.Pull => $"taking in version {state.Version}",
+            ActivityPhase.Wait when state.Version >= 0 => $"waiting for version {state.Version} for step {state.Step}",
+            ActivityPhase.Wait => $"waiting for the lease of step {state.Step}",
+            ActivityPhase.Idle => "not started",
+            _ => $"{state.Phase.ToString().ToLowerInvariant()} at step {state.Step}",
+        };
+        return $"{node}, {doing} for {state.Seconds:0.0} s";
+    }
 
     /// <summary>One epoch as a line of text, as the plain display prints it.</summary>
     public static string Describe(EpochCompleted epoch, int epochCount) =>

@@ -29,6 +29,7 @@ internal static class NodeCommand
             AtomicFile.RequireFolder("--save", train.SavePath);
             AtomicFile.RequireFolder("--metrics-out", train.MetricsPath);
             AtomicFile.RequireFolder("--plot", train.PlotPath);
+            AtomicFile.RequireFolder("--timeline", train.TimelinePath);
         }
 
         LoadedData? data = coordinates || options.Has(NodeRoles.Worker) ? DataSource.Load(train.DataPath, console.Out) : null;

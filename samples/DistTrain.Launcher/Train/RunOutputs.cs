@@ -1,4 +1,5 @@
 using DistTrain.Actors;
+using DistTrain.Actors.Activity;
 using DistTrain.Launcher.Data;
 using DistTrain.Launcher.Display;
 using DistTrain.Launcher.Models;
@@ -32,6 +33,18 @@ internal static class RunOutputs
         {
             TrainingChart.Write(plot, result.Epochs);
             display.ShowLine($"chart written to {plot}");
+        }
+
+        if (settings.TimelinePath is { } timeline)
+        {
+            using var json = new MemoryStream();
+            ChromeTrace.Write(json, result.Timeline);
+            AtomicFile.Write(timeline, json.GetBuffer().AsSpan(0, (int)json.Length));
+            long spans = result.Timeline.Sum(node => node.Spans.Count), dropped = result.Timeline.Sum(node => node.Dropped);
+            display.ShowLine(
+                $"timeline of {spans:N0} spans on {result.Timeline.Count} node(s) written to {timeline}"
+                + (dropped > 0 ? $" ({dropped:N0} more did not fit the nodes' bound)" : "")
+                + "; open it at ui.perfetto.dev or chrome://tracing");
         }
     }
 }

@@ -24,6 +24,7 @@ internal static class TrainCommand
         AtomicFile.RequireFolder("--save", settings.SavePath);
         AtomicFile.RequireFolder("--metrics-out", settings.MetricsPath);
         AtomicFile.RequireFolder("--plot", settings.PlotPath);
+        AtomicFile.RequireFolder("--timeline", settings.TimelinePath);
 
         LoadedData data = DataSource.Load(settings.DataPath, console.Out);
         DistTrainOptions engine = settings.Engine;

@@ -1,3 +1,4 @@
+using System.Globalization;
 using DistTrain.Actors;
 using DistTrain.Core.Checkpoints;
 using DistTrain.Core.Layers;
@@ -25,7 +26,11 @@ internal static class TrainCommandLine
         "--data", "--hidden", "--activation", "--loss", "--optimizer", "--lr", "--momentum", "--weight-decay",
         "--batch", "--epochs", "--max-steps", "--workers", "--ps-shards", "--mode", "--staleness", "--seed", "--wire", "--compress", "--compress-warmup",
         "--init", "--save", "--metrics-out", "--plot", "--checkpoint-dir", "--checkpoint-every", "--checkpoint-keep",
+        "--stall-warning", "--timeline", "--timeline-steps",
     ];
+
+    /// <summary>How long a sync step may wait before the run says which workers it waits for, when --stall-warning is not given.</summary>
+    public const double DefaultStallWarningSeconds = 10;
 
     /// <summary>Every option the command takes, for the help text's test.</summary>
     public static IEnumerable<string> OptionNames => s_flags.Concat(s_valued);
@@ -68,6 +73,8 @@ internal static class TrainCommandLine
             CheckpointDirectory = options.Text("--checkpoint-dir"),
             CheckpointEvery = options.OptionalPositiveInt("--checkpoint-every"),
             CheckpointsKept = options.PositiveInt("--checkpoint-keep", CheckpointDirectory.Kept),
+            StallWarning = TimeSpan.FromSeconds(options.OptionalPositiveDouble("--stall-warning") ?? DefaultStallWarningSeconds),
+            Timeline = Timeline(options),
         };
         bool resume = options.Has("--resume");
         RequireCheckpointOptions(engine, resume, options.Text("--init"), options.Has("--checkpoint-keep"));
@@ -82,9 +89,12 @@ internal static class TrainCommandLine
             throw new UsageException(exception.Message.Replace($" (Parameter '{exception.ParamName}')", "", StringComparison.Ordinal));
         }
 
-        string? save = options.Text("--save"), metrics = options.Text("--metrics-out"), plot = options.Text("--plot");
-        RequireDistinct(("--save", save), ("--metrics-out", metrics), ("--plot", plot));
-        return new TrainSettings(options.Text("--data"), engine, options.Text("--init"), save, metrics, plot, options.Has("--quiet"), resume);
+        string? save = options.Text("--save"), metrics = options.Text("--metrics-out"), plot = options.Text("--plot"), timeline = options.Text("--timeline");
+        RequireDistinct(("--save", save), ("--metrics-out", metrics), ("--plot", plot), ("--timeline", timeline));
+        return new TrainSettings(options.Text("--data"), engine, options.Text("--init"), save, metrics, plot, options.Has("--quiet"), resume)
+        {
+            TimelinePath = timeline,
+        };
     }
 
     private static void RequireCheckpointOptions(DistTrainOptions engine, bool resume, string? init, bool keepGiven)
@@ -145,6 +155,30 @@ internal static class TrainCommandLine
         }
 
         return new WireSettings(precision, ratio, WarmupSteps: options.NonNegativeInt("--compress-warmup", 0));
+    }
+
+    /// <summary>The steps to record with <c>--timeline</c>: <c>--timeline-steps A-B</c>, or every step.</summary>
+    private static TimelineWindow? Timeline(OptionReader options)
+    {
+        if (!options.Has("--timeline"))
+        {
+            return options.Has("--timeline-steps")
+                ? throw new UsageException("--timeline-steps needs --timeline, the file to write the timeline to")
+                : null;
+        }
+
+        if (options.Text("--timeline-steps") is not { } steps)
+        {
+            return TimelineWindow.All;
+        }
+
+        string[] bounds = steps.Split('-');
+        return bounds.Length == 2
+            && long.TryParse(bounds[0], NumberStyles.None, CultureInfo.InvariantCulture, out long from)
+            && long.TryParse(bounds[1], NumberStyles.None, CultureInfo.InvariantCulture, out long to)
+            && from <= to
+                ? new TimelineWindow(from, to)
+                : throw new UsageException($"--timeline-steps must be A-B with whole numbers 0 <= A <= B, like 100-199; got '{steps}'");
     }
 
     private static ConsistencySettings Consistency(OptionReader options)

@@ -13,4 +13,8 @@ namespace DistTrain.Launcher.Train;
 /// <param name="Resume">Continue from the latest checkpoint in the engine's checkpoint directory.</param>
 internal sealed record TrainSettings(
     string? DataPath, DistTrainOptions Engine, string? InitPath, string? SavePath, string? MetricsPath, string? PlotPath, bool Quiet,
-    bool Resume = false);
+    bool Resume = false)
+{
+    /// <summary>Where to write the run's timeline (Chrome trace JSON), or null; the steps it records are the engine's <see cref="DistTrainOptions.Timeline"/>.</summary>
+    public string? TimelinePath { get; init; }
+}

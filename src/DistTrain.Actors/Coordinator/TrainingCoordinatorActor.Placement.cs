@@ -99,6 +99,12 @@ public sealed partial class TrainingCoordinatorActor
             backup.Tell(initialize with { Initial = new TensorBuffer(initialize.Initial.Span.ToArray(), initialize.Initial.Length) });
         }
 
+        RecordTimelineOn(primary);
+        if (backup is not null)
+        {
+            RecordTimelineOn(backup);
+        }
+
         primary.Tell(initialize);
         if (backup is not null)
         {
@@ -185,6 +191,7 @@ public sealed partial class TrainingCoordinatorActor
         }
 
         _backups[shard] = hosted.Server;
+        RecordTimelineOn(hosted.Server);
         _seeding.Add(hosted.Server);
         Context.Watch(hosted.Server);
         _shards[shard].Server.Tell(new AttachBackup(_runId, shard, hosted.Server, SendState: true));

@@ -89,6 +89,7 @@ public sealed partial class TrainingCoordinatorActor
         var moved = new CoordinatorMoved(_runId, Self);
         foreach (IActorRef actor in snapshot.Servers.Concat(_backups.OfType<IActorRef>()).Concat(snapshot.Workers))
         {
+            RecordTimelineOn(actor);
             actor.Tell(moved);
         }
 

@@ -57,7 +57,6 @@ public sealed partial class TrainingCoordinatorActor : ReceiveActor, IWithTimers
     private readonly Stopwatch _epochClock = new();
     private ParameterShardInfo[] _shards = [];
     private ModelWorkspace? _evaluationWorkspace;
-    private long _waitingStep = -1;
     private bool _ended;
 
     /// <summary>Run and epoch time before this coordinator's clocks started (a run taken over).</summary>
@@ -114,6 +113,7 @@ public sealed partial class TrainingCoordinatorActor : ReceiveActor, IWithTimers
         Receive<ParameterServerFailed>(failed => failed.RunId == _runId, failed => Fail(failed.Reason));
         Receive<Terminated>(OnTerminated);
         Receive<CheckProgress>(_ => OnCheckProgress());
+        Receive<StallDescribed>(OnStallDescribed);
         Receive<ParameterServerHosted>(OnBackupHosted);
         Receive<BackupSeeded>(seeded => seeded.RunId == _runId, OnBackupSeeded);
         Receive<CancelRun>(cancel => Fail($"cancelled: {cancel.Reason}"));
@@ -143,7 +143,7 @@ public sealed partial class TrainingCoordinatorActor : ReceiveActor, IWithTimers
     {
         ContiguousRange[] ranges = ContiguousRange.Split(_model.ParameterCount, _options.ParameterServerShards, CheckpointSettings.ShardGranule);
         _shards = new ParameterShardInfo[ranges.Length];
-        Timers.StartPeriodicTimer(nameof(CheckProgress), CheckProgress.Instance, _options.WaitReportInterval);
+        Timers.StartPeriodicTimer(nameof(CheckProgress), CheckProgress.Instance, StallWatch.CheckInterval(_options.StallWarning));
         if (_handover is not null)
         {
             StartTakeOver(ranges);
@@ -189,6 +189,7 @@ public sealed partial class TrainingCoordinatorActor : ReceiveActor, IWithTimers
         }
 
         Context.Watch(worker);
+        RecordTimelineOn(worker);
         TrainerOptions training = _options.Training;
         worker.Tell(new AssignWorker(
             _runId, id, ProtocolMapping.Describe(_model.InputSize, training.HiddenSizes, _model.OutputSize, training.Activation, training.Loss, training.LeakySlope),
@@ -475,23 +476,6 @@ public sealed partial class TrainingCoordinatorActor : ReceiveActor, IWithTimers
         Dispatch();
     }
 
-    private void OnCheckProgress()
-    {
-        if (_ended || !_runClock.IsRunning || _options.Consistency.EffectiveMode != ConsistencyMode.Sync)
-        {
-            return;
-        }
-
-        long step = _scheduler.OldestIncompleteStep;
-        if (step == _waitingStep && _barriers.Current is null)
-        {
-            int[] holding = [.. _scheduler.WorkersHolding(step).Union(_reported.WorkersRecomputing).Order()];
-            _observer.Tell(new WaitingForWorkers(_runId, step, holding));
-        }
-
-        _waitingStep = step;
-    }
-
     private void OnStepCompleted(long step, float loss)
     {
         _observer.Tell(new StepCompleted(_runId, step, _plan.EpochOf(step), loss));
@@ -511,8 +495,4 @@ public sealed partial class TrainingCoordinatorActor : ReceiveActor, IWithTimers
         _observer.Tell(new RunFailed(_runId, reason));
     }
 
-    private sealed class CheckProgress
-    {
-        public static CheckProgress Instance { get; } = new();
-    }
 }

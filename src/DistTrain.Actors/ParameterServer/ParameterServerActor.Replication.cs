@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Akka.Event;
+using DistTrain.Actors.Activity;
 using DistTrain.Core.Optimizers;
 using DistTrain.Protocol;
 
@@ -185,8 +186,10 @@ public sealed partial class ParameterServerActor
                 return;
             }
 
+            _track.Enter(ActivityPhase.Apply, message.Step, message.Version);
             _state.ApplyReplicatedContribution(
                 message.Step, message.Slot, message.SlotCount, message.Staleness, message.Version, message.Gradient.Span);
+            _track.CompleteStep();
         }
         finally
         {
@@ -194,6 +197,7 @@ public sealed partial class ParameterServerActor
         }
 
         _transport.Send(Sender, new StepReplicated(_runId, _state.ShardId, _state.Version), Self);
+        _track.Enter(ActivityPhase.Wait, _state.HighestAppliedStep + 1, _state.Version);
     }
 
     private void OnReplicateStep(ReplicateStep message)
@@ -206,7 +210,9 @@ public sealed partial class ParameterServerActor
                 return;
             }
 
+            _track.Enter(ActivityPhase.Apply, message.Step, message.Version);
             _state.ApplyReplicatedStep(message.Step, message.Version, message.Contributions, message.Mean.Span);
+            _track.CompleteStep();
         }
         finally
         {
@@ -214,6 +220,7 @@ public sealed partial class ParameterServerActor
         }
 
         _transport.Send(Sender, new StepReplicated(_runId, _state.ShardId, _state.Version), Self);
+        _track.Enter(ActivityPhase.Wait, _state.HighestAppliedStep + 1, _state.Version);
     }
 
     private void OnStepReplicated(StepReplicated message)

@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Akka.Event;
+using DistTrain.Actors.Activity;
 using DistTrain.Core.Optimizers;
 using DistTrain.Protocol;
 using DistTrain.Protocol.Transport;
@@ -68,6 +69,7 @@ public sealed partial class ParameterServerActor : ReceiveActor, IWithUnboundedS
     private NodeReplicas? _nodeReplicas;
     private IActorRef _coordinator = ActorRefs.Nobody;
     private Guid _runId;
+    private TrackActivity _track = null!;
 
     public ParameterServerActor(ParameterVersionStore? sharedVersions = null)
     {
@@ -107,6 +109,8 @@ public sealed partial class ParameterServerActor : ReceiveActor, IWithUnboundedS
         }
 
         _runId = message.RunId;
+        _track = NodeActivity.For(Context.System).Shard(message.ShardId);
+        _track.Enter(ActivityPhase.Wait, step: 0, _state.Version);
         _coordinator = message.Coordinator;
         _settings = message with { Initial = new TensorBuffer([], 0) };
         _nodeReplicas = message.Wire.Precision == WirePrecision.Bf16 ? new NodeReplicas(message.Range) : null;
@@ -201,6 +205,8 @@ public sealed partial class ParameterServerActor : ReceiveActor, IWithUnboundedS
             return;
         }
 
+        _track.Enter(ActivityPhase.Apply, push.Step, _state.Version);
+
         // Ssp and async with a backup: the contribution as applied goes to the backup too.
         TensorBuffer? forBackup = _backup is not null && _state.Mode != ConsistencyMode.Sync ? CopyForBackup(push.Gradient) : null;
         ContributionOutcome outcome = _state.Accept(push);
@@ -240,6 +246,7 @@ public sealed partial class ParameterServerActor : ReceiveActor, IWithUnboundedS
         }
 
         ServeReads();
+        _track.Enter(ActivityPhase.Wait, _state.HighestAppliedStep + 1, _state.Version);
     }
 
     private void OnSubscribe(SubscribeParameters message)
@@ -328,13 +335,16 @@ public sealed partial class ParameterServerActor : ReceiveActor, IWithUnboundedS
         ServeReads();
     }
 
+    /// <summary>Sends the current version to the subscribers: the shard's publish phase, after which it waits for the next step.</summary>
     private void Publish()
     {
+        _track.CompleteStep();
         if (_subscribers.Count == 0)
         {
             return;
         }
 
+        _track.Enter(ActivityPhase.Publish, _state.HighestAppliedStep, _state.Version);
         if (_nodeReplicas is not null)
         {
             foreach ((IReadOnlyList<IActorRef> subscribers, ParametersDelta delta) in _nodeReplicas.Publish(
@@ -342,12 +352,14 @@ public sealed partial class ParameterServerActor : ReceiveActor, IWithUnboundedS
             {
                 _transport.Send(subscribers, delta, Self);
             }
-
-            return;
+        }
+        else
+        {
+            // One send for all: the version crosses to each other node once, for all its workers.
+            _transport.Send(_subscribers, CurrentVersion(readers: _subscribers.Count), Self);
         }
 
-        // One send for all: the version crosses to each other node once, for all its workers.
-        _transport.Send(_subscribers, CurrentVersion(readers: _subscribers.Count), Self);
+        _track.Enter(ActivityPhase.Wait, _state.HighestAppliedStep + 1, _state.Version);
     }
 
     private ParametersUpdated CurrentVersion(int readers) =>

@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Akka.Event;
+using DistTrain.Actors.Activity;
 using DistTrain.Core.Data;
 using DistTrain.Core.Simd;
 using DistTrain.Protocol;
@@ -40,6 +41,11 @@ namespace DistTrain.Actors.Worker;
 /// coordinator is gone registers again through the singleton proxy, for a coordinator that had
 /// nothing to take over.
 /// </para>
+/// <para>
+/// Its phases (compute, push, wait, pull) go to its track in the node's <see cref="NodeActivity"/>,
+/// which stall reports, the dashboard and the timeline read. A step's publish and pull carry the
+/// step whose update they bring: version <c>v</c> is step <c>v - 1</c>'s result.
+/// </para>
 /// </summary>
 public sealed class WorkerActor : ReceiveActor
 {
@@ -55,6 +61,10 @@ public sealed class WorkerActor : ReceiveActor
     private UnappliedPushes? _unapplied;
     private (Guid RunId, IActorRef Coordinator, string Reason)? _refused;
     private IActorRef? _watchedCoordinator;
+    private TrackActivity? _track;
+
+    /// <summary>The step after the last one this worker computed: what it waits for between leases.</summary>
+    private long _nextStep;
 
     public WorkerActor(Dataset data, IActorRef? coordinator = null)
     {
@@ -125,6 +135,8 @@ public sealed class WorkerActor : ReceiveActor
         }
 
         WatchCoordinator(assignment.Coordinator);
+        _track = NodeActivity.For(Context.System).Worker(assignment.WorkerId);
+        _track.Enter(ActivityPhase.Wait, step: 0);
         _shardsElsewhere = _state.Replica.Shards.Any(shard => !_transport.IsLocal(shard.Server));
         _unapplied = _shardsElsewhere ? new UnappliedPushes(_state.Replica.ShardCount) : null;
         foreach (ParameterShardInfo shard in _state.Replica.Shards)
@@ -142,6 +154,7 @@ public sealed class WorkerActor : ReceiveActor
             return;
         }
 
+        _track?.Enter(ActivityPhase.Pull, update.Version - 1, update.Version);
         ReplicaUpdate outcome = _state.Apply(update);
         if (outcome is ReplicaUpdate.UnknownShard or ReplicaUpdate.WrongRange)
         {
@@ -149,6 +162,7 @@ public sealed class WorkerActor : ReceiveActor
         }
 
         LetGoOfApplied(update.ShardId);
+        AwaitNextLease();
         RunRunnableLeases();
     }
 
@@ -160,7 +174,10 @@ public sealed class WorkerActor : ReceiveActor
             return;
         }
 
-        switch (_state.Apply(delta))
+        _track?.Enter(ActivityPhase.Pull, delta.Version - 1, delta.Version);
+        ReplicaUpdate outcome = _state.Apply(delta);
+        AwaitNextLease();
+        switch (outcome)
         {
             case ReplicaUpdate.Gap:
                 // A delta was lost (a tensor channel that failed and reconnected): start this shard over.
@@ -305,6 +322,20 @@ public sealed class WorkerActor : ReceiveActor
 
         _state.Enqueue(lease);
         RunRunnableLeases();
+        AwaitNextLease();
+    }
+
+    /// <summary>Between leases: waiting for the next one, or for the version the one queued needs.</summary>
+    private void AwaitNextLease()
+    {
+        if (_state!.NextPendingLease is { } next)
+        {
+            _track?.Enter(ActivityPhase.Wait, next.Step, next.MinVersion);
+        }
+        else
+        {
+            _track?.Enter(ActivityPhase.Wait, _nextStep);
+        }
     }
 
     private void RunRunnableLeases()
@@ -321,6 +352,7 @@ public sealed class WorkerActor : ReceiveActor
         ShardCompleted completed;
         try
         {
+            _track?.Enter(ActivityPhase.Compute, lease.Step);
             completed = state.ComputeGradients(lease);
         }
         catch (Exception e)
@@ -328,9 +360,12 @@ public sealed class WorkerActor : ReceiveActor
             _log.Warning("Worker {0} failed step {1}, slot {2}: {3}", state.WorkerId, lease.Step, lease.Slot, e.Message);
             coordinator.Tell(new ShardFailed(state.RunId, lease.Step, lease.Slot, state.WorkerId, $"{e.GetType().Name}: {e.Message}"));
             Withdraw(lease);
+            _nextStep = lease.Step + 1;
+            AwaitNextLease();
             return;
         }
 
+        _track?.Enter(ActivityPhase.Push, lease.Step);
         GradientContribution own = state.HandOverGradients();
         if (_shardsElsewhere && lease.GroupSpan > 1)
         {
@@ -345,6 +380,10 @@ public sealed class WorkerActor : ReceiveActor
         {
             coordinator.Tell(report);
         }
+
+        _track?.CompleteStep();
+        _nextStep = lease.Step + 1;
+        AwaitNextLease();
     }
 
     /// <summary>

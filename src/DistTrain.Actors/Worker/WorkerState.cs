@@ -93,6 +93,9 @@ public sealed partial class WorkerState
 
     public int PendingLeaseCount => _pending.Count;
 
+    /// <summary>The lease that runs next, once the replica allows it; null when none is waiting.</summary>
+    public LeaseShard? NextPendingLease => _pending.Count > 0 ? _pending[0] : null;
+
     /// <summary>The mean gradient of the last computed lease, in the model's flat layout, until it is handed over.</summary>
     public ReadOnlySpan<float> Gradients => _computedGradient is null ? default : _computedGradient.Span;
 

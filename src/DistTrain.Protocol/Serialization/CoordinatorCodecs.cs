@@ -86,23 +86,6 @@ internal static class CoordinatorCodecs
             reader.ReadDouble(nameof(EpochCompleted.ElapsedSeconds)));
     }
 
-    public static void Write(ref WireWriter writer, WaitingForWorkers message)
-    {
-        writer.WriteFields(3);
-        writer.WriteGuid(message.RunId);
-        writer.WriteInt64(message.Step);
-        writer.WriteInt32List(nameof(message.WorkerIds), message.WorkerIds);
-    }
-
-    public static WaitingForWorkers ReadWaitingForWorkers(ref WireReader reader)
-    {
-        reader.ReadFields(3);
-        return new WaitingForWorkers(
-            reader.ReadGuid(nameof(WaitingForWorkers.RunId)),
-            reader.ReadInt64(nameof(WaitingForWorkers.Step)),
-            reader.ReadInt32List(nameof(WaitingForWorkers.WorkerIds)));
-    }
-
     public static void Write(ref WireWriter writer, ShardFailedOver message)
     {
         writer.WriteFields(5);

@@ -19,13 +19,22 @@ internal static class MessageManifests
         MessageCodec.Of<WorkerJoined>("worker-joined.1", CoordinatorCodecs.Write, CoordinatorCodecs.ReadWorkerJoined),
         MessageCodec.Of<StepCompleted>("step-completed.1", CoordinatorCodecs.Write, CoordinatorCodecs.ReadStepCompleted),
         MessageCodec.Of<EpochCompleted>("epoch-completed.1", CoordinatorCodecs.Write, CoordinatorCodecs.ReadEpochCompleted),
-        MessageCodec.Of<WaitingForWorkers>("waiting-for-workers.1", CoordinatorCodecs.Write, CoordinatorCodecs.ReadWaitingForWorkers),
+        MessageCodec.Of<StepStalled>("step-stalled.1", ActivityCodecs.Write, ActivityCodecs.ReadStepStalled),
         MessageCodec.Of<WorkerFailed>("worker-failed.1", CoordinatorCodecs.Write, CoordinatorCodecs.ReadWorkerFailed),
         MessageCodec.Of<ShardFailedOver>("shard-failed-over.1", CoordinatorCodecs.Write, CoordinatorCodecs.ReadShardFailedOver),
         MessageCodec.Of<ShardBackupLost>("shard-backup-lost.1", CoordinatorCodecs.Write, CoordinatorCodecs.ReadShardBackupLost),
         MessageCodec.Of<ShardBackupPlaced>("shard-backup-placed.1", CoordinatorCodecs.Write, CoordinatorCodecs.ReadShardBackupPlaced),
         MessageCodec.Of<RunCompleted>("run-completed.1", CoordinatorCodecs.Write, CoordinatorCodecs.ReadRunCompleted),
         MessageCodec.Of<RunFailed>("run-failed.1", CoordinatorCodecs.Write, CoordinatorCodecs.ReadRunFailed),
+
+        // Activity of a node's workers and shards (stall reports, dashboard, timeline).
+        MessageCodec.Of<DescribeActivity>("describe-activity.1", ActivityCodecs.Write, ActivityCodecs.ReadDescribeActivity),
+        MessageCodec.Of<ActivityDescribed>("activity-described.1", ActivityCodecs.Write, ActivityCodecs.ReadActivityDescribed),
+        MessageCodec.Of<ProbeClock>("probe-clock.1", ActivityCodecs.Write, ActivityCodecs.ReadProbeClock),
+        MessageCodec.Of<ClockProbed>("clock-probed.1", ActivityCodecs.Write, ActivityCodecs.ReadClockProbed),
+        MessageCodec.Of<RecordTimeline>("record-timeline.1", ActivityCodecs.Write, ActivityCodecs.ReadRecordTimeline),
+        MessageCodec.Of<CollectTimeline>("collect-timeline.1", ActivityCodecs.Write, ActivityCodecs.ReadCollectTimeline),
+        MessageCodec.Of<TimelineCollected>("timeline-collected.1", ActivityCodecs.Write, ActivityCodecs.ReadTimelineCollected),
 
         // Worker protocol.
         MessageCodec.Of<AssignWorker>("assign-worker.4", WorkerCodecs.Write, WorkerCodecs.ReadAssignWorker),

@@ -315,6 +315,18 @@ internal ref struct WireReader
         return values;
     }
 
+    /// <summary>An array of float64s, each checked as <see cref="ReadDouble"/> checks one.</summary>
+    public IReadOnlyList<double> ReadDoubleList(string field)
+    {
+        var values = new double[ReadListHeader(field)];
+        for (int i = 0; i < values.Length; i++)
+        {
+            values[i] = ReadDouble($"{field}[{i}]");
+        }
+
+        return values;
+    }
+
     /// <summary>An array of actor references, each resolved as <see cref="ReadActorRef"/> resolves one.</summary>
     public IReadOnlyList<IActorRef> ReadActorRefList(string field)
     {

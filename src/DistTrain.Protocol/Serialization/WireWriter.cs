@@ -195,6 +195,16 @@ internal ref struct WireWriter
         }
     }
 
+    /// <summary>A double list as an array of float64s.</summary>
+    public void WriteDoubleList(string field, IReadOnlyList<double> values)
+    {
+        WriteListHeader(field, values);
+        for (int i = 0; i < values.Count; i++)
+        {
+            _writer.Write(values[i]);
+        }
+    }
+
     /// <summary>A bool list as an array of bools.</summary>
     public void WriteBooleanList(string field, IReadOnlyList<bool> values)
     {

@@ -17,7 +17,7 @@ public class FaultTests
         Training = new TrainerOptions { HiddenSizes = [16], BatchSize = 32, Epochs = 1, MaxSteps = 8, Seed = 2 },
         Workers = 2,
         ParameterServerShards = 2,
-        WaitReportInterval = TimeSpan.FromMilliseconds(200),
+        StallWarning = TimeSpan.FromMilliseconds(200),
     };
 
     [Fact]
@@ -108,22 +108,32 @@ public class FaultTests
     }
 
     [Fact]
-    public async Task Sync_StalledWorker_WaitsAndReportsWhichWorker()
+    public async Task Sync_StalledWorker_WaitsAndReportsWhichWorkerAndWhatItIsDoing()
     {
         var events = new Events();
         using var cancellation = new CancellationTokenSource();
         events.OnEvent = message =>
         {
-            if (message is WaitingForWorkers)
+            if (message is StepStalled)
             {
                 cancellation.Cancel();
             }
         };
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
             Run(s_options, events, worker => worker == 1 ? lease => lease.Step == 4 ? LeaseFault.Stall : LeaseFault.None : null, cancellation.Token));
-        WaitingForWorkers waiting = events.Of<WaitingForWorkers>().First();
-        Assert.Equal(4, waiting.Step);
-        Assert.Equal([1], waiting.WorkerIds);
+        StepStalled stalled = events.Of<StepStalled>().First();
+        Assert.Equal(4, stalled.Step);
+        Assert.True(stalled.WaitedSeconds >= s_options.StallWarning.TotalSeconds, $"reported after {stalled.WaitedSeconds} s");
+        StalledWorker worker = Assert.Single(stalled.Workers);
+        Assert.Equal(1, worker.WorkerId);
+
+        // The stand-in swallowed the lease, so the worker itself never saw step 4: it waits, for that
+        // lease or, holding the next step's lease already (leased one step ahead), for the version
+        // that step needs, which step 4 would make.
+        TrackState state = Assert.NotNull(worker.State);
+        Assert.Equal((TrackKind.Worker, 1, ActivityPhase.Wait), (state.Kind, state.Id, state.Phase));
+        Assert.True(state is { Step: 4, Version: -1 } or { Step: 5, Version: 5 }, $"waiting at step {state.Step} for version {state.Version}");
+        Assert.InRange(state.Seconds, s_options.StallWarning.TotalSeconds * 0.5, 60);
         Assert.Equal(4, events.Of<StepCompleted>().Count());
     }
 

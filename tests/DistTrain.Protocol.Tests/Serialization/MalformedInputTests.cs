@@ -116,16 +116,16 @@ public class MalformedInputTests(SerializerFixture fixture)
     [Fact]
     public void FromBinary_ListHeaderClaimingMoreElementsThanBytes_ThrowsBeforeAllocating()
     {
-        // WorkerIds is the last field, a fixarray: its header is where an empty list's would be.
-        var message = (WaitingForWorkers)fixture.Samples["waiting-for-workers.1"];
+        // Workers is the last field, a fixarray: its header is where an empty list's would be.
+        var message = (StepStalled)fixture.Samples["step-stalled.1"];
         byte[] bytes = fixture.Serializer.ToBinary(message);
-        int header = fixture.Serializer.ToBinary(message with { WorkerIds = [] }).Length - 1;
-        Assert.Equal(0x90 | message.WorkerIds.Count, bytes[header]);
+        int header = fixture.Serializer.ToBinary(message with { Workers = [] }).Length - 1;
+        Assert.Equal(0x90 | message.Workers.Count, bytes[header]);
         byte[] forged = [.. bytes[..header], 0xdd, 0x7f, 0xff, 0xff, 0xff, .. bytes[(header + 1)..]];
 
-        SerializationException error = AssertRefusedWithinBudget(forged, "waiting-for-workers.1");
+        SerializationException error = AssertRefusedWithinBudget(forged, "step-stalled.1");
 
-        Assert.Contains("WorkerIds", error.Message);
+        Assert.Contains("Workers", error.Message);
         Assert.Contains("2147483647 elements", error.Message);
     }
 

@@ -66,7 +66,26 @@ public static class ProtocolSamples
         new WorkerJoined(RunId, 7),
         new StepCompleted(RunId, 4_000_000_123L, 5, BitConverter.Int32BitsToSingle(0x7FC00042)),
         new EpochCompleted(RunId, 3, 1_407L, 0.4321, double.NaN, 0.875, 12_345.5, -0.0),
-        new WaitingForWorkers(RunId, 99L, [2, 5, 300, -1]),
+        new StepStalled(
+            RunId, 99L, 12.5,
+            [
+                new StalledWorker(2, "akka.tcp://disttrain@198.18.0.3:4053", new TrackState(TrackKind.Worker, 2, ActivityPhase.Compute, 99L, -1L, 11.25)),
+                new StalledWorker(5, "akka.tcp://disttrain@198.18.0.4:4053", new TrackState(TrackKind.Worker, 5, ActivityPhase.Push, 99L, 97L, 3.5)),
+                new StalledWorker(300, "akka://disttrain", new TrackState(TrackKind.Worker, 300, ActivityPhase.Wait, 99L, 98L, 0.5)),
+            ]),
+        new DescribeActivity(17L),
+        new ActivityDescribed(
+            17L, "akka.tcp://disttrain@198.18.0.3:4053",
+            [new TrackState(TrackKind.Shard, 3, ActivityPhase.Publish, 41L, 42L, 0.001), new TrackState(TrackKind.Worker, 1, ActivityPhase.Pull, 40L, 41L, 2.5)],
+            [new TrackTotals(TrackKind.Shard, 3, 42L, [0.5, 0.125, 0.25, 1.25, 0.375, 3.5, 0.75]), new TrackTotals(TrackKind.Worker, 1, 41L, [0.1, 2.5, 0.25, 4, 0.5, 0.0625, 0.03125])]),
+        new ProbeClock(1_234_567L),
+        new ClockProbed(1_234_567L, -98_765L),
+        new RecordTimeline(100L, 199L),
+        new CollectTimeline(9L),
+        new TimelineCollected(
+            9L, "akka.tcp://disttrain@198.18.0.4:4053",
+            [new TimelineSpan(TrackKind.Worker, 1, ActivityPhase.Compute, 150L, -1L, 5_000_000L, 812L), new TimelineSpan(TrackKind.Shard, 0, ActivityPhase.Apply, 150L, 150L, 5_001_000L, 95L)],
+            3L, Last: true),
         new WorkerFailed(RunId, 4, 17L, "lease timed out after 30 s"),
         new ShardFailedOver(RunId, 1, 18L, "akka.tcp://disttrain@198.18.0.2:4053", "akka.tcp://disttrain@198.18.0.3:4053"),
         new ShardBackupLost(RunId, 2, 18L, "akka.tcp://disttrain@198.18.0.2:4053"),
