@@ -1,6 +1,6 @@
 using Akka.Actor;
-using DistTrain.Actors.Activity;
 using Akka.Configuration;
+using DistTrain.Actors.Activity;
 using DistTrain.Actors.Coordinator;
 using DistTrain.Actors.Worker;
 using DistTrain.Core.Data;
@@ -27,7 +27,18 @@ public static class DistTrainRun
     public static Task<DistTrainResult> RunAsync(
         DistTrainOptions options, Dataset train, Dataset? test,
         IProgress<IDistTrainMessage>? progress = null, CancellationToken cancellation = default) =>
-        RunAsync(options, train, test, progress, cancellation, wrapWorker: null);
+        RunAsync(options, train, test, progress, cancellation, wrapWorker: null, started: null);
+
+    /// <summary>
+    /// <see cref="RunAsync(DistTrainOptions, Dataset, Dataset?, IProgress{IDistTrainMessage}?, CancellationToken)"/>,
+    /// calling <paramref name="started"/> with the run's actor system before the run starts, for a
+    /// caller that watches the run from outside (a dashboard asking its <see cref="NodeActivity"/>
+    /// through <see cref="ActivitySnapshot"/>). The system ends with the run.
+    /// </summary>
+    public static Task<DistTrainResult> RunAsync(
+        DistTrainOptions options, Dataset train, Dataset? test, IProgress<IDistTrainMessage>? progress, Action<ActorSystem> started,
+        CancellationToken cancellation = default) =>
+        RunAsync(options, train, test, progress, cancellation, wrapWorker: null, started);
 
     /// <summary>
     /// <see cref="RunAsync(DistTrainOptions, Dataset, Dataset?, IProgress{IDistTrainMessage}?, CancellationToken)"/> with a
@@ -39,7 +50,8 @@ public static class DistTrainRun
     /// </summary>
     internal static async Task<DistTrainResult> RunAsync(
         DistTrainOptions options, Dataset train, Dataset? test,
-        IProgress<IDistTrainMessage>? progress, CancellationToken cancellation, Func<int, Props, Props>? wrapWorker)
+        IProgress<IDistTrainMessage>? progress, CancellationToken cancellation, Func<int, Props, Props>? wrapWorker,
+        Action<ActorSystem>? started = null)
     {
         options.Validate();
         int parameterCount = options.Training.BuildModel(train.FeatureSize, train.ClassCount).ParameterCount;
@@ -63,6 +75,7 @@ public static class DistTrainRun
         NodeActivity activity = NodeActivity.For(system);
         try
         {
+            started?.Invoke(system);
             var completion = new TaskCompletionSource<RunCompleted>(TaskCreationOptions.RunContinuationsAsynchronously);
             var epochs = new List<EpochCompleted>();
             IActorRef observer = system.ActorOf(Props.Create(() => new RunObserverActor(progress, completion, epochs)), "observer");

@@ -18,7 +18,6 @@ public sealed partial class TrainingCoordinatorActor
     private static readonly TimeSpan s_patience = TimeSpan.FromSeconds(2);
 
     private StallWatch? _stalls;
-    private long _activityRequests;
 
     private void OnCheckProgress()
     {
@@ -42,25 +41,12 @@ public sealed partial class TrainingCoordinatorActor
 
         int[] holding = [.. _scheduler.WorkersHolding(step).Union(_reported.WorkersRecomputing).Where(_workers.Contains).Order()];
         Dictionary<int, string> nodes = holding.ToDictionary(id => id, id => _workers.NodeOf(id).ToString());
-        string[] asked = [.. nodes.Values.Distinct()];
-        long request = ++_activityRequests;
-        Task.WhenAll(asked.Select(node => AskActivity(Context.ActorSelection(node + NodeActivity.ActorPath), request)))
+        Address[] asked = [.. holding.Select(_workers.NodeOf).Distinct()];
+        Task.WhenAll(asked.Select(node => ActivitySnapshot.AskAsync(ActivitySnapshot.ActivityOf(Context, node), s_patience)))
             .ContinueWith(
-                answers => new StallDescribed(step, waited, nodes, asked.Zip(answers.Result).ToDictionary(pair => pair.First, pair => pair.Second)),
+                answers => new StallDescribed(step, waited, nodes, asked.Zip(answers.Result).ToDictionary(pair => pair.First.ToString(), pair => pair.Second)),
                 TaskScheduler.Default)
             .PipeTo(Self);
-    }
-
-    private static async Task<ActivityDescribed?> AskActivity(ActorSelection activity, long request)
-    {
-        try
-        {
-            return await activity.Ask<ActivityDescribed>(new DescribeActivity(request), s_patience).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is AskTimeoutException or ActorNotFoundException or TaskCanceledException)
-        {
-            return null;
-        }
     }
 
     private void OnStallDescribed(StallDescribed described)
