@@ -1,3 +1,4 @@
+using DistTrain.Actors.Logging;
 using DistTrain.Core.Checkpoints;
 using DistTrain.Core.Training;
 using DistTrain.Protocol;
@@ -53,6 +54,12 @@ public sealed record DistTrainOptions
     /// start. Its settings must match these options (see <see cref="Coordinator.CheckpointSettings"/>).
     /// </summary>
     public TrainingCheckpoint? Resume { get; init; }
+
+    /// <summary>
+    /// How the run's actor system shows Akka's log (console lines, log file). Not checked by
+    /// <see cref="Validate"/>, which touches no files: <see cref="DistTrainRun"/> checks it before it starts.
+    /// </summary>
+    public LogOptions Log { get; init; } = new();
 
     /// <summary>How long a sync step may wait before the run reports which workers it waits for.</summary>
     public TimeSpan WaitReportInterval { get; init; } = TimeSpan.FromSeconds(5);

@@ -1,4 +1,5 @@
 using DistTrain.Actors;
+using DistTrain.Actors.Logging;
 using DistTrain.Core.Checkpoints;
 using DistTrain.Core.Layers;
 using DistTrain.Core.Optimizers;
@@ -24,7 +25,7 @@ internal static class TrainCommandLine
     [
         "--data", "--hidden", "--activation", "--loss", "--optimizer", "--lr", "--momentum", "--weight-decay",
         "--batch", "--epochs", "--max-steps", "--workers", "--ps-shards", "--mode", "--staleness", "--seed", "--wire", "--compress", "--compress-warmup",
-        "--init", "--save", "--metrics-out", "--plot", "--checkpoint-dir", "--checkpoint-every", "--checkpoint-keep",
+        "--init", "--save", "--metrics-out", "--plot", "--checkpoint-dir", "--checkpoint-every", "--checkpoint-keep", "--log-file",
     ];
 
     /// <summary>Every option the command takes, for the help text's test.</summary>
@@ -68,6 +69,7 @@ internal static class TrainCommandLine
             CheckpointDirectory = options.Text("--checkpoint-dir"),
             CheckpointEvery = options.OptionalPositiveInt("--checkpoint-every"),
             CheckpointsKept = options.PositiveInt("--checkpoint-keep", CheckpointDirectory.Kept),
+            Log = new LogOptions { Quiet = options.Has("--quiet"), Verbose = options.Has("--verbose"), FilePath = options.Text("--log-file") },
         };
         bool resume = options.Has("--resume");
         RequireCheckpointOptions(engine, resume, options.Text("--init"), options.Has("--checkpoint-keep"));
@@ -83,7 +85,7 @@ internal static class TrainCommandLine
         }
 
         string? save = options.Text("--save"), metrics = options.Text("--metrics-out"), plot = options.Text("--plot");
-        RequireDistinct(("--save", save), ("--metrics-out", metrics), ("--plot", plot));
+        RequireDistinct(("--save", save), ("--metrics-out", metrics), ("--plot", plot), ("--log-file", engine.Log.FilePath));
         return new TrainSettings(options.Text("--data"), engine, options.Text("--init"), save, metrics, plot, options.Has("--quiet"), resume);
     }
 
