@@ -87,7 +87,7 @@ public sealed class TensorTransport : IExtension
         system.SystemActorOf(Props.Create(() => new EndpointActor(Port.Value)), EndpointActor.Name);
         _ = Task.Run(AcceptAsync);
         system.RegisterOnTermination(Stop);
-        _log.Info("Tensor channel listening on {0}:{1}{2}.", _listener.LocalEndpoint, Port, _tls is null ? "" : " with TLS");
+        _log.Info("Tensor channel listening on {0}{1}.", _listener.LocalEndpoint, _tls is null ? "" : " with TLS");
     }
 
     public TensorTransportSettings Settings { get; }
