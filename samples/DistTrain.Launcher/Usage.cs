@@ -47,7 +47,9 @@ internal static class Usage
           --save FILE.safetensors  write the final parameters
           --metrics-out FILE.json  write the run's configuration, epochs, totals and staleness histogram
           --plot FILE.png          write a chart of loss and test accuracy by epoch
-          --quiet                  one plain line per epoch, even on a terminal
+          --quiet                  one plain line per epoch, even on a terminal, and of Akka's log
+                                   only errors on the console
+          --log-file FILE          append every Akka log event to FILE in full, stack traces and all
           --checkpoint-dir DIR     write checkpoints (parameters, optimizer state, step) to DIR at the
                                    end of the run, keeping the latest two
           --checkpoint-every N     also checkpoint after every N steps
@@ -100,6 +102,8 @@ internal static class Usage
           --config FILE            JSON file whose "Node" section holds these options (and more: see
                                    deploy/appsettings.example.json); DISTTRAIN_Node__Port=4053 style
                                    environment variables override it, and the options above override both
+          --quiet, --verbose,      as for train (keys Quiet, Verbose and LogFile of --config; LogLevel
+          --log-file FILE          there sets what Akka logs: DEBUG, INFO, WARNING (default) or ERROR)
 
         disttrain project [options]
           Projects a sync step (compute, push, apply, pull), samples/s and scaling efficiency for 1..N
@@ -128,6 +132,8 @@ internal static class Usage
           --json                   one JSON document (seconds, samples/s) instead of the table
 
         every command:
-          --verbose                stack traces on errors
+          --verbose                stack traces on errors; train and node also show Akka's log events
+                                   in full (by default one line each on standard error, an exception
+                                   as its type and message)
         """;
 }

@@ -1,3 +1,4 @@
+using DistTrain.Actors.Logging;
 using DistTrain.Core.Checkpoints;
 using DistTrain.Core.Training;
 using DistTrain.Protocol;
@@ -66,6 +67,12 @@ public sealed record DistTrainOptions
     /// again passes (<c>--stall-warning</c>).
     /// </summary>
     public TimeSpan StallWarning { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// How the run's actor system shows Akka's log (console lines, log file). Not checked by
+    /// <see cref="Validate"/>, which touches no files: <see cref="DistTrainRun"/> checks it before it starts.
+    /// </summary>
+    public LogOptions Log { get; init; } = new();
 
     /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid option.</summary>
     public void Validate()

@@ -54,6 +54,7 @@ public static class DistTrainRun
         Action<ActorSystem>? started = null)
     {
         options.Validate();
+        options.Log.Validate();
         int parameterCount = options.Training.BuildModel(train.FeatureSize, train.ClassCount).ParameterCount;
         if (options.InitialParameters is { } initial && initial.Length != parameterCount)
         {
@@ -68,9 +69,9 @@ public static class DistTrainRun
 
         // A failing coordinator is stopped, not restarted: a restart would lose the run's state.
         // The observer watches it and ends the run with an error when it stops early.
-        Config config = Dispatchers.Configuration.WithFallback(ConfigurationFactory.ParseString(
-            "akka.loglevel = WARNING\nakka.stdout-loglevel = WARNING\n" +
-            "akka.actor.guardian-supervisor-strategy = \"Akka.Actor.StoppingSupervisorStrategy\""));
+        Config config = Dispatchers.Configuration
+            .WithFallback(ConfigurationFactory.ParseString("akka.actor.guardian-supervisor-strategy = \"Akka.Actor.StoppingSupervisorStrategy\""))
+            .WithFallback(options.Log.ToConfig());
         ActorSystem system = ActorSystem.Create("disttrain", config);
         NodeActivity activity = NodeActivity.For(system);
         try

@@ -1,3 +1,5 @@
+using DistTrain.Actors.Logging;
+
 namespace DistTrain.Hosting;
 
 /// <summary>
@@ -79,8 +81,20 @@ public sealed record DistTrainNodeOptions
     /// <summary>How long to keep trying the seed nodes before giving up.</summary>
     public TimeSpan JoinTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>Akka's log level: DEBUG, INFO, WARNING or ERROR.</summary>
+    /// <summary>Akka's log level: DEBUG, INFO, WARNING or ERROR; what reaches the console and <see cref="LogFile"/> at all.</summary>
     public string LogLevel { get; init; } = "WARNING";
+
+    /// <summary>Akka's events on the console in full, stack traces and all; otherwise one line each.</summary>
+    public bool Verbose { get; init; }
+
+    /// <summary>Only Akka's errors on the console; its warnings reach only <see cref="LogFile"/>.</summary>
+    public bool Quiet { get; init; }
+
+    /// <summary>A file every Akka event is appended to in full, whatever the console shows; null: none.</summary>
+    public string? LogFile { get; init; }
+
+    /// <summary>These options' logging settings, as the node's actor system takes them (<see cref="NodeConfiguration"/>).</summary>
+    public LogOptions Logging => new() { Level = LogLevel, Quiet = Quiet, Verbose = Verbose, FilePath = LogFile };
 
     public bool Has(string role) => Roles.Contains(role);
 
@@ -148,6 +162,16 @@ public sealed record DistTrainNodeOptions
         {
             throw new ArgumentException(
                 $"frame size {MaximumFrameSizeBytes} and socket buffers {SocketBufferBytes} must be at least 32 KiB.", nameof(MaximumFrameSizeBytes));
+        }
+
+        try
+        {
+            Logging.Validate();
+        }
+        catch (ArgumentException exception)
+        {
+            string message = exception.Message.Replace($" (Parameter '{exception.ParamName}')", "", StringComparison.Ordinal);
+            throw new ArgumentException(message, exception.ParamName == nameof(LogOptions.Level) ? nameof(LogLevel) : nameof(LogFile));
         }
 
         if (AcceptableHeartbeatPause <= TimeSpan.Zero || DowningStableAfter <= TimeSpan.Zero || HandoverMargin <= TimeSpan.Zero

@@ -19,6 +19,9 @@ namespace DistTrain.Hosting;
 /// and setups through Akka.Hosting (<see cref="DistTrainAkkaHostingExtensions.AddDistTrainNode"/>).
 /// Sections it sets:
 /// <list type="bullet">
+/// <item>Logging (<see cref="Actors.Logging.LogOptions.ToConfig"/>): Akka's level, and DistTrain's
+/// logger in place of Akka's standard-out one, so a warning is one line on the console, in full only
+/// with <see cref="DistTrainNodeOptions.Verbose"/> or in <see cref="DistTrainNodeOptions.LogFile"/>.</item>
 /// <item><c>akka.actor.provider = cluster</c>, with the DistTrain serializer
 /// (<see cref="DistTrainSerialization.Config"/>) and the compute dispatcher (<see cref="Dispatchers"/>).</item>
 /// <item><c>akka.remote.dot-netty.tcp</c>: hostname, port, public hostname, a raised
@@ -61,8 +64,6 @@ public static class NodeConfiguration
         string publicHostname = options.PublicHostname is { } name ? $"public-hostname = {Quote(name)}" : "";
         string hocon = $$"""
             akka {
-              loglevel = {{options.LogLevel}}
-              stdout-loglevel = {{options.LogLevel}}
               actor.provider = cluster
               # A top-level actor that throws (a worker, a host) is stopped, never restarted empty:
               # the coordinator sees a stopped worker and leases its shard again.
@@ -103,6 +104,7 @@ public static class NodeConfiguration
             }
             """;
         return ConfigurationFactory.ParseString(hocon)
+            .WithFallback(options.Logging.ToConfig())
             .WithFallback(Dispatchers.Configuration)
             .WithFallback(DistTrainSerialization.Config);
     }

@@ -40,6 +40,16 @@ public class LauncherTests
     }
 
     [Fact]
+    public void Train_LogFileInAMissingFolder_OneLineNamingTheOptionBeforeAnyData()
+    {
+        using var directory = new TempDirectory();
+        string log = System.IO.Path.Combine(directory.Path, "absent", "run.log");
+        LauncherRun run = LauncherRun.Of("train", "--data", "synthetic", "--log-file", log);
+        AssertOneLineError(run, Launcher.Failed, $"--log-file: log file '{log}' cannot be written: the folder");
+        Assert.Equal("", run.Output);
+    }
+
+    [Fact]
     public void Train_DataPathIsAFile_SaysItWantsAFolder()
     {
         using var directory = new TempDirectory();

@@ -75,13 +75,19 @@ internal static class NodeCommandLine
                 ? TimeSpan.FromSeconds(pause) : configured.AcceptableHeartbeatPause,
             DowningStableAfter = options.OptionalPositiveDouble("--down-after") is { } stable ? TimeSpan.FromSeconds(stable) : configured.DowningStableAfter,
             HandoverMargin = options.OptionalPositiveDouble("--handover-margin") is { } margin ? TimeSpan.FromSeconds(margin) : configured.HandoverMargin,
+
+            // Read with train's options (the same flags there); the command line can only turn a switch on.
+            Verbose = settings.Engine.Log.Verbose || configured.Verbose,
+            Quiet = settings.Quiet || configured.Quiet,
+            LogFile = settings.Engine.Log.FilePath ?? configured.LogFile,
         };
         Checked(option: null, () =>
         {
             node.Validate();
             return node;
         });
-        return new NodeSettings(node, settings with { Engine = settings.Engine with { Workers = minWorkers } });
+        return new NodeSettings(
+            node, settings with { Engine = settings.Engine with { Workers = minWorkers, Log = node.Logging }, Quiet = node.Quiet });
     }
 
     /// <summary>The node's options from <paramref name="file"/> (when given) and the environment; a bad file or value names it.</summary>
@@ -132,6 +138,8 @@ internal static class NodeCommandLine
             string message = exception.ParamName is { } name
                 ? exception.Message.Replace($" (Parameter '{name}')", "", StringComparison.Ordinal)
                 : exception.Message;
+            // A bad log file given here came from --log-file: one from the configuration failed when it was read.
+            option ??= exception.ParamName == nameof(DistTrainNodeOptions.LogFile) ? "--log-file" : null;
             throw new UsageException(option is null ? message.TrimEnd('.') : $"{option}: {message.TrimEnd('.')}");
         }
     }

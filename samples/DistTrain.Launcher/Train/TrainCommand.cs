@@ -1,5 +1,6 @@
 using DistTrain.Actors;
 using DistTrain.Actors.Coordinator;
+using DistTrain.Actors.Logging;
 using DistTrain.Core.Checkpoints;
 using DistTrain.Core.Layers;
 using DistTrain.Core.Optimizers;
@@ -25,6 +26,7 @@ internal static class TrainCommand
         AtomicFile.RequireFolder("--metrics-out", settings.MetricsPath);
         AtomicFile.RequireFolder("--plot", settings.PlotPath);
         AtomicFile.RequireFolder("--timeline", settings.TimelinePath);
+        RequireLogFile(settings.Engine.Log);
 
         LoadedData data = DataSource.Load(settings.DataPath, console.Out);
         DistTrainOptions engine = settings.Engine;
@@ -68,6 +70,19 @@ internal static class TrainCommand
 
         RunOutputs.Write(settings, data, result, display);
         return Launcher.Succeeded;
+    }
+
+    /// <summary>A log that cannot be written is one error naming --log-file before anything runs, not a run without its log.</summary>
+    private static void RequireLogFile(LogOptions log)
+    {
+        try
+        {
+            log.Validate();
+        }
+        catch (ArgumentException exception)
+        {
+            throw new LauncherException($"--log-file: {exception.Message.Replace($" (Parameter '{exception.ParamName}')", "", StringComparison.Ordinal)}");
+        }
     }
 
     private static string Header(DistTrainOptions engine, LoadedData data, Sequential model)

@@ -1,5 +1,6 @@
 using System.Globalization;
 using DistTrain.Actors;
+using DistTrain.Actors.Logging;
 using DistTrain.Core.Checkpoints;
 using DistTrain.Core.Layers;
 using DistTrain.Core.Optimizers;
@@ -25,7 +26,7 @@ internal static class TrainCommandLine
     [
         "--data", "--hidden", "--activation", "--loss", "--optimizer", "--lr", "--momentum", "--weight-decay",
         "--batch", "--epochs", "--max-steps", "--workers", "--ps-shards", "--mode", "--staleness", "--seed", "--wire", "--compress", "--compress-warmup",
-        "--init", "--save", "--metrics-out", "--plot", "--checkpoint-dir", "--checkpoint-every", "--checkpoint-keep",
+        "--init", "--save", "--metrics-out", "--plot", "--checkpoint-dir", "--checkpoint-every", "--checkpoint-keep", "--log-file",
         "--stall-warning", "--timeline", "--timeline-steps",
     ];
 
@@ -75,6 +76,7 @@ internal static class TrainCommandLine
             CheckpointsKept = options.PositiveInt("--checkpoint-keep", CheckpointDirectory.Kept),
             StallWarning = TimeSpan.FromSeconds(options.OptionalPositiveDouble("--stall-warning") ?? DefaultStallWarningSeconds),
             Timeline = Timeline(options),
+            Log = new LogOptions { Quiet = options.Has("--quiet"), Verbose = options.Has("--verbose"), FilePath = options.Text("--log-file") },
         };
         bool resume = options.Has("--resume");
         RequireCheckpointOptions(engine, resume, options.Text("--init"), options.Has("--checkpoint-keep"));
@@ -90,7 +92,7 @@ internal static class TrainCommandLine
         }
 
         string? save = options.Text("--save"), metrics = options.Text("--metrics-out"), plot = options.Text("--plot"), timeline = options.Text("--timeline");
-        RequireDistinct(("--save", save), ("--metrics-out", metrics), ("--plot", plot), ("--timeline", timeline));
+        RequireDistinct(("--save", save), ("--metrics-out", metrics), ("--plot", plot), ("--timeline", timeline), ("--log-file", engine.Log.FilePath));
         return new TrainSettings(options.Text("--data"), engine, options.Text("--init"), save, metrics, plot, options.Has("--quiet"), resume)
         {
             TimelinePath = timeline,

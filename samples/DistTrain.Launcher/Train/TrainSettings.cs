@@ -4,12 +4,12 @@ namespace DistTrain.Launcher.Train;
 
 /// <summary>What <c>disttrain train</c> was asked to do, parsed and checked.</summary>
 /// <param name="DataPath">An IDX folder, "synthetic", or null for the default.</param>
-/// <param name="Engine">The run: model, optimizer, batch and epochs, workers, server shards, consistency, checkpoints.</param>
+/// <param name="Engine">The run: model, optimizer, batch and epochs, workers, server shards, consistency, checkpoints, and how Akka's log is shown (--quiet, --verbose, --log-file).</param>
 /// <param name="InitPath">Parameters to start from (safetensors), or null.</param>
 /// <param name="SavePath">Where to write the final parameters (safetensors), or null.</param>
 /// <param name="MetricsPath">Where to write the run's JSON metrics, or null.</param>
 /// <param name="PlotPath">Where to write the PNG chart of loss and accuracy, or null.</param>
-/// <param name="Quiet">Plain lines, even on a terminal.</param>
+/// <param name="Quiet">Plain lines, even on a terminal (and only Akka's errors on the console: <see cref="DistTrainOptions.Log"/>).</param>
 /// <param name="Resume">Continue from the latest checkpoint in the engine's checkpoint directory.</param>
 internal sealed record TrainSettings(
     string? DataPath, DistTrainOptions Engine, string? InitPath, string? SavePath, string? MetricsPath, string? PlotPath, bool Quiet,

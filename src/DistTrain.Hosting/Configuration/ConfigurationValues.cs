@@ -31,6 +31,15 @@ internal sealed class ConfigurationValues(IConfigurationSection section)
             : throw new ConfigurationKeyException(Path(key), $"'{text}' is not a whole number");
     }
 
+    /// <summary>A switch: <c>true</c> or <c>false</c>, in any case (JSON's booleans arrive as these texts).</summary>
+    public bool? Bool(string key)
+    {
+        string? text = Text(key);
+        return text is null ? null
+            : bool.TryParse(text, out bool value) ? value
+            : throw new ConfigurationKeyException(Path(key), $"'{text}' is not true or false");
+    }
+
     /// <summary>A duration as seconds (<c>30</c>, <c>2.5</c>) or as a .NET time span (<c>00:00:30</c>).</summary>
     public TimeSpan? Duration(string key)
     {

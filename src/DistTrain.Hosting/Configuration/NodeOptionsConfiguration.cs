@@ -6,7 +6,7 @@ namespace DistTrain.Hosting.Configuration;
 /// Reads <see cref="DistTrainNodeOptions"/> from the <c>Node</c> section of a configuration: one key
 /// per option, named as the property (<c>Node:Port</c>, <c>Node:SeedNodes</c>), compared ignoring case.
 /// Lists (<c>Roles</c>, <c>SeedNodes</c>) are arrays or one comma-separated text; durations are
-/// seconds or <c>hh:mm:ss</c>; an absent key keeps the option's default. A key that is not an
+/// seconds or <c>hh:mm:ss</c>; switches (<c>Verbose</c>, <c>Quiet</c>) are <c>true</c> or <c>false</c>; an absent key keeps the option's default. A key that is not an
 /// option, a value of the wrong kind, or a value the options reject is one
 /// <see cref="ConfigurationKeyException"/> that names the key. Where the values come from, and in
 /// which order they override each other, is <see cref="NodeConfigurationSources"/>'s business.
@@ -26,7 +26,8 @@ public static class NodeOptionsConfiguration
         nameof(DistTrainNodeOptions.CertificatePassword), nameof(DistTrainNodeOptions.MaximumFrameSizeBytes),
         nameof(DistTrainNodeOptions.SocketBufferBytes), nameof(DistTrainNodeOptions.AcceptableHeartbeatPause),
         nameof(DistTrainNodeOptions.DowningStableAfter), nameof(DistTrainNodeOptions.HandoverMargin), nameof(DistTrainNodeOptions.JoinTimeout),
-        nameof(DistTrainNodeOptions.LogLevel),
+        nameof(DistTrainNodeOptions.LogLevel), nameof(DistTrainNodeOptions.Verbose), nameof(DistTrainNodeOptions.Quiet),
+        nameof(DistTrainNodeOptions.LogFile),
     ];
 
     /// <summary>The options in <paramref name="configuration"/>'s <see cref="Section"/>, checked (<see cref="DistTrainNodeOptions.Validate"/>).</summary>
@@ -56,6 +57,9 @@ public static class NodeOptionsConfiguration
             HandoverMargin = values.Duration(nameof(DistTrainNodeOptions.HandoverMargin)) ?? defaults.HandoverMargin,
             JoinTimeout = values.Duration(nameof(DistTrainNodeOptions.JoinTimeout)) ?? defaults.JoinTimeout,
             LogLevel = values.Text(nameof(DistTrainNodeOptions.LogLevel)) ?? defaults.LogLevel,
+            Verbose = values.Bool(nameof(DistTrainNodeOptions.Verbose)) ?? defaults.Verbose,
+            Quiet = values.Bool(nameof(DistTrainNodeOptions.Quiet)) ?? defaults.Quiet,
+            LogFile = values.Text(nameof(DistTrainNodeOptions.LogFile)) ?? defaults.LogFile,
         };
         try
         {

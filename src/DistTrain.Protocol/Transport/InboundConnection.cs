@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Diagnostics;
 using System.Net.Sockets;
+using System.Security.Authentication;
 using Akka.Event;
 
 namespace DistTrain.Protocol.Transport;
@@ -9,12 +10,14 @@ namespace DistTrain.Protocol.Transport;
 /// The receiving half of one tensor channel: authenticates the peer when TLS is on, reads chunk
 /// after chunk, reassembles them (<see cref="ChunkReassembler"/>) and hands each whole message to
 /// <c>deliver</c>, in the order the messages complete, which for one sender is the order it sent
-/// them. A timer drops partial messages whose chunks stopped arriving, with one error line each.
-/// A header that breaks the bounds closes the connection with an error naming the fault; the
-/// peer's next message opens a new one.
+/// them. A timer drops partial messages whose chunks stopped arriving. A header that breaks the
+/// bounds, or a stream that ends inside one, closes the connection; the peer's next message opens a
+/// new one. What the peer did wrong is one line in <see cref="PeerFaultLog"/>, which holds back a
+/// flood of them; only a fault that no peer can cause (a bug here) is logged in full, cause and all.
 /// </summary>
 internal sealed class InboundConnection(
-    TcpClient client, TensorTransportSettings settings, ChannelTls? tls, ILoggingAdapter log, Action<AssembledMessage, string> deliver)
+    TcpClient client, TensorTransportSettings settings, ChannelTls? tls, PeerFaultLog faults, ILoggingAdapter log,
+    Action<AssembledMessage, string> deliver)
 {
     private readonly string _peer = client.Client.RemoteEndPoint?.ToString() ?? "an unknown peer";
 
@@ -38,8 +41,20 @@ internal sealed class InboundConnection(
                 stream = await tls.AuthenticateAsServerAsync(stream, handshake.Token);
             }
 
-            while (await stream.ReadAtLeastAsync(header, ChunkHeader.Size, throwOnEndOfStream: false, shutdown) == ChunkHeader.Size)
+            while (true)
             {
+                int read = await stream.ReadAtLeastAsync(header, ChunkHeader.Size, throwOnEndOfStream: false, shutdown);
+                if (read < ChunkHeader.Size)
+                {
+                    // A peer closes between chunks; bytes short of a header are not the channel's.
+                    if (read > 0)
+                    {
+                        throw new InvalidDataException($"the stream ended after {read} of a chunk header's {ChunkHeader.Size} bytes");
+                    }
+
+                    break;
+                }
+
                 ChunkHeader chunk = ChunkHeader.Read(header);
                 chunk.Validate(settings.MaxMessageBytes);
                 await stream.ReadExactlyAsync(payload.AsMemory(0, chunk.Length), shutdown);
@@ -52,7 +67,7 @@ internal sealed class InboundConnection(
         }
         catch (Exception e) when (!shutdown.IsCancellationRequested)
         {
-            log.Error(e, "Tensor channel from {0} closed: {1}", _peer, e.Message);
+            LogClosed(e);
         }
         catch (Exception)
         {
@@ -62,7 +77,9 @@ internal sealed class InboundConnection(
         {
             if (reassembler.PendingCount > 0)
             {
-                log.Error("Tensor channel from {0} closed with {1} partial message(s); they were dropped.", _peer, reassembler.PendingCount);
+                faults.Write(
+                    PeerFault.DroppedMessage,
+                    $"Tensor channel from {_peer} closed with {reassembler.PendingCount} partial message(s); they were dropped.");
             }
 
             stream?.Dispose();
@@ -71,11 +88,36 @@ internal sealed class InboundConnection(
         }
     }
 
+    private void LogClosed(Exception e)
+    {
+        switch (e)
+        {
+            case InvalidDataException:
+                faults.Write(PeerFault.MalformedConnection, $"Tensor channel from {_peer} is malformed and was closed: {e.Message}");
+                break;
+            case AuthenticationException:
+                faults.Write(PeerFault.RefusedHandshake, $"Tensor channel from {_peer} was refused at the TLS handshake: {e.Message}");
+                break;
+            case OperationCanceledException:
+                // Only the handshake's own deadline cancels without a shutdown.
+                faults.Write(
+                    PeerFault.RefusedHandshake,
+                    $"Tensor channel from {_peer} did not finish its TLS handshake within {settings.ConnectTimeout.TotalSeconds:0.###} s and was closed.");
+                break;
+            case IOException:
+                faults.Write(PeerFault.LostConnection, $"Tensor channel from {_peer} was lost: {e.Message}");
+                break;
+            default:
+                log.Error(e, "Tensor channel from {0} closed: {1}", _peer, e.Message);
+                break;
+        }
+    }
+
     private void LogExpired(IReadOnlyList<string> dropped)
     {
         foreach (string line in dropped)
         {
-            log.Error("Tensor channel from {0}: {1}.", _peer, line);
+            faults.Write(PeerFault.DroppedMessage, $"Tensor channel from {_peer}: {line}.");
         }
     }
 }

@@ -45,7 +45,9 @@ namespace DistTrain.Protocol.Transport;
 /// Failure: a message that cannot be sent (no channel, a failed connection) or a partial message
 /// whose chunks stop arriving (<c>reassembly-timeout</c>) is dropped with an error in the log; the
 /// sender is not told. Delivery is at most once, as with Akka.Remote, and the actors already
-/// recover from lost messages through the coordinator's lease timeouts.
+/// recover from lost messages through the coordinator's lease timeouts. What a peer does wrong (a
+/// malformed connection, a refused handshake, a message that cannot be read) is one line naming the
+/// peer, and a flood of them is held to a few lines per interval (<see cref="PeerFaultLog"/>).
 /// </para>
 /// </summary>
 public sealed class TensorTransport : IExtension
@@ -56,6 +58,7 @@ public sealed class TensorTransport : IExtension
     private readonly ChannelTls? _tls;
     private readonly DistTrainMessageSerializer? _serializer;
     private readonly TcpListener? _listener;
+    private readonly PeerFaultLog? _faults;
     private readonly CancellationTokenSource _shutdown = new();
     private readonly Dictionary<Address, OutboundChannel> _outbound = [];
     private readonly Lock _lock = new();
@@ -77,13 +80,14 @@ public sealed class TensorTransport : IExtension
             ?? throw new InvalidOperationException(
                 "The tensor transport needs DistTrain's serializer bound to IDistTrainMessage; load DistTrainSerialization.Config on every node.");
         _tls = Settings.Certificate is null ? null : new ChannelTls(Settings.Certificate, Settings.SuppressValidation);
+        _faults = new PeerFaultLog(_log, Settings.PeerFaultLines, Settings.PeerFaultInterval);
         _listener = new TcpListener(ListenAddress(), Settings.Port);
         _listener.Start();
         Port = ((IPEndPoint)_listener.LocalEndpoint).Port;
         system.SystemActorOf(Props.Create(() => new EndpointActor(Port.Value)), EndpointActor.Name);
         _ = Task.Run(AcceptAsync);
         system.RegisterOnTermination(Stop);
-        _log.Info("Tensor channel listening on {0}:{1}{2}.", _listener.LocalEndpoint, Port, _tls is null ? "" : " with TLS");
+        _log.Info("Tensor channel listening on {0}{1}.", _listener.LocalEndpoint, _tls is null ? "" : " with TLS");
     }
 
     public TensorTransportSettings Settings { get; }
@@ -224,7 +228,7 @@ public sealed class TensorTransport : IExtension
             while (!_shutdown.IsCancellationRequested)
             {
                 TcpClient client = await _listener!.AcceptTcpClientAsync(_shutdown.Token);
-                var connection = new InboundConnection(client, Settings, _tls, _log, Deliver);
+                var connection = new InboundConnection(client, Settings, _tls, _faults!, _log, Deliver);
                 _ = Task.Run(() => connection.RunAsync(_shutdown.Token));
             }
         }
@@ -268,7 +272,8 @@ public sealed class TensorTransport : IExtension
             }
             catch (Exception e)
             {
-                _log.Error(e, "Tensor channel from {0}: message {1} of {2} bytes was dropped: {3}", peer, assembled.MessageId, assembled.Length, e.Message);
+                _faults!.Write(
+                    PeerFault.DroppedMessage, $"Tensor channel from {peer}: message {assembled.MessageId} of {assembled.Length} bytes was dropped: {e.Message}", e);
             }
         }
     }
@@ -277,5 +282,6 @@ public sealed class TensorTransport : IExtension
     {
         _shutdown.Cancel();
         _listener?.Stop();
+        _faults?.Dispose();
     }
 }

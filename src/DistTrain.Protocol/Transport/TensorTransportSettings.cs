@@ -17,6 +17,8 @@ namespace DistTrain.Protocol.Transport;
 ///   reassembly-timeout = 30s      # a partial message whose chunks stop arriving is dropped after this
 ///   connect-timeout = 10s         # endpoint lookup, TCP connect and TLS handshake, each
 ///   max-message-size = 257 MiB    # largest message a peer may announce (the serializer's tensors are up to 256 MiB)
+///   peer-fault-lines = 5          # lines per kind of peer fault (malformed connection, refused handshake, ...)
+///   peer-fault-interval = 10s     #   in each such interval; the rest are counted in one line (PeerFaultLog)
 /// }
 /// </code>
 /// TLS follows remoting: when <c>akka.remote.dot-netty.tcp.enable-ssl</c> is on, the channel uses
@@ -38,6 +40,8 @@ public sealed record TensorTransportSettings
           reassembly-timeout = 30s
           connect-timeout = 10s
           max-message-size = 257 MiB
+          peer-fault-lines = 5
+          peer-fault-interval = 10s
         }
         """;
 
@@ -57,6 +61,15 @@ public sealed record TensorTransportSettings
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
     public int MaxMessageBytes { get; init; } = 257 * 1024 * 1024;
+
+    /// <summary>
+    /// How many lines each kind of fault a peer causes (a malformed connection, a refused TLS
+    /// handshake, a dropped message) may write per <see cref="PeerFaultInterval"/>; the rest are
+    /// counted in one line at the interval's end, so a flood of bad connections cannot bury the log.
+    /// </summary>
+    public int PeerFaultLines { get; init; } = 5;
+
+    public TimeSpan PeerFaultInterval { get; init; } = TimeSpan.FromSeconds(10);
 
     /// <summary>The node's certificate with its private key; null: no TLS.</summary>
     public X509Certificate2? Certificate { get; init; }
@@ -85,6 +98,8 @@ public sealed record TensorTransportSettings
             ReassemblyTimeout = section.GetTimeSpan("reassembly-timeout", TimeSpan.FromSeconds(30)),
             ConnectTimeout = section.GetTimeSpan("connect-timeout", TimeSpan.FromSeconds(10)),
             MaxMessageBytes = checked((int)(section.GetByteSize("max-message-size", null) ?? 257L * 1024 * 1024)),
+            PeerFaultLines = section.GetInt("peer-fault-lines", 5),
+            PeerFaultInterval = section.GetTimeSpan("peer-fault-interval", TimeSpan.FromSeconds(10)),
         };
         if (config.GetBoolean("akka.remote.dot-netty.tcp.enable-ssl", false))
         {
@@ -109,6 +124,8 @@ public sealed record TensorTransportSettings
         Check(ReassemblyTimeout > TimeSpan.Zero, $"reassembly-timeout {ReassemblyTimeout} is not positive");
         Check(ConnectTimeout > TimeSpan.Zero, $"connect-timeout {ConnectTimeout} is not positive");
         Check(MaxMessageBytes > 0, $"max-message-size {MaxMessageBytes} is not positive");
+        Check(PeerFaultLines > 0, $"peer-fault-lines {PeerFaultLines} is not positive");
+        Check(PeerFaultInterval > TimeSpan.Zero, $"peer-fault-interval {PeerFaultInterval} is not positive");
         Check(Certificate is null || Certificate.HasPrivateKey, "the TLS certificate has no private key");
     }
 

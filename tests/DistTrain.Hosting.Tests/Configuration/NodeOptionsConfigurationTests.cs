@@ -90,6 +90,9 @@ public sealed class NodeOptionsConfigurationTests : IDisposable
     [InlineData("--Node:WorkersPerNode=0", "Node:WorkersPerNode", "must be positive")]
     [InlineData("--Node:Prot=4053", "Node:Prot", "unknown key")]
     [InlineData("--Node:CertificatePath=/no/such.pfx", "Node:CertificatePath", "'/no/such.pfx' does not exist")]
+    [InlineData("--Node:Verbose=yes", "Node:Verbose", "'yes' is not true or false")]
+    [InlineData("--Node:LogLevel=LOUD", "Node:LogLevel", "log level 'LOUD' is unknown")]
+    [InlineData("--Node:LogFile=/no/such/folder/node.log", "Node:LogFile", "cannot be written: the folder /no/such/folder does not exist")]
     public void Read_BadValue_OneErrorNamingTheKey(string argument, string key, string expected)
     {
         IConfigurationRoot configuration = NodeConfigurationSources.Build(null, [argument]);
@@ -110,6 +113,24 @@ public sealed class NodeOptionsConfigurationTests : IDisposable
         var exception = Assert.Throws<ConfigurationKeyException>(() => NodeOptionsConfiguration.Read(NodeConfigurationSources.Build(null, [])));
 
         Assert.Equal("Node:Port", exception.Key, ignoreCase: true);
+    }
+
+    [Fact]
+    public void Read_LogKeys_FromTheEnvironmentIntoTheNodesLogging()
+    {
+        string log = Path.Combine(_folder, "node.log");
+        using var environment = new EnvironmentVariables()
+            .Set("DISTTRAIN_Node__Verbose", "true")
+            .Set("DISTTRAIN_Node__Quiet", "True")
+            .Set("DISTTRAIN_Node__LogFile", log)
+            .Set("DISTTRAIN_Node__LogLevel", "info");
+
+        DistTrainNodeOptions options = NodeOptionsConfiguration.Read(NodeConfigurationSources.Build(null, []));
+
+        Assert.Equal(
+            new DistTrain.Actors.Logging.LogOptions { Verbose = true, Quiet = true, FilePath = log, Level = "info" },
+            options.Logging);
+        Assert.False(new DistTrainNodeOptions().Logging.Verbose);
     }
 
     [Fact]

@@ -26,6 +26,35 @@ public class NodeCommandLineTests
     }
 
     [Fact]
+    public void Parse_LogOptions_ReachTheNodesLoggingAndTheDisplay()
+    {
+        string log = Path.Combine(Path.GetTempPath(), $"disttrain-node-{Guid.NewGuid():N}.log");
+        try
+        {
+            NodeSettings settings = NodeCommandLine.Parse(["--quiet", "--verbose", "--log-file", log, "--roles", "worker"]);
+            NodeSettings plain = NodeCommandLine.Parse([]);
+
+            Assert.Equal(new DistTrain.Actors.Logging.LogOptions { Quiet = true, Verbose = true, FilePath = log }, settings.Node.Logging);
+            Assert.True(settings.Train.Quiet);
+            Assert.Equal(new DistTrain.Actors.Logging.LogOptions(), plain.Node.Logging);
+        }
+        finally
+        {
+            File.Delete(log);
+        }
+    }
+
+    [Fact]
+    public void Parse_LogFileInAMissingFolder_NamesTheOption()
+    {
+        string log = Path.Combine(Path.GetTempPath(), $"disttrain-absent-{Guid.NewGuid():N}", "node.log");
+
+        var exception = Assert.Throws<UsageException>(() => NodeCommandLine.Parse(["--log-file", log]));
+
+        Assert.StartsWith($"--log-file: log file '{log}' cannot be written: the folder", exception.Message);
+    }
+
+    [Fact]
     public void Parse_NoClusterOptions_AllRolesOnPort4053AndOneMinimumWorker()
     {
         NodeSettings settings = NodeCommandLine.Parse([]);

@@ -32,6 +32,19 @@ public class TrainCommandLineTests
     }
 
     [Fact]
+    public void Parse_LogOptions_IntoTheEnginesLogWithoutTouchingTheFile()
+    {
+        string log = Path.Combine(Path.GetTempPath(), $"disttrain-train-{Guid.NewGuid():N}.log");
+
+        TrainSettings settings = TrainCommandLine.Parse(["--quiet", "--verbose", "--log-file", log]);
+
+        Assert.Equal(new DistTrain.Actors.Logging.LogOptions { Quiet = true, Verbose = true, FilePath = log }, settings.Engine.Log);
+        Assert.Equal(new DistTrain.Actors.Logging.LogOptions(), TrainCommandLine.Parse([]).Engine.Log);
+        Assert.False(File.Exists(log));
+        Assert.Contains("--save and --log-file name the same file", Fails("--save", "run.out", "--log-file", "run.out"));
+    }
+
+    [Fact]
     public void Parse_EveryOption_Applied()
     {
         TrainSettings settings = TrainCommandLine.Parse([

@@ -55,7 +55,7 @@ public sealed class ChannelTlsTests
         {
             var received = Channel.CreateUnbounded<(object Message, IActorRef Sender)>();
             IActorRef target = receiver.ActorOf(Props.Create(() => new RecordingActor(received.Writer)), "target");
-            var refusedBySender = new ErrorLogWatcher(sender, "Tensor channel to");
+            var refusedBySender = new LogWatcher(sender, "Tensor channel to");
 
             TensorTransport.For(sender).Send(
                 TransportNode.Remote(sender, receiver, target), new PushGradientsAck(ProtocolSamples.RunId, 0, 1, 0, 2), ActorRefs.NoSender);
@@ -81,7 +81,7 @@ public sealed class ChannelTlsTests
         {
             var received = Channel.CreateUnbounded<(object Message, IActorRef Sender)>();
             IActorRef target = receiver.ActorOf(Props.Create(() => new RecordingActor(received.Writer)), "target");
-            var refusedByReceiver = new ErrorLogWatcher(receiver, "Tensor channel from");
+            var refusedByReceiver = new LogWatcher(receiver, "Tensor channel from");
 
             TensorTransport.For(sender).Send(
                 TransportNode.Remote(sender, receiver, target), new PushGradientsAck(ProtocolSamples.RunId, 0, 1, 0, 2), ActorRefs.NoSender);

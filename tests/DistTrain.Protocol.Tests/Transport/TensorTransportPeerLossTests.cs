@@ -31,7 +31,7 @@ public sealed class TensorTransportPeerLossTests
             transport.Send(worker, Update(0), ActorRefs.NoSender);
             (object first, _) = await arrived.Reader.ReadAsync().AsTask().WaitAsync(s_patience);
             Assert.Equal(0, Assert.IsType<ParametersUpdated>(first).Version);
-            var refused = new ErrorLogWatcher(sender, "full before the node answered again");
+            var refused = new LogWatcher(sender, "full before the node answered again");
 
             await peer.Terminate();
             // Ten queues' worth: the first writes find the connection reset, the rest meet a channel that cannot connect.

@@ -145,7 +145,7 @@ public sealed class TensorTransportTests : IAsyncLifetime
     [Fact]
     public async Task Receive_MessageWhoseLastChunkNeverArrives_IsDroppedWithATimeoutError()
     {
-        var logged = new ErrorLogWatcher(_shardNode, "timed out");
+        var logged = new LogWatcher(_shardNode, "timed out");
         using var peer = new TcpClient();
         await peer.ConnectAsync("127.0.0.1", TensorTransport.For(_shardNode).Port!.Value);
         var header = new ChunkHeader(11, 3 * 4096, 4096, 0, 4096);
@@ -161,7 +161,7 @@ public sealed class TensorTransportTests : IAsyncLifetime
     [Fact]
     public async Task Receive_HeaderDeclaringGigabytes_ClosesTheConnectionNamingTheFault()
     {
-        var logged = new ErrorLogWatcher(_shardNode, "declares a message of");
+        var logged = new LogWatcher(_shardNode, "declares a message of");
         using var peer = new TcpClient();
         await peer.ConnectAsync("127.0.0.1", TensorTransport.For(_shardNode).Port!.Value);
 
@@ -170,6 +170,22 @@ public sealed class TensorTransportTests : IAsyncLifetime
         string error = await logged.Logged.WaitAsync(s_patience);
         Assert.Contains($"{int.MaxValue} bytes", error);
         Assert.Contains("limit", error);
+    }
+
+    [Fact]
+    public async Task Receive_StreamEndingInsideAHeader_IsOneMalformedConnectionWarningNamingThePeer()
+    {
+        var logged = new LogWatcher(_shardNode, "malformed");
+        using var peer = new TcpClient();
+        await peer.ConnectAsync("127.0.0.1", TensorTransport.For(_shardNode).Port!.Value);
+        string local = $"127.0.0.1:{((System.Net.IPEndPoint)peer.Client.LocalEndPoint!).Port}";
+
+        await peer.GetStream().WriteAsync("GET /"u8.ToArray());
+        peer.Client.Shutdown(SocketShutdown.Send);
+
+        string warning = await logged.Logged.WaitAsync(s_patience);
+        Assert.Contains(local, warning);
+        Assert.Contains($"after 5 of a chunk header's {ChunkHeader.Size} bytes", warning);
     }
 
     private static async Task WriteChunkAsync(TcpClient peer, ChunkHeader header)

@@ -3,14 +3,15 @@ using Akka.Event;
 
 namespace DistTrain.Protocol.Tests.Transport;
 
-/// <summary>Completes <see cref="Logged"/> with the first error logged in a system whose text contains a fragment.</summary>
-public sealed class ErrorLogWatcher
+/// <summary>Completes <see cref="Logged"/> with the first warning or error logged in a system whose text contains a fragment.</summary>
+public sealed class LogWatcher
 {
     private readonly TaskCompletionSource<string> _logged = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public ErrorLogWatcher(ActorSystem system, string fragment)
+    public LogWatcher(ActorSystem system, string fragment)
     {
         IActorRef listener = system.ActorOf(Props.Create(() => new Listener(fragment, _logged)));
+        system.EventStream.Subscribe(listener, typeof(Warning));
         system.EventStream.Subscribe(listener, typeof(Error));
     }
 
@@ -20,9 +21,9 @@ public sealed class ErrorLogWatcher
     {
         public Listener(string fragment, TaskCompletionSource<string> logged)
         {
-            Receive<Error>(error =>
+            Receive<LogEvent>(logEvent =>
             {
-                string text = $"{error.Message} {error.Cause?.Message}";
+                string text = $"{logEvent.Message} {logEvent.Cause?.Message}";
                 if (text.Contains(fragment, StringComparison.Ordinal))
                 {
                     logged.TrySetResult(text);
