@@ -50,6 +50,13 @@ internal static class Usage
           --quiet                  one plain line per epoch, even on a terminal, and of Akka's log
                                    only errors on the console
           --log-file FILE          append every Akka log event to FILE in full, stack traces and all
+          --stall-warning S        when a sync step has waited S seconds (default 10), one line names
+                                   the workers it waits for, their node, phase and how long
+          --timeline FILE.json     write a timeline of every worker's and shard's phases (compute,
+                                   push, wait, pull, apply, publish), each node on the coordinator's
+                                   clock, as a Chrome trace: open it at ui.perfetto.dev
+          --timeline-steps A-B     record only steps A to B (default every step; each node keeps at
+                                   most about a million spans)
           --checkpoint-dir DIR     write checkpoints (parameters, optimizer state, step) to DIR at the
                                    end of the run, keeping the latest two
           --checkpoint-every N     also checkpoint after every N steps
