@@ -11,15 +11,7 @@ public class TimelineTests
     [Fact]
     public async Task Sync_TimelineOfEveryStep_HasEveryPhaseOfEveryTrack_InTheProtocolsOrder()
     {
-        var options = new DistTrainOptions
-        {
-            Training = new TrainerOptions { HiddenSizes = [16], BatchSize = 32, Epochs = 1, MaxSteps = 12, Seed = 3 },
-            Workers = 2,
-            ParameterServerShards = 2,
-            Timeline = TimelineWindow.All,
-        };
-
-        DistTrainResult result = await DistTrainRun.RunAsync(options, EngineTestData.Blobs.Train, EngineTestData.Blobs.Test);
+        DistTrainResult result = await Run(TimelineWindow.All);
 
         TimelineAssert.ProtocolOrder(result.Timeline, workers: 2, shards: 2, steps: 12);
     }
@@ -27,15 +19,7 @@ public class TimelineTests
     [Fact]
     public async Task TimelineSteps_RecordsOnlyTheWindow()
     {
-        var options = new DistTrainOptions
-        {
-            Training = new TrainerOptions { HiddenSizes = [16], BatchSize = 32, Epochs = 1, MaxSteps = 12, Seed = 3 },
-            Workers = 2,
-            ParameterServerShards = 2,
-            Timeline = new TimelineWindow(4, 6),
-        };
-
-        DistTrainResult result = await DistTrainRun.RunAsync(options, EngineTestData.Blobs.Train, EngineTestData.Blobs.Test);
+        DistTrainResult result = await Run(new TimelineWindow(4, 6));
 
         NodeTimeline node = Assert.Single(result.Timeline);
         Assert.Equal([4L, 5L, 6L], node.Spans.Select(span => span.Step).Distinct().Order());
@@ -45,15 +29,21 @@ public class TimelineTests
     [Fact]
     public async Task WithoutTimeline_NothingIsRecorded()
     {
-        var options = new DistTrainOptions
-        {
-            Training = new TrainerOptions { HiddenSizes = [16], BatchSize = 32, Epochs = 1, MaxSteps = 4, Seed = 3 },
-            Workers = 2,
-            ParameterServerShards = 2,
-        };
-
-        DistTrainResult result = await DistTrainRun.RunAsync(options, EngineTestData.Blobs.Train, EngineTestData.Blobs.Test);
+        DistTrainResult result = await Run(timeline: null);
 
         Assert.Empty(result.Timeline);
     }
+
+    /// <summary>A sync run of 12 steps, 2 workers and 2 shards, recording <paramref name="timeline"/>.</summary>
+    private static Task<DistTrainResult> Run(TimelineWindow? timeline) =>
+        DistTrainRun.RunAsync(
+            new DistTrainOptions
+            {
+                Training = new TrainerOptions { HiddenSizes = [16], BatchSize = 32, Epochs = 1, MaxSteps = 12, Seed = 3 },
+                Workers = 2,
+                ParameterServerShards = 2,
+                Timeline = timeline,
+            },
+            EngineTestData.Blobs.Train,
+            EngineTestData.Blobs.Test);
 }

@@ -5,6 +5,7 @@ using Akka.Actor.Setup;
 using Akka.Configuration;
 using Akka.Event;
 using DistTrain.Actors.Logging;
+using DistTrain.Actors.Tests.Logging;
 using DistTrain.Protocol.Transport;
 using Xunit;
 
