@@ -53,6 +53,7 @@ public sealed partial class ParameterServerActor
 
         _backup = message.Backup;
         Context.Watch(_backup);
+        _state.StepAggregated = ReplicateAggregatedStep;
         if (message.SendState)
         {
             SendState(_backup);
@@ -105,8 +106,9 @@ public sealed partial class ParameterServerActor
     }
 
     /// <summary>
-    /// Publishes the version just applied, or with a backup (sync mode) sends the backup the step
-    /// first; <see cref="OnStepReplicated"/> publishes it once the backup holds it.
+    /// Publishes the version just applied, or with a backup (sync mode) holds it until the backup
+    /// confirms the step, which <see cref="ReplicateAggregatedStep"/> sent it before the optimizer
+    /// ran; <see cref="OnStepReplicated"/> publishes it then.
     /// </summary>
     private void PublishOnceReplicated()
     {
@@ -116,23 +118,35 @@ public sealed partial class ParameterServerActor
             return;
         }
 
-        TensorBuffer mean;
-        if (_state.LastStepContributions > 0)
+        _awaitingBackup = true;
+    }
+
+    /// <summary>
+    /// Sync, with a backup: sends it the step's mean as soon as the step's contributions are
+    /// summed (<see cref="ParameterServerState.StepAggregated"/>), so that the transfer, the
+    /// backup's confirmation and this shard's own optimizer step overlap; the version waits to
+    /// be published until both are done.
+    /// </summary>
+    private void ReplicateAggregatedStep(long step, long version, int contributions, ReadOnlySpan<float> mean)
+    {
+        if (_backup is null)
+        {
+            return;
+        }
+
+        TensorBuffer copy;
+        if (contributions > 0)
         {
             _replicationPool ??= new TensorBufferPool(_state.Range.Length);
-            mean = _replicationPool.Rent();
-            _state.LastStepMean.CopyTo(mean.WritableSpan);
+            copy = _replicationPool.Rent();
+            mean.CopyTo(copy.WritableSpan);
         }
         else
         {
-            mean = new TensorBuffer([], 0);
+            copy = new TensorBuffer([], 0);
         }
 
-        _awaitingBackup = true;
-        _transport.Send(
-            _backup,
-            new ReplicateStep(_runId, _state.ShardId, _state.HighestAppliedStep, _state.Version, _state.LastStepContributions, mean),
-            Self);
+        _transport.Send(_backup, new ReplicateStep(_runId, _state.ShardId, step, version, contributions, copy), Self);
     }
 
     private TensorBuffer CopyForBackup(TensorBuffer gradient)
@@ -210,6 +224,10 @@ public sealed partial class ParameterServerActor
                 return;
             }
 
+            // Confirmed before it is applied: the backup holds the step once it holds the mean, and
+            // the primary publishes the version meanwhile.
+            _state.RequireNextReplicatedStep(message.Step, message.Version, message.Contributions, message.Mean.Length);
+            _transport.Send(Sender, new StepReplicated(_runId, _state.ShardId, message.Version), Self);
             _track.Enter(ActivityPhase.Apply, message.Step, message.Version);
             _state.ApplyReplicatedStep(message.Step, message.Version, message.Contributions, message.Mean.Span);
             _track.CompleteStep();
@@ -219,7 +237,6 @@ public sealed partial class ParameterServerActor
             message.Mean.Release();
         }
 
-        _transport.Send(Sender, new StepReplicated(_runId, _state.ShardId, _state.Version), Self);
         _track.Enter(ActivityPhase.Wait, _state.HighestAppliedStep + 1, _state.Version);
     }
 

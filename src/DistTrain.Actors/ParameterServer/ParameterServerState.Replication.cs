@@ -24,6 +24,17 @@ public sealed partial class ParameterServerState
     public int LastStepContributions { get; private set; }
 
     /// <summary>
+    /// Sync: called with each step this shard completes itself once its contributions are summed,
+    /// before the optimizer applies the mean (empty when none was applied) to make
+    /// <c>version</c>. A primary sends the mean to its backup from here, so that the transfer and
+    /// the backup's answer overlap its own optimizer step. The span is valid during the call only.
+    /// </summary>
+    public StepAggregatedHandler? StepAggregated { get; set; }
+
+    /// <summary>What <see cref="StepAggregated"/> is told: step, the version it makes, its contributions and their mean.</summary>
+    public delegate void StepAggregatedHandler(long step, long version, int contributions, ReadOnlySpan<float> mean);
+
+    /// <summary>
     /// Sync: applies step <paramref name="step"/> as the primary did (<see cref="LastStepMean"/>,
     /// <see cref="LastStepContributions"/>), taking this backup to <paramref name="version"/>
     /// with parameters and optimizer state bit-identical to the primary's: the same optimizer
@@ -31,6 +42,17 @@ public sealed partial class ParameterServerState
     /// fit, which would leave the backup apart from its primary.
     /// </summary>
     public void ApplyReplicatedStep(long step, long version, int contributions, ReadOnlySpan<float> mean)
+    {
+        RequireNextReplicatedStep(step, version, contributions, mean.Length);
+        ApplyStep(step, contributions, mean);
+    }
+
+    /// <summary>
+    /// Throws unless <see cref="ApplyReplicatedStep"/> can take step <paramref name="step"/> as
+    /// <paramref name="version"/> with a mean of <paramref name="meanLength"/> values: a backup
+    /// checks this before it confirms a step, and applies it after.
+    /// </summary>
+    public void RequireNextReplicatedStep(long step, long version, int contributions, int meanLength)
     {
         if (Mode != ConsistencyMode.Sync)
         {
@@ -44,14 +66,12 @@ public sealed partial class ParameterServerState
                 + $"and cannot take step {step} as version {version}.");
         }
 
-        if (contributions < 0 || mean.Length != (contributions > 0 ? Range.Length : 0))
+        if (contributions < 0 || meanLength != (contributions > 0 ? Range.Length : 0))
         {
             throw new ArgumentException(
-                $"Step {step} of shard {ShardId} came with {contributions} contributions and a mean of {mean.Length} values for a range of {Range.Length}.",
-                nameof(mean));
+                $"Step {step} of shard {ShardId} came with {contributions} contributions and a mean of {meanLength} values for a range of {Range.Length}.",
+                nameof(meanLength));
         }
-
-        ApplyStep(step, contributions, mean);
     }
 
     /// <summary>Ssp and async: the staleness of the last contribution this shard applied itself, what a primary sends its backup with it.</summary>

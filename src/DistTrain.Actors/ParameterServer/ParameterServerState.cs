@@ -381,6 +381,7 @@ public sealed partial class ParameterServerState
     {
         long step = _step.Step;
         LastStepContributions = _step.Complete(_mean);
+        StepAggregated?.Invoke(step, Version + 1, LastStepContributions, LastStepContributions > 0 ? _mean : []);
         ApplyStep(step, LastStepContributions, _mean);
     }
 
