@@ -54,11 +54,15 @@ internal sealed partial class PrometheusText
     }
 
     /// <summary>The value of the one sample named <paramref name="name"/> with exactly these labels (the <c>le</c> of a bucket included).</summary>
-    public double Value(string name, params (string Name, string Value)[] labels)
+    public double Value(string name, params (string Name, string Value)[] labels) =>
+        Find(name, labels) ?? throw new Xunit.Sdk.XunitException($"no sample {name} with labels {string.Join(",", labels)}");
+
+    /// <summary>As <see cref="Value"/>, or null when there is no such sample (yet); two such samples fail the test.</summary>
+    public double? Find(string name, params (string Name, string Value)[] labels)
     {
         var matching = _samples.Where(sample => sample.Name == name && sample.Labels.Count == labels.Length
             && labels.All(label => sample.Labels.TryGetValue(label.Name, out string? value) && value == label.Value)).ToList();
-        return Assert.Single(matching).Value;
+        return matching.Count == 0 ? null : Assert.Single(matching).Value;
     }
 
     private void CheckHistograms()

@@ -5,8 +5,8 @@
 "use strict";
 
 const SVG = "http://www.w3.org/2000/svg";
-const WIDTH = 640, HEIGHT = 240;
 const PLOT = { left: 56, right: 16, top: 24, bottom: 28 };
+
 
 function element(name, attributes, parent) {
   const node = document.createElementNS(SVG, name);
@@ -21,8 +21,11 @@ function text(content, attributes, parent) {
   return node;
 }
 
+// Empties the chart and returns its drawing size: each chart draws in its own viewBox (the wide
+// loss chart is wider), so text keeps one size on screen.
 function clear(svg) {
   while (svg.firstChild) svg.removeChild(svg.firstChild);
+  return { WIDTH: svg.viewBox.baseVal.width, HEIGHT: svg.viewBox.baseVal.height };
 }
 
 // About five round tick values over [low, high].
@@ -43,22 +46,25 @@ function format(value) {
   return +value.toPrecision(3) + "";
 }
 
-function empty(svg, message) {
+function empty(svg, message, { WIDTH, HEIGHT }) {
   text(message, { x: WIDTH / 2, y: HEIGHT / 2, "text-anchor": "middle", class: "empty" }, svg);
 }
 
 // Series: [{ name, color, points: [[x, y]], dots }]. Axes span the data (y from 0 when asked).
 function lineChart(svg, series, options) {
-  clear(svg);
+  const box = clear(svg), { WIDTH, HEIGHT } = box;
   const all = series.flatMap(s => s.points);
   svg.dataset.points = all.length;
-  if (all.length === 0) return empty(svg, options.waiting);
+  if (all.length === 0) return empty(svg, options.waiting, box);
   let [xLow, xHigh] = [Math.min(...all.map(p => p[0])), Math.max(...all.map(p => p[0]))];
   let [yLow, yHigh] = [Math.min(...all.map(p => p[1])), Math.max(...all.map(p => p[1]))];
   if (options.yFromZero) yLow = Math.min(0, yLow);
-  if (options.yMax !== undefined) yHigh = Math.max(yHigh, Math.min(options.yMax, yHigh * 1.02));
   if (xHigh === xLow) xHigh = xLow + 1;
-  if (yHigh === yLow) { yHigh += Math.abs(yHigh) * 0.1 || 1; yLow -= options.yFromZero ? 0 : Math.abs(yLow) * 0.1; }
+  if (yHigh === yLow) {
+    // A flat line: open the axis away from a bound it cannot pass (accuracy stops at 1).
+    const pad = Math.abs(yHigh) * 0.1 || 1;
+    if (options.yMax !== undefined && yHigh >= options.yMax) yLow -= pad; else yHigh += pad;
+  }
   const x = v => PLOT.left + (v - xLow) / (xHigh - xLow) * (WIDTH - PLOT.left - PLOT.right);
   const y = v => HEIGHT - PLOT.bottom - (v - yLow) / (yHigh - yLow) * (HEIGHT - PLOT.top - PLOT.bottom);
   for (const v of ticks(yLow, yHigh)) {
@@ -83,9 +89,9 @@ function lineChart(svg, series, options) {
 
 // Rows: [{ label, parts: [value per segment] }], segments: [{ name, color }]; horizontal stacked bars.
 function stackedBars(svg, rows, segments, unit) {
-  clear(svg);
+  const box = clear(svg), { WIDTH, HEIGHT } = box;
   svg.dataset.bars = rows.length;
-  if (rows.length === 0) return empty(svg, "waiting for the workers' first steps");
+  if (rows.length === 0) return empty(svg, "waiting for the workers' first steps", box);
   const totals = rows.map(r => r.parts.reduce((a, b) => a + b, 0));
   const high = Math.max(...totals, 1e-9);
   const left = 120, right = 70, top = 26, rowHeight = Math.min(28, (HEIGHT - top - 8) / rows.length);
@@ -111,9 +117,9 @@ function stackedBars(svg, rows, segments, unit) {
 
 // Vertical bars of counts at 0, 1, 2, ...
 function histogram(svg, counts, waiting) {
-  clear(svg);
+  const box = clear(svg), { WIDTH, HEIGHT } = box;
   svg.dataset.bars = counts ? counts.length : 0;
-  if (!counts || counts.length === 0) return empty(svg, waiting);
+  if (!counts || counts.length === 0) return empty(svg, waiting, box);
   const high = Math.max(...counts, 1);
   const width = (WIDTH - PLOT.left - PLOT.right) / counts.length;
   const y = v => HEIGHT - PLOT.bottom - v / high * (HEIGHT - PLOT.top - PLOT.bottom);
@@ -180,7 +186,7 @@ function show(state) {
   ], { xLabel: "epoch", yFromZero: true, waiting: "waiting for the first step" });
   lineChart(document.getElementById("accuracy-chart"), [
     { name: "test accuracy", color: "var(--accuracy)", points: state.epochs.map(e => [e.epoch, e.testAccuracy]), dots: true },
-  ], { xLabel: "epoch", yFormat: v => (100 * v).toFixed(1) + "%", waiting: "waiting for the first epoch" });
+  ], { xLabel: "epoch", yMax: 1, yFormat: v => (100 * v).toFixed(1) + "%", waiting: "waiting for the first epoch" });
   lineChart(document.getElementById("rate-chart"), [
     { name: "samples/s", color: "var(--rate)", points: state.ticks.map(t => [t.seconds, t.samplesPerSecond]) },
   ], { xLabel: "seconds", yFromZero: true, waiting: "waiting for the first step" });
