@@ -65,6 +65,11 @@ function lineChart(svg, series, options) {
     const pad = Math.abs(yHigh) * 0.1 || 1;
     if (options.yMax !== undefined && yHigh >= options.yMax) yLow -= pad; else yHigh += pad;
   }
+  if (options.yFromZero) {
+    // Up to the next round value, so the top of the axis is labelled.
+    const yTicks = ticks(yLow, yHigh);
+    if (yTicks.length > 1 && yTicks[yTicks.length - 1] < yHigh) yHigh = yTicks[yTicks.length - 1] + (yTicks[1] - yTicks[0]);
+  }
   const x = v => PLOT.left + (v - xLow) / (xHigh - xLow) * (WIDTH - PLOT.left - PLOT.right);
   const y = v => HEIGHT - PLOT.bottom - (v - yLow) / (yHigh - yLow) * (HEIGHT - PLOT.top - PLOT.bottom);
   for (const v of ticks(yLow, yHigh)) {
