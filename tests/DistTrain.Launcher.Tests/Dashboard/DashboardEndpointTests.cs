@@ -115,6 +115,24 @@ public sealed partial class DashboardEndpointTests
     }
 
     [Fact]
+    public async Task State_AfterTheRun_CompletedWithStalenessWhileItLingers()
+    {
+        await using LiveLauncherRun run = await LiveLauncherRun.StartAsync(
+            "train", "--data", "synthetic", "--hidden", "16", "--workers", "2", "--max-steps", "20", "--dashboard", "127.0.0.1:0", "--dashboard-linger", "600");
+        JsonElement state = await Eventually.ValueAsync(
+            () => StateAsync(run.Url), update => update.GetProperty("status").GetString() == "completed", "the run completing");
+
+        Assert.Equal(20, state.GetProperty("step").GetInt64());
+        long[] staleness = [.. state.GetProperty("staleness").EnumerateArray().Select(count => count.GetInt64())];
+        Assert.True(staleness.Length > 0 && staleness[0] > 0, "a sync run's contributions are all at staleness 0");
+        Assert.All(staleness.Skip(1), count => Assert.Equal(0, count));
+        Assert.False(run.Exit.IsCompleted, "the launcher returned instead of lingering");
+
+        await run.DisposeAsync();
+        Assert.Equal(Launcher.Succeeded, await run.Exit);
+    }
+
+    [Fact]
     public void Train_DashboardPortInUse_OneLineNamingTheOption()
     {
         using var taken = new TcpListener(IPAddress.Loopback, 0);

@@ -47,11 +47,15 @@ internal sealed class LiveLauncherRun : IAsyncDisposable
         return new LiveLauncherRun(stop, output, exit, new Uri(output.Found.Result));
     }
 
+    /// <summary>Stops the run as Ctrl+C would (or ends its linger) and waits for the launcher to return; a second call does nothing more.</summary>
     public async ValueTask DisposeAsync()
     {
-        await _stop.CancelAsync();
+        if (!_stop.IsCancellationRequested)
+        {
+            await _stop.CancelAsync();
+        }
+
         await Exit.WaitAsync(s_startLimit);
-        _stop.Dispose();
     }
 
     /// <summary>Keeps what is written, and completes <see cref="Found"/> with the rest of the first line that starts with the prefix.</summary>
