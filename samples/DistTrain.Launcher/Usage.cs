@@ -64,6 +64,12 @@ internal static class Usage
           --resume                 continue from the latest checkpoint in --checkpoint-dir; the model,
                                    optimizer, batch, seed and mode must match it, and --epochs or
                                    --max-steps count from the first run's start
+          --dashboard [HOST:]PORT  serve the run live at http://HOST:PORT/: charts of loss, accuracy and
+                                   samples/s, each worker's step time, staleness, members; also
+                                   /events (server-sent events) and /metrics (Prometheus text).
+                                   HOST defaults to 127.0.0.1 (0.0.0.0 or * for every interface);
+                                   PORT 0 takes a free one
+          --dashboard-linger S     keep the dashboard up S seconds after the run ends (default 0)
 
         disttrain evaluate --model FILE.safetensors [options]
           --data DIR|synthetic     the test set to evaluate on (default as for train)
@@ -81,7 +87,8 @@ internal static class Usage
           --save, --metrics-out, ...) and waits for --min-workers workers; a worker node needs only
           --data, the same data set as the coordinator's. Every node exits 0 when the run completes.
           A cluster run has 16 parameter-server shards unless --ps-shards says otherwise (more
-          shards overlap more of a step's push, apply and pull).
+          shards overlap more of a step's push, apply and pull). --dashboard is served by a
+          coordinator node and shows every member as that node sees the cluster.
 
           --roles LIST             coordinator,parameter-server,worker (default: all three)
           --hostname HOST          address to listen on (default 127.0.0.1)

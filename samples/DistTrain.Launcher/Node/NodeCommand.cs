@@ -2,6 +2,7 @@ using DistTrain.Actors;
 using DistTrain.Actors.Coordinator;
 using DistTrain.Core.Training;
 using DistTrain.Hosting;
+using DistTrain.Launcher.Dashboard;
 using DistTrain.Launcher.Data;
 using DistTrain.Launcher.Display;
 using DistTrain.Launcher.Models;
@@ -15,7 +16,8 @@ namespace DistTrain.Launcher.Node;
 /// the run (the first, or one that took it over when the first was lost) shows the run and writes
 /// what <c>train</c> would write (--save, --metrics-out, --plot); every node exits 0
 /// when the run completed, and 1 with a one-line reason when it failed, when the node lost the
-/// coordinator, or when it could not join within --join-timeout.
+/// coordinator, or when it could not join within --join-timeout. With --dashboard, a coordinator
+/// node serves the run's live page (<see cref="RunDashboard"/>), the members as it sees the cluster.
 /// </summary>
 internal static class NodeCommand
 {
@@ -42,12 +44,28 @@ internal static class NodeCommand
             ? new TrainingPlan(data!.Train.Count, train.Engine.Training.BatchSize, train.Engine.Training.Epochs, train.Engine.Training.MaxSteps)
             : null;
         IRunDisplay? display = plan is null ? null : RunDisplay.Create(console, train.Quiet, plan);
-        var work = new NodeWork(data?.Train, data?.Test, coordinates ? train.Engine : null, display);
-        return RunAsync(options, work, data, train, display, console, cancellation).GetAwaiter().GetResult();
+        RunDashboard? dashboard = plan is not null && train.Dashboard is { } dashboardOptions
+            ? RunDashboard.StartAsync(dashboardOptions, plan).GetAwaiter().GetResult()
+            : null;
+        try
+        {
+            if (dashboard is not null)
+            {
+                display = dashboard.Watch(display!);
+                display.ShowLine($"dashboard at {dashboard.Url}");
+            }
+
+            var work = new NodeWork(data?.Train, data?.Test, coordinates ? train.Engine : null, display);
+            return RunAsync(options, work, data, train, display, dashboard, console, cancellation).GetAwaiter().GetResult();
+        }
+        finally
+        {
+            dashboard?.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        }
     }
 
     private static async Task<int> RunAsync(
-        DistTrainNodeOptions options, NodeWork work, LoadedData? data, TrainSettings train, IRunDisplay? display,
+        DistTrainNodeOptions options, NodeWork work, LoadedData? data, TrainSettings train, IRunDisplay? display, RunDashboard? dashboard,
         LauncherConsole console, CancellationToken cancellation)
     {
         DistTrainNode node;
@@ -68,10 +86,26 @@ internal static class NodeCommand
                 display.ShowLine(
                     $"waiting for {train.Engine.Workers} worker(s) and {options.MinParameterServerNodes} parameter-server node(s); "
                     + $"{train.Engine.ParameterServerShards} shard(s), batch {train.Engine.Training.BatchSize}");
-                DistTrainResult? result = await display.ShowRunAsync(() => node.RunHereAsync().WaitAsync(cancellation));
+                dashboard?.AttachCluster(node.System);
+                DistTrainResult? result;
+                try
+                {
+                    result = await display.ShowRunAsync(() => node.RunHereAsync().WaitAsync(cancellation));
+                }
+                catch (Exception exception) when (dashboard is not null)
+                {
+                    await dashboard.EndAsync(staleness: null, exception.Message, display, cancellation);
+                    throw;
+                }
+
                 if (result is not null)
                 {
                     RunOutputs.Write(train, data!, result, display);
+                }
+
+                if (dashboard is not null)
+                {
+                    await dashboard.EndAsync(result?.StalenessHistogram, result is null ? "the run ended on another coordinator node" : null, display, cancellation);
                 }
             }
 

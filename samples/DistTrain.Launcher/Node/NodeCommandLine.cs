@@ -52,6 +52,12 @@ internal static class NodeCommandLine
         }
 
         DistTrainNodeOptions configured = Configured(options.Text("--config"));
+        IReadOnlyList<string> roles = options.Text("--roles") is { } roleList ? Checked("--roles", () => NodeRoles.Parse(roleList)) : configured.Roles;
+        if (settings.Dashboard is not null && !roles.Contains(NodeRoles.Coordinator))
+        {
+            throw new UsageException("--dashboard is served by a coordinator node; this node's roles are " + string.Join(",", roles));
+        }
+
         int port = options.NonNegativeInt("--port", configured.Port);
         if (port > 65535)
         {
@@ -60,7 +66,7 @@ internal static class NodeCommandLine
 
         DistTrainNodeOptions node = configured with
         {
-            Roles = options.Text("--roles") is { } roles ? Checked("--roles", () => NodeRoles.Parse(roles)) : configured.Roles,
+            Roles = roles,
             Hostname = options.Text("--hostname") ?? configured.Hostname,
             PublicHostname = options.Text("--public-hostname") ?? configured.PublicHostname,
             Port = port,

@@ -5,6 +5,7 @@ using DistTrain.Core.Checkpoints;
 using DistTrain.Core.Layers;
 using DistTrain.Core.Optimizers;
 using DistTrain.Core.Training;
+using DistTrain.Launcher.Dashboard;
 using DistTrain.Launcher.Data;
 using DistTrain.Launcher.Display;
 using DistTrain.Launcher.Models;
@@ -16,7 +17,8 @@ namespace DistTrain.Launcher.Train;
 /// parameter-server shards, workers) in this process, shows the run, and writes what was asked for:
 /// the final parameters, the metrics document, the chart, and checkpoints along the way; with
 /// <c>--resume</c> it continues from the latest checkpoint, which must fit the options. Output
-/// folders are checked before training, so a typo in a path does not cost a run.
+/// folders are checked before training, so a typo in a path does not cost a run. With
+/// <c>--dashboard</c>, a web page shows the run live (<see cref="RunDashboard"/>).
 /// </summary>
 internal static class TrainCommand
 {
@@ -58,18 +60,46 @@ internal static class TrainCommand
 
         var plan = new TrainingPlan(data.Train.Count, training.BatchSize, training.Epochs, training.MaxSteps, engine.Resume?.Step ?? 0);
         IRunDisplay display = RunDisplay.Create(console, settings.Quiet, plan);
-        display.ShowLine(Header(engine, data, model));
-        if (engine.Resume is { } resumed)
+        RunDashboard? dashboard = settings.Dashboard is { } options ? RunDashboard.StartAsync(options, plan).GetAwaiter().GetResult() : null;
+        try
         {
-            display.ShowLine($"resuming at step {resumed.Step} (epoch {resumed.Epoch + 1}) from {CheckpointDirectory.Latest(engine.CheckpointDirectory!)}");
+            if (dashboard is not null)
+            {
+                display = dashboard.Watch(display);
+            }
+
+            display.ShowLine(Header(engine, data, model));
+            if (dashboard is not null)
+            {
+                display.ShowLine($"dashboard at {dashboard.Url}");
+            }
+
+            if (engine.Resume is { } resumed)
+            {
+                display.ShowLine($"resuming at step {resumed.Step} (epoch {resumed.Epoch + 1}) from {CheckpointDirectory.Latest(engine.CheckpointDirectory!)}");
+            }
+
+            DistTrainResult result;
+            try
+            {
+                result = display
+                    .ShowRunAsync(() => DistTrainRun.RunAsync(engine, data.Train, data.Test, display, started: system => dashboard?.AttachProcess(system), cancellation))
+                    .GetAwaiter().GetResult();
+            }
+            catch (Exception exception) when (dashboard is not null)
+            {
+                dashboard.EndAsync(staleness: null, exception.Message, display, cancellation).GetAwaiter().GetResult();
+                throw;
+            }
+
+            RunOutputs.Write(settings, data, result, display);
+            dashboard?.EndAsync(result.StalenessHistogram, failure: null, display, cancellation).GetAwaiter().GetResult();
+            return Launcher.Succeeded;
         }
-
-        DistTrainResult result = display
-            .ShowRunAsync(() => DistTrainRun.RunAsync(engine, data.Train, data.Test, display, cancellation))
-            .GetAwaiter().GetResult();
-
-        RunOutputs.Write(settings, data, result, display);
-        return Launcher.Succeeded;
+        finally
+        {
+            dashboard?.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        }
     }
 
     /// <summary>A log that cannot be written is one error naming --log-file before anything runs, not a run without its log.</summary>

@@ -5,6 +5,7 @@ using DistTrain.Core.Checkpoints;
 using DistTrain.Core.Layers;
 using DistTrain.Core.Optimizers;
 using DistTrain.Core.Training;
+using DistTrain.Launcher.Dashboard;
 using DistTrain.Launcher.Options;
 using DistTrain.Protocol;
 
@@ -27,7 +28,7 @@ internal static class TrainCommandLine
         "--data", "--hidden", "--activation", "--loss", "--optimizer", "--lr", "--momentum", "--weight-decay",
         "--batch", "--epochs", "--max-steps", "--workers", "--ps-shards", "--mode", "--staleness", "--seed", "--wire", "--compress", "--compress-warmup",
         "--init", "--save", "--metrics-out", "--plot", "--checkpoint-dir", "--checkpoint-every", "--checkpoint-keep", "--log-file",
-        "--stall-warning", "--timeline", "--timeline-steps",
+        "--stall-warning", "--timeline", "--timeline-steps", "--dashboard", "--dashboard-linger",
     ];
 
     /// <summary>How long a sync step may wait before the run says which workers it waits for, when --stall-warning is not given.</summary>
@@ -96,6 +97,7 @@ internal static class TrainCommandLine
         return new TrainSettings(options.Text("--data"), engine, options.Text("--init"), save, metrics, plot, options.Has("--quiet"), resume)
         {
             TimelinePath = timeline,
+            Dashboard = Dashboard(options),
         };
     }
 
@@ -181,6 +183,20 @@ internal static class TrainCommandLine
             && from <= to
                 ? new TimelineWindow(from, to)
                 : throw new UsageException($"--timeline-steps must be A-B with whole numbers 0 <= A <= B, like 100-199; got '{steps}'");
+    }
+
+    /// <summary>Where <c>--dashboard</c> serves, and <c>--dashboard-linger</c>; null without <c>--dashboard</c>.</summary>
+    private static DashboardOptions? Dashboard(OptionReader options)
+    {
+        TimeSpan linger = TimeSpan.FromSeconds(options.OptionalPositiveDouble("--dashboard-linger") ?? 0);
+        if (options.Text("--dashboard") is not { } address)
+        {
+            return options.Has("--dashboard-linger")
+                ? throw new UsageException("--dashboard-linger needs --dashboard, the [HOST:]PORT to serve the dashboard on")
+                : null;
+        }
+
+        return DashboardOptions.Parse(address, linger);
     }
 
     private static ConsistencySettings Consistency(OptionReader options)

@@ -1,4 +1,5 @@
 using DistTrain.Actors;
+using DistTrain.Launcher.Dashboard;
 
 namespace DistTrain.Launcher.Train;
 
@@ -17,4 +18,7 @@ internal sealed record TrainSettings(
 {
     /// <summary>Where to write the run's timeline (Chrome trace JSON), or null; the steps it records are the engine's <see cref="DistTrainOptions.Timeline"/>.</summary>
     public string? TimelinePath { get; init; }
+
+    /// <summary>Where to serve the live dashboard (<c>--dashboard</c>) and how long it outlives the run, or null for none.</summary>
+    public DashboardOptions? Dashboard { get; init; }
 }
