@@ -88,6 +88,7 @@ internal sealed class RunFeed : IProgress<IDistTrainMessage>
                     break;
                 case StepStalled stalled:
                     Notice(RunEvents.Describe(stalled));
+                    _metrics.Stalled(stalled.WaitedSeconds);
                     break;
                 case WorkerFailed failed:
                     Notice(RunEvents.Describe(failed));

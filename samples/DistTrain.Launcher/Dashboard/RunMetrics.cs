@@ -32,6 +32,8 @@ internal sealed class RunMetrics : IDisposable
     private readonly Counter<long> _steps;
     private readonly Counter<long> _samples;
     private readonly Histogram<double> _stepSeconds;
+    private readonly Counter<long> _stalls;
+    private double _stalledSeconds;
     private double _trainLoss = double.NaN;
     private double _testAccuracy = double.NaN;
     private int _workers;
@@ -45,6 +47,10 @@ internal sealed class RunMetrics : IDisposable
         _meter.CreateObservableGauge("train_loss", () => Volatile.Read(ref _trainLoss), description: "Mean training loss of the steps in the last second.");
         _meter.CreateObservableGauge("test_accuracy", () => Volatile.Read(ref _testAccuracy), description: "Test accuracy after the last completed epoch.");
         _meter.CreateObservableGauge("workers", () => Volatile.Read(ref _workers), description: "Worker actors in the run.");
+        _stalls = _meter.CreateCounter<long>("stalls_total", description: "Stall reports: a sync step waited longer than --stall-warning.");
+        _meter.CreateObservableGauge(
+            "stalled_seconds", () => Volatile.Read(ref _stalledSeconds),
+            description: "How long the step of the latest stall report had waited; 0 once a step completes.");
         _adapter = MeterAdapter.StartListening(new MeterAdapterOptions
         {
             Registry = _registry,
@@ -62,6 +68,14 @@ internal sealed class RunMetrics : IDisposable
     {
         _steps.Add(1);
         _samples.Add(samples);
+        Volatile.Write(ref _stalledSeconds, 0);
+    }
+
+    /// <summary>A stall report: a sync step has waited <paramref name="waitedSeconds"/>.</summary>
+    public void Stalled(double waitedSeconds)
+    {
+        _stalls.Add(1);
+        Volatile.Write(ref _stalledSeconds, waitedSeconds);
     }
 
     /// <summary>Records <paramref name="steps"/> steps that took <paramref name="secondsPerStep"/> each in <paramref name="phase"/>.</summary>

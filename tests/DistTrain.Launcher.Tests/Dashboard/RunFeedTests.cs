@@ -108,6 +108,23 @@ public sealed class RunFeedTests : IDisposable
     }
 
     [Fact]
+    public void Report_StepStalled_ANoticeAndTheStallMetrics_ClearedByTheNextStep()
+    {
+        Steps(0, 2, loss: 0.5f);
+        _feed.Report(new StepStalled(
+            s_run, 2, 12.5, [new StalledWorker(1, "akka.tcp://disttrain@198.18.0.3:4053", new TrackState(TrackKind.Worker, 1, ActivityPhase.Compute, 2, -1, 12))]));
+        _feed.Sample(1.0, [], s_members);
+
+        Assert.Contains(
+            "step 2 has waited 12.5 s for worker 1 (on 198.18.0.3:4053, computing step 2",
+            Assert.Single(Update().GetProperty("notices").EnumerateArray()).GetString());
+        Assert.Equal((1.0, 12.5), (Metrics().Value("disttrain_stalls_total"), Metrics().Value("disttrain_stalled_seconds")));
+
+        Steps(2, 3, loss: 0.5f);
+        Assert.Equal((1.0, 0.0), (Metrics().Value("disttrain_stalls_total"), Metrics().Value("disttrain_stalled_seconds")));
+    }
+
+    [Fact]
     public void Report_EpochsAndNotices_InTheUpdate()
     {
         _feed.Report(new EpochCompleted(s_run, 1, 10, 0.5, 0.6, 0.75, 1000, 1));
