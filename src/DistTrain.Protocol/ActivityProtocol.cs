@@ -47,9 +47,12 @@ public readonly record struct TrackState(TrackKind Kind, int Id, ActivityPhase P
 
 /// <summary>
 /// Seconds a track has spent in each phase since it started, indexed by <see cref="ActivityPhase"/>,
-/// and the steps it completed (a worker's computed leases, a shard's applied versions).
+/// and the steps it completed (a worker's computed leases, a shard's published versions). A shard
+/// that serves (a primary, or a promoted backup) adds its staleness histogram as of its last
+/// publish: entry k counts the contributions it applied k versions after the ones they were
+/// computed on; the run's histogram is the sum over the serving shards. Empty for workers.
 /// </summary>
-public readonly record struct TrackTotals(TrackKind Kind, int Id, long Steps, IReadOnlyList<double> SecondsByPhase);
+public readonly record struct TrackTotals(TrackKind Kind, int Id, long Steps, IReadOnlyList<double> SecondsByPhase, IReadOnlyList<long> StalenessHistogram);
 
 /// <summary>
 /// One phase of one track on the timeline: it began <paramref name="StartMicros"/> after the

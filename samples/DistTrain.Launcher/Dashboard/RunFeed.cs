@@ -134,13 +134,14 @@ internal sealed class RunFeed : IProgress<IDistTrainMessage>
             _windowSteps = 0;
             _seconds = seconds;
             _workers = Split(activity);
+            _staleness = Staleness(activity) ?? _staleness;
             _metrics.Workers(_workers.Count);
             _members = members;
             Publish();
         }
     }
 
-    /// <summary>The run ended: the staleness histogram (summed over shards) is known now.</summary>
+    /// <summary>The run ended: its staleness histogram (summed over shards, read at the end) replaces the one sampled.</summary>
     public void Complete(double seconds, IReadOnlyList<long> staleness)
     {
         lock (_gate)
@@ -194,6 +195,31 @@ internal sealed class RunFeed : IProgress<IDistTrainMessage>
         }
 
         return workers;
+    }
+
+    /// <summary>The run's staleness histogram so far: the sum of the serving shards' (null when none has published yet).</summary>
+    private static long[]? Staleness(IReadOnlyList<ActivityDescribed> activity)
+    {
+        IReadOnlyList<long>[] shards =
+        [
+            .. activity.SelectMany(node => node.Totals).Where(totals => totals.Kind == TrackKind.Shard && totals.StalenessHistogram.Count > 0)
+                .Select(totals => totals.StalenessHistogram),
+        ];
+        if (shards.Length == 0)
+        {
+            return null;
+        }
+
+        long[] sum = new long[shards.Max(histogram => histogram.Count)];
+        foreach (IReadOnlyList<long> histogram in shards)
+        {
+            for (int k = 0; k < histogram.Count; k++)
+            {
+                sum[k] += histogram[k];
+            }
+        }
+
+        return sum;
     }
 
     private static TrackTotals Difference(TrackTotals now, TrackTotals before) =>

@@ -23,6 +23,7 @@ public sealed class TrackActivity
     private long _version = -1;
     private long _since = Stopwatch.GetTimestamp();
     private long _steps;
+    private long[] _staleness = [];
 
     internal TrackActivity(NodeActivity node, TrackKind kind, int id)
     {
@@ -64,8 +65,29 @@ public sealed class TrackActivity
         }
     }
 
-    /// <summary>Counts one step done (a worker's computed lease, a shard's applied version).</summary>
+    /// <summary>Counts one step done (a worker's computed leases, a shard's published versions).</summary>
     public void CompleteStep() => Interlocked.Increment(ref _steps);
+
+    /// <summary>
+    /// A serving shard's staleness histogram as of now (<see cref="TrackTotals.StalenessHistogram"/>):
+    /// copied, into the same array while its length stays, so a steady run allocates nothing.
+    /// </summary>
+    public void Staleness(IReadOnlyList<long> histogram)
+    {
+        ArgumentNullException.ThrowIfNull(histogram);
+        lock (_lock)
+        {
+            if (_staleness.Length != histogram.Count)
+            {
+                _staleness = new long[histogram.Count];
+            }
+
+            for (int k = 0; k < histogram.Count; k++)
+            {
+                _staleness[k] = histogram[k];
+            }
+        }
+    }
 
     /// <summary>The current phase and how long it has lasted.</summary>
     public TrackState State()
@@ -90,7 +112,7 @@ public sealed class TrackActivity
             }
 
             seconds[(int)_phase] += (double)(now - _since) / Stopwatch.Frequency;
-            return new TrackTotals(Kind, Id, Interlocked.Read(ref _steps), seconds);
+            return new TrackTotals(Kind, Id, Interlocked.Read(ref _steps), seconds, [.. _staleness]);
         }
     }
 }

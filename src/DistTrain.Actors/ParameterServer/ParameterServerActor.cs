@@ -339,6 +339,7 @@ public sealed partial class ParameterServerActor : ReceiveActor, IWithUnboundedS
     private void Publish()
     {
         _track.CompleteStep();
+        _track.Staleness(_state.StalenessHistogram);
         if (_subscribers.Count == 0)
         {
             return;

@@ -171,21 +171,23 @@ internal static class ActivityCodecs
 
     private static void Write(ref WireWriter writer, TrackTotals totals)
     {
-        writer.WriteFields(4);
+        writer.WriteFields(5);
         writer.WriteEnum(nameof(totals.Kind), totals.Kind);
         writer.WriteInt32(totals.Id);
         writer.WriteInt64(totals.Steps);
         writer.WriteDoubleList(nameof(totals.SecondsByPhase), totals.SecondsByPhase);
+        writer.WriteInt64List(nameof(totals.StalenessHistogram), totals.StalenessHistogram);
     }
 
     private static TrackTotals ReadTrackTotals(ref WireReader reader)
     {
-        reader.ReadFields(4);
+        reader.ReadFields(5);
         return new TrackTotals(
             reader.ReadEnum<TrackKind>(nameof(TrackTotals.Kind)),
             reader.ReadInt32(nameof(TrackTotals.Id)),
             reader.ReadInt64(nameof(TrackTotals.Steps)),
-            reader.ReadDoubleList(nameof(TrackTotals.SecondsByPhase)));
+            reader.ReadDoubleList(nameof(TrackTotals.SecondsByPhase)),
+            reader.ReadInt64List(nameof(TrackTotals.StalenessHistogram)));
     }
 
     private static void Write(ref WireWriter writer, TimelineSpan span)

@@ -25,6 +25,20 @@ public class TrackActivityTests() : TestKit(Dispatchers.Configuration)
     }
 
     [Fact]
+    public void Staleness_LatestHistogramInTheTotals_WorkersHaveNone()
+    {
+        NodeActivity node = NodeActivity.For(Sys);
+        long[] histogram = [3, 1];
+
+        node.Shard(0).Staleness(histogram);
+        histogram[0] = 99;
+        node.Shard(0).Staleness([4, 1, 1]);
+
+        Assert.Equal([4L, 1L, 1L], node.Shard(0).Totals().StalenessHistogram);
+        Assert.Empty(node.Worker(0).Totals().StalenessHistogram);
+    }
+
+    [Fact]
     public void Enter_SamePhaseStepAndVersion_ChangesNothing()
     {
         NodeActivity node = NodeActivity.For(Sys);

@@ -125,6 +125,26 @@ public sealed class RunFeedTests : IDisposable
     }
 
     [Fact]
+    public void Sample_ShardsStaleness_SummedLiveUntilTheRunsOwnReplacesIt()
+    {
+        static TrackTotals Shard(int id, long[] staleness) => new(TrackKind.Shard, id, 5, new double[7], staleness);
+        ActivityDescribed[] nodes =
+        [
+            new(0, "akka.tcp://disttrain@198.18.0.1:4053", [], [Shard(0, [4, 2]), new TrackTotals(TrackKind.Worker, 0, 5, new double[7], [])]),
+            new(0, "akka.tcp://disttrain@198.18.0.2:4053", [], [Shard(1, [5, 0, 1]), Shard(2, [])]),
+        ];
+
+        _feed.Sample(1.0, nodes, s_members);
+        Assert.Equal([9L, 2L, 1L], Update().GetProperty("staleness").EnumerateArray().Select(count => count.GetInt64()));
+
+        _feed.Sample(2.0, [], s_members);
+        Assert.Equal([9L, 2L, 1L], Update().GetProperty("staleness").EnumerateArray().Select(count => count.GetInt64()));
+
+        _feed.Complete(3.0, [10, 2, 1]);
+        Assert.Equal([10L, 2L, 1L], Update().GetProperty("staleness").EnumerateArray().Select(count => count.GetInt64()));
+    }
+
+    [Fact]
     public void Report_EpochsAndNotices_InTheUpdate()
     {
         _feed.Report(new EpochCompleted(s_run, 1, 10, 0.5, 0.6, 0.75, 1000, 1));
@@ -209,6 +229,6 @@ public sealed class RunFeedTests : IDisposable
         return new ActivityDescribed(
             0, "akka://disttrain",
             [new TrackState(TrackKind.Worker, 0, ActivityPhase.Compute, steps, -1, 0.001), new TrackState(TrackKind.Shard, 0, ActivityPhase.Apply, steps, steps, 0)],
-            [new TrackTotals(TrackKind.Worker, 0, steps, seconds), new TrackTotals(TrackKind.Shard, 0, steps, new double[7])]);
+            [new TrackTotals(TrackKind.Worker, 0, steps, seconds, []), new TrackTotals(TrackKind.Shard, 0, steps, new double[7], [steps])]);
     }
 }

@@ -77,7 +77,7 @@ public static class ProtocolSamples
         new ActivityDescribed(
             17L, "akka.tcp://disttrain@198.18.0.3:4053",
             [new TrackState(TrackKind.Shard, 3, ActivityPhase.Publish, 41L, 42L, 0.001), new TrackState(TrackKind.Worker, 1, ActivityPhase.Pull, 40L, 41L, 2.5)],
-            [new TrackTotals(TrackKind.Shard, 3, 42L, [0.5, 0.125, 0.25, 1.25, 0.375, 3.5, 0.75]), new TrackTotals(TrackKind.Worker, 1, 41L, [0.1, 2.5, 0.25, 4, 0.5, 0.0625, 0.03125])]),
+            [new TrackTotals(TrackKind.Shard, 3, 42L, [0.5, 0.125, 0.25, 1.25, 0.375, 3.5, 0.75], [30L, 9L, 3L]), new TrackTotals(TrackKind.Worker, 1, 41L, [0.1, 2.5, 0.25, 4, 0.5, 0.0625, 0.03125], [7L])]),
         new ProbeClock(1_234_567L),
         new ClockProbed(1_234_567L, -98_765L),
         new RecordTimeline(100L, 199L),

@@ -198,7 +198,7 @@ function show(state) {
   stackedBars(document.getElementById("workers-chart"),
     state.workers.map(w => ({ label: "worker " + w.worker + (state.members.length > 1 ? " @" + w.node.replace(/^.*@/, "") : ""), parts: [w.computeMs, w.transferMs, w.waitMs] })),
     [{ name: "compute", color: "var(--compute)" }, { name: "transfer", color: "var(--transfer)" }, { name: "wait", color: "var(--wait)" }], "ms");
-  histogram(document.getElementById("staleness-chart"), state.staleness, "known when the run ends");
+  histogram(document.getElementById("staleness-chart"), state.staleness, "no shard has applied a step yet");
   showMembers(state.members);
   showNotices(state.notices);
 }
