@@ -14,6 +14,15 @@ namespace DistTrain.Launcher.Display;
 /// </summary>
 internal sealed class LiveRunDisplay(IAnsiConsole console, TrainingPlan plan) : IRunDisplay
 {
+    /// <summary>From this width on the epoch's numbers are in words; narrower, compact.</summary>
+    private const int WideWidth = 120;
+
+    /// <summary>From this width on the time left has a column.</summary>
+    private const int TimeLeftWidth = 80;
+
+    /// <summary>What Spectre's progress grid puts around each column.</summary>
+    private const int ColumnGap = 2;
+
     private readonly Dictionary<int, ProgressTask> _epochs = [];
     private ProgressContext? _context;
 
@@ -23,17 +32,33 @@ internal sealed class LiveRunDisplay(IAnsiConsole console, TrainingPlan plan) : 
         console.Progress()
             .AutoClear(false)
             .HideCompleted(false)
-            .Columns(
-                new TaskDescriptionColumn { Alignment = Justify.Left },
-                new ProgressBarColumn(),
-                new PercentageColumn(),
-                new EpochStatsColumn(plan.BatchSize),
-                new RemainingTimeColumn())
+            .Columns(Columns(console.Profile.Width))
             .StartAsync(async context =>
             {
                 _context = context;
                 return await run().ConfigureAwait(false);
             });
+
+    /// <summary>
+    /// The columns that fit <paramref name="width"/> on one line: below <see cref="WideWidth"/>
+    /// the numbers go compact, below <see cref="TimeLeftWidth"/> the time left goes, and the bar
+    /// takes what is left (at most 40), so a bar never wraps its percentage onto a line of its own.
+    /// </summary>
+    private ProgressColumn[] Columns(int width)
+    {
+        bool compact = width < WideWidth;
+        bool timeLeft = width >= TimeLeftWidth;
+        int description = $"epoch {plan.EpochCount}/{plan.EpochCount}".Length;
+        int others = description + "100%".Length + EpochStatsColumn.MaxWidth(compact) + (timeLeft ? "00:00:00".Length : 0);
+        int columns = timeLeft ? 5 : 4;
+        var bar = new ProgressBarColumn { Width = Math.Clamp(width - others - (ColumnGap * columns), 4, 40) };
+        ProgressColumn[] all =
+        [
+            new TaskDescriptionColumn { Alignment = Justify.Left }, bar, new PercentageColumn(), new EpochStatsColumn(plan.BatchSize, compact),
+            new RemainingTimeColumn(),
+        ];
+        return timeLeft ? all : all[..^1];
+    }
 
     public void Report(IDistTrainMessage value)
     {
