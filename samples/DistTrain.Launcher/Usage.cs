@@ -94,6 +94,10 @@ internal static class Usage
           --hostname HOST          address to listen on (default 127.0.0.1)
           --public-hostname HOST   address other nodes use, when it differs (containers, NAT)
           --port P                 TCP port, 0 for any free one (default 4053)
+          --channel-port P         TCP port of the tensor channel, which carries gradients and
+                                   parameters between nodes (default 0: any free one, which peers
+                                   learn over Akka); set it where a firewall or a container must
+                                   name it
           --seed-nodes LIST        HOST:PORT or akka.tcp://disttrain@HOST:PORT, comma-separated
           --workers N              worker actors on this node (default: one per core)
           --min-workers N          coordinator: workers over all nodes before the first step (default 1)

@@ -26,6 +26,13 @@ public sealed record DistTrainNodeOptions
     public int Port { get; init; } = 4053;
 
     /// <summary>
+    /// TCP port of the tensor channel (gradients and parameter versions between nodes); 0, the
+    /// default, lets the operating system pick a free one, which peers learn over Akka. Firewalls,
+    /// container port mappings and manifests that must name it set it.
+    /// </summary>
+    public int ChannelPort { get; init; }
+
+    /// <summary>
     /// Seed nodes (<see cref="SeedNodeAddress"/> syntax). Empty: this node starts a new cluster by
     /// joining itself. Every node should list the same seeds, the first one started first.
     /// </summary>
@@ -115,6 +122,12 @@ public sealed record DistTrainNodeOptions
         if (Port is < 0 or > 65535)
         {
             throw new ArgumentException($"port {Port} is invalid: it must be in 0..65535.", nameof(Port));
+        }
+
+        if (ChannelPort is < 0 or > 65535 || (ChannelPort != 0 && ChannelPort == Port))
+        {
+            throw new ArgumentException(
+                $"channel port {ChannelPort} is invalid: it must be in 0..65535 and not the node's port {Port}.", nameof(ChannelPort));
         }
 
         foreach (string seed in SeedNodes)

@@ -103,6 +103,12 @@ public static class NodeConfiguration
               ]
             }
             """;
+        if (options.ChannelPort != 0)
+        {
+            // Only when set: an actor system's own configuration may choose the port otherwise.
+            hocon += $"\ndisttrain.tensor-transport.port = {options.ChannelPort.ToString(CultureInfo.InvariantCulture)}";
+        }
+
         return ConfigurationFactory.ParseString(hocon)
             .WithFallback(options.Logging.ToConfig())
             .WithFallback(Dispatchers.Configuration)

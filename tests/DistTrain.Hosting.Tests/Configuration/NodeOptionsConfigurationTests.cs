@@ -163,6 +163,7 @@ public sealed class NodeOptionsConfigurationTests : IDisposable
         Assert.Equal([NodeRoles.Coordinator, NodeRoles.ParameterServer], options.Roles);
         Assert.Equal("disttrain-0.disttrain", options.PublicHostname);
         Assert.Equal(["akka.tcp://disttrain@disttrain-0.disttrain:4053"], options.SeedNodes);
+        Assert.Equal((4053, 4054), (options.Port, options.ChannelPort));
         Assert.Equal(TimeSpan.FromSeconds(30), options.JoinTimeout);
     }
 

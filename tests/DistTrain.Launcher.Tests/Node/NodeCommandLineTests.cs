@@ -66,6 +66,14 @@ public class NodeCommandLineTests
     }
 
     [Fact]
+    public void Parse_ChannelPort_TheTensorChannelsPort_AnyFreeOneByDefault()
+    {
+        Assert.Equal(4054, NodeCommandLine.Parse(["--channel-port", "4054"]).Node.ChannelPort);
+        Assert.Equal(0, NodeCommandLine.Parse([]).Node.ChannelPort);
+        Assert.Contains("--channel-port", Assert.Throws<UsageException>(() => NodeCommandLine.Parse(["--channel-port", "port"])).Message);
+    }
+
+    [Fact]
     public void Parse_ShardsUnset_ClusterDefaultOf16_WhileTrainKeepsTheEngines()
     {
         Assert.Equal(16, NodeCommandLine.Parse([]).Train.Engine.ParameterServerShards);
