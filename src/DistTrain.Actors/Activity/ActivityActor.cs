@@ -14,11 +14,12 @@ internal sealed class ActivityActor : ReceiveActor
 {
     public ActivityActor(NodeActivity activity)
     {
-        Receive<DescribeActivity>(message => Sender.Tell(new ActivityDescribed(
-            message.RequestId,
-            activity.Address,
-            [.. activity.Tracks.Select(track => track.State())],
-            [.. activity.Tracks.Select(track => track.Totals())])));
+        Receive<DescribeActivity>(message =>
+        {
+            IReadOnlyList<TrackActivity> tracks = activity.Tracks;
+            Sender.Tell(new ActivityDescribed(
+                message.RequestId, activity.Address, [.. tracks.Select(track => track.State())], [.. tracks.Select(track => track.Totals())]));
+        });
         Receive<ProbeClock>(message => Sender.Tell(new ClockProbed(message.SentMicros, activity.NowMicros)));
         Receive<RecordTimeline>(message => activity.RecordTimeline(message.FromStep, message.ToStep));
         Receive<CollectTimeline>(message =>

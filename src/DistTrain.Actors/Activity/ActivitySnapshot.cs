@@ -15,17 +15,13 @@ public static class ActivitySnapshot
     {
         ArgumentNullException.ThrowIfNull(system);
         ArgumentNullException.ThrowIfNull(nodes);
-        ActivityDescribed?[] answers = await Task.WhenAll(nodes.Distinct().Select(node => AskAsync(ActivityOf(system, node), patience))).ConfigureAwait(false);
+        ActivityDescribed?[] answers = await Task.WhenAll(nodes.Distinct().Select(node => AskAsync(NodeActivity.ActorOn(system, node), patience))).ConfigureAwait(false);
         return [.. answers.OfType<ActivityDescribed>()];
     }
 
     /// <summary>The answer of the run's only node: a run in one process (<see cref="DistTrainRun"/>).</summary>
     public static Task<IReadOnlyList<ActivityDescribed>> DescribeAsync(ActorSystem system, TimeSpan patience) =>
         DescribeAsync(system, [((ExtendedActorSystem)system).Provider.DefaultAddress], patience);
-
-    /// <summary>The activity actor of <paramref name="node"/>.</summary>
-    internal static ActorSelection ActivityOf(IActorRefFactory system, Address node) =>
-        system.ActorSelection(new RootActorPath(node) / "system" / NodeActivity.ActorName);
 
     /// <summary>The answer of one node's activity actor, or null when none came within <paramref name="patience"/>.</summary>
     internal static async Task<ActivityDescribed?> AskAsync(ActorSelection activity, TimeSpan patience)

@@ -37,6 +37,10 @@ public sealed class NodeActivity : IExtension
     /// <summary>This node's address, as its answers name it.</summary>
     public string Address { get; }
 
+    /// <summary>The activity actor of <paramref name="node"/>, as <paramref name="asker"/> reaches it.</summary>
+    public static ActorSelection ActorOn(IActorRefFactory asker, Address node) =>
+        asker.ActorSelection(new RootActorPath(node) / "system" / ActorName);
+
     /// <summary>This actor system's activity, created on first use.</summary>
     public static NodeActivity For(ActorSystem system) => system.WithExtension<NodeActivity, NodeActivityProvider>();
 

@@ -29,7 +29,7 @@ public static class TimelineCollector
     private static async Task<NodeTimeline?> CollectAsync(ActorSystem system, Address node, TimeSpan patience)
     {
         NodeActivity local = NodeActivity.For(system);
-        ActorSelection activity = system.ActorSelection(new RootActorPath(node) / "system" / NodeActivity.ActorName);
+        ActorSelection activity = NodeActivity.ActorOn(system, node);
         try
         {
             long offset = 0;

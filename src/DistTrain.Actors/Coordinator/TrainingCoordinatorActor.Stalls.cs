@@ -42,7 +42,7 @@ public sealed partial class TrainingCoordinatorActor
         int[] holding = [.. _scheduler.WorkersHolding(step).Union(_reported.WorkersRecomputing).Where(_workers.Contains).Order()];
         Dictionary<int, string> nodes = holding.ToDictionary(id => id, id => _workers.NodeOf(id).ToString());
         Address[] asked = [.. holding.Select(_workers.NodeOf).Distinct()];
-        Task.WhenAll(asked.Select(node => ActivitySnapshot.AskAsync(ActivitySnapshot.ActivityOf(Context, node), s_patience)))
+        Task.WhenAll(asked.Select(node => ActivitySnapshot.AskAsync(NodeActivity.ActorOn(Context, node), s_patience)))
             .ContinueWith(
                 answers => new StallDescribed(step, waited, nodes, asked.Zip(answers.Result).ToDictionary(pair => pair.First.ToString(), pair => pair.Second)),
                 TaskScheduler.Default)

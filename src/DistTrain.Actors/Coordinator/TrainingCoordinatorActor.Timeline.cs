@@ -24,7 +24,6 @@ public sealed partial class TrainingCoordinatorActor
             return;
         }
 
-        Context.ActorSelection(actorOnNode.Path.Root / "system" / NodeActivity.ActorName)
-            .Tell(new RecordTimeline(window.FromStep, window.ToStep));
+        NodeActivity.ActorOn(Context, actorOnNode.Path.Address).Tell(new RecordTimeline(window.FromStep, window.ToStep));
     }
 }
