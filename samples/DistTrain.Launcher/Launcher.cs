@@ -1,5 +1,6 @@
 using DistTrain.Launcher.Evaluate;
 using DistTrain.Launcher.Export;
+using DistTrain.Launcher.Health;
 using DistTrain.Launcher.Node;
 using DistTrain.Launcher.Project;
 using DistTrain.Launcher.Train;
@@ -43,6 +44,7 @@ internal static class Launcher
                 "export" => ExportCommand.Run(ExportCommandLine.Parse(options), console),
                 "node" => NodeCommand.Run(NodeCommandLine.Parse(options), console, cancellation),
                 "project" => ProjectCommand.Run(ProjectCommandLine.Parse(options), console),
+                "health" => HealthCommand.Run(HealthCommandLine.Parse(options), console, cancellation),
                 _ => throw new UsageException($"unknown command '{args[0]}'"),
             };
         }

@@ -12,6 +12,7 @@ internal static class Usage
           export     write a saved model as an ONNX file
           node       one node of a training cluster (coordinator, parameter-server and/or worker)
           project    projected step time, samples/s and scaling efficiency of a cluster of 1..N nodes
+          health     whether a node (one started with --health-port) is an up member of its cluster
           help       this text (also --help or -h after any command)
 
         disttrain train [options]
@@ -98,6 +99,9 @@ internal static class Usage
                                    parameters between nodes (default 0: any free one, which peers
                                    learn over Akka); set it where a firewall or a container must
                                    name it
+          --health-port P          serve /alive (200 while the process answers) and /ready (200 while
+                                   the node is an up cluster member, else 503; JSON with its member
+                                   status, address and roles) over HTTP on --hostname (default 0: none)
           --seed-nodes LIST        HOST:PORT or akka.tcp://disttrain@HOST:PORT, comma-separated
           --workers N              worker actors on this node (default: one per core)
           --min-workers N          coordinator: workers over all nodes before the first step (default 1)
@@ -122,6 +126,11 @@ internal static class Usage
                                    environment variables override it, and the options above override both
           --quiet, --verbose,      as for train (keys Quiet, Verbose and LogFile of --config; LogLevel
           --log-file FILE          there sets what Akka logs: DEBUG, INFO, WARNING (default) or ERROR)
+
+        disttrain health [HOST:]PORT [--timeout S]
+          Asks a node's /ready endpoint (HOST defaults to 127.0.0.1) and prints one line: exit 0 when
+          the node is an up member of its cluster, 1 when it is not or does not answer within S
+          seconds (default 3). The container image's health check.
 
         disttrain project [options]
           Projects a sync step (compute, push, apply, pull), samples/s and scaling efficiency for 1..N

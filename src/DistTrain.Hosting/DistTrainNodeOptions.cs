@@ -33,6 +33,14 @@ public sealed record DistTrainNodeOptions
     public int ChannelPort { get; init; }
 
     /// <summary>
+    /// TCP port, on <see cref="Hostname"/>, of the node's health endpoints that <c>disttrain node</c>
+    /// serves: <c>/alive</c> (the process answers) and <c>/ready</c> (the node is an up member of the
+    /// cluster), for container health checks and orchestrators' probes. 0, the default, serves none.
+    /// A host that embeds <see cref="DistTrainNode"/> maps its own probes to the node's cluster state.
+    /// </summary>
+    public int HealthPort { get; init; }
+
+    /// <summary>
     /// Seed nodes (<see cref="SeedNodeAddress"/> syntax). Empty: this node starts a new cluster by
     /// joining itself. Every node should list the same seeds, the first one started first.
     /// </summary>
@@ -128,6 +136,13 @@ public sealed record DistTrainNodeOptions
         {
             throw new ArgumentException(
                 $"channel port {ChannelPort} is invalid: it must be in 0..65535 and not the node's port {Port}.", nameof(ChannelPort));
+        }
+
+        if (HealthPort is < 0 or > 65535 || (HealthPort != 0 && (HealthPort == Port || HealthPort == ChannelPort)))
+        {
+            throw new ArgumentException(
+                $"health port {HealthPort} is invalid: it must be in 0..65535 and not the node's port {Port} or its channel port {ChannelPort}.",
+                nameof(HealthPort));
         }
 
         foreach (string seed in SeedNodes)

@@ -1,6 +1,6 @@
 namespace DistTrain.Integration.Tests;
 
-/// <summary>Waiting for a state that no event announces (a file appearing), by looking again every few milliseconds.</summary>
+/// <summary>Waiting for a state that no event announces (a file appearing, an endpoint answering), by looking again every few milliseconds.</summary>
 internal static class Condition
 {
     private static readonly TimeSpan s_interval = TimeSpan.FromMilliseconds(50);
@@ -11,6 +11,30 @@ internal static class Condition
         DateTime deadline = DateTime.UtcNow + patience;
         while (!holds())
         {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"{what} did not happen within {patience.TotalSeconds:0} s.");
+            }
+
+            await Task.Delay(s_interval);
+        }
+    }
+
+    /// <summary>
+    /// Returns the first value <paramref name="probe"/> gives that is not null, asking again every
+    /// few milliseconds; throws <see cref="TimeoutException"/> naming <paramref name="what"/> after <paramref name="patience"/>.
+    /// </summary>
+    public static async Task<T> EventuallyAsync<T>(Func<Task<T?>> probe, TimeSpan patience, string what)
+        where T : class
+    {
+        DateTime deadline = DateTime.UtcNow + patience;
+        while (true)
+        {
+            if (await probe() is { } value)
+            {
+                return value;
+            }
+
             if (DateTime.UtcNow > deadline)
             {
                 throw new TimeoutException($"{what} did not happen within {patience.TotalSeconds:0} s.");

@@ -62,6 +62,13 @@ internal sealed class LauncherNodeProcess : IDisposable
         await _process.WaitForExitAsync(limit.Token);
     }
 
+    /// <summary>Sends SIGTERM, as <c>podman stop</c> and Kubernetes do to end a container's node.</summary>
+    public void Terminate()
+    {
+        using Process kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        kill.WaitForExit();
+    }
+
     /// <summary>A TCP port on loopback that was free a moment ago (the coordinator node must listen where the others look).</summary>
     public static int FreePort()
     {

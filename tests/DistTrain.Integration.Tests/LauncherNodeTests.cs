@@ -60,4 +60,34 @@ public sealed class LauncherNodeTests : IDisposable
         Assert.Equal(1, code);
         Assert.Contains($"could not join the cluster through the seed node(s) akka.tcp://disttrain@127.0.0.1:{port} within 3 s", error);
     }
+
+    [Fact]
+    public async Task Node_HealthPortThenSigterm_ReadyWhileUpThenStopsAsCancelled()
+    {
+        int port = LauncherNodeProcess.FreePort(), healthPort = LauncherNodeProcess.FreePort();
+        using var node = LauncherNodeProcess.Start(
+            "--port", port.ToString(), "--health-port", healthPort.ToString(), "--data", "synthetic", "--hidden", "16", "--epochs", "100000", "--quiet");
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        var ready = new Uri($"http://127.0.0.1:{healthPort}/ready");
+
+        string health = await Condition.EventuallyAsync(async () =>
+        {
+            try
+            {
+                using HttpResponseMessage response = await http.GetAsync(ready);
+                return response.IsSuccessStatusCode ? await response.Content.ReadAsStringAsync() : null;
+            }
+            catch (HttpRequestException)
+            {
+                return null;
+            }
+        }, s_patience, "the node's /ready answering 200");
+        node.Terminate();
+        (int code, _, string error) = await node.ExitAsync(s_patience);
+
+        Assert.Contains("\"ready\":true", health);
+        Assert.Contains($"\"address\":\"akka.tcp://disttrain@127.0.0.1:{port}\"", health);
+        Assert.Equal(130, code);
+        Assert.Equal("disttrain: cancelled", error.Split('\n', StringSplitOptions.RemoveEmptyEntries).Last());
+    }
 }

@@ -1,11 +1,8 @@
-using System.Net;
-using System.Net.Sockets;
 using System.Reflection;
 using System.Runtime.CompilerServices;
+using DistTrain.Launcher.Web;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
 namespace DistTrain.Launcher.Dashboard;
@@ -15,8 +12,7 @@ namespace DistTrain.Launcher.Dashboard;
 /// <see cref="DashboardOptions"/>. It serves <c>/</c> (the page, its script and style embedded in
 /// this assembly: no CDN, works offline), <c>/events</c> (the <see cref="RunFeed"/>'s updates as
 /// server-sent events, one <c>data:</c> line of JSON each), <c>/state</c> (the latest update) and
-/// <c>/metrics</c> (<see cref="RunMetrics"/> in Prometheus text). It is not a general web host: no
-/// configuration files, no logging, and the launcher, not the host, owns Ctrl+C.
+/// <c>/metrics</c> (<see cref="RunMetrics"/> in Prometheus text), through <see cref="LauncherWebHost"/>.
 /// </summary>
 internal sealed class DashboardServer : IAsyncDisposable
 {
@@ -34,34 +30,12 @@ internal sealed class DashboardServer : IAsyncDisposable
     /// <summary>Starts serving; a port that cannot be bound is a <see cref="LauncherException"/> naming --dashboard.</summary>
     public static async Task<DashboardServer> StartAsync(DashboardOptions options, RunFeed feed, RunMetrics metrics)
     {
-        WebApplicationBuilder builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
-        builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel => kestrel.Listen(options.Address, options.Port));
-        builder.Services.AddRoutingCore();
-        builder.Services.AddSingleton<IHostLifetime, LauncherOwnedLifetime>();
-        // An open event stream ends when the server stops (ApplicationStopping), so stopping is quick.
-        builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(2));
-        WebApplication app = builder.Build();
-        Map(app, feed, metrics);
-        try
-        {
-            await app.StartAsync().ConfigureAwait(false);
-        }
-        catch (Exception exception) when (exception is IOException or SocketException)
-        {
-            await app.DisposeAsync().ConfigureAwait(false);
-            string address = new IPEndPoint(options.Address, options.Port).ToString();
-            throw new LauncherException($"--dashboard cannot listen on {address}: {exception.InnerException?.Message ?? exception.Message}");
-        }
-
-        string bound = app.Urls.First();
-        return new DashboardServer(app, new Uri(bound.EndsWith('/') ? bound : bound + "/"));
+        (WebApplication app, Uri url) = await LauncherWebHost.StartAsync(
+            options.Address, options.Port, "--dashboard", app => Map(app, feed, metrics)).ConfigureAwait(false);
+        return new DashboardServer(app, url);
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await _app.StopAsync().ConfigureAwait(false);
-        await _app.DisposeAsync().ConfigureAwait(false);
-    }
+    public ValueTask DisposeAsync() => LauncherWebHost.StopAsync(_app);
 
     private static void Map(WebApplication app, RunFeed feed, RunMetrics metrics)
     {
@@ -110,13 +84,5 @@ internal sealed class DashboardServer : IAsyncDisposable
             ?? throw new InvalidOperationException($"The dashboard's {name} is not embedded in the launcher.");
         using var reader = new StreamReader(stream);
         return TypedResults.Text(reader.ReadToEnd(), contentType);
-    }
-
-    /// <summary>A host lifetime that leaves Ctrl+C to the launcher, which ends the run cleanly and then the server.</summary>
-    private sealed class LauncherOwnedLifetime : IHostLifetime
-    {
-        public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 }

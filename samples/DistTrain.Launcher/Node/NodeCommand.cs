@@ -1,3 +1,4 @@
+using Akka.Configuration;
 using DistTrain.Actors;
 using DistTrain.Actors.Coordinator;
 using DistTrain.Core.Training;
@@ -17,10 +18,19 @@ namespace DistTrain.Launcher.Node;
 /// what <c>train</c> would write (--save, --metrics-out, --plot); every node exits 0
 /// when the run completed, and 1 with a one-line reason when it failed, when the node lost the
 /// coordinator, or when it could not join within --join-timeout. With --dashboard, a coordinator
-/// node serves the run's live page (<see cref="RunDashboard"/>), the members as it sees the cluster.
+/// node serves the run's live page (<see cref="RunDashboard"/>), the members as it sees the cluster;
+/// with --health-port, every node serves its health endpoints (<see cref="NodeHealthServer"/>).
 /// </summary>
 internal static class NodeCommand
 {
+    /// <summary>
+    /// Akka's own SIGTERM hook off: the launcher turns SIGTERM, like Ctrl+C, into its cancellation,
+    /// and the node then leaves the cluster and the command reports "cancelled". With both, Akka's
+    /// hook could remove the node first, and the stop would read as a failure.
+    /// </summary>
+    private static readonly Config s_signalsOwnedByTheLauncher =
+        ConfigurationFactory.ParseString("akka.coordinated-shutdown.run-by-clr-shutdown-hook = off");
+
     public static int Run(NodeSettings settings, LauncherConsole console, CancellationToken cancellation)
     {
         DistTrainNodeOptions options = settings.Node;
@@ -68,10 +78,11 @@ internal static class NodeCommand
         DistTrainNodeOptions options, NodeWork work, LoadedData? data, TrainSettings train, IRunDisplay? display, RunDashboard? dashboard,
         LauncherConsole console, CancellationToken cancellation)
     {
+        await using NodeHealthServer? health = options.HealthPort == 0 ? null : await NodeHealthServer.StartAsync(options.Hostname, options.HealthPort);
         DistTrainNode node;
         try
         {
-            node = await DistTrainNode.StartAsync(options, work, cancellation: cancellation);
+            node = await DistTrainNode.StartAsync(options, work, s_signalsOwnedByTheLauncher, cancellation);
         }
         catch (DistTrainNodeException exception)
         {
@@ -80,6 +91,7 @@ internal static class NodeCommand
 
         await using (node)
         {
+            health?.Attach(node.System);
             console.Out.WriteLine($"node {node.Address} is up with roles {string.Join(", ", options.Roles)}");
             if (display is not null)
             {
@@ -110,6 +122,12 @@ internal static class NodeCommand
             }
 
             NodeExit exit = await node.Exit.WaitAsync(cancellation);
+            if (!exit.Completed)
+            {
+                // A node stopped by Ctrl+C or SIGTERM leaves the cluster: that is the stop, not a failure to report.
+                cancellation.ThrowIfCancellationRequested();
+            }
+
             console.Out.WriteLine($"node {node.Address}: {exit.Reason}");
             return exit.Completed ? Launcher.Succeeded : throw new LauncherException(exit.Reason);
         }

@@ -24,7 +24,7 @@ internal static class NodeCommandLine
     private static readonly HashSet<string> s_valued =
     [
         "--roles", "--hostname", "--public-hostname", "--port", "--seed-nodes", "--workers", "--min-workers", "--min-ps-nodes", "--ps-replicas",
-        "--tls-certificate", "--tls-password", "--join-timeout", "--heartbeat-pause", "--down-after", "--handover-margin", "--config", "--channel-port",
+        "--tls-certificate", "--tls-password", "--join-timeout", "--heartbeat-pause", "--down-after", "--handover-margin", "--config", "--channel-port", "--health-port",
     ];
 
     /// <summary>
@@ -71,6 +71,7 @@ internal static class NodeCommandLine
             PublicHostname = options.Text("--public-hostname") ?? configured.PublicHostname,
             Port = port,
             ChannelPort = options.NonNegativeInt("--channel-port", configured.ChannelPort),
+            HealthPort = options.NonNegativeInt("--health-port", configured.HealthPort),
             SeedNodes = options.Text("--seed-nodes")?.Split(',', StringSplitOptions.TrimEntries) ?? configured.SeedNodes,
             WorkersPerNode = options.PositiveInt("--workers", configured.WorkersPerNode),
             MinParameterServerNodes = options.PositiveInt("--min-ps-nodes", configured.MinParameterServerNodes),

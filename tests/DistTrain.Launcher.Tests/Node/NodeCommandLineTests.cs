@@ -74,6 +74,16 @@ public class NodeCommandLineTests
     }
 
     [Fact]
+    public void Parse_HealthPort_NoneByDefault_NeitherTheNodesNorTheChannelsPort()
+    {
+        Assert.Equal(8558, NodeCommandLine.Parse(["--health-port", "8558"]).Node.HealthPort);
+        Assert.Equal(0, NodeCommandLine.Parse([]).Node.HealthPort);
+        Assert.Contains("health port 4053 is invalid", Assert.Throws<UsageException>(() => NodeCommandLine.Parse(["--health-port", "4053"])).Message);
+        Assert.Contains("health port 4054 is invalid",
+            Assert.Throws<UsageException>(() => NodeCommandLine.Parse(["--channel-port", "4054", "--health-port", "4054"])).Message);
+    }
+
+    [Fact]
     public void Parse_ShardsUnset_ClusterDefaultOf16_WhileTrainKeepsTheEngines()
     {
         Assert.Equal(16, NodeCommandLine.Parse([]).Train.Engine.ParameterServerShards);

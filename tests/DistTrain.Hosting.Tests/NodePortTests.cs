@@ -7,8 +7,11 @@ using Xunit;
 
 namespace DistTrain.Hosting.Tests;
 
-/// <summary>The tensor channel's port as a node option (<c>--channel-port</c>, key <c>ChannelPort</c>): what firewalls and container manifests name.</summary>
-public sealed class ChannelPortTests
+/// <summary>
+/// The tensor channel's port (<c>--channel-port</c>, key <c>ChannelPort</c>) and the health endpoints'
+/// (<c>--health-port</c>, key <c>HealthPort</c>) as node options: what firewalls and container manifests name.
+/// </summary>
+public sealed class NodePortTests
 {
     [Fact]
     public async Task StartAsync_ChannelPortSet_TheTensorChannelListensThere()
@@ -38,6 +41,28 @@ public sealed class ChannelPortTests
     {
         var error = Assert.Throws<ArgumentException>(() => new DistTrainNodeOptions { Port = 4053, ChannelPort = channelPort }.Validate());
         Assert.Contains($"channel port {channelPort} is invalid", error.Message);
+    }
+
+    [Fact]
+    public void Read_HealthPortKey_FromTheEnvironment_NoneByDefault()
+    {
+        using var environment = new EnvironmentVariables().Set("DISTTRAIN_Node__HealthPort", "8558");
+
+        Assert.Equal(8558, NodeOptionsConfiguration.Read(NodeConfigurationSources.Build(null, [])).HealthPort);
+        Assert.Equal(0, new DistTrainNodeOptions().HealthPort);
+    }
+
+    [Theory]
+    [InlineData(-1)]
+    [InlineData(65536)]
+    [InlineData(4053)]
+    [InlineData(4054)]
+    public void Validate_HealthPortOutOfRangeOrAnotherOfTheNodesPorts_NamesIt(int healthPort)
+    {
+        var error = Assert.Throws<ArgumentException>(
+            () => new DistTrainNodeOptions { Port = 4053, ChannelPort = 4054, HealthPort = healthPort }.Validate());
+        Assert.Contains($"health port {healthPort} is invalid", error.Message);
+        Assert.Equal(nameof(DistTrainNodeOptions.HealthPort), error.ParamName);
     }
 
     private static int FreePort()
