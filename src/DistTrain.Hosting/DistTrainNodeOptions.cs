@@ -1,3 +1,4 @@
+using System.Net;
 using DistTrain.Actors.Logging;
 
 namespace DistTrain.Hosting;
@@ -16,11 +17,23 @@ public sealed record DistTrainNodeOptions
     /// <summary>Roles this node carries (<see cref="NodeRoles"/>); several at once are fine.</summary>
     public IReadOnlyList<string> Roles { get; init; } = NodeRoles.All;
 
-    /// <summary>The address remoting binds to, and that other nodes use unless <see cref="PublicHostname"/> is set.</summary>
+    /// <summary>The address remoting binds to; other nodes reach this node by <see cref="AdvertisedHostname"/>.</summary>
     public string Hostname { get; init; } = "127.0.0.1";
 
     /// <summary>The name other nodes reach this node by, when it differs from <see cref="Hostname"/> (containers, NAT).</summary>
     public string? PublicHostname { get; init; }
+
+    /// <summary>
+    /// The name this node gives other nodes to reach it: <see cref="PublicHostname"/> when set; else
+    /// this machine's host name when <see cref="Hostname"/> is a wildcard (<c>0.0.0.0</c> or <c>::</c>,
+    /// every interface), which no peer can dial, as in a container, whose host name its network
+    /// resolves; else <see cref="Hostname"/>.
+    /// </summary>
+    public string AdvertisedHostname =>
+        PublicHostname
+        ?? (IPAddress.TryParse(Hostname, out IPAddress? address) && (address.Equals(IPAddress.Any) || address.Equals(IPAddress.IPv6Any))
+            ? Dns.GetHostName()
+            : Hostname);
 
     /// <summary>TCP port to listen on; 0 lets the operating system pick a free one.</summary>
     public int Port { get; init; } = 4053;

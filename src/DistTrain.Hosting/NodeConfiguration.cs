@@ -24,7 +24,8 @@ namespace DistTrain.Hosting;
 /// with <see cref="DistTrainNodeOptions.Verbose"/> or in <see cref="DistTrainNodeOptions.LogFile"/>.</item>
 /// <item><c>akka.actor.provider = cluster</c>, with the DistTrain serializer
 /// (<see cref="DistTrainSerialization.Config"/>) and the compute dispatcher (<see cref="Dispatchers"/>).</item>
-/// <item><c>akka.remote.dot-netty.tcp</c>: hostname, port, public hostname, a raised
+/// <item><c>akka.remote.dot-netty.tcp</c>: hostname, port, public hostname
+/// (<see cref="DistTrainNodeOptions.AdvertisedHostname"/>), a raised
 /// <c>maximum-frame-size</c> (the default 128 kB would silently drop every tensor message) and
 /// socket buffers to match, and <c>enable-ssl</c> with TLS.</item>
 /// <item><c>akka.cluster</c>: roles; a failure detector that marks a silent node unreachable after
@@ -61,7 +62,8 @@ public static class NodeConfiguration
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         string roles = string.Join(", ", options.Roles.Select(Quote));
-        string publicHostname = options.PublicHostname is { } name ? $"public-hostname = {Quote(name)}" : "";
+        string advertised = options.AdvertisedHostname;
+        string publicHostname = advertised != options.Hostname ? $"public-hostname = {Quote(advertised)}" : "";
         string hocon = $$"""
             akka {
               actor.provider = cluster

@@ -8,10 +8,11 @@ using Xunit;
 namespace DistTrain.Hosting.Tests;
 
 /// <summary>
-/// The tensor channel's port (<c>--channel-port</c>, key <c>ChannelPort</c>) and the health endpoints'
-/// (<c>--health-port</c>, key <c>HealthPort</c>) as node options: what firewalls and container manifests name.
+/// Where a node listens and how its peers reach it: the tensor channel's port (<c>--channel-port</c>,
+/// key <c>ChannelPort</c>) and the health endpoints' (<c>--health-port</c>, key <c>HealthPort</c>), what
+/// firewalls and container manifests name; and the name it advertises when it listens on every interface.
 /// </summary>
-public sealed class NodePortTests
+public sealed class NodeAddressTests
 {
     [Fact]
     public async Task StartAsync_ChannelPortSet_TheTensorChannelListensThere()
@@ -63,6 +64,26 @@ public sealed class NodePortTests
             () => new DistTrainNodeOptions { Port = 4053, ChannelPort = 4054, HealthPort = healthPort }.Validate());
         Assert.Contains($"health port {healthPort} is invalid", error.Message);
         Assert.Equal(nameof(DistTrainNodeOptions.HealthPort), error.ParamName);
+    }
+
+    [Theory]
+    [InlineData("0.0.0.0")]
+    [InlineData("::")]
+    public void AdvertisedHostname_WildcardHostnameWithoutPublicOne_TheMachinesHostName(string hostname)
+    {
+        var options = new DistTrainNodeOptions { Hostname = hostname };
+
+        Assert.Equal(Dns.GetHostName(), options.AdvertisedHostname);
+        Assert.Equal(Dns.GetHostName(), NodeConfiguration.Build(options).GetString("akka.remote.dot-netty.tcp.public-hostname"));
+        Assert.Equal(hostname, NodeConfiguration.Build(options).GetString("akka.remote.dot-netty.tcp.hostname"));
+    }
+
+    [Fact]
+    public void AdvertisedHostname_PublicOneOrASpecificAddress_AsGiven()
+    {
+        Assert.Equal("node-1.disttrain", new DistTrainNodeOptions { Hostname = "0.0.0.0", PublicHostname = "node-1.disttrain" }.AdvertisedHostname);
+        Assert.Equal("198.18.0.2", new DistTrainNodeOptions { Hostname = "198.18.0.2" }.AdvertisedHostname);
+        Assert.Equal("", NodeConfiguration.Build(new DistTrainNodeOptions { Hostname = "198.18.0.2" }).GetString("akka.remote.dot-netty.tcp.public-hostname", ""));
     }
 
     private static int FreePort()
