@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
 using DistTrain.Hosting.Configuration;
-using DistTrain.Hosting.Tests.Configuration;
 using DistTrain.Protocol.Transport;
 using Xunit;
 
@@ -24,9 +23,9 @@ public sealed class ChannelPortTests
     [Fact]
     public void Read_ChannelPortKey_FromTheEnvironment()
     {
-        using var environment = new EnvironmentVariables().Set("DISTTRAIN_Node__ChannelPort", "4054");
+        var environment = new Dictionary<string, string> { ["DISTTRAIN_Node__ChannelPort"] = "4054" };
 
-        Assert.Equal(4054, NodeOptionsConfiguration.Read(NodeConfigurationSources.Build(null, [])).ChannelPort);
+        Assert.Equal(4054, NodeOptionsConfiguration.Read(NodeConfigurationSources.Build(null, [], environment: environment)).ChannelPort);
         Assert.Equal(0, new DistTrainNodeOptions().ChannelPort);
     }
 
