@@ -54,15 +54,16 @@ internal static class NodeCommandLine
         OptionReader commandLine = OptionReader.Parse(own.ToArray(), new HashSet<string>(), s_valued);
         IConfiguration configuration = ConfiguredOptions.Load(commandLine.Text("--config"), environment);
         ConfiguredOptions training = ConfiguredOptions.Read(
-            configuration, ConfiguredOptions.TrainingSection, TrainCommandLine.ConfiguredFlags, TrainingValued, "a node's training options (its workers are Node:WorkersPerNode)");
+            configuration, ConfiguredOptions.TrainingSection, TrainCommandLine.ConfiguredFlags, TrainingValued,
+            "a node's training options (its workers are Node:WorkersPerNode)");
         OptionReader options = commandLine.Over(training);
         OptionReader trainOptions = TrainCommandLine.Options(train.ToArray(), training);
         TrainSettings settings = TrainCommandLine.Read(trainOptions, ClusterShards);
         int minWorkers = options.PositiveInt("--min-workers", 1);
         if (minWorkers > settings.Engine.Training.BatchSize)
         {
-            throw new UsageException(
-                $"{options.Name("--min-workers")} {minWorkers} cannot split {trainOptions.Name("--batch")} {settings.Engine.Training.BatchSize}: each worker needs at least one sample per step");
+            throw new UsageException($"{options.Name("--min-workers")} {minWorkers} cannot split {trainOptions.Name("--batch")} "
+                + $"{settings.Engine.Training.BatchSize}: each worker needs at least one sample per step");
         }
 
         DistTrainNodeOptions configured = Configured(configuration);

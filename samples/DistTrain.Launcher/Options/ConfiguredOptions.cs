@@ -66,7 +66,7 @@ internal sealed class ConfiguredOptions
         var read = new Dictionary<string, (string Key, string Text)>(StringComparer.Ordinal);
         try
         {
-            values.RejectUnknown(flags.Concat(valued).Select(KeyOf).ToArray(), what);
+            values.RejectUnknown(valued.Concat(flags).Select(KeyOf).ToArray(), what);
             foreach (string flag in flags)
             {
                 if (values.Bool(KeyOf(flag)) == true)

@@ -22,8 +22,9 @@ namespace DistTrain.Launcher.Train;
 /// and from <c>DISTTRAIN_Training__KEY</c> environment variables, one key per option as
 /// <see cref="ConfiguredOptions"/> names them (<c>Epochs</c>, <c>MetricsOut</c>); the environment
 /// overrides the file and the command line overrides both, option by option. Their values go through
-/// the same checks as the command line's. <c>train</c> ignores the file's <c>Node</c> section, so
-/// one file serves <c>train</c> and every node of a cluster.
+/// the same checks as the command line's. <c>train</c> ignores the file's <c>Node</c> section, so a
+/// node's file serves <c>train</c> as well, unless its <c>Training</c> section has a node's own key
+/// (<c>MinWorkers</c>), which <c>train</c> refuses as unknown rather than ignore.
 /// </para>
 /// </summary>
 internal static class TrainCommandLine

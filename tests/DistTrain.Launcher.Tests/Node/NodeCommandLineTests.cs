@@ -1,5 +1,6 @@
 using DistTrain.Hosting;
 using DistTrain.Launcher.Node;
+using DistTrain.Launcher.Tests.Train;
 using Xunit;
 
 namespace DistTrain.Launcher.Tests.Node;
@@ -208,7 +209,8 @@ public class NodeCommandLineTests
     }
 
     [Theory]
-    [InlineData("""{ "Training": { "Workers": 2 } }""", "configuration key 'Training:Workers': unknown key; a node's training options (its workers are Node:WorkersPerNode) are ")]
+    [InlineData("""{ "Training": { "Workers": 2 } }""",
+        "configuration key 'Training:Workers': unknown key; a node's training options (its workers are Node:WorkersPerNode) are ")]
     [InlineData("""{ "Training": { "Port": 4053 } }""", "configuration key 'Training:Port': unknown key;")]
     [InlineData("""{ "Training": { "MinWorkers": 0 } }""", "configuration key 'Training:MinWorkers': must be a positive whole number; got '0'")]
     [InlineData("""{ "Training": { "Epochs": "two" } }""", "configuration key 'Training:Epochs': must be a positive whole number; got 'two'")]
@@ -234,9 +236,7 @@ public class NodeCommandLineTests
     [Fact]
     public void Parse_ExampleAppsettings_NodeAndTrainingSections()
     {
-        string example = Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "..", "deploy", "appsettings.example.json");
-
-        NodeSettings settings = NodeCommandLine.Parse(["--config", example], new Dictionary<string, string>());
+        NodeSettings settings = NodeCommandLine.Parse(["--config", TrainConfigurationTests.ExampleAppsettings], new Dictionary<string, string>());
 
         Assert.Equal((4053, 4), (settings.Node.Port, settings.Node.WorkersPerNode));
         Assert.Equal((5, 128), (settings.Train.Engine.Training.Epochs, settings.Train.Engine.Training.BatchSize));

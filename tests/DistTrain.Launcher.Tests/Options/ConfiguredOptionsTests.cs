@@ -67,7 +67,7 @@ public class ConfiguredOptionsTests
     public void Read_OtherSections_Ignored() => Assert.Empty(Read(("Node:Port", "x"), ("Other", "y")).Values);
 
     [Theory]
-    [InlineData("Training:Epoch", "3", "configuration key 'Training:Epoch': unknown key; the test's options are Quiet, NoShuffle, Epochs, Hidden, MetricsOut")]
+    [InlineData("Training:Epoch", "3", "configuration key 'Training:Epoch': unknown key; the test's options are Epochs, Hidden, MetricsOut, Quiet, NoShuffle")]
     [InlineData("Training:Config", "x.json", "configuration key 'Training:Config': unknown key;")]
     [InlineData("Training:Quiet", "yes", "configuration key 'Training:Quiet': 'yes' is not true or false")]
     [InlineData("Training:Hidden:first", "64", "configuration key 'Training:Hidden:first': a list item must be a text under a numeric index")]

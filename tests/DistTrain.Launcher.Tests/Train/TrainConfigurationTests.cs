@@ -177,9 +177,7 @@ public sealed class TrainConfigurationTests : IDisposable
     [Fact]
     public void Parse_ExampleAppsettings_ItsTrainingSection()
     {
-        string example = Path.Combine(RepositoryRoot(), "deploy", "appsettings.example.json");
-
-        TrainSettings settings = TrainCommandLine.Parse(["--config", example], s_noVariables);
+        TrainSettings settings = TrainCommandLine.Parse(["--config", ExampleAppsettings], s_noVariables);
 
         Assert.Equal([512, 256], settings.Engine.Training.HiddenSizes);
         Assert.Equal(new AdamOptions(LearningRate: 1e-3f), settings.Engine.Training.Optimizer);
@@ -194,14 +192,20 @@ public sealed class TrainConfigurationTests : IDisposable
         return path;
     }
 
-    private static string RepositoryRoot()
+    /// <summary>The repository's <c>deploy/appsettings.example.json</c>, which the node's tests read too.</summary>
+    internal static string ExampleAppsettings
     {
-        DirectoryInfo? folder = new(AppContext.BaseDirectory);
-        while (folder is not null && !File.Exists(Path.Combine(folder.FullName, "DistTrain.sln")))
+        get
         {
-            folder = folder.Parent;
-        }
+            DirectoryInfo? folder = new(AppContext.BaseDirectory);
+            while (folder is not null && !File.Exists(Path.Combine(folder.FullName, "DistTrain.sln")))
+            {
+                folder = folder.Parent;
+            }
 
-        return folder?.FullName ?? throw new DirectoryNotFoundException($"no DistTrain.sln above {AppContext.BaseDirectory}");
+            return Path.Combine(
+                folder?.FullName ?? throw new DirectoryNotFoundException($"no DistTrain.sln above {AppContext.BaseDirectory}"),
+                "deploy", "appsettings.example.json");
+        }
     }
 }
