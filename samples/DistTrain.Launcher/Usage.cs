@@ -71,6 +71,14 @@ internal static class Usage
                                    HOST defaults to 127.0.0.1 (0.0.0.0 or * for every interface);
                                    PORT 0 takes a free one
           --dashboard-linger S     keep the dashboard up S seconds after the run ends (default 0)
+          --config FILE            JSON file whose "Training" section holds these options, one key per
+                                   option: its name without the dashes, each word capitalized
+                                   (--epochs is Epochs, --metrics-out MetricsOut, --lr Lr); a flag is
+                                   true or false, --hidden an array or 512,256. Environment variables
+                                   like DISTTRAIN_Training__Epochs=5 override the file, and the
+                                   options above override both; an unknown key or a bad value stops
+                                   the run, naming the key. The "Node" section is ignored (see
+                                   deploy/appsettings.example.json)
 
         disttrain evaluate --model FILE.safetensors [options]
           --data DIR|synthetic     the test set to evaluate on (default as for train)
@@ -122,8 +130,11 @@ internal static class Usage
                                    coordinator node takes the run over (default 1; Akka's default
                                    would wait --down-after again)
           --config FILE            JSON file whose "Node" section holds these options (and more: see
-                                   deploy/appsettings.example.json); DISTTRAIN_Node__Port=4053 style
-                                   environment variables override it, and the options above override both
+                                   deploy/appsettings.example.json) and whose "Training" section holds
+                                   train's, as for train, with MinWorkers and without Workers (here the
+                                   Node section's WorkersPerNode); DISTTRAIN_Node__Port=4053 and
+                                   DISTTRAIN_Training__Epochs=5 style environment variables override
+                                   the file, and the options above override both
           --quiet, --verbose,      as for train (keys Quiet, Verbose and LogFile of --config; LogLevel
           --log-file FILE          there sets what Akka logs: DEBUG, INFO, WARNING (default) or ERROR)
 

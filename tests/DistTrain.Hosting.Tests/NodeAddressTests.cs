@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
 using DistTrain.Hosting.Configuration;
-using DistTrain.Hosting.Tests.Configuration;
 using DistTrain.Protocol.Transport;
 using Xunit;
 
@@ -28,9 +27,9 @@ public sealed class NodeAddressTests
     [Fact]
     public void Read_ChannelPortKey_FromTheEnvironment()
     {
-        using var environment = new EnvironmentVariables().Set("DISTTRAIN_Node__ChannelPort", "4054");
+        var environment = new Dictionary<string, string> { ["DISTTRAIN_Node__ChannelPort"] = "4054" };
 
-        Assert.Equal(4054, NodeOptionsConfiguration.Read(NodeConfigurationSources.Build(null, [])).ChannelPort);
+        Assert.Equal(4054, NodeOptionsConfiguration.Read(NodeConfigurationSources.Build(null, [], environment: environment)).ChannelPort);
         Assert.Equal(0, new DistTrainNodeOptions().ChannelPort);
     }
 
@@ -47,9 +46,9 @@ public sealed class NodeAddressTests
     [Fact]
     public void Read_HealthPortKey_FromTheEnvironment_NoneByDefault()
     {
-        using var environment = new EnvironmentVariables().Set("DISTTRAIN_Node__HealthPort", "8558");
+        var environment = new Dictionary<string, string> { ["DISTTRAIN_Node__HealthPort"] = "8558" };
 
-        Assert.Equal(8558, NodeOptionsConfiguration.Read(NodeConfigurationSources.Build(null, [])).HealthPort);
+        Assert.Equal(8558, NodeOptionsConfiguration.Read(NodeConfigurationSources.Build(null, [], environment: environment)).HealthPort);
         Assert.Equal(0, new DistTrainNodeOptions().HealthPort);
     }
 

@@ -14,7 +14,8 @@ internal sealed record DashboardOptions(IPAddress Address, int Port, TimeSpan Li
 {
     /// <summary>
     /// Reads <c>[HOST:]PORT</c>: HOST is an IP address (IPv6 in brackets), <c>localhost</c> or
-    /// <c>*</c> (every interface); a bad value throws a <see cref="UsageException"/> naming the option.
+    /// <c>*</c> (every interface). A bad value is a <see cref="FormatException"/> whose message
+    /// follows the option's name (<c>must be ...</c>), for the reader to name the option or key.
     /// </summary>
     public static DashboardOptions Parse(string text, TimeSpan linger)
     {
@@ -23,7 +24,7 @@ internal sealed record DashboardOptions(IPAddress Address, int Port, TimeSpan Li
         string port = colon < 0 ? text : text[(colon + 1)..];
         if (!int.TryParse(port, NumberStyles.None, CultureInfo.InvariantCulture, out int number) || number > 65535)
         {
-            throw new UsageException($"--dashboard must be [HOST:]PORT with PORT in 0..65535, like 8080 or 0.0.0.0:8080; got '{text}'");
+            throw new FormatException($"must be [HOST:]PORT with PORT in 0..65535, like 8080 or 0.0.0.0:8080; got '{text}'");
         }
 
         IPAddress address = host switch
@@ -31,8 +32,8 @@ internal sealed record DashboardOptions(IPAddress Address, int Port, TimeSpan Li
             "localhost" => IPAddress.Loopback,
             "*" => IPAddress.Any,
             _ when IPAddress.TryParse(host.Trim('[', ']'), out IPAddress? parsed) && (host.Contains(':') == host.StartsWith('[')) => parsed,
-            _ => throw new UsageException(
-                $"--dashboard's host must be an IP address (IPv6 in brackets), localhost or *; got '{host}' in '{text}'"),
+            _ => throw new FormatException(
+                $"must name its host as an IP address (IPv6 in brackets), localhost or *; got '{host}' in '{text}'"),
         };
         return new DashboardOptions(address, number, linger);
     }

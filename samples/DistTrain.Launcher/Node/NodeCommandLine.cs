@@ -1,8 +1,10 @@
+using System.Collections;
 using DistTrain.Hosting;
 using DistTrain.Hosting.Configuration;
 using DistTrain.Launcher.Options;
 using DistTrain.Launcher.Train;
 using DistTrain.Protocol;
+using Microsoft.Extensions.Configuration;
 
 namespace DistTrain.Launcher.Node;
 
@@ -17,6 +19,9 @@ namespace DistTrain.Launcher.Node;
 /// section) and from <c>DISTTRAIN_Node__KEY</c> environment variables, read by
 /// <see cref="NodeConfigurationSources"/> (the environment overrides the file); a cluster option given
 /// on the command line overrides both. Keys and values are those of <see cref="NodeOptionsConfiguration"/>.
+/// The same file's <c>Training</c> section and <c>DISTTRAIN_Training__KEY</c> variables give the
+/// <c>train</c> options, as for <c>train</c> (<see cref="TrainCommandLine"/>), less <c>Workers</c> (a
+/// node's workers are <c>Node:WorkersPerNode</c>) and plus <c>MinWorkers</c>.
 /// </para>
 /// </summary>
 internal static class NodeCommandLine
@@ -39,23 +44,33 @@ internal static class NodeCommandLine
     /// <summary>The options this command adds to <c>train</c>'s, for the help text's test.</summary>
     public static IEnumerable<string> OptionNames => s_valued;
 
-    public static NodeSettings Parse(ReadOnlySpan<string> args)
+    /// <summary>
+    /// The node's settings from <paramref name="args"/> over the configuration: the <c>--config</c> file
+    /// and the <c>DISTTRAIN_</c> variables of the process, or of <paramref name="environment"/> when given.
+    /// </summary>
+    public static NodeSettings Parse(ReadOnlySpan<string> args, IDictionary? environment = null)
     {
         (List<string> own, List<string> train) = Split(args);
-        OptionReader options = OptionReader.Parse(own.ToArray(), new HashSet<string>(), s_valued);
-        TrainSettings settings = TrainCommandLine.Parse(train.ToArray(), ClusterShards);
+        OptionReader commandLine = OptionReader.Parse(own.ToArray(), new HashSet<string>(), s_valued);
+        IConfiguration configuration = ConfiguredOptions.Load(commandLine.Text("--config"), environment);
+        ConfiguredOptions training = ConfiguredOptions.Read(
+            configuration, ConfiguredOptions.TrainingSection, TrainCommandLine.ConfiguredFlags, TrainingValued,
+            "a node's training options (its workers are Node:WorkersPerNode)");
+        OptionReader options = commandLine.Over(training);
+        OptionReader trainOptions = TrainCommandLine.Options(train.ToArray(), training);
+        TrainSettings settings = TrainCommandLine.Read(trainOptions, ClusterShards);
         int minWorkers = options.PositiveInt("--min-workers", 1);
         if (minWorkers > settings.Engine.Training.BatchSize)
         {
-            throw new UsageException(
-                $"--min-workers {minWorkers} cannot split --batch {settings.Engine.Training.BatchSize}: each worker needs at least one sample per step");
+            throw new UsageException($"{options.Name("--min-workers")} {minWorkers} cannot split {trainOptions.Name("--batch")} "
+                + $"{settings.Engine.Training.BatchSize}: each worker needs at least one sample per step");
         }
 
-        DistTrainNodeOptions configured = Configured(options.Text("--config"));
+        DistTrainNodeOptions configured = Configured(configuration);
         IReadOnlyList<string> roles = options.Text("--roles") is { } roleList ? Checked("--roles", () => NodeRoles.Parse(roleList)) : configured.Roles;
         if (settings.Dashboard is not null && !roles.Contains(NodeRoles.Coordinator))
         {
-            throw new UsageException("--dashboard is served by a coordinator node; this node's roles are " + string.Join(",", roles));
+            throw new UsageException($"{trainOptions.Name("--dashboard")} is served by a coordinator node; this node's roles are " + string.Join(",", roles));
         }
 
         int port = options.NonNegativeInt("--port", configured.Port);
@@ -98,20 +113,24 @@ internal static class NodeCommandLine
             node, settings with { Engine = settings.Engine with { Workers = minWorkers, Log = node.Logging }, Quiet = node.Quiet });
     }
 
-    /// <summary>The node's options from <paramref name="file"/> (when given) and the environment; a bad file or value names it.</summary>
-    private static DistTrainNodeOptions Configured(string? file)
+    /// <summary>
+    /// The keys of a node's <c>Training</c> section: those of the <c>train</c> options a node passes on
+    /// to <c>train</c>'s reader (not <c>--workers</c>, which is this node's), and <c>MinWorkers</c>, a
+    /// run option of the coordinator.
+    /// </summary>
+    private static IReadOnlySet<string> TrainingValued { get; } =
+        TrainCommandLine.ConfiguredValued.Except(s_valued).Append("--min-workers").ToHashSet();
+
+    /// <summary>The node's options from the configuration's <c>Node</c> section; a bad value names its key.</summary>
+    private static DistTrainNodeOptions Configured(IConfiguration configuration)
     {
         try
         {
-            return NodeOptionsConfiguration.Read(NodeConfigurationSources.Build(file, []));
+            return NodeOptionsConfiguration.Read(configuration);
         }
         catch (ConfigurationKeyException exception)
         {
             throw new UsageException(exception.Message);
-        }
-        catch (ArgumentException exception)
-        {
-            throw new UsageException($"--config: {exception.Message.Replace($" (Parameter '{exception.ParamName}')", "", StringComparison.Ordinal)}");
         }
     }
 

@@ -1,18 +1,33 @@
 using System.Globalization;
+using DistTrain.Hosting.Configuration;
 
 namespace DistTrain.Launcher.Options;
 
 /// <summary>
 /// One command's <c>--name value</c> pairs (or <c>--name=value</c>) and <c>--flag</c>s, read from
-/// the command line and checked against the names the command knows. Every typed accessor checks
-/// its value and throws a <see cref="UsageException"/> that names the option and the bad value,
-/// so a command fails before it reads any data. It knows no command's defaults or rules.
+/// the command line and checked against the names the command knows, over the values a
+/// configuration gives the same options (<see cref="Over"/>). Every typed accessor checks its value
+/// and throws a <see cref="UsageException"/> that names the option, or the configuration key the
+/// value came from, and the bad value, so a command fails before it reads any data. It knows no
+/// command's defaults or rules.
 /// </summary>
 internal sealed class OptionReader
 {
     private readonly Dictionary<string, string> _values;
 
-    private OptionReader(Dictionary<string, string> values) => _values = values;
+    /// <summary>The configuration key of each value that came from the configuration rather than the command line.</summary>
+    private readonly Dictionary<string, string> _keys;
+
+    private readonly IReadOnlySet<string> _flags;
+    private readonly IReadOnlySet<string> _valued;
+
+    private OptionReader(Dictionary<string, string> values, Dictionary<string, string> keys, IReadOnlySet<string> flags, IReadOnlySet<string> valued)
+    {
+        _values = values;
+        _keys = keys;
+        _flags = flags;
+        _valued = valued;
+    }
 
     /// <summary>Reads <paramref name="args"/>; an unknown, repeated or value-less option, or a stray word, is an error.</summary>
     public static OptionReader Parse(ReadOnlySpan<string> args, IReadOnlySet<string> flags, IReadOnlySet<string> valued)
@@ -56,8 +71,40 @@ internal sealed class OptionReader
             }
         }
 
-        return new OptionReader(values);
+        return new OptionReader(values, [], flags, valued);
     }
+
+    /// <summary>
+    /// These options over <paramref name="configured"/>'s, option by option: a value on the command
+    /// line wins, and each of this command's options it lacks comes from the configuration (a flag
+    /// the configuration turns on is on; the command line cannot turn it off). Configured options this
+    /// command does not take are left for another reader.
+    /// </summary>
+    public OptionReader Over(ConfiguredOptions configured)
+    {
+        var values = new Dictionary<string, string>(_values, StringComparer.Ordinal);
+        var keys = new Dictionary<string, string>(_keys, StringComparer.Ordinal);
+        foreach ((string option, string key, string text) in configured.Values)
+        {
+            if ((_flags.Contains(option) || _valued.Contains(option)) && values.TryAdd(option, text))
+            {
+                keys[option] = key;
+            }
+        }
+
+        return new OptionReader(values, keys, _flags, _valued);
+    }
+
+    /// <summary>How a message names the option: as given on the command line, or as the configuration key that gave its value (<c>Training:Epochs</c>).</summary>
+    public string Name(string name) => _keys.GetValueOrDefault(name, name);
+
+    /// <summary>
+    /// The error for a bad value of the option, <paramref name="problem"/> following its name
+    /// (<c>--epochs must be ...</c>), or following its configuration key as a configuration's errors do
+    /// (<c>configuration key 'Training:Epochs': must be ...</c>).
+    /// </summary>
+    public UsageException Invalid(string name, string problem) =>
+        new(_keys.TryGetValue(name, out string? key) ? ConfigurationKeyException.Describe(key, problem) : $"{name} {problem}");
 
     public bool Has(string name) => _values.ContainsKey(name);
 
@@ -75,7 +122,7 @@ internal sealed class OptionReader
     public string Choice(string name, string fallback, IReadOnlyList<string> choices)
     {
         string value = Text(name) ?? fallback;
-        return choices.Contains(value) ? value : throw new UsageException($"{name} must be one of {string.Join(", ", choices)}; got '{value}'");
+        return choices.Contains(value) ? value : throw Invalid(name, $"must be one of {string.Join(", ", choices)}; got '{value}'");
     }
 
     public int PositiveInt(string name, int fallback) => OptionalPositiveInt(name) ?? fallback;
@@ -90,7 +137,7 @@ internal sealed class OptionReader
 
         return int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out int value) && value > 0
             ? value
-            : throw new UsageException($"{name} must be a positive whole number; got '{text}'");
+            : throw Invalid(name, $"must be a positive whole number; got '{text}'");
     }
 
     public int NonNegativeInt(string name, int fallback)
@@ -103,7 +150,7 @@ internal sealed class OptionReader
 
         return int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out int value)
             ? value
-            : throw new UsageException($"{name} must be a whole number of 0 or more; got '{text}'");
+            : throw Invalid(name, $"must be a whole number of 0 or more; got '{text}'");
     }
 
     public ulong UnsignedLong(string name, ulong fallback)
@@ -116,7 +163,7 @@ internal sealed class OptionReader
 
         return ulong.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out ulong value)
             ? value
-            : throw new UsageException($"{name} must be a whole number of 0 or more; got '{text}'");
+            : throw Invalid(name, $"must be a whole number of 0 or more; got '{text}'");
     }
 
     public float PositiveFloat(string name, float fallback)
@@ -124,7 +171,7 @@ internal sealed class OptionReader
         float? value = Float(name);
         return value is null ? fallback
             : value > 0 ? value.Value
-            : throw new UsageException($"{name} must be positive; got '{_values[name]}'");
+            : throw Invalid(name, $"must be positive; got '{_values[name]}'");
     }
 
     public float NonNegativeFloat(string name, float fallback)
@@ -132,7 +179,7 @@ internal sealed class OptionReader
         float? value = Float(name);
         return value is null ? fallback
             : value >= 0 ? value.Value
-            : throw new UsageException($"{name} must be zero or positive; got '{_values[name]}'");
+            : throw Invalid(name, $"must be zero or positive; got '{_values[name]}'");
     }
 
     /// <summary>A positive number in double precision (seconds per sample, say), or null when absent.</summary>
@@ -145,8 +192,8 @@ internal sealed class OptionReader
         }
 
         return double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) && double.IsFinite(value)
-            ? value > 0 ? value : throw new UsageException($"{name} must be positive; got '{text}'")
-            : throw new UsageException($"{name} must be a number; got '{text}'");
+            ? value > 0 ? value : throw Invalid(name, $"must be positive; got '{text}'")
+            : throw Invalid(name, $"must be a number; got '{text}'");
     }
 
     /// <summary>Comma-separated positive sizes such as <c>512,256</c>; <c>none</c> is the empty list. Null when absent.</summary>
@@ -166,7 +213,7 @@ internal sealed class OptionReader
         return text.Split(',').Select(part =>
             int.TryParse(part.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out int size) && size > 0
                 ? size
-                : throw new UsageException($"{name} must be positive sizes separated by commas, like 512,256 (or none); got '{text}'")).ToArray();
+                : throw Invalid(name, $"must be positive sizes separated by commas, like 512,256 (or none); got '{text}'")).ToArray();
     }
 
     private float? Float(string name)
@@ -179,6 +226,6 @@ internal sealed class OptionReader
 
         return float.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out float value) && float.IsFinite(value)
             ? value
-            : throw new UsageException($"{name} must be a number; got '{text}'");
+            : throw Invalid(name, $"must be a number; got '{text}'");
     }
 }

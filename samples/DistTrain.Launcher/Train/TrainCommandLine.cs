@@ -1,3 +1,4 @@
+using System.Collections;
 using System.Globalization;
 using DistTrain.Actors;
 using DistTrain.Actors.Logging;
@@ -8,6 +9,7 @@ using DistTrain.Core.Training;
 using DistTrain.Launcher.Dashboard;
 using DistTrain.Launcher.Options;
 using DistTrain.Protocol;
+using Microsoft.Extensions.Configuration;
 
 namespace DistTrain.Launcher.Train;
 
@@ -15,6 +17,15 @@ namespace DistTrain.Launcher.Train;
 /// Turns <c>disttrain train</c>'s options into <see cref="TrainSettings"/>, with W1's settings as the
 /// defaults. Every value and every combination is checked here, so a bad command line fails before
 /// any data is read.
+/// <para>
+/// The options may also come from the <c>Training</c> section of a JSON file (<c>--config FILE.json</c>)
+/// and from <c>DISTTRAIN_Training__KEY</c> environment variables, one key per option as
+/// <see cref="ConfiguredOptions"/> names them (<c>Epochs</c>, <c>MetricsOut</c>); the environment
+/// overrides the file and the command line overrides both, option by option. Their values go through
+/// the same checks as the command line's. <c>train</c> ignores the file's <c>Node</c> section, so a
+/// node's file serves <c>train</c> as well, unless its <c>Training</c> section has a node's own key
+/// (<c>MinWorkers</c>), which <c>train</c> refuses as unknown rather than ignore.
+/// </para>
 /// </summary>
 internal static class TrainCommandLine
 {
@@ -28,7 +39,7 @@ internal static class TrainCommandLine
         "--data", "--hidden", "--activation", "--loss", "--optimizer", "--lr", "--momentum", "--weight-decay",
         "--batch", "--epochs", "--max-steps", "--workers", "--ps-shards", "--mode", "--staleness", "--seed", "--wire", "--compress", "--compress-warmup",
         "--init", "--save", "--metrics-out", "--plot", "--checkpoint-dir", "--checkpoint-every", "--checkpoint-keep", "--log-file",
-        "--stall-warning", "--timeline", "--timeline-steps", "--dashboard", "--dashboard-linger",
+        "--stall-warning", "--timeline", "--timeline-steps", "--dashboard", "--dashboard-linger", "--config",
     ];
 
     /// <summary>How long a sync step may wait before the run says which workers it waits for, when --stall-warning is not given.</summary>
@@ -37,13 +48,36 @@ internal static class TrainCommandLine
     /// <summary>Every option the command takes, for the help text's test.</summary>
     public static IEnumerable<string> OptionNames => s_flags.Concat(s_valued);
 
+    /// <summary>The flags a <c>Training</c> section may turn on.</summary>
+    public static IReadOnlySet<string> ConfiguredFlags => s_flags;
+
+    /// <summary>The options with a value that a <c>Training</c> section may give: all but <c>--config</c>, which names the file.</summary>
+    public static IReadOnlySet<string> ConfiguredValued { get; } = s_valued.Where(option => option != "--config").ToHashSet();
+
     /// <summary>
-    /// The train options of <paramref name="args"/>; without <c>--ps-shards</c> the run has
+    /// The train options of <paramref name="args"/> over those of the configuration: the <c>--config</c>
+    /// file's <c>Training</c> section and the <c>DISTTRAIN_Training__</c> variables of the process, or of
+    /// <paramref name="environment"/> when given.
+    /// </summary>
+    public static TrainSettings Parse(ReadOnlySpan<string> args, IDictionary? environment = null)
+    {
+        OptionReader commandLine = OptionReader.Parse(args, s_flags, s_valued);
+        IConfiguration configuration = ConfiguredOptions.Load(commandLine.Text("--config"), environment);
+        ConfiguredOptions configured = ConfiguredOptions.Read(
+            configuration, ConfiguredOptions.TrainingSection, ConfiguredFlags, ConfiguredValued, "the training options");
+        return Read(commandLine.Over(configured), defaultShards: null);
+    }
+
+    /// <summary>The train options of <paramref name="args"/> (which has no <c>--config</c>) over <paramref name="configured"/>'s, for a node to read.</summary>
+    public static OptionReader Options(ReadOnlySpan<string> args, ConfiguredOptions configured) =>
+        OptionReader.Parse(args, s_flags, ConfiguredValued).Over(configured);
+
+    /// <summary>
+    /// The settings <paramref name="options"/> give; without <c>--ps-shards</c> the run has
     /// <paramref name="defaultShards"/> shards (by default the engine's).
     /// </summary>
-    public static TrainSettings Parse(ReadOnlySpan<string> args, int? defaultShards = null)
+    public static TrainSettings Read(OptionReader options, int? defaultShards)
     {
-        OptionReader options = OptionReader.Parse(args, s_flags, s_valued);
         var training = new TrainerOptions
         {
             HiddenSizes = options.Sizes("--hidden") ?? [512, 256],
@@ -62,7 +96,7 @@ internal static class TrainCommandLine
         if (workers > training.BatchSize)
         {
             throw new UsageException(
-                $"--workers {workers} cannot split --batch {training.BatchSize}: each worker needs at least one sample per step");
+                $"{options.Name("--workers")} {workers} cannot split {options.Name("--batch")} {training.BatchSize}: each worker needs at least one sample per step");
         }
 
         var engine = new DistTrainOptions
@@ -80,7 +114,7 @@ internal static class TrainCommandLine
             Log = new LogOptions { Quiet = options.Has("--quiet"), Verbose = options.Has("--verbose"), FilePath = options.Text("--log-file") },
         };
         bool resume = options.Has("--resume");
-        RequireCheckpointOptions(engine, resume, options.Text("--init"), options.Has("--checkpoint-keep"));
+        RequireCheckpointOptions(options, engine, resume);
 
         try
         {
@@ -93,7 +127,7 @@ internal static class TrainCommandLine
         }
 
         string? save = options.Text("--save"), metrics = options.Text("--metrics-out"), plot = options.Text("--plot"), timeline = options.Text("--timeline");
-        RequireDistinct(("--save", save), ("--metrics-out", metrics), ("--plot", plot), ("--timeline", timeline), ("--log-file", engine.Log.FilePath));
+        RequireDistinct(options, ("--save", save), ("--metrics-out", metrics), ("--plot", plot), ("--timeline", timeline), ("--log-file", engine.Log.FilePath));
         return new TrainSettings(options.Text("--data"), engine, options.Text("--init"), save, metrics, plot, options.Has("--quiet"), resume)
         {
             TimelinePath = timeline,
@@ -101,26 +135,26 @@ internal static class TrainCommandLine
         };
     }
 
-    private static void RequireCheckpointOptions(DistTrainOptions engine, bool resume, string? init, bool keepGiven)
+    private static void RequireCheckpointOptions(OptionReader options, DistTrainOptions engine, bool resume)
     {
-        if (engine.CheckpointDirectory is null && keepGiven)
+        if (engine.CheckpointDirectory is null && options.Has("--checkpoint-keep"))
         {
-            throw new UsageException("--checkpoint-keep needs --checkpoint-dir, the folder to keep the checkpoints in");
+            throw new UsageException($"{options.Name("--checkpoint-keep")} needs --checkpoint-dir, the folder to keep the checkpoints in");
         }
 
         if (engine.CheckpointEvery is not null && engine.CheckpointDirectory is null)
         {
-            throw new UsageException("--checkpoint-every needs --checkpoint-dir, the folder to write the checkpoints to");
+            throw new UsageException($"{options.Name("--checkpoint-every")} needs --checkpoint-dir, the folder to write the checkpoints to");
         }
 
         if (resume && engine.CheckpointDirectory is null)
         {
-            throw new UsageException("--resume needs --checkpoint-dir, the folder whose latest checkpoint the run continues from");
+            throw new UsageException($"{options.Name("--resume")} needs --checkpoint-dir, the folder whose latest checkpoint the run continues from");
         }
 
-        if (resume && init is not null)
+        if (resume && options.Has("--init"))
         {
-            throw new UsageException("--resume and --init both say where training starts; give one of them");
+            throw new UsageException($"{options.Name("--resume")} and {options.Name("--init")} both say where training starts; give one of them");
         }
     }
 
@@ -132,7 +166,7 @@ internal static class TrainCommandLine
         {
             if (options.Has("--momentum"))
             {
-                throw new UsageException("--momentum applies to --optimizer sgd only");
+                throw new UsageException($"{options.Name("--momentum")} applies to --optimizer sgd only");
             }
 
             return new AdamOptions(LearningRate: options.PositiveFloat("--lr", 1e-3f), WeightDecay: weightDecay);
@@ -141,7 +175,7 @@ internal static class TrainCommandLine
         float momentum = options.NonNegativeFloat("--momentum", 0f);
         if (momentum >= 1)
         {
-            throw new UsageException($"--momentum must be below 1; got '{options.Text("--momentum")}'");
+            throw options.Invalid("--momentum", $"must be below 1; got '{options.Text("--momentum")}'");
         }
 
         return new SgdOptions(LearningRate: options.PositiveFloat("--lr", 0.01f), WeightDecay: weightDecay, Momentum: momentum);
@@ -152,10 +186,10 @@ internal static class TrainCommandLine
         WirePrecision precision = WireNames.ParsePrecision(options.Choice("--wire", "fp32", WireNames.Precisions));
         string compress = options.Text("--compress") ?? "none";
         float ratio = (float?)WireNames.ParseTopKRatio(compress)
-            ?? throw new UsageException($"--compress must be none or topk:RATIO with RATIO in (0, 1], like topk:0.01; got '{compress}'");
+            ?? throw options.Invalid("--compress", $"must be none or topk:RATIO with RATIO in (0, 1], like topk:0.01; got '{compress}'");
         if (ratio == 0f && options.Has("--compress-warmup"))
         {
-            throw new UsageException("--compress-warmup applies to --compress topk:RATIO only");
+            throw new UsageException($"{options.Name("--compress-warmup")} applies to --compress topk:RATIO only");
         }
 
         return new WireSettings(precision, ratio, WarmupSteps: options.NonNegativeInt("--compress-warmup", 0));
@@ -167,7 +201,7 @@ internal static class TrainCommandLine
         if (!options.Has("--timeline"))
         {
             return options.Has("--timeline-steps")
-                ? throw new UsageException("--timeline-steps needs --timeline, the file to write the timeline to")
+                ? throw new UsageException($"{options.Name("--timeline-steps")} needs --timeline, the file to write the timeline to")
                 : null;
         }
 
@@ -182,7 +216,7 @@ internal static class TrainCommandLine
             && long.TryParse(bounds[1], NumberStyles.None, CultureInfo.InvariantCulture, out long to)
             && from <= to
                 ? new TimelineWindow(from, to)
-                : throw new UsageException($"--timeline-steps must be A-B with whole numbers 0 <= A <= B, like 100-199; got '{steps}'");
+                : throw options.Invalid("--timeline-steps", $"must be A-B with whole numbers 0 <= A <= B, like 100-199; got '{steps}'");
     }
 
     /// <summary>Where <c>--dashboard</c> serves, and <c>--dashboard-linger</c>; null without <c>--dashboard</c>.</summary>
@@ -192,11 +226,18 @@ internal static class TrainCommandLine
         if (options.Text("--dashboard") is not { } address)
         {
             return options.Has("--dashboard-linger")
-                ? throw new UsageException("--dashboard-linger needs --dashboard, the [HOST:]PORT to serve the dashboard on")
+                ? throw new UsageException($"{options.Name("--dashboard-linger")} needs --dashboard, the [HOST:]PORT to serve the dashboard on")
                 : null;
         }
 
-        return DashboardOptions.Parse(address, linger);
+        try
+        {
+            return DashboardOptions.Parse(address, linger);
+        }
+        catch (FormatException exception)
+        {
+            throw options.Invalid("--dashboard", exception.Message);
+        }
     }
 
     private static ConsistencySettings Consistency(OptionReader options)
@@ -204,7 +245,7 @@ internal static class TrainCommandLine
         string mode = options.Choice("--mode", "sync", ModeNames.All);
         if (mode != "ssp" && options.Has("--staleness"))
         {
-            throw new UsageException($"--staleness applies to --mode ssp only (the mode is {mode})");
+            throw new UsageException($"{options.Name("--staleness")} applies to --mode ssp only (the mode is {mode})");
         }
 
         return mode switch
@@ -215,7 +256,7 @@ internal static class TrainCommandLine
         };
     }
 
-    private static void RequireDistinct(params (string Option, string? Path)[] outputs)
+    private static void RequireDistinct(OptionReader options, params (string Option, string? Path)[] outputs)
     {
         for (int i = 0; i < outputs.Length; i++)
         {
@@ -224,7 +265,7 @@ internal static class TrainCommandLine
                 if (outputs[i].Path is { } path && outputs[j].Path is { } other
                     && string.Equals(Path.GetFullPath(path), Path.GetFullPath(other), StringComparison.Ordinal))
                 {
-                    throw new UsageException($"{outputs[i].Option} and {outputs[j].Option} name the same file '{path}'");
+                    throw new UsageException($"{options.Name(outputs[i].Option)} and {options.Name(outputs[j].Option)} name the same file '{path}'");
                 }
             }
         }

@@ -6,8 +6,11 @@ namespace DistTrain.Hosting.Configuration;
 /// (<c>Node:Port</c>), whichever source (file, environment variable, command line) gave it.
 /// </summary>
 public sealed class ConfigurationKeyException(string key, string problem)
-    : Exception($"configuration key '{key}': {problem}")
+    : Exception(Describe(key, problem))
 {
+    /// <summary>The one line that names <paramref name="key"/> and its <paramref name="problem"/>, for a reader that reports it its own way.</summary>
+    public static string Describe(string key, string problem) => $"configuration key '{key}': {problem}";
+
     /// <summary>The key's full path, such as <c>Node:SeedNodes:0</c>.</summary>
     public string Key { get; } = key;
 }

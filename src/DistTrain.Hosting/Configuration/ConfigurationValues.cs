@@ -8,7 +8,7 @@ namespace DistTrain.Hosting.Configuration;
 /// <see cref="ConfigurationKeyException"/> naming the key when its text is not of the kind asked
 /// for. Texts are read with the invariant culture, so a file means the same on every machine.
 /// </summary>
-internal sealed class ConfigurationValues(IConfigurationSection section)
+public sealed class ConfigurationValues(IConfigurationSection section)
 {
     public string Path(string key) => section.GetSection(key).Path;
 

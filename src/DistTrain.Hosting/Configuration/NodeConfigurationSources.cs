@@ -1,3 +1,4 @@
+using System.Collections;
 using Microsoft.Extensions.Configuration;
 
 namespace DistTrain.Hosting.Configuration;
@@ -13,7 +14,8 @@ namespace DistTrain.Hosting.Configuration;
 /// <item>command-line arguments <c>--Node:Port=4053</c> or <c>--Node:Port 4053</c>, or shorter
 /// switches through <c>switchMappings</c> (<c>--port</c> to <c>Node:Port</c>).</item>
 /// </list>
-/// It only gathers values; <see cref="NodeOptionsConfiguration"/> reads and checks them.
+/// It only gathers values; <see cref="NodeOptionsConfiguration"/> reads and checks the <c>Node</c>
+/// section, and the launcher reads its <c>Training</c> section from the same sources.
 /// </summary>
 public static class NodeConfigurationSources
 {
@@ -22,10 +24,11 @@ public static class NodeConfigurationSources
 
     /// <summary>
     /// The layered configuration. A missing or malformed file, or a command-line argument that is not
-    /// a key and value, is an <see cref="ArgumentException"/> that names it.
+    /// a key and value, is an <see cref="ArgumentException"/> that names it. The variables are the
+    /// process's unless <paramref name="environment"/> gives others (a test's, which then leak nowhere).
     /// </summary>
     public static IConfigurationRoot Build(
-        string? jsonFile, IReadOnlyList<string> commandLine, IDictionary<string, string>? switchMappings = null)
+        string? jsonFile, IReadOnlyList<string> commandLine, IDictionary<string, string>? switchMappings = null, IDictionary? environment = null)
     {
         ArgumentNullException.ThrowIfNull(commandLine);
         var builder = new ConfigurationBuilder();
@@ -40,7 +43,7 @@ public static class NodeConfigurationSources
             builder.AddJsonFile(path, optional: false, reloadOnChange: false);
         }
 
-        builder.AddEnvironmentVariables(EnvironmentPrefix);
+        builder.AddInMemoryCollection(Prefixed(environment ?? Environment.GetEnvironmentVariables()));
         builder.AddCommandLine(commandLine.ToArray(), switchMappings);
         try
         {
@@ -56,5 +59,23 @@ public static class NodeConfigurationSources
         {
             throw new ArgumentException($"the configuration {(jsonFile is null ? "" : $"in '{jsonFile}' ")}cannot be read: {exception.Message}", nameof(jsonFile), exception);
         }
+    }
+
+    /// <summary>
+    /// The variables that start with <see cref="EnvironmentPrefix"/> (in any case) as keys, as
+    /// <c>AddEnvironmentVariables(prefix)</c> reads them: the prefix dropped and <c>__</c> made <c>:</c>.
+    /// </summary>
+    private static Dictionary<string, string?> Prefixed(IDictionary environment)
+    {
+        var keys = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+        foreach (DictionaryEntry variable in environment)
+        {
+            if (variable.Key is string name && name.StartsWith(EnvironmentPrefix, StringComparison.OrdinalIgnoreCase))
+            {
+                keys[name[EnvironmentPrefix.Length..].Replace("__", ConfigurationPath.KeyDelimiter, StringComparison.Ordinal)] = variable.Value as string;
+            }
+        }
+
+        return keys;
     }
 }

@@ -4,7 +4,10 @@ using Xunit;
 
 namespace DistTrain.Hosting.Tests.Configuration;
 
-/// <summary>Node options read from a JSON file, DISTTRAIN_ environment variables and the command line, in that order of precedence.</summary>
+/// <summary>
+/// Node options read from a JSON file, DISTTRAIN_ environment variables and the command line, in that
+/// order of precedence. The variables are passed in, not set on the process, so no other test sees them.
+/// </summary>
 public sealed class NodeOptionsConfigurationTests : IDisposable
 {
     private readonly string _folder = Directory.CreateTempSubdirectory("disttrain-config-").FullName;
@@ -17,13 +20,16 @@ public sealed class NodeOptionsConfigurationTests : IDisposable
         string file = Write("""
             { "Node": { "Roles": ["worker"], "Hostname": "file-host", "Port": 4000, "WorkersPerNode": 3, "JoinTimeout": "00:00:12" } }
             """);
-        using var environment = new EnvironmentVariables()
-            .Set("DISTTRAIN_Node__Port", "4100")
-            .Set("DISTTRAIN_Node__WorkersPerNode", "5")
-            .Set("DISTTRAIN_NODE__SEEDNODES__0", "10.0.0.1:4053")
-            .Set("DISTTRAIN_NODE__SEEDNODES__1", "akka.tcp://disttrain@10.0.0.2:4053");
+        var environment = new Dictionary<string, string>
+        {
+            ["DISTTRAIN_Node__Port"] = "4100",
+            ["DISTTRAIN_Node__WorkersPerNode"] = "5",
+            ["DISTTRAIN_NODE__SEEDNODES__0"] = "10.0.0.1:4053",
+            ["DISTTRAIN_NODE__SEEDNODES__1"] = "akka.tcp://disttrain@10.0.0.2:4053",
+            ["OTHER_Node__Hostname"] = "not-ours",
+        };
 
-        DistTrainNodeOptions options = NodeOptionsConfiguration.Read(NodeConfigurationSources.Build(file, ["--Node:Port=4200"]));
+        DistTrainNodeOptions options = NodeOptionsConfiguration.Read(NodeConfigurationSources.Build(file, ["--Node:Port=4200"], environment: environment));
 
         Assert.Equal(4200, options.Port);
         Assert.Equal(5, options.WorkersPerNode);
@@ -108,9 +114,10 @@ public sealed class NodeOptionsConfigurationTests : IDisposable
     [Fact]
     public void Read_BadValueInAnEnvironmentVariable_NamesTheKey()
     {
-        using var environment = new EnvironmentVariables().Set("DISTTRAIN_NODE__PORT", "four");
+        var environment = new Dictionary<string, string> { ["DISTTRAIN_NODE__PORT"] = "four" };
 
-        var exception = Assert.Throws<ConfigurationKeyException>(() => NodeOptionsConfiguration.Read(NodeConfigurationSources.Build(null, [])));
+        var exception = Assert.Throws<ConfigurationKeyException>(
+            () => NodeOptionsConfiguration.Read(NodeConfigurationSources.Build(null, [], environment: environment)));
 
         Assert.Equal("Node:Port", exception.Key, ignoreCase: true);
     }
@@ -119,18 +126,36 @@ public sealed class NodeOptionsConfigurationTests : IDisposable
     public void Read_LogKeys_FromTheEnvironmentIntoTheNodesLogging()
     {
         string log = Path.Combine(_folder, "node.log");
-        using var environment = new EnvironmentVariables()
-            .Set("DISTTRAIN_Node__Verbose", "true")
-            .Set("DISTTRAIN_Node__Quiet", "True")
-            .Set("DISTTRAIN_Node__LogFile", log)
-            .Set("DISTTRAIN_Node__LogLevel", "info");
+        var environment = new Dictionary<string, string>
+        {
+            ["DISTTRAIN_Node__Verbose"] = "true",
+            ["DISTTRAIN_Node__Quiet"] = "True",
+            ["DISTTRAIN_Node__LogFile"] = log,
+            ["DISTTRAIN_Node__LogLevel"] = "info",
+        };
 
-        DistTrainNodeOptions options = NodeOptionsConfiguration.Read(NodeConfigurationSources.Build(null, []));
+        DistTrainNodeOptions options = NodeOptionsConfiguration.Read(NodeConfigurationSources.Build(null, [], environment: environment));
 
         Assert.Equal(
             new DistTrain.Actors.Logging.LogOptions { Verbose = true, Quiet = true, FilePath = log, Level = "info" },
             options.Logging);
         Assert.False(new DistTrainNodeOptions().Logging.Verbose);
+    }
+
+    [Fact]
+    public void Build_NoEnvironmentGiven_ReadsTheProcesss()
+    {
+        // A section of its own, which no other test reads, so setting a process variable leaks nowhere.
+        string section = $"Probe{Guid.NewGuid():N}";
+        Environment.SetEnvironmentVariable($"DISTTRAIN_{section}__Key", "set");
+        try
+        {
+            Assert.Equal("set", NodeConfigurationSources.Build(null, [])[$"{section}:Key"]);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable($"DISTTRAIN_{section}__Key", null);
+        }
     }
 
     [Fact]

@@ -50,7 +50,7 @@ public class DashboardOptionsTests
     [InlineData("example.org:8080")]
     [InlineData("::1:8080")]
     [InlineData("300.1.1.1:8080")]
-    public void Parse_BadHost_NamesTheOption(string text) => Assert.StartsWith("--dashboard's host must be an IP address", Fails("--dashboard", text));
+    public void Parse_BadHost_NamesTheOption(string text) => Assert.StartsWith("--dashboard must name its host as an IP address", Fails("--dashboard", text));
 
     [Fact]
     public void Parse_LingerWithoutDashboard_Refused() =>

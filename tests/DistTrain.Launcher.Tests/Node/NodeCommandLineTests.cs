@@ -1,5 +1,6 @@
 using DistTrain.Hosting;
 using DistTrain.Launcher.Node;
+using DistTrain.Launcher.Tests.Train;
 using Xunit;
 
 namespace DistTrain.Launcher.Tests.Node;
@@ -187,6 +188,69 @@ public class NodeCommandLineTests
         var exception = Assert.Throws<UsageException>(() => NodeCommandLine.Parse(["--config", "/no/such/node.json"]));
 
         Assert.Contains("--config: the configuration file '/no/such/node.json' does not exist", exception.Message);
+    }
+
+    [Fact]
+    public void Parse_ConfigTrainingSection_TheCoordinatorsRunOptions()
+    {
+        string file = Path.Combine(Path.GetTempPath(), $"disttrain-node-{Guid.NewGuid():N}.json");
+        File.WriteAllText(file, """
+            {
+              "Node": { "Roles": ["coordinator", "parameter-server"], "Port": 4100 },
+              "Training": { "Data": "synthetic", "Epochs": 2, "Batch": 64, "Mode": "async", "MinWorkers": 4, "PsShards": 4, "Save": "w.safetensors" }
+            }
+            """);
+        var environment = new Dictionary<string, string> { ["DISTTRAIN_Training__Epochs"] = "3", ["DISTTRAIN_Training__MinWorkers"] = "6" };
+        try
+        {
+            NodeSettings settings = NodeCommandLine.Parse(["--config", file, "--batch", "32", "--min-workers", "8"], environment);
+
+            Assert.Equal([NodeRoles.Coordinator, NodeRoles.ParameterServer], settings.Node.Roles);
+            Assert.Equal((3, 32), (settings.Train.Engine.Training.Epochs, settings.Train.Engine.Training.BatchSize));
+            Assert.Equal(DistTrain.Protocol.ConsistencyMode.Async, settings.Train.Engine.Consistency.Mode);
+            Assert.Equal((8, 4), (settings.Train.Engine.Workers, settings.Train.Engine.ParameterServerShards));
+            Assert.Equal(("synthetic", "w.safetensors"), (settings.Train.DataPath, settings.Train.SavePath));
+            Assert.Equal(6, NodeCommandLine.Parse(["--config", file], environment).Train.Engine.Workers);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Theory]
+    [InlineData("""{ "Training": { "Workers": 2 } }""",
+        "configuration key 'Training:Workers': unknown key; a node's training options (its workers are Node:WorkersPerNode) are ")]
+    [InlineData("""{ "Training": { "Port": 4053 } }""", "configuration key 'Training:Port': unknown key;")]
+    [InlineData("""{ "Training": { "MinWorkers": 0 } }""", "configuration key 'Training:MinWorkers': must be a positive whole number; got '0'")]
+    [InlineData("""{ "Training": { "Epochs": "two" } }""", "configuration key 'Training:Epochs': must be a positive whole number; got 'two'")]
+    [InlineData("""{ "Training": { "MinWorkers": 9, "Batch": 8 } }""", "Training:MinWorkers 9 cannot split Training:Batch 8")]
+    [InlineData("""{ "Node": { "Roles": ["worker"] }, "Training": { "Dashboard": 8080 } }""",
+        "Training:Dashboard is served by a coordinator node; this node's roles are worker")]
+    public void Parse_BadConfigTrainingSection_NamesTheKey(string json, string expected)
+    {
+        string file = Path.Combine(Path.GetTempPath(), $"disttrain-node-{Guid.NewGuid():N}.json");
+        File.WriteAllText(file, json);
+        try
+        {
+            var exception = Assert.Throws<UsageException>(() => NodeCommandLine.Parse(["--config", file], new Dictionary<string, string>()));
+
+            Assert.StartsWith(expected, exception.Message);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
+    public void Parse_ExampleAppsettings_NodeAndTrainingSections()
+    {
+        NodeSettings settings = NodeCommandLine.Parse(["--config", TrainConfigurationTests.ExampleAppsettings], new Dictionary<string, string>());
+
+        Assert.Equal((4053, 4), (settings.Node.Port, settings.Node.WorkersPerNode));
+        Assert.Equal((5, 128), (settings.Train.Engine.Training.Epochs, settings.Train.Engine.Training.BatchSize));
+        Assert.Equal(("/usr/share/datasets/fashion-mnist", "run.json"), (settings.Train.DataPath, settings.Train.MetricsPath));
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using DistTrain.Launcher.Options;
+using Microsoft.Extensions.Configuration;
 using Xunit;
 
 namespace DistTrain.Launcher.Tests.Options;
@@ -101,4 +102,39 @@ public class OptionReaderTests
     [Fact]
     public void Choice_NotAChoice_ListsTheChoices() =>
         Assert.Equal("--data must be one of a, b; got 'c'", Fails(() => Parse("--data", "c").Choice("--data", "a", ["a", "b"])));
+
+    [Fact]
+    public void Over_CommandLineValue_WinsOverTheConfigurations()
+    {
+        OptionReader options = Parse("--epochs", "9").Over(Configured(("Training:Epochs", "3"), ("Training:Data", "synthetic"), ("Training:Quiet", "true")));
+
+        Assert.Equal(9, options.PositiveInt("--epochs", 1));
+        Assert.Equal("synthetic", options.Text("--data"));
+        Assert.True(options.Has("--quiet"));
+        Assert.Equal(("--epochs", "Training:Data"), (options.Name("--epochs"), options.Name("--data")));
+    }
+
+    [Fact]
+    public void Over_BadConfiguredValue_NamesTheKeyAsAConfigurationDoes()
+    {
+        OptionReader options = Parse().Over(Configured(("Training:Epochs", "abc"), ("Training:Data", "c")));
+
+        Assert.Equal("configuration key 'Training:Epochs': must be a positive whole number; got 'abc'", Fails(() => options.PositiveInt("--epochs", 1)));
+        Assert.Equal("configuration key 'Training:Data': must be one of a, b; got 'c'", Fails(() => options.Choice("--data", "a", ["a", "b"])));
+    }
+
+    [Fact]
+    public void Over_OptionsThisReaderDoesNotTake_LeftAlone()
+    {
+        OptionReader options = OptionReader.Parse([], s_flags, new HashSet<string> { "--data" })
+            .Over(Configured(("Training:Epochs", "3"), ("Training:Data", "synthetic")));
+
+        Assert.False(options.Has("--epochs"));
+        Assert.True(options.Has("--data"));
+    }
+
+    private static ConfiguredOptions Configured(params (string Key, string Value)[] keys) =>
+        ConfiguredOptions.Read(
+            new ConfigurationBuilder().AddInMemoryCollection(keys.Select(key => KeyValuePair.Create(key.Key, (string?)key.Value))).Build(),
+            "Training", s_flags, s_valued, "the test's options");
 }
