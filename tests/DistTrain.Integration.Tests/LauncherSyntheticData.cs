@@ -7,8 +7,9 @@ namespace DistTrain.Integration.Tests;
 
 /// <summary>
 /// The data set a launcher process reads with <c>--data synthetic</c> (the launcher's DataSource:
-/// a Fashion-MNIST-like set of 12,000 training and 2,000 test samples from seed 1), so that a node
-/// in this process and a <c>disttrain node</c> process read the same samples at the same positions.
+/// <see cref="SyntheticData.FashionMnistLike"/> with 12,000 training and 2,000 test samples from
+/// seed 1), so that a node in this process and a <c>disttrain node</c> process read the same
+/// samples at the same positions.
 /// </summary>
 internal static class LauncherSyntheticData
 {

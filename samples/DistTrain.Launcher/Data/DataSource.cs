@@ -4,14 +4,20 @@ namespace DistTrain.Launcher.Data;
 
 /// <summary>
 /// The data a command works on: an IDX folder laid out as Fashion-MNIST ships, <c>synthetic</c>
-/// (a generated stand-in of the same shape), or by default the installed Fashion-MNIST, falling
-/// back to the synthetic set with a note that says how to get the real one.
+/// (<see cref="SyntheticData.FashionMnistLike"/>: generated images of Fashion-MNIST's shape, ten
+/// classes of overlapping stroke figures, shifted, deformed and noisy, on which W1 climbs from
+/// about 77 % test accuracy after the first epoch to about 88 % after the fifth), or by default the
+/// installed Fashion-MNIST, falling back to the synthetic set with a note that says how to get the
+/// real one. Every node generates the same synthetic set from seed 1.
 /// </summary>
 internal static class DataSource
 {
     public const string Synthetic = "synthetic";
 
-    /// <summary>Samples of the synthetic stand-in: a fifth of Fashion-MNIST, so a demo run takes seconds.</summary>
+    /// <summary>
+    /// Samples of the synthetic stand-in: a fifth of Fashion-MNIST, so a demo run of W1 takes
+    /// seconds, and few enough that its first epoch (94 steps) still leaves much to learn.
+    /// </summary>
     private const int SyntheticTrainCount = 12_000;
 
     private const int SyntheticTestCount = 2_000;

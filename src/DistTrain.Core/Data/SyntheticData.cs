@@ -8,7 +8,8 @@ namespace DistTrain.Core.Data;
 /// arguments and seed (one <see cref="DeterministicRandom"/> drawn in a fixed order), so every
 /// node and every run builds the same samples. Labels go round-robin, sample <c>i</c> having
 /// class <c>i mod classCount</c>, so classes are balanced to within one sample. These are not
-/// benchmarks of model quality; they are sets a small network is known to learn.
+/// benchmarks of model quality: most are sets a small network is known to learn quickly, and
+/// <see cref="FashionMnistLike"/> is one it learns over several epochs, for demonstrations.
 /// </summary>
 public static class SyntheticData
 {
@@ -63,12 +64,31 @@ public static class SyntheticData
     }
 
     /// <summary>
-    /// A stand-in for Fashion-MNIST when the real files are absent: 784 features in [0, 1] and
-    /// 10 classes. Each class has a prototype "image" with pixels uniform in [0, 1); a sample is
-    /// its prototype plus <c>0.35 * N(0, I)</c> noise, clamped to [0, 1]. Train and test share the
-    /// prototypes and draw their noise from one stream, train first.
+    /// A stand-in for Fashion-MNIST when the real files are absent, and a learning problem of its
+    /// shape: 28x28 images (784 features in [0, 1]) of ten classes, each class a figure of four soft
+    /// strokes of which two are shared with other classes; a sample is its figure shifted (3 pixels
+    /// standard deviation), deformed (1 pixel of jitter per endpoint), with strokes at random
+    /// intensity and some missing, plus uniform pixel noise, and 3 % of samples show another class's
+    /// figure. W1 learns it gradually, from about 77 % test accuracy after one epoch of 12,000
+    /// samples to about 88 % after five (see <see cref="StrokeImages"/> for the parameters). Train
+    /// and test share the figures and draw their samples from one stream, train first.
     /// </summary>
     public static (Dataset Train, Dataset Test) FashionMnistLike(int trainCount, int testCount, ulong seed)
+    {
+        CheckSizes(trainCount, 28 * 28, 10);
+        CheckSizes(testCount, 28 * 28, 10);
+        return StrokeImages.Generate(trainCount, testCount, seed);
+    }
+
+    /// <summary>
+    /// An easily learnt set of Fashion-MNIST's shape (784 features in [0, 1], 10 classes) for tests
+    /// that need a model to learn fast, not a demonstration: each class has a prototype "image" with
+    /// pixels uniform in [0, 1); a sample is its prototype plus <c>0.35 * N(0, I)</c> noise, clamped
+    /// to [0, 1]. The classes are far apart in 784 dimensions, so a small network reaches 100 % test
+    /// accuracy within an epoch. Train and test share the prototypes and draw their noise from one
+    /// stream, train first.
+    /// </summary>
+    public static (Dataset Train, Dataset Test) SeparablePrototypes(int trainCount, int testCount, ulong seed)
     {
         const int featureSize = 28 * 28;
         const int classCount = 10;
@@ -87,8 +107,8 @@ public static class SyntheticData
         (float[] testFeatures, int[] testLabels) = SampleAround(prototypes, testCount, featureSize, classCount, spread, random);
         TensorPrimitives.Clamp(trainFeatures, 0f, 1f, trainFeatures);
         TensorPrimitives.Clamp(testFeatures, 0f, 1f, testFeatures);
-        return (new Dataset("fashion-mnist-like-train", trainFeatures, trainLabels, featureSize, classCount),
-                new Dataset("fashion-mnist-like-test", testFeatures, testLabels, featureSize, classCount));
+        return (new Dataset("separable-prototypes-train", trainFeatures, trainLabels, featureSize, classCount),
+                new Dataset("separable-prototypes-test", testFeatures, testLabels, featureSize, classCount));
     }
 
     /// <summary>Sample <c>i</c> is <c>centers[i mod K] + spread * N(0, I)</c> with label <c>i mod K</c>.</summary>

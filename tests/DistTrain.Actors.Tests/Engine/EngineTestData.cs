@@ -7,7 +7,7 @@ internal static class EngineTestData
 {
     private static readonly Lazy<(Dataset Train, Dataset Test)> s_fashionMnist = new(() => FashionMnist.Load(FashionMnist.DefaultDirectory));
 
-    public static (Dataset Train, Dataset Test) Blobs { get; } = SyntheticData.FashionMnistLike(1024, 256, seed: 3);
+    public static (Dataset Train, Dataset Test) Blobs { get; } = SyntheticData.SeparablePrototypes(1024, 256, seed: 3);
 
     public static (Dataset Train, Dataset Test) FashionMnistSets => s_fashionMnist.Value;
 }

@@ -8,7 +8,7 @@ namespace DistTrain.Core.Tests.Training;
 
 public class TrainerTests
 {
-    private static readonly (Dataset Train, Dataset Test) s_blobs = SyntheticData.FashionMnistLike(2048, 512, seed: 5);
+    private static readonly (Dataset Train, Dataset Test) s_blobs = SyntheticData.SeparablePrototypes(2048, 512, seed: 5);
 
     /// <summary>
     /// A warmed-up step allocates nothing, with one exception that is not per step: the first wait
