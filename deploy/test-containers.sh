@@ -75,8 +75,9 @@ install_tools() {
     { command -v ip && command -v tc; } >/dev/null || packages+=(iproute2)
     if ((${#packages[@]} > 0)); then
         log "installing ${packages[*]}"
-        DEBIAN_FRONTEND=noninteractive apt-get update -qq
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${packages[@]}" >/dev/null
+        { DEBIAN_FRONTEND=noninteractive apt-get update -qq \
+            && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${packages[@]}"; } > "$work/apt.log" 2>&1 \
+            || { tail -20 "$work/apt.log" >&2; die "installing ${packages[*]} failed"; }
     fi
     export PATH="$PATH:/usr/sbin:/sbin"
 }
@@ -148,13 +149,13 @@ build_image() {
     dotnet restore "$context/samples/DistTrain.Launcher" -r linux-x64 -v q --nologo > "$work/restore.log" 2>&1 \
         || { tail -20 "$work/restore.log" >&2; die "dotnet restore failed"; }
     rm -rf "$context"/src/*/obj "$context"/samples/*/obj
-    log "building $IMAGE from deploy/Dockerfile"
     podman build --quiet --format docker --layers=false --network none \
         --volume "$dotnet_root:/usr/share/dotnet:ro" --volume "$packages:/root/.nuget/packages" \
         --build-arg "SDK_IMAGE=$SDK_BASE:$suite" --build-arg "RUNTIME_IMAGE=$RUNTIME_BASE:$suite" \
         --build-arg "PUBLISH_OPTIONS=--source /root/.nuget/packages -p:NuGetAudit=false" \
         --file "$ROOT/deploy/Dockerfile" --tag "$IMAGE" "$context" > "$work/build.log" 2>&1 \
         || { tail -30 "$work/build.log" >&2; die "podman build failed"; }
+    log "built $IMAGE: $(( $(podman image inspect --format '{{.Size}}' "$IMAGE") / 1000000 )) MB"
 }
 
 start_bed() {
