@@ -188,7 +188,7 @@ public sealed class NodeOptionsConfigurationTests : IDisposable
         Assert.Equal([NodeRoles.Coordinator, NodeRoles.ParameterServer], options.Roles);
         Assert.Equal("disttrain-0.disttrain", options.PublicHostname);
         Assert.Equal(["akka.tcp://disttrain@disttrain-0.disttrain:4053"], options.SeedNodes);
-        Assert.Equal((4053, 4054), (options.Port, options.ChannelPort));
+        Assert.Equal((4053, 4054, 8558), (options.Port, options.ChannelPort, options.HealthPort));
         Assert.Equal(TimeSpan.FromSeconds(30), options.JoinTimeout);
     }
 
