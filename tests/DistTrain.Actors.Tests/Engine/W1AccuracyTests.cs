@@ -13,8 +13,10 @@ namespace DistTrain.Actors.Tests.Engine;
 /// single-epoch comparison fail about one run in four.
 /// Each ssp or async contribution is its own Adam step scaled by 1 / (1 + staleness); keeping one
 /// gradient per worker in flight (see <see cref="Worker.WorkerState"/>) keeps that staleness at 0
-/// or 1 for nearly every contribution, which is what keeps the stale modes this close.
+/// or 1 for nearly every contribution, which is what keeps the stale modes this close, given the
+/// cores: the test runs alone (<see cref="AloneOnTheMachine"/>).
 /// </summary>
+[Collection(AloneOnTheMachine.Name)]
 public class W1AccuracyTests
 {
     [Fact]
