@@ -104,7 +104,7 @@ debian_mirror() {
 }
 
 build_bases() {
-    local suite rootfs
+    local suite rootfs mirror
     suite=$(. /etc/os-release && echo "$VERSION_CODENAME")
     echo "$suite" > "$work/suite"
     if podman image exists "$RUNTIME_BASE:$suite" && podman image exists "$SDK_BASE:$suite"; then
@@ -113,8 +113,9 @@ build_bases() {
     fi
 
     rootfs=$work/rootfs
-    log "debootstrap of Debian $suite (minbase) from $(debian_mirror)"
-    debootstrap --variant=minbase --include=libssl3,ca-certificates,tzdata,libicu72 "$suite" "$rootfs" "$(debian_mirror)" \
+    mirror=$(debian_mirror)
+    log "debootstrap of Debian $suite (minbase) from $mirror"
+    debootstrap --variant=minbase --include=libssl3,ca-certificates,tzdata,libicu72 "$suite" "$rootfs" "$mirror" \
         > "$work/debootstrap.log" 2>&1 || { tail -20 "$work/debootstrap.log" >&2; die "debootstrap failed"; }
     rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/*
 

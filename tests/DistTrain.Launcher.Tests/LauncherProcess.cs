@@ -18,14 +18,7 @@ internal static class LauncherProcess
         {
             // AppContext.BaseDirectory is tests/DistTrain.Launcher.Tests/bin/<configuration>/<framework>/.
             var output = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
-            string framework = output.Name, configuration = output.Parent!.Name;
-            DirectoryInfo? root = output;
-            while (root is not null && !File.Exists(Path.Combine(root.FullName, "DistTrain.sln")))
-            {
-                root = root.Parent;
-            }
-
-            string path = Path.Combine(root?.FullName ?? "", "samples", "DistTrain.Launcher", "bin", configuration, framework, "disttrain.dll");
+            string path = Repository.Path("samples", "DistTrain.Launcher", "bin", output.Parent!.Name, output.Name, "disttrain.dll");
             return File.Exists(path) ? path : throw new FileNotFoundException($"The launcher is not built at {path}.", path);
         }
     }

@@ -12,7 +12,7 @@ namespace DistTrain.Launcher.Tests.Deploy;
 /// </summary>
 internal static partial class DeploymentFiles
 {
-    public static string Folder { get; } = Path.Combine(FindRoot(), "deploy");
+    public static string Folder { get; } = Repository.Path("deploy");
 
     public static string Text(string relativePath) => File.ReadAllText(Path.Combine(Folder, relativePath));
 
@@ -57,15 +57,4 @@ internal static partial class DeploymentFiles
 
     [GeneratedRegex(@"(\w+)=(\S+)")]
     private static partial Regex EnvironmentPair();
-
-    private static string FindRoot()
-    {
-        DirectoryInfo? root = new(AppContext.BaseDirectory);
-        while (root is not null && !File.Exists(Path.Combine(root.FullName, "DistTrain.sln")))
-        {
-            root = root.Parent;
-        }
-
-        return root?.FullName ?? throw new DirectoryNotFoundException($"No DistTrain.sln above {AppContext.BaseDirectory}.");
-    }
 }

@@ -22,6 +22,9 @@ public sealed partial class DeploymentFilesTests
     /// <summary>A node in the image: its command line over the image's environment.</summary>
     private static NodeSettings NodeInImage(IEnumerable<string> args) => NodeCommandLine.Parse(args.ToArray(), s_imageEnvironment);
 
+    /// <summary>The node a compose service runs: its command (<c>node ARGS</c>) in the image.</summary>
+    private static NodeSettings ComposeNode(YamlNode service) => NodeInImage(service.At("command").Scalars()[1..]);
+
     private static DistTrainNodeOptions ImageDefaults => NodeInImage([]).Node;
 
     [Fact]
@@ -63,9 +66,8 @@ public sealed partial class DeploymentFilesTests
         {
             Assert.True(Image == service.At("image").Scalar(), $"{name}'s image");
             Assert.Equal(["CMD", .. imageHealthCheck], service.At("healthcheck", "test").Scalars());
-            string[] command = service.At("command").Scalars();
-            Assert.Equal("node", command[0]);
-            NodeInImage(command[1..]);
+            Assert.Equal("node", service.At("command").Scalars()[0]);
+            ComposeNode(service);
         }
 
         Assert.Equal("deploy/Dockerfile", services.At("coordinator", "build", "dockerfile").Scalar());
@@ -76,20 +78,21 @@ public sealed partial class DeploymentFilesTests
     {
         YamlMappingNode services = (YamlMappingNode)ComposeServices();
         YamlNode coordinatorService = services.At("coordinator");
-        NodeSettings coordinator = NodeInImage(coordinatorService.At("command").Scalars()[1..]);
+        NodeSettings coordinator = ComposeNode(coordinatorService);
         var workers = services.Children
-            .Where(service => NodeInImage(service.Value.At("command").Scalars()[1..]).Node.Has(NodeRoles.Worker))
+            .Select(service => (Name: service.Key.Scalar(), Service: service.Value, Node: ComposeNode(service.Value).Node))
+            .Where(service => service.Node.Has(NodeRoles.Worker))
             .ToList();
 
         Assert.Contains(NodeRoles.Coordinator, coordinator.Node.Roles);
         Assert.Equal(2, workers.Count);
-        Assert.Equal(coordinator.Train.Engine.Workers, workers.Sum(worker => NodeInImage(worker.Value.At("command").Scalars()[1..]).Node.WorkersPerNode));
+        Assert.Equal(coordinator.Train.Engine.Workers, workers.Sum(worker => worker.Node.WorkersPerNode));
         string seed = $"{coordinatorService.At("hostname").Scalar()}:{coordinator.Node.Port}";
-        foreach ((YamlNode name, YamlNode worker) in workers)
+        foreach ((string name, YamlNode worker, DistTrainNodeOptions node) in workers)
         {
-            Assert.Equal([seed], NodeInImage(worker.At("command").Scalars()[1..]).Node.SeedNodes);
+            Assert.Equal([seed], node.SeedNodes);
             Assert.Equal("service_healthy", worker.At("depends_on", "coordinator", "condition").Scalar());
-            Assert.Equal(name.Scalar(), worker.At("hostname").Scalar());
+            Assert.Equal(name, worker.At("hostname").Scalar());
         }
 
         string outputs = Assert.Single(coordinatorService.At("volumes").Scalars()).Split(':')[1];

@@ -193,19 +193,5 @@ public sealed class TrainConfigurationTests : IDisposable
     }
 
     /// <summary>The repository's <c>deploy/appsettings.example.json</c>, which the node's tests read too.</summary>
-    internal static string ExampleAppsettings
-    {
-        get
-        {
-            DirectoryInfo? folder = new(AppContext.BaseDirectory);
-            while (folder is not null && !File.Exists(Path.Combine(folder.FullName, "DistTrain.sln")))
-            {
-                folder = folder.Parent;
-            }
-
-            return Path.Combine(
-                folder?.FullName ?? throw new DirectoryNotFoundException($"no DistTrain.sln above {AppContext.BaseDirectory}"),
-                "deploy", "appsettings.example.json");
-        }
-    }
+    internal static string ExampleAppsettings => Repository.Path("deploy", "appsettings.example.json");
 }
