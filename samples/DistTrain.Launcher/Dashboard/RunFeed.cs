@@ -86,24 +86,13 @@ internal sealed class RunFeed : IProgress<IDistTrainMessage>
                     _epochs.Add(new DashboardUpdate.EpochPoint(epoch.Epoch, epoch.TrainLoss, epoch.TestLoss, epoch.TestAccuracy, epoch.SamplesPerSecond));
                     _metrics.TestAccuracy(epoch.TestAccuracy);
                     break;
-                case StepStalled stalled:
-                    Notice(RunEvents.Describe(stalled));
-                    _metrics.Stalled(stalled.WaitedSeconds);
-                    break;
-                case WorkerFailed failed:
-                    Notice(RunEvents.Describe(failed));
-                    break;
-                case ShardFailedOver failedOver:
-                    Notice(RunEvents.Describe(failedOver));
-                    break;
-                case ShardBackupLost lost:
-                    Notice(RunEvents.Describe(lost));
-                    break;
-                case ShardBackupPlaced placed:
-                    Notice(RunEvents.Describe(placed));
-                    break;
-                case CoordinatorTookOver tookOver:
-                    Notice(RunEvents.Describe(tookOver));
+                case var notice when RunEvents.Notice(notice) is { } line:
+                    Notice(line);
+                    if (notice is StepStalled stalled)
+                    {
+                        _metrics.Stalled(stalled.WaitedSeconds);
+                    }
+
                     break;
             }
         }

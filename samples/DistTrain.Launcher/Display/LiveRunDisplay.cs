@@ -73,23 +73,8 @@ internal sealed class LiveRunDisplay(IAnsiConsole console, TrainingPlan plan) : 
                 // Events count epochs from 1, steps' epochs from 0.
                 EpochStatsColumn.Complete(Epoch(epoch.Epoch - 1), epoch);
                 break;
-            case WorkerFailed failed:
-                console.MarkupLineInterpolated($"[yellow]{RunEvents.Describe(failed)}[/]");
-                break;
-            case StepStalled stalled:
-                console.MarkupLineInterpolated($"[yellow]{RunEvents.Describe(stalled)}[/]");
-                break;
-            case ShardFailedOver failedOver:
-                console.MarkupLineInterpolated($"[yellow]{RunEvents.Describe(failedOver)}[/]");
-                break;
-            case ShardBackupLost lost:
-                console.MarkupLineInterpolated($"[yellow]{RunEvents.Describe(lost)}[/]");
-                break;
-            case ShardBackupPlaced placed:
-                console.MarkupLineInterpolated($"[yellow]{RunEvents.Describe(placed)}[/]");
-                break;
-            case CoordinatorTookOver tookOver:
-                console.MarkupLineInterpolated($"[yellow]{RunEvents.Describe(tookOver)}[/]");
+            case var notice when RunEvents.Notice(notice) is { } line:
+                console.MarkupLineInterpolated($"[yellow]{line}[/]");
                 break;
         }
     }

@@ -21,23 +21,8 @@ internal sealed class PlainRunDisplay(TextWriter output, int epochCount) : IRunD
             case EpochCompleted epoch:
                 output.WriteLine(RunEvents.Describe(epoch, epochCount));
                 break;
-            case WorkerFailed failed:
-                output.WriteLine(RunEvents.Describe(failed));
-                break;
-            case StepStalled stalled:
-                output.WriteLine(RunEvents.Describe(stalled));
-                break;
-            case ShardFailedOver failedOver:
-                output.WriteLine(RunEvents.Describe(failedOver));
-                break;
-            case ShardBackupLost lost:
-                output.WriteLine(RunEvents.Describe(lost));
-                break;
-            case ShardBackupPlaced placed:
-                output.WriteLine(RunEvents.Describe(placed));
-                break;
-            case CoordinatorTookOver tookOver:
-                output.WriteLine(RunEvents.Describe(tookOver));
+            case var notice when RunEvents.Notice(notice) is { } line:
+                output.WriteLine(line);
                 break;
         }
     }

@@ -2,9 +2,21 @@ using DistTrain.Protocol;
 
 namespace DistTrain.Launcher.Display;
 
-/// <summary>The words both displays use for the events of a run that are not progress.</summary>
+/// <summary>The words the displays and the dashboard use for the events of a run that are not progress.</summary>
 internal static class RunEvents
 {
+    /// <summary>The line for an event that is a notice rather than progress (a failure, a stall, a failover, a takeover); null for any other.</summary>
+    public static string? Notice(IDistTrainMessage value) => value switch
+    {
+        WorkerFailed failed => Describe(failed),
+        StepStalled stalled => Describe(stalled),
+        ShardFailedOver failedOver => Describe(failedOver),
+        ShardBackupLost lost => Describe(lost),
+        ShardBackupPlaced placed => Describe(placed),
+        CoordinatorTookOver tookOver => Describe(tookOver),
+        _ => null,
+    };
+
     public static string Describe(WorkerFailed failed) =>
         $"worker {failed.WorkerId} failed at step {failed.Step} ({failed.Reason}); its shard is leased again";
 
