@@ -13,7 +13,9 @@ namespace DistTrain.Protocol.Transport;
 /// <c>maxMessageBytes</c>, so a corrupt or hostile header costs at most that much memory. A header
 /// that breaks a bound, or disagrees with earlier chunks of its message, is an
 /// <see cref="InvalidDataException"/>: the stream can no longer be trusted and its connection is
-/// closed. A chunk that arrives twice is ignored. A message whose last chunk is older than the
+/// closed. A chunk that arrives twice is ignored. The reader receives each payload straight into its
+/// message's buffer (<see cref="Reserve"/>, then <see cref="Complete"/>): a received byte is
+/// copied once, by the kernel. A message whose last chunk is older than the
 /// timeout is dropped by <see cref="Expire"/>, which names it so the caller can log it; its sender
 /// is not told (delivery is at most once, as with Akka.Remote). A chunk that arrives after its
 /// message was completed or expired starts a new partial message, which then expires.
@@ -48,8 +50,9 @@ public sealed class ChunkReassembler : IDisposable
     }
 
     /// <summary>
-    /// Takes one chunk received at <paramref name="now"/> (any monotonic clock); returns the whole
-    /// message when this chunk completes it, else null.
+    /// Takes one chunk received at <paramref name="now"/> (any monotonic clock) whose payload is
+    /// in memory already; returns the whole message when this chunk completes it, else null.
+    /// The same as <see cref="Reserve"/>, copying the payload there, then <see cref="Complete"/>.
     /// </summary>
     public AssembledMessage? Accept(in ChunkHeader header, ReadOnlySpan<byte> payload, TimeSpan now)
     {
@@ -60,6 +63,26 @@ public sealed class ChunkReassembler : IDisposable
                 $"Tensor channel chunk {header.Index} of message {header.MessageId} declares {header.Length} bytes but carries {payload.Length}.");
         }
 
+        Memory<byte>? destination = Reserve(header, now);
+        if (destination is not Memory<byte> place)
+        {
+            return null;
+        }
+
+        payload.CopyTo(place.Span);
+        return Complete(header, now);
+    }
+
+    /// <summary>
+    /// Where the payload of the chunk <paramref name="header"/> announces goes: its place in its
+    /// message's buffer (taken when the first chunk of the message arrives), so that the reader
+    /// receives the bytes there with no copy; or null for a chunk that arrived already, whose
+    /// bytes the reader reads and drops. The place stays the message's, even past the timeout,
+    /// until <see cref="Complete"/> with the same header: call it once the payload is in.
+    /// </summary>
+    public Memory<byte>? Reserve(in ChunkHeader header, TimeSpan now)
+    {
+        header.Validate(_maxMessageBytes);
         lock (_lock)
         {
             Partial partial = PartialFor(header);
@@ -68,7 +91,27 @@ public sealed class ChunkReassembler : IDisposable
                 return null;
             }
 
-            payload.CopyTo(partial.Buffer.AsSpan(header.Offset));
+            partial.Filling = true;
+            partial.LastChunkAt = now;
+            return partial.Buffer.AsMemory(header.Offset, header.Length);
+        }
+    }
+
+    /// <summary>
+    /// The payload of the chunk <see cref="Reserve"/> gave a place for is in: counts it, and
+    /// returns the whole message when it was the last one missing, else null.
+    /// </summary>
+    public AssembledMessage? Complete(in ChunkHeader header, TimeSpan now)
+    {
+        lock (_lock)
+        {
+            if (!_partials.TryGetValue(header.MessageId, out Partial? partial) || !partial.Filling || partial.Arrived[header.Index])
+            {
+                throw new InvalidOperationException(
+                    $"Chunk {header.Index} of message {header.MessageId} was completed without a place reserved for it.");
+            }
+
+            partial.Filling = false;
             partial.Arrived[header.Index] = true;
             partial.Missing--;
             partial.LastChunkAt = now;
@@ -89,7 +132,8 @@ public sealed class ChunkReassembler : IDisposable
         var dropped = new List<string>();
         lock (_lock)
         {
-            foreach ((long id, Partial partial) in _partials.Where(p => now - p.Value.LastChunkAt > _timeout).ToList())
+            // A message whose chunk is being received into its buffer is not dropped under the reader.
+            foreach ((long id, Partial partial) in _partials.Where(p => !p.Value.Filling && now - p.Value.LastChunkAt > _timeout).ToList())
             {
                 int count = partial.Arrived.Length;
                 dropped.Add(
@@ -161,5 +205,8 @@ public sealed class ChunkReassembler : IDisposable
         public int Missing { get; set; } = chunkCount;
 
         public TimeSpan LastChunkAt { get; set; }
+
+        /// <summary>A chunk's payload is being received into <see cref="Buffer"/> (<see cref="Reserve"/> until <see cref="Complete"/>).</summary>
+        public bool Filling { get; set; }
     }
 }

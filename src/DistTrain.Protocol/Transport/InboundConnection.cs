@@ -28,7 +28,7 @@ internal sealed class InboundConnection(
         TimeSpan period = settings.ReassemblyTimeout / 4;
         using var expiry = new Timer(_ => LogExpired(reassembler.Expire(clock.Elapsed)), null, period, period);
         byte[] header = new byte[ChunkHeader.Size];
-        byte[] payload = ArrayPool<byte>.Shared.Rent(ChunkHeader.MaxChunkBytes);
+        byte[] duplicate = ArrayPool<byte>.Shared.Rent(ChunkHeader.MaxChunkBytes); // where a chunk that arrived twice is read and dropped
         Stream? stream = null;
         try
         {
@@ -56,9 +56,14 @@ internal sealed class InboundConnection(
                 }
 
                 ChunkHeader chunk = ChunkHeader.Read(header);
-                chunk.Validate(settings.MaxMessageBytes);
-                await stream.ReadExactlyAsync(payload.AsMemory(0, chunk.Length), shutdown);
-                AssembledMessage? message = reassembler.Accept(chunk, payload.AsSpan(0, chunk.Length), clock.Elapsed);
+                if (reassembler.Reserve(chunk, clock.Elapsed) is not Memory<byte> place)
+                {
+                    await stream.ReadExactlyAsync(duplicate.AsMemory(0, chunk.Length), shutdown);
+                    continue;
+                }
+
+                await stream.ReadExactlyAsync(place, shutdown);
+                AssembledMessage? message = reassembler.Complete(chunk, clock.Elapsed);
                 if (message is not null)
                 {
                     deliver(message, _peer);
@@ -84,7 +89,7 @@ internal sealed class InboundConnection(
 
             stream?.Dispose();
             client.Dispose();
-            ArrayPool<byte>.Shared.Return(payload);
+            ArrayPool<byte>.Shared.Return(duplicate);
         }
     }
 

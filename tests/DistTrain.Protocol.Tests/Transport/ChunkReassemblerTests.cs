@@ -108,6 +108,59 @@ public sealed class ChunkReassemblerTests
     }
 
     [Fact]
+    public void Reserve_ThenComplete_ReceivesEachPayloadInItsPlace()
+    {
+        byte[] message = Message((2 * ChunkBytes) + 5, seed: 6);
+        using var reassembler = new ChunkReassembler(1 << 20, s_timeout);
+        List<ChunkHeader> headers = ChunkHeader.For(4, message.Length, ChunkBytes).Reverse().ToList();
+
+        AssembledMessage? assembled = null;
+        foreach (ChunkHeader header in headers)
+        {
+            Assert.Null(assembled);
+            Memory<byte> place = Assert.NotNull(reassembler.Reserve(header, TimeSpan.Zero));
+            Assert.Equal(header.Length, place.Length);
+            Payload(message, header).CopyTo(place.Span);
+            assembled = reassembler.Complete(header, TimeSpan.Zero);
+        }
+
+        using (assembled)
+        {
+            Assert.Equal(message, assembled!.Memory.ToArray());
+        }
+    }
+
+    [Fact]
+    public void Reserve_ChunkThatArrivedAlready_GivesNoPlace()
+    {
+        byte[] message = Message(2 * ChunkBytes, seed: 7);
+        using var reassembler = new ChunkReassembler(1 << 20, s_timeout);
+        List<ChunkHeader> headers = ChunkHeader.For(8, message.Length, ChunkBytes).ToList();
+        reassembler.Accept(headers[0], Payload(message, headers[0]), TimeSpan.Zero);
+
+        Assert.Null(reassembler.Reserve(headers[0], TimeSpan.Zero));
+        Assert.Throws<InvalidOperationException>(() => reassembler.Complete(headers[0], TimeSpan.Zero));
+        Assert.Throws<InvalidOperationException>(() => reassembler.Complete(headers[1], TimeSpan.Zero));
+    }
+
+    [Fact]
+    public void Expire_MessageWhoseChunkIsBeingReceived_IsKeptUntilTheChunkIsIn()
+    {
+        byte[] message = Message(2 * ChunkBytes, seed: 8);
+        using var reassembler = new ChunkReassembler(1 << 20, s_timeout);
+        List<ChunkHeader> headers = ChunkHeader.For(3, message.Length, ChunkBytes).ToList();
+        reassembler.Accept(headers[0], Payload(message, headers[0]), TimeSpan.Zero);
+        Memory<byte> place = Assert.NotNull(reassembler.Reserve(headers[1], TimeSpan.FromSeconds(1)));
+
+        // Long past the timeout, with the reader still receiving into the message's buffer.
+        Assert.Empty(reassembler.Expire(TimeSpan.FromSeconds(60)));
+        Payload(message, headers[1]).CopyTo(place.Span);
+        using AssembledMessage? assembled = reassembler.Complete(headers[1], TimeSpan.FromSeconds(61));
+
+        Assert.Equal(message, assembled!.Memory.ToArray());
+    }
+
+    [Fact]
     public void Accept_HeaderDeclaringTwoGigabytes_IsRefusedBeforeAllocating()
     {
         using var reassembler = new ChunkReassembler(1 << 20, s_timeout);
