@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Net.Sockets;
-using System.Runtime.InteropServices;
 using System.Threading.Channels;
 using Akka.Actor;
 using Akka.Event;
@@ -11,7 +10,7 @@ namespace DistTrain.Protocol.Transport;
 /// The sending half of the tensor channel from this node to one peer node: a bounded FIFO queue of
 /// serialized messages and one writer that looks up the peer's port over Akka
 /// (<see cref="EndpointActor"/>), connects, authenticates when TLS is on, and writes each message
-/// as chunks (<see cref="ChunkHeader"/>), each a header and its slice of the message. One queue and one
+/// as chunks (<see cref="ChunkHeader"/>) copied into one pooled frame buffer. One queue and one
 /// writer per peer keep every message from this node to that node in the order it was sent.
 /// <para>
 /// In flight: at most <see cref="TensorTransportSettings.SendQueueLimit"/> messages wait in the
@@ -163,39 +162,13 @@ internal sealed class OutboundChannel
         return _tls is null ? stream : await _tls.AuthenticateAsClientAsync(stream, host, connecting.Token);
     }
 
-    /// <summary>
-    /// Writes <paramref name="message"/> as chunks. Without TLS each chunk is one gathered send of
-    /// its header (in <paramref name="frame"/>) and its slice of the message, so a sent byte is
-    /// copied once, by the kernel; TLS encrypts whole records, so there header and slice are
-    /// copied into the frame and written together.
-    /// </summary>
     private async Task WriteChunksAsync(Stream stream, ReadOnlyMemory<byte> message, long messageId, byte[] frame)
     {
-        Socket? socket = (stream as NetworkStream)?.Socket;
-        bool gathered = socket is not null && MemoryMarshal.TryGetArray(message, out _);
-        ArraySegment<byte>[] parts = new ArraySegment<byte>[2];
-
-        // A gathered send takes no cancellation token: closing the socket on shutdown ends it.
-        using CancellationTokenRegistration closing = gathered ? _shutdown.Register(static s => ((Socket)s!).Dispose(), socket) : default;
         foreach (ChunkHeader header in ChunkHeader.For(messageId, message.Length, _settings.ChunkBytes))
         {
             header.Write(frame);
-            if (gathered)
-            {
-                MemoryMarshal.TryGetArray(message.Slice(header.Offset, header.Length), out ArraySegment<byte> slice);
-                parts[0] = new ArraySegment<byte>(frame, 0, ChunkHeader.Size);
-                parts[1] = slice;
-                int sent = await socket!.SendAsync(parts, SocketFlags.None);
-                if (sent != ChunkHeader.Size + header.Length)
-                {
-                    throw new IOException($"the socket took {sent} of a chunk's {ChunkHeader.Size + header.Length} bytes");
-                }
-            }
-            else
-            {
-                message.Span.Slice(header.Offset, header.Length).CopyTo(frame.AsSpan(ChunkHeader.Size));
-                await stream.WriteAsync(frame.AsMemory(0, ChunkHeader.Size + header.Length), _shutdown);
-            }
+            message.Span.Slice(header.Offset, header.Length).CopyTo(frame.AsSpan(ChunkHeader.Size));
+            await stream.WriteAsync(frame.AsMemory(0, ChunkHeader.Size + header.Length), _shutdown);
         }
     }
 }

@@ -229,7 +229,7 @@ public sealed class TensorTransport : IExtension
             {
                 TcpClient client = await _listener!.AcceptTcpClientAsync(_shutdown.Token);
                 var connection = new InboundConnection(client, Settings, _tls, _faults!, _log, Deliver);
-                _ = Task.Run(() => connection.RunAsync(_shutdown.Token));
+                _ = Task.Factory.StartNew(() => connection.Run(_shutdown.Token), TaskCreationOptions.LongRunning);
             }
         }
         catch (Exception e) when (!_shutdown.IsCancellationRequested)
