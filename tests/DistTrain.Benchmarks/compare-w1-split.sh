@@ -16,7 +16,7 @@ if [[ -z ${DISTTRAIN_DLL:-} ]]; then
   dotnet build "$root/samples/DistTrain.Launcher" -c Release -v q -nologo >/dev/null
 fi
 launcher="dotnet ${DISTTRAIN_DLL:-$root/samples/DistTrain.Launcher/bin/Release/net10.0/disttrain.dll}"
-timed() { local out=$1; shift; if [[ -x /usr/bin/time ]]; then /usr/bin/time -f "%U %S %w" -o "$out" "$@"; else echo "0 0 0" > "$out"; "$@"; fi; }
+timed() { local out=$1; shift; if [[ -x /usr/bin/time ]]; then /usr/bin/time -f "%U %S %w" -o "$out" "$@"; else "$@"; fi; }
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 rate() { python3 -c "import json,sys; print(round(json.load(open(sys.argv[1]))['final']['samplesPerSecond']))" "$1"; }
@@ -31,9 +31,12 @@ for round in $(seq "$rounds"); do
     --data "$data" --workers "$workers" > "$work/worker.log" 2>&1
   wait "$coordinator"
   split=$(rate "$work/split.json")
-  cpu=$(cat "$work/coordinator.time" "$work/worker.time" | awk '{ cpu += $1 + $2; switches += $3 } END { printf "cpu %.1f s, %d voluntary switches", cpu, switches }')
+  cpu=""
+  if [[ -f $work/worker.time ]]; then
+    cpu=$(cat "$work/coordinator.time" "$work/worker.time" | awk '{ cpu += $1 + $2; switches += $3 } END { printf " (split: cpu %.1f s, %d voluntary switches)", cpu, switches }')
+  fi
   $launcher train --workers "$workers" --metrics-out "$work/local.json" "${common[@]}" > /dev/null
   local=$(rate "$work/local.json")
-  echo "round $round split $split local $local ratio $(awk -v a="$split" -v b="$local" 'BEGIN { printf "%.2f", a / b }') (split: $cpu)" | tee -a "$work/results"
+  echo "round $round split $split local $local ratio $(awk -v a="$split" -v b="$local" 'BEGIN { printf "%.2f", a / b }')$cpu" | tee -a "$work/results"
 done
 echo "median ratio split/local $(awk '{ print $8 }' "$work/results" | median)"
