@@ -145,8 +145,8 @@ internal static class Usage
 
         disttrain project [options]
           Projects a sync step (compute, push, apply, pull), samples/s and scaling efficiency for 1..N
-          worker nodes from an alpha-beta model of the link and two costs measured on this machine (one
-          core's forward+backward per sample and Adam update per parameter). Model options as for train:
+          worker nodes from an alpha-beta model of the link and costs measured on this machine (one
+          core's forward+backward per sample and Adam update per parameter; on one host, the wire's work). Model options as for train:
           --hidden, --activation, --loss, --batch (default W1: 784-512-256-10, batch 128).
 
           --nodes N                worker nodes; the table shows 1..N (default 4)
@@ -167,6 +167,19 @@ internal static class Usage
           --compute-per-sample S   seconds of forward+backward per sample on one core, instead of measuring
           --apply-per-parameter S  seconds of one Adam update per parameter on one core, instead of
                                    measuring
+          --host-cores C           every node on one host of C cores (the network test bed, a loopback
+                                   split): the step is also bounded by all nodes' CPU work over C cores,
+                                   the wire's work measured, the cluster path's fitted to this machine
+          --wire-per-step S        with --host-cores: seconds of one core per worker node and step for the
+                                   wire's work (bf16 rounding, replica differences, top-k), instead of
+                                   measuring
+          --path-cpu-per-byte S    with --host-cores: the cluster path's CPU seconds per byte moved, both
+                                   ends (default 4.1e-10; tests/DistTrain.Benchmarks/fit-path-cost.sh)
+          --path-cpu-per-node-step S
+                                   with --host-cores: its CPU seconds per worker node and step besides
+                                   the bytes (default 0.0022; fit-path-cost.sh)
+          --path-cpu-per-step S    with --host-cores: its CPU seconds per step whatever the worker nodes
+                                   (default 0.0038; fit-path-cost.sh)
           --json                   one JSON document (seconds, samples/s) instead of the table
 
         every command:

@@ -183,7 +183,18 @@ internal sealed class OptionReader
     }
 
     /// <summary>A positive number in double precision (seconds per sample, say), or null when absent.</summary>
-    public double? OptionalPositiveDouble(string name)
+    public double? OptionalPositiveDouble(string name) =>
+        OptionalDouble(name) is not { } value ? null
+            : value > 0 ? value
+            : throw Invalid(name, $"must be positive; got '{_values[name]}'");
+
+    /// <summary>A number of 0 or more in double precision (seconds that may be none), or null when absent.</summary>
+    public double? OptionalNonNegativeDouble(string name) =>
+        OptionalDouble(name) is not { } value ? null
+            : value >= 0 ? value
+            : throw Invalid(name, $"must be zero or positive; got '{_values[name]}'");
+
+    private double? OptionalDouble(string name)
     {
         string? text = Text(name);
         if (text is null)
@@ -192,7 +203,7 @@ internal sealed class OptionReader
         }
 
         return double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) && double.IsFinite(value)
-            ? value > 0 ? value : throw Invalid(name, $"must be positive; got '{text}'")
+            ? value
             : throw Invalid(name, $"must be a number; got '{text}'");
     }
 

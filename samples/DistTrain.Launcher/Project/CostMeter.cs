@@ -1,17 +1,22 @@
 using System.Diagnostics;
+using System.Numerics.Tensors;
+using DistTrain.Actors.Worker;
 using DistTrain.Core.Layers;
 using DistTrain.Core.Optimizers;
+using DistTrain.Core.Simd;
 using DistTrain.Core.Tensors;
+using DistTrain.Protocol;
 
 namespace DistTrain.Launcher.Project;
 
 /// <summary>
-/// Measures on this machine, on the calling thread, the two costs <see cref="ThroughputModel"/>
+/// Measures on this machine, on the calling thread, the costs <see cref="ThroughputModel"/>
 /// takes as given: a worker's forward and backward pass per sample (what a worker runs per lease:
-/// <see cref="Sequential.ComputeGradients"/> on a <see cref="ModelWorkspace"/>), and one Adam update
-/// per parameter (what a shard runs per version). Inputs are synthetic, so no data is read. Each
-/// figure is the median of several timed runs after a warm-up long enough for the JIT's tiered
-/// compilation to settle; it is one core's cost on a machine that may be busy, not a benchmark.
+/// <see cref="Sequential.ComputeGradients"/> on a <see cref="ModelWorkspace"/>), one Adam update
+/// per parameter (what a shard runs per version), and the wire's work per worker node and step.
+/// Inputs are synthetic, so no data is read. Each figure is the median of several timed runs
+/// after a warm-up long enough for the JIT's tiered compilation to settle; it is one core's cost
+/// on a machine that may be busy, not a benchmark.
 /// </summary>
 internal static class CostMeter
 {
@@ -70,6 +75,65 @@ internal static class CostMeter
 
         WarmUp(() => adam.Step(parameters, gradients));
         return MedianSeconds(() => adam.Step(parameters, gradients)) / parameterCount;
+    }
+
+    /// <summary>
+    /// Seconds of one core per worker node and step for what the wire does to the values, as one
+    /// process does it too (the serializer's conversions on the way through the network belong to
+    /// the cluster path's cost instead): on the way up the node's contribution is cut to its top k
+    /// with error feedback (<see cref="TopKCompressor"/>) or rounded to bf16; on the way down, with
+    /// bf16, the server takes the rounded difference to the node's replica and widens it, and the
+    /// node adds it to its own (<c>NodeReplicas.Publish</c>, <c>ParameterReplica.Apply</c>).
+    /// fp32 without top-k does nothing of it: 0.
+    /// </summary>
+    public static double WireSecondsPerStep(int parameterCount, WirePrecision precision, double? topKRatio)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(parameterCount);
+        if (precision == WirePrecision.Fp32 && topKRatio is null)
+        {
+            return 0;
+        }
+
+        var random = new DeterministicRandom(Seed);
+        float[] fresh = new float[parameterCount];
+        float[] current = new float[parameterCount];
+        for (int i = 0; i < parameterCount; i++)
+        {
+            fresh[i] = random.NextUniform(-1e-3f, 1e-3f);
+            current[i] = random.NextUniform(-0.05f, 0.05f);
+        }
+
+        float[] gradient = new float[parameterCount];
+        float[] serverReplica = new float[parameterCount];
+        float[] nodeReplica = new float[parameterCount];
+        float[] delta = new float[parameterCount];
+        ushort[] halves = new ushort[parameterCount];
+        TopKCompressor? compressor = topKRatio is null ? null : new TopKCompressor(parameterCount);
+
+        void Step()
+        {
+            // The compressor replaces the gradient in place, so each step starts from a fresh one, as a node's sum does.
+            fresh.CopyTo(gradient);
+            if (compressor is not null)
+            {
+                compressor.Compress(gradient, topKRatio!.Value, precision);
+            }
+            else
+            {
+                Kernels.RoundToBFloat16(gradient, halves);
+            }
+
+            if (precision == WirePrecision.Bf16)
+            {
+                // The kernels take the same time whatever the values, so the parameters need not move between steps.
+                Kernels.RoundedDifferenceToBFloat16(current, serverReplica, halves);
+                Kernels.FromBFloat16(halves, delta);
+                TensorPrimitives.Add(nodeReplica, delta, nodeReplica);
+            }
+        }
+
+        WarmUp(Step);
+        return MedianSeconds(Step);
     }
 
     private static void WarmUp(Action run)

@@ -21,7 +21,10 @@ internal static class ProjectCommand
     {
         Sequential network = settings.Training.BuildModel(FeatureSize, ClassCount);
         double apply = settings.ApplySecondsPerParameter ?? CostMeter.ApplySecondsPerParameter(network.ParameterCount);
-        ThroughputModel model = settings.ToModel(network.ParameterCount, apply);
+        double wire = settings.HostCores is null
+            ? 0
+            : settings.WireSecondsPerStep ?? CostMeter.WireSecondsPerStep(network.ParameterCount, settings.Precision, settings.TopKRatio);
+        ThroughputModel model = settings.ToModel(network.ParameterCount, apply, wire);
         int[] batchSizes = Enumerable.Range(1, settings.WorkerNodes).Select(model.SamplesPerWorker).Distinct().ToArray();
         IReadOnlyDictionary<int, double> compute = settings.ComputeSecondsPerSample is { } given
             ? batchSizes.ToDictionary(batchSize => batchSize, _ => given)
@@ -62,7 +65,15 @@ internal static class ProjectCommand
         string range = fastest == slowest ? $"{fastest:G3}" : $"{fastest:G3} to {slowest:G3}";
         yield return $"costs on one core: compute {range} us per sample ({Source(settings.ComputeSecondsPerSample)}), " +
                      $"apply {model.ApplySecondsPerParameter * 1e9:G3} ns per parameter, Adam ({Source(settings.ApplySecondsPerParameter)})";
+        if (model.HostCores is { } cores)
+        {
+            yield return $"one host of {cores} core(s) runs every node; CPU per worker node and step: the wire's work " +
+                         $"{model.WireSecondsPerStep * 1e3:G3} ms ({Source(settings.WireSecondsPerStep)}),";
+            yield return $"  the cluster path's {model.PathSecondsPerByte * 1e9:G3} ns per byte ({Source(settings.PathSecondsPerByte, "fitted")}) " +
+                         $"and {model.PathSecondsPerNodeStep * 1e3:G3} ms ({Source(settings.PathSecondsPerNodeStep, "fitted")}); " +
+                         $"and {model.PathSecondsPerStep * 1e3:G3} ms per step whatever the nodes ({Source(settings.PathSecondsPerStep, "fitted")})";
+        }
     }
 
-    private static string Source(double? given) => given is null ? "measured on this machine" : "given";
+    private static string Source(double? given, string otherwise = "measured on this machine") => given is null ? otherwise : "given";
 }

@@ -33,6 +33,7 @@ internal static class ProjectCommandLine
     [
         "--hidden", "--activation", "--loss", "--batch", "--nodes", "--workers-per-node", "--ps-nodes", "--ps-shards", "--ps-cores",
         "--link", "--latency", "--efficiency", "--wire", "--compress", "--compute-per-sample", "--apply-per-parameter",
+        "--host-cores", "--wire-per-step", "--path-cpu-per-byte", "--path-cpu-per-node-step", "--path-cpu-per-step",
     ];
 
     private static readonly (string Unit, double BitsPerSecond)[] s_rateUnits = [("gbit", 1e9), ("mbit", 1e6), ("kbit", 1e3)];
@@ -69,11 +70,21 @@ internal static class ProjectCommandLine
         }
 
         (string link, double bitsPerSecond) = Link(options);
+        int? hostCores = options.OptionalPositiveInt("--host-cores");
+        foreach (string hostCost in (string[])["--wire-per-step", "--path-cpu-per-byte", "--path-cpu-per-node-step", "--path-cpu-per-step"])
+        {
+            if (hostCores is null && options.Has(hostCost))
+            {
+                throw new UsageException($"{hostCost} is CPU work on one host, counted only with --host-cores");
+            }
+        }
+
         return new ProjectSettings(
             training, workerNodes, workersPerNode, serverNodes, shards, options.PositiveInt("--ps-cores", Environment.ProcessorCount),
             link, bitsPerSecond, Efficiency(options, link), Latency(options), options.Choice("--wire", "fp32", WireNames.Precisions),
             TopKRatio(options), Overlap: !options.Has("--no-overlap"), options.OptionalPositiveDouble("--compute-per-sample"),
-            options.OptionalPositiveDouble("--apply-per-parameter"), options.Has("--json"));
+            options.OptionalPositiveDouble("--apply-per-parameter"), options.OptionalNonNegativeDouble("--wire-per-step"), hostCores, options.OptionalPositiveDouble("--path-cpu-per-byte"),
+            options.OptionalPositiveDouble("--path-cpu-per-node-step"), options.OptionalPositiveDouble("--path-cpu-per-step"), options.Has("--json"));
     }
 
     private static (string Name, double BitsPerSecond) Link(OptionReader options)

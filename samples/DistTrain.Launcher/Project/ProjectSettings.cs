@@ -1,5 +1,6 @@
 using System.Globalization;
 using DistTrain.Core.Training;
+using DistTrain.Protocol;
 
 namespace DistTrain.Launcher.Project;
 
@@ -13,6 +14,11 @@ namespace DistTrain.Launcher.Project;
 /// <param name="TopKRatio">The fraction of its entries a contribution carries, or null for all of them.</param>
 /// <param name="ComputeSecondsPerSample">Given instead of measured, or null to measure it.</param>
 /// <param name="ApplySecondsPerParameter">Given instead of measured, or null to measure it.</param>
+/// <param name="WireSecondsPerStep">Given instead of measured (with <paramref name="HostCores"/>), or null to measure it.</param>
+/// <param name="HostCores">Every node on one host of this many cores (a test bed, a loopback split), or null for a host per node.</param>
+/// <param name="PathSecondsPerByte">The cluster path's CPU per byte on one host, or null for the model's fitted default.</param>
+/// <param name="PathSecondsPerNodeStep">The cluster path's CPU per worker node and step on one host, or null for the fitted default.</param>
+/// <param name="PathSecondsPerStep">The cluster path's CPU per step whatever the worker nodes on one host, or null for the fitted default.</param>
 /// <param name="Json">One JSON document instead of the table.</param>
 internal sealed record ProjectSettings(
     TrainerOptions Training,
@@ -30,13 +36,21 @@ internal sealed record ProjectSettings(
     bool Overlap,
     double? ComputeSecondsPerSample,
     double? ApplySecondsPerParameter,
+    double? WireSecondsPerStep,
+    int? HostCores,
+    double? PathSecondsPerByte,
+    double? PathSecondsPerNodeStep,
+    double? PathSecondsPerStep,
     bool Json)
 {
     /// <summary>The compression as the command line spells it: none or topk:RATIO.</summary>
     public string Compress => TopKRatio is { } ratio ? $"topk:{ratio.ToString(CultureInfo.InvariantCulture)}" : "none";
 
-    /// <summary>The model of this cluster for a network of <paramref name="parameters"/> parameters.</summary>
-    public ThroughputModel ToModel(int parameters, double applySecondsPerParameter) => new()
+    /// <summary>The wire's precision as the protocol names it.</summary>
+    public WirePrecision Precision => Wire == "bf16" ? WirePrecision.Bf16 : WirePrecision.Fp32;
+
+    /// <summary>The model of this cluster for a network of <paramref name="parameters"/> parameters, with the costs measured or given.</summary>
+    public ThroughputModel ToModel(int parameters, double applySecondsPerParameter, double wireSecondsPerStep) => new()
     {
         Parameters = parameters,
         BatchSize = Training.BatchSize,
@@ -47,9 +61,14 @@ internal sealed record ProjectSettings(
         LineBytesPerSecond = LineBitsPerSecond / 8,
         Efficiency = Efficiency,
         LatencySeconds = LatencySeconds,
-        ValueBytes = Wire == "bf16" ? 2 : 4,
+        ValueBytes = Precision == WirePrecision.Bf16 ? 2 : 4,
         TopKRatio = TopKRatio,
         Overlap = Overlap,
         ApplySecondsPerParameter = applySecondsPerParameter,
+        HostCores = HostCores,
+        WireSecondsPerStep = wireSecondsPerStep,
+        PathSecondsPerByte = PathSecondsPerByte ?? ThroughputModel.DefaultPathSecondsPerByte,
+        PathSecondsPerNodeStep = PathSecondsPerNodeStep ?? ThroughputModel.DefaultPathSecondsPerNodeStep,
+        PathSecondsPerStep = PathSecondsPerStep ?? ThroughputModel.DefaultPathSecondsPerStep,
     };
 }

@@ -7,7 +7,7 @@ namespace DistTrain.Launcher.Project;
 /// The JSON document <c>disttrain project --json</c> prints:
 /// <code>
 /// {"layers": [784, 512, 256, 10], "activation", "loss", "link", "wire", "compress",
-///  "computeMeasured", "applyMeasured",
+///  "computeMeasured", "applyMeasured", "wireMeasured" (the wire's work, measured only with --host-cores),
 ///  "assumptions": {every input of the model: "parameters", "batchSize", "workersPerNode", "serverNodes",
 ///                  "shards", "serverCores", "lineBytesPerSecond", "efficiency", "latencySeconds", "headerBytes",
 ///                  "valueBytes", "topKRatio", "overlap", "applySecondsPerParameter", "upBytesPerParameter", ...},
@@ -34,6 +34,7 @@ internal static class ProjectionDocument
             ["compress"] = settings.Compress,
             ["computeMeasured"] = settings.ComputeSecondsPerSample is null,
             ["applyMeasured"] = settings.ApplySecondsPerParameter is null,
+            ["wireMeasured"] = settings.HostCores is not null && settings.WireSecondsPerStep is null,
             ["assumptions"] = model,
             ["projections"] = steps,
         };

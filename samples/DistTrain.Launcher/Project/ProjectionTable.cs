@@ -3,8 +3,9 @@ using Spectre.Console;
 namespace DistTrain.Launcher.Project;
 
 /// <summary>
-/// The projection as a table: one row per worker-node count, a step's parts and its total in
-/// milliseconds, the samples per second, and the scaling efficiency.
+/// The projection as a table: one row per worker-node count, a step's parts (on one host, its CPU
+/// work over the host's cores too) and its total in milliseconds, the samples per second, and
+/// the scaling efficiency.
 /// </summary>
 internal static class ProjectionTable
 {
@@ -19,20 +20,36 @@ internal static class ProjectionTable
             .AddColumn(new TableColumn("compute ms").RightAligned())
             .AddColumn(new TableColumn("push ms").RightAligned())
             .AddColumn(new TableColumn("apply ms").RightAligned())
-            .AddColumn(new TableColumn("pull ms").RightAligned())
+            .AddColumn(new TableColumn("pull ms").RightAligned());
+        bool oneHost = steps.Any(step => step.HostCpuSeconds is not null);
+        if (oneHost)
+        {
+            table.AddColumn(new TableColumn("host cpu ms").RightAligned());
+        }
+
+        table
             .AddColumn(new TableColumn("step ms").RightAligned())
             .AddColumn(new TableColumn("samples/s").RightAligned())
             .AddColumn(new TableColumn("scaling").RightAligned());
         foreach (StepProjection step in steps)
         {
-            table.AddRow(
+            List<string> cells =
+            [
                 $"{step.WorkerNodes}", $"{step.Workers}", $"{step.SamplesPerWorker}", $"{step.ComputeSecondsPerSample * 1e6:F2}",
-                Milliseconds(step.ComputeSeconds), Milliseconds(step.PushSeconds), Milliseconds(step.ApplySeconds),
-                Milliseconds(step.PullSeconds), Milliseconds(step.StepSeconds), $"{step.SamplesPerSecond:N0}",
-                $"{step.ScalingEfficiency * 100:F1}%");
+                Milliseconds(step.ComputeSeconds), Milliseconds(step.PushSeconds), Milliseconds(step.ApplySeconds), Milliseconds(step.PullSeconds),
+            ];
+            if (oneHost)
+            {
+                cells.Add(Milliseconds(step.HostCpuSeconds ?? 0));
+            }
+
+            cells.AddRange([Milliseconds(step.StepSeconds), $"{step.SamplesPerSecond:N0}", $"{step.ScalingEfficiency * 100:F1}%"]);
+            table.AddRow([.. cells]);
         }
 
-        table.Caption("scaling: samples/s over (worker nodes x the samples/s of one worker node)");
+        table.Caption(
+            "scaling: samples/s over (worker nodes x the samples/s of one worker node)" +
+            (oneHost ? "; host cpu: the step's CPU work over the host's cores, which the step cannot undercut" : ""));
         return table;
     }
 

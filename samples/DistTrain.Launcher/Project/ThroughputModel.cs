@@ -6,8 +6,8 @@ namespace DistTrain.Launcher.Project;
 /// aggregation), and parameter-server nodes holding the shards. It prices the protocol's message
 /// pattern: per step every worker node sends ONE contribution per shard and receives ONE
 /// parameter version per shard. It is not a simulator: it knows no queues, no stragglers, no
-/// serializer or GC costs, and no CPU contention between the roles on one host; the link
-/// efficiency and the per-message header are its knobs for fitting it to a test bed.
+/// serializer or GC costs; the link efficiency and the per-message header are its knobs for
+/// fitting it to a test bed, and on one host (below) the cluster path's CPU costs.
 /// <para>
 /// With M parameters, B the global batch, N worker nodes of W workers, P server nodes, S shards
 /// in all (k = ceil(S / P) on the busiest server node, which holds the fraction f = k / S of the
@@ -31,6 +31,23 @@ namespace DistTrain.Launcher.Project;
 /// divides it by S as well: the model is optimistic there, which a fitted header or efficiency
 /// absorbs. With P dividing S the worker and server terms are the plain max(M b, N M b / P).
 /// </para>
+/// <para>
+/// One host (<see cref="HostCores"/> set): every node runs on one machine of C_h cores, as on the
+/// network test bed (namespaces on one machine) and in a loopback split. The links above still
+/// bound the step, but so does the CPU work of all nodes together, which the cores must fit
+/// into each step. With w the wire's own work per worker node (bf16 rounding, replica
+/// differences, top-k selection: what one process runs too), kappa the cluster path's CPU per
+/// byte moved (the tensor channel on both sides, TCP in the kernel, copies, the serializer's
+/// conversions), F_n its CPU per worker node and step besides the bytes (the node's messages,
+/// one per shard each way, their wake-ups and hand-offs) and F_s its CPU per step whatever the
+/// nodes (the coordinator's leases and reports, the servers' side of a step), all three fitted
+/// to loopback splits of this machine with one and two worker nodes:
+/// <code>
+/// T_cpu = (N W c(s) s + m M + N (w + kappa (M (b_up + b_down) + 2 S H) + F_n) + F_s) / C_h
+/// T     = max(T_c + T_comm, T_cpu)
+/// </code>
+/// On separate hosts T_cpu is not counted: each node brings its own cores.
+/// </para>
 /// </summary>
 internal sealed record ThroughputModel
 {
@@ -44,6 +61,19 @@ internal sealed record ThroughputModel
 
     /// <summary>What a top-k entry carries besides its value: the parameter's index as a 32-bit integer.</summary>
     public const int TopKIndexBytes = 4;
+
+    /// <summary>
+    /// kappa as <c>tests/DistTrain.Benchmarks/fit-path-cost.sh</c> fitted it on the 2-core
+    /// reference machine (loopback splits of W1 with 16 shards, one and two worker nodes, the
+    /// wire fp32, bf16 and top-k; 2026-12-05).
+    /// </summary>
+    public const double DefaultPathSecondsPerByte = 4.1e-10;
+
+    /// <summary>F_n as <c>fit-path-cost.sh</c> fitted it with <see cref="DefaultPathSecondsPerByte"/>.</summary>
+    public const double DefaultPathSecondsPerNodeStep = 2.2e-3;
+
+    /// <summary>F_s as <c>fit-path-cost.sh</c> fitted it with <see cref="DefaultPathSecondsPerByte"/>.</summary>
+    public const double DefaultPathSecondsPerStep = 3.8e-3;
 
     /// <summary>M: the model's parameters, all of which every step pushes and pulls (or top-k of them, pushed).</summary>
     public required int Parameters { get; init; }
@@ -83,6 +113,21 @@ internal sealed record ThroughputModel
 
     /// <summary>Whether the shards pipeline through push, apply and pull (the flow-shop makespan) or run one phase after another.</summary>
     public bool Overlap { get; init; } = true;
+
+    /// <summary>C_h: when set, every node shares one host of this many cores, whose CPU work per step then bounds the step too.</summary>
+    public int? HostCores { get; init; }
+
+    /// <summary>w: seconds of one core per worker node and step for the wire's own work (0 for fp32), which one process does too.</summary>
+    public double WireSecondsPerStep { get; init; }
+
+    /// <summary>kappa: seconds of CPU, both ends together, per byte the cluster path moves; counted on one host only.</summary>
+    public double PathSecondsPerByte { get; init; } = DefaultPathSecondsPerByte;
+
+    /// <summary>F_n: seconds of CPU per worker node and step of the cluster path besides its bytes; counted on one host only.</summary>
+    public double PathSecondsPerNodeStep { get; init; } = DefaultPathSecondsPerNodeStep;
+
+    /// <summary>F_s: seconds of CPU per step of the cluster path whatever the worker nodes; counted on one host only.</summary>
+    public double PathSecondsPerStep { get; init; } = DefaultPathSecondsPerStep;
 
     /// <summary>m: seconds one core takes to apply the optimizer's update to one parameter.</summary>
     public required double ApplySecondsPerParameter { get; init; }
@@ -145,10 +190,25 @@ internal sealed record ThroughputModel
         double apply = ApplySecondsPerParameter * Parameters * ShardsPerServerNode / Shards / Math.Min(ShardsPerServerNode, ServerCores);
         double pull = TransferSeconds(workerNodes, DownBytesPerParameter);
         double communication = Overlap ? PipelinedSeconds(push, apply, pull, Shards) : push + apply + pull;
-        double step = compute + communication;
+        double? hostCpu = HostCores is { } cores ? HostCpuSeconds(workerNodes, compute) / cores : null;
+        double step = Math.Max(compute + communication, hostCpu ?? 0);
         return new StepProjection(
-            workerNodes, workerNodes * WorkersPerNode, samples, perSample, compute, push, apply, pull, communication, step,
+            workerNodes, workerNodes * WorkersPerNode, samples, perSample, compute, push, apply, pull, communication, hostCpu, step,
             BatchSize / step, ScalingEfficiency: double.NaN);
+    }
+
+    /// <summary>
+    /// The CPU seconds of one step on one host, every node's together: each worker's compute
+    /// (<paramref name="workerCompute"/>, the busiest worker's, as every worker's), the optimizer
+    /// over all parameters, the wire's work and the cluster path's, per worker node.
+    /// </summary>
+    private double HostCpuSeconds(int workerNodes, double workerCompute)
+    {
+        double pathBytes = Parameters * (UpBytesPerParameter + DownBytesPerParameter) + 2.0 * Shards * HeaderBytes;
+        return workerNodes * WorkersPerNode * workerCompute
+            + ApplySecondsPerParameter * Parameters
+            + workerNodes * (WireSecondsPerStep + PathSecondsPerByte * pathBytes + PathSecondsPerNodeStep)
+            + PathSecondsPerStep;
     }
 
     /// <summary>
@@ -177,6 +237,15 @@ internal sealed record ThroughputModel
         ArgumentOutOfRangeException.ThrowIfNegative(LatencySeconds);
         ArgumentOutOfRangeException.ThrowIfNegative(HeaderBytes);
         ArgumentOutOfRangeException.ThrowIfNegative(ApplySecondsPerParameter);
+        ArgumentOutOfRangeException.ThrowIfNegative(WireSecondsPerStep);
+        ArgumentOutOfRangeException.ThrowIfNegative(PathSecondsPerByte);
+        ArgumentOutOfRangeException.ThrowIfNegative(PathSecondsPerNodeStep);
+        ArgumentOutOfRangeException.ThrowIfNegative(PathSecondsPerStep);
+        if (HostCores is { } cores)
+        {
+            ArgumentOutOfRangeException.ThrowIfNegativeOrZero(cores, nameof(HostCores));
+        }
+
         if (ValueBytes is not (2 or 4))
         {
             throw new ArgumentOutOfRangeException(nameof(ValueBytes), ValueBytes, "A value is 4 bytes (fp32) or 2 (bf16).");

@@ -1,5 +1,6 @@
 using DistTrain.Core.Layers;
 using DistTrain.Launcher.Project;
+using DistTrain.Protocol;
 using Xunit;
 
 namespace DistTrain.Launcher.Tests.Project;
@@ -16,6 +17,21 @@ public class CostMeterTests
 
         Assert.Equal([1, 5, 16], costs.Keys.Order());
         Assert.All(costs.Values, seconds => Assert.True(double.IsFinite(seconds) && seconds > 0, $"{seconds} s per sample"));
+    }
+
+    [Fact]
+    public void WireSecondsPerStep_Fp32WithoutTopK_NothingToDo() =>
+        Assert.Equal(0, CostMeter.WireSecondsPerStep(1000, WirePrecision.Fp32, topKRatio: null));
+
+    [Theory]
+    [InlineData(WirePrecision.Bf16, null)]
+    [InlineData(WirePrecision.Bf16, 0.01)]
+    [InlineData(WirePrecision.Fp32, 0.1)]
+    public void WireSecondsPerStep_Bf16OrTopK_PositiveAndFinite(WirePrecision precision, double? topKRatio)
+    {
+        double seconds = CostMeter.WireSecondsPerStep(1000, precision, topKRatio);
+
+        Assert.True(double.IsFinite(seconds) && seconds > 0, $"{seconds} s per step");
     }
 
     [Fact]

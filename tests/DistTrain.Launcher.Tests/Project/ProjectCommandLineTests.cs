@@ -21,6 +21,33 @@ public class ProjectCommandLineTests
         Assert.Equal(("1gbit", 1e9, 0.94, 50e-6), (settings.Link, settings.LineBitsPerSecond, settings.Efficiency, settings.LatencySeconds));
         Assert.Equal(("fp32", (double?)null, "none", true), (settings.Wire, settings.TopKRatio, settings.Compress, settings.Overlap));
         Assert.Equal(((double?)null, (double?)null, false), (settings.ComputeSecondsPerSample, settings.ApplySecondsPerParameter, settings.Json));
+        Assert.Equal(((int?)null, (double?)null, (double?)null, (double?)null),
+            (settings.HostCores, settings.PathSecondsPerByte, settings.PathSecondsPerNodeStep, settings.PathSecondsPerStep));
+    }
+
+    [Fact]
+    public void Parse_HostCoresAndPathCosts_Applied()
+    {
+        ProjectSettings settings = ProjectCommandLine.Parse([
+            "--host-cores", "2", "--wire-per-step", "0", "--path-cpu-per-byte", "4e-10", "--path-cpu-per-node-step", "0.002", "--path-cpu-per-step", "0.003",
+        ]);
+
+        Assert.Equal((double?)0, settings.WireSecondsPerStep);
+        Assert.Equal(((int?)2, (double?)4e-10, (double?)0.002, (double?)0.003),
+            (settings.HostCores, settings.PathSecondsPerByte, settings.PathSecondsPerNodeStep, settings.PathSecondsPerStep));
+        ThroughputModel model = settings.ToModel(1000, applySecondsPerParameter: 1e-9, wireSecondsPerStep: 1e-4);
+        Assert.Equal((2, 4e-10, 0.002, 0.003, 1e-4),
+            (model.HostCores, model.PathSecondsPerByte, model.PathSecondsPerNodeStep, model.PathSecondsPerStep, model.WireSecondsPerStep));
+    }
+
+    [Fact]
+    public void Parse_HostCoresWithoutPathCosts_TheFittedDefaults()
+    {
+        ThroughputModel model = ProjectCommandLine.Parse(["--host-cores", "4"]).ToModel(1000, 1e-9, 0);
+
+        Assert.Equal(
+            (4, ThroughputModel.DefaultPathSecondsPerByte, ThroughputModel.DefaultPathSecondsPerNodeStep, ThroughputModel.DefaultPathSecondsPerStep),
+            (model.HostCores, model.PathSecondsPerByte, model.PathSecondsPerNodeStep, model.PathSecondsPerStep));
     }
 
     [Fact]
@@ -58,7 +85,7 @@ public class ProjectCommandLineTests
         ProjectSettings settings = ProjectCommandLine.Parse(["--link", "loopback"]);
 
         Assert.Equal((ProjectCommandLine.LoopbackBytesPerSecond * 8, 1.0), (settings.LineBitsPerSecond, settings.Efficiency));
-        Assert.Equal(ProjectCommandLine.LoopbackBytesPerSecond, settings.ToModel(1000, 1e-9).EffectiveBytesPerSecond);
+        Assert.Equal(ProjectCommandLine.LoopbackBytesPerSecond, settings.ToModel(1000, 1e-9, 0).EffectiveBytesPerSecond);
     }
 
     [Theory]
@@ -75,7 +102,7 @@ public class ProjectCommandLineTests
         ThroughputModel model = ProjectCommandLine.Parse([
             "--batch", "64", "--workers-per-node", "4", "--ps-nodes", "2", "--ps-shards", "4", "--ps-cores", "3", "--link", "800mbit",
             "--latency", "1ms", "--efficiency", "0.5", "--wire", "bf16", "--compress", "topk:0.5", "--no-overlap",
-        ]).ToModel(parameters: 1000, applySecondsPerParameter: 2e-9);
+        ]).ToModel(parameters: 1000, applySecondsPerParameter: 2e-9, wireSecondsPerStep: 0);
 
         Assert.Equal((1000, 64, 4, 2, 4, 3), (model.Parameters, model.BatchSize, model.WorkersPerNode, model.ServerNodes, model.Shards, model.ServerCores));
         Assert.Equal((1e8, 0.5, 1e-3, ThroughputModel.DefaultHeaderBytes), (model.LineBytesPerSecond, model.Efficiency, model.LatencySeconds, model.HeaderBytes));
@@ -112,6 +139,13 @@ public class ProjectCommandLineTests
     [InlineData(new[] { "--apply-per-parameter", "-1e-9" }, "--apply-per-parameter must be positive; got '-1e-9'")]
     [InlineData(new[] { "--nodes", "65", "--workers-per-node", "2" }, "--nodes 65 with --workers-per-node 2 makes 130 workers, more than --batch 128: each worker needs at least one sample per step")]
     [InlineData(new[] { "--ps-nodes", "3", "--ps-shards", "2" }, "--ps-shards 2 cannot spread over --ps-nodes 3: each parameter-server node needs a shard")]
+    [InlineData(new[] { "--host-cores", "0" }, "--host-cores must be a positive whole number; got '0'")]
+    [InlineData(new[] { "--host-cores", "2", "--path-cpu-per-byte", "-1e-9" }, "--path-cpu-per-byte must be positive; got '-1e-9'")]
+    [InlineData(new[] { "--host-cores", "2", "--wire-per-step", "-1" }, "--wire-per-step must be zero or positive; got '-1'")]
+    [InlineData(new[] { "--wire-per-step", "0.001" }, "--wire-per-step is CPU work on one host, counted only with --host-cores")]
+    [InlineData(new[] { "--path-cpu-per-byte", "4e-10" }, "--path-cpu-per-byte is CPU work on one host, counted only with --host-cores")]
+    [InlineData(new[] { "--path-cpu-per-node-step", "0.002" }, "--path-cpu-per-node-step is CPU work on one host, counted only with --host-cores")]
+    [InlineData(new[] { "--path-cpu-per-step", "0.003" }, "--path-cpu-per-step is CPU work on one host, counted only with --host-cores")]
     [InlineData(new[] { "--json=yes" }, "option --json takes no value")]
     [InlineData(new[] { "--epochs", "3" }, "unknown option --epochs")]
     public void Parse_BadOrConflictingOptions_NamesTheFault(string[] args, string message) => Assert.Equal(message, Fails(args));

@@ -24,6 +24,7 @@ public class ProjectCommandTests
     [InlineData("--link", "1gbit", "--wire", "fp32")]
     [InlineData("--link", "10gbit", "--wire", "bf16", "--compress", "topk:0.01", "--no-overlap")]
     [InlineData("--link", "loopback", "--ps-nodes", "2", "--ps-shards", "3")]
+    [InlineData("--link", "10gbit", "--ps-shards", "16", "--host-cores", "2", "--wire", "bf16", "--wire-per-step", "0.0005")]
     public void Run_Json_HoldsTheTablesFigures(params string[] options)
     {
         string[] args = ["project", "--nodes", "4", "--workers-per-node", "2", .. s_givenCosts, .. options];
@@ -39,13 +40,15 @@ public class ProjectCommandTests
         for (int r = 0; r < rows.Length; r++)
         {
             JsonElement step = projections[r];
+            bool oneHost = step.GetProperty("hostCpuSeconds").ValueKind != JsonValueKind.Null;
+            Assert.Equal(options.Contains("--host-cores"), oneHost);
             Assert.Equal(
                 [
                     $"{step.GetProperty("workerNodes").GetInt32()}", $"{step.GetProperty("workers").GetInt32()}",
                     $"{step.GetProperty("samplesPerWorker").GetInt32()}", Format(step, "computeSecondsPerSample", 1e6, "F2"),
                     Format(step, "computeSeconds", 1e3, "F3"), Format(step, "pushSeconds", 1e3, "F3"), Format(step, "applySeconds", 1e3, "F3"),
-                    Format(step, "pullSeconds", 1e3, "F3"), Format(step, "stepSeconds", 1e3, "F3"), Format(step, "samplesPerSecond", 1, "N0"),
-                    Format(step, "scalingEfficiency", 100, "F1") + "%",
+                    Format(step, "pullSeconds", 1e3, "F3"), .. oneHost ? [Format(step, "hostCpuSeconds", 1e3, "F3")] : Array.Empty<string>(),
+                    Format(step, "stepSeconds", 1e3, "F3"), Format(step, "samplesPerSecond", 1, "N0"), Format(step, "scalingEfficiency", 100, "F1") + "%",
                 ],
                 rows[r]);
         }
@@ -66,6 +69,17 @@ public class ProjectCommandTests
         Assert.Equal(2.5e9 / 8, assumptions.GetProperty("lineBytesPerSecond").GetDouble());
         Assert.Equal(0.05 * (4 + 2), assumptions.GetProperty("upBytesPerParameter").GetDouble(), 1e-15);
         Assert.Equal(1e-9, assumptions.GetProperty("applySecondsPerParameter").GetDouble());
+    }
+
+    [Fact]
+    public void Run_HostCores_SaysWhatTheHostCountsAndFromWhere()
+    {
+        LauncherRun run = LauncherRun.Of(["project", "--nodes", "2", "--workers-per-node", "1", "--host-cores", "2", "--path-cpu-per-step", "0.004", .. s_givenCosts]);
+
+        Assert.Equal((Launcher.Succeeded, ""), (run.ExitCode, run.Error));
+        Assert.Contains("one host of 2 core(s) runs every node; CPU per worker node and step: the wire's work 0 ms (measured on this machine),", run.Output);
+        Assert.Contains("  the cluster path's 0.41 ns per byte (fitted) and 2.2 ms (fitted); and 4 ms per step whatever the nodes (given)", run.Output);
+        Assert.Contains("host cpu ms", run.Output);
     }
 
     [Fact]

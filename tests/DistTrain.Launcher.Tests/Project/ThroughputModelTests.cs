@@ -209,6 +209,74 @@ public class ThroughputModelTests
         Assert.All(steps.Skip(1), step => Assert.Equal(steps[0].SamplesPerSecond * step.WorkerNodes * step.ScalingEfficiency, step.SamplesPerSecond, Rate));
     }
 
+    /// <summary>W1 on one host of 2 cores behind 100 Gbit links, so that the host's CPU, not a link, bounds the step.</summary>
+    private static ThroughputModel W1OnOneHost() => W1OnOneGbit(shards: 1) with
+    {
+        LineBytesPerSecond = 100e9 / 8,
+        HostCores = 2,
+        WireSecondsPerStep = 0.5e-3,
+        PathSecondsPerByte = 1e-9,
+        PathSecondsPerNodeStep = 2e-3,
+        PathSecondsPerStep = 3e-3,
+    };
+
+    [Fact]
+    public void Project_OneHost_TheCpuOfEveryNodeOverTheHostsCoresBoundsTheStep()
+    {
+        // links: R = 100e9 / 8 x 0.94 = 11,750,000,000 B/s; push = pull = 2,143,372 / R + 50 us = 0.000232414638 s
+        // chain: 0.00064 + 2 x 0.000232414638 + 0.000535818 = 0.001640647277 s
+        // path bytes per node: 535,818 x (4 + 4) + 2 x 1 x 100 = 4,286,744
+        // per node: w + kappa bytes + F_n = 0.0005 + 0.004286744 + 0.002 = 0.006786744 s
+        // host cpu: (1 x 2 x 0.00064 + 0.000535818 + 1 x 0.006786744 + 0.003) / 2 = 0.005801281 s, over the chain
+        // samples/s: 128 / 0.005801281 = 22,064.092396145
+        StepProjection step = W1OnOneHost().Project(1, ComputePerSample);
+
+        Assert.Equal(0.001640647277, step.ComputeSeconds + step.CommunicationSeconds, Seconds);
+        Assert.Equal(0.005801281, step.HostCpuSeconds!.Value, Seconds);
+        Assert.Equal(0.005801281, step.StepSeconds, Seconds);
+        Assert.Equal(22064.092396145, step.SamplesPerSecond, Rate);
+    }
+
+    [Fact]
+    public void Project_OneHostTwoWorkerNodes_EachNodeAddsItsWirePathAndMessages()
+    {
+        // compute: 32 samples x 10 us = 0.00032 s per worker, 4 workers
+        // host cpu: (2 x 2 x 0.00032 + 0.000535818 + 2 x 0.006786744 + 0.003) / 2 = 0.009194653 s
+        // samples/s: 128 / 0.009194653 = 13,921.134381036; scaling: that over 2 x 22,064.092396145
+        StepProjection step = W1OnOneHost().Project(2, ComputePerSample);
+
+        Assert.Equal(0.009194653, step.HostCpuSeconds!.Value, Seconds);
+        Assert.Equal(0.009194653, step.StepSeconds, Seconds);
+        Assert.Equal(13921.134381036, step.SamplesPerSecond, Rate);
+        Assert.Equal(0.315470360872, step.ScalingEfficiency, 1e-11);
+    }
+
+    [Fact]
+    public void Project_OneHostBehindASlowLink_TheLinkStillBounds()
+    {
+        ThroughputModel model = W1OnOneHost() with { LineBytesPerSecond = 1e9 / 8 };
+
+        StepProjection step = model.Project(1, ComputePerSample);
+
+        Assert.Equal(0.005801281, step.HostCpuSeconds!.Value, Seconds);
+        Assert.Equal(0.037758745660, step.StepSeconds, Seconds);
+    }
+
+    [Fact]
+    public void Project_SeparateHosts_NoHostCpuAndThePathCostsUncounted()
+    {
+        ThroughputModel model = W1OnOneHost() with { HostCores = null };
+
+        StepProjection step = model.Project(1, ComputePerSample);
+
+        Assert.Null(step.HostCpuSeconds);
+        Assert.Equal(0.001640647277, step.StepSeconds, Seconds);
+    }
+
+    [Fact]
+    public void Project_NoHostCores_Throws() =>
+        Assert.Throws<ArgumentOutOfRangeException>(() => (W1OnOneHost() with { HostCores = 0 }).Project(1, ComputePerSample));
+
     [Fact]
     public void Project_MoreWorkersThanSamples_Throws() =>
         Assert.Throws<ArgumentException>(() => W1OnOneGbit(shards: 1).Project(65, ComputePerSample));
