@@ -30,27 +30,8 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 declare -A wires=([fp32]="--wire fp32" [bf16]="--wire bf16" [topk]="--wire bf16 --compress topk:0.01")
 
-# split WIRE NODES EPOCHS: prints "steps cpu-seconds" of one loopback split run.
-split() {
-  local wire=$1 nodes=$2 count=$3 port=$((20000 + RANDOM % 20000))
-  local common=(--data "$data" --epochs "$count" --batch 128 --ps-shards "$shards" --quiet)
-  read -r -a options <<<"${wires[$wire]}"
-  common+=("${options[@]}")
-  rm -f "$work"/*.time
-  /usr/bin/time -f "%U %S" -o "$work/coordinator.time" $launcher node --roles coordinator,parameter-server --hostname 127.0.0.1 \
-    --port "$port" --min-workers 2 "${common[@]}" > "$work/coordinator.log" 2>&1 &
-  local coordinator=$! workers=()
-  for n in $(seq "$nodes"); do
-    /usr/bin/time -f "%U %S" -o "$work/worker-$n.time" $launcher node --roles worker --hostname 127.0.0.1 --port 0 \
-      --seed-nodes "127.0.0.1:$port" --data "$data" --workers $((2 / nodes)) > "$work/worker-$n.log" 2>&1 &
-    workers+=($!)
-  done
-  wait "$coordinator" "${workers[@]}"
-  local steps
-  steps=$(sed -nE 's/.*the run completed after ([0-9]+) steps.*/\1/p' "$work/coordinator.log" | tail -n 1)
-  [[ -n $steps ]] || { echo "fit-path-cost: the split run did not complete:" >&2; tail -n 5 "$work"/*.log >&2; exit 1; }
-  echo "$steps $(cat "$work"/*.time | awk '{ cpu += $1 + $2 } END { print cpu }')"
-}
+# shellcheck source=loopback-cluster.sh
+source "$here/loopback-cluster.sh"
 
 for wire in fp32 bf16 topk; do
   for nodes in 1 2; do
@@ -62,8 +43,12 @@ done
 for round in $(seq "$rounds"); do
   for wire in fp32 bf16 topk; do
     for nodes in 1 2; do
-      read -r short_steps short_cpu <<<"$(split "$wire" "$nodes" 1)"
-      read -r long_steps long_cpu <<<"$(split "$wire" "$nodes" "$epochs")"
+      # shellcheck disable=SC2086
+      short=$(loopback_cluster_cpu "$work" 0 "$nodes" 1 --ps-shards "$shards" ${wires[$wire]})
+      # shellcheck disable=SC2086
+      long=$(loopback_cluster_cpu "$work" 0 "$nodes" "$epochs" --ps-shards "$shards" ${wires[$wire]})
+      read -r short_steps short_cpu <<<"$short"
+      read -r long_steps long_cpu <<<"$long"
       echo "round $round, $wire, $nodes worker node(s): $short_steps steps in ${short_cpu} CPU-s, $long_steps steps in ${long_cpu} CPU-s"
       echo "$wire-$nodes $((long_steps - short_steps)) $(awk -v a="$long_cpu" -v b="$short_cpu" 'BEGIN { print a - b }')" >> "$work/runs"
     done

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# What hot standby costs, measured where this machine's noise lets a few percent show: W1 sync
+# on loopback with the coordinator alone, two parameter-server nodes (SHARDS shards, default 2)
+# and one worker node with 2 workers, `--ps-replicas 0` and `1` alternating, ROUNDS times. Each
+# measurement is a 1-epoch and an EPOCHS-epoch run; their difference gives the CPU seconds
+# (user + system, /usr/bin/time, every process) per step without start-up. Prints each round's
+# CPU per step and median samples/s of the epochs after the first, then the medians and the
+# overhead of `--ps-replicas 1` in both. DISTTRAIN_DLL=path runs another build.
+# usage: compare-replication-cost.sh [rounds=3] [epochs=4]
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$here/../.."
+rounds=${1:-3} epochs=${2:-4}
+[[ $rounds =~ ^[0-9]+$ && $rounds -ge 1 ]] || { echo "compare-replication-cost: ROUNDS must be 1 or more" >&2; exit 2; }
+[[ $epochs =~ ^[0-9]+$ && $epochs -ge 2 ]] || { echo "compare-replication-cost: EPOCHS must be 2 or more" >&2; exit 2; }
+[[ -x /usr/bin/time ]] || { echo "compare-replication-cost: needs /usr/bin/time (Debian's time package)" >&2; exit 1; }
+data="${DISTTRAIN_DATA:-/usr/share/datasets/fashion-mnist}"
+if [[ -z ${DISTTRAIN_DLL:-} ]]; then
+  dotnet build "$root/samples/DistTrain.Launcher" -c Release -v q -nologo >/dev/null
+fi
+launcher="dotnet ${DISTTRAIN_DLL:-$root/samples/DistTrain.Launcher/bin/Release/net10.0/disttrain.dll}"
+shards=${SHARDS:-2}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+# shellcheck source=loopback-cluster.sh
+source "$here/loopback-cluster.sh"
+
+# The median samples/s of the epochs after the first, from a metrics document.
+rate() {
+  python3 -c "import json, statistics, sys; epochs = json.load(open(sys.argv[1]))['epochs'][1:]; \
+print(round(statistics.median(e['samplesPerSecond'] for e in epochs)))" "$1"
+}
+
+for round in $(seq "$rounds"); do
+  for replicas in 0 1; do
+    short=$(loopback_cluster_cpu "$work" 2 1 1 --ps-shards "$shards" --ps-replicas "$replicas")
+    long=$(loopback_cluster_cpu "$work" 2 1 "$epochs" --ps-shards "$shards" --ps-replicas "$replicas")
+    read -r short_steps short_cpu <<<"$short"
+    read -r long_steps long_cpu <<<"$long"
+    cpu=$(awk -v a="$long_cpu" -v b="$short_cpu" -v n=$((long_steps - short_steps)) 'BEGIN { printf "%.3f", (a - b) / n * 1000 }')
+    samples=$(rate "$work/metrics.json")
+    echo "round $round, --ps-replicas $replicas: $cpu CPU-ms per step, $samples samples/s"
+    echo "$replicas $cpu $samples" >> "$work/results"
+  done
+done
+
+python3 - "$work/results" <<'PY'
+import statistics, sys
+rows = [line.split() for line in open(sys.argv[1])]
+cpu = {r: statistics.median(float(c) for k, c, _ in rows if k == r) for r in ("0", "1")}
+rate = {r: statistics.median(float(s) for k, _, s in rows if k == r) for r in ("0", "1")}
+print(f"medians: --ps-replicas 0 {cpu['0']:.3f} CPU-ms per step, {rate['0']:.0f} samples/s; "
+      f"--ps-replicas 1 {cpu['1']:.3f} CPU-ms per step, {rate['1']:.0f} samples/s")
+print(f"hot standby costs {cpu['1'] - cpu['0']:.3f} CPU-ms per step (+{(cpu['1'] / cpu['0'] - 1) * 100:.0f} %) "
+      f"and {(1 - rate['1'] / rate['0']) * 100:.0f} % of the samples/s")
+PY

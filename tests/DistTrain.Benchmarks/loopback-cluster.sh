@@ -1,0 +1,43 @@
+# Sourced by the benchmark scripts that measure the CPU of a cluster on loopback (not run alone).
+# loopback_cluster_cpu WORK SERVER_NODES WORKER_NODES EPOCHS [COORDINATOR OPTIONS...]
+#   runs W1 as `disttrain node` processes on 127.0.0.1: the coordinator (with the
+#   parameter-server role too when SERVER_NODES is 0), SERVER_NODES parameter-server nodes, and
+#   WORKER_NODES worker nodes sharing 2 workers, each process under /usr/bin/time; logs and the
+#   metrics document (WORK/metrics.json) go to WORK. Prints "steps cpu-seconds" (user + system of
+#   every process). Needs $launcher (the command that runs the launcher) and $data.
+loopback_cluster_cpu() {
+  local work=$1 server_nodes=$2 worker_nodes=$3 epochs=$4
+  shift 4
+  local port=$((20000 + RANDOM % 20000)) roles=coordinator,parameter-server processes=() steps
+  local options=(--min-workers 2 --data "$data" --epochs "$epochs" --batch 128 --seed 0 --quiet --metrics-out "$work/metrics.json")
+  if (( server_nodes > 0 )); then
+    roles=coordinator
+    options+=(--min-ps-nodes "$server_nodes")
+  fi
+  rm -f "$work"/*.time "$work"/*.log "$work/metrics.json"
+  /usr/bin/time -f "%U %S" -o "$work/coordinator.time" $launcher node --roles "$roles" --hostname 127.0.0.1 --port "$port" \
+    "${options[@]}" "$@" > "$work/coordinator.log" 2>&1 &
+  processes+=($!)
+  for _ in $(seq 600); do # the others join once the seed listens (a failed first association is retried only after 5 s)
+    grep -q ' is up with roles ' "$work/coordinator.log" && break
+    sleep 0.1
+  done
+  for n in $(seq "$server_nodes"); do
+    /usr/bin/time -f "%U %S" -o "$work/server-$n.time" $launcher node --roles parameter-server --hostname 127.0.0.1 --port 0 \
+      --seed-nodes "127.0.0.1:$port" > "$work/server-$n.log" 2>&1 &
+    processes+=($!)
+  done
+  for n in $(seq "$worker_nodes"); do
+    /usr/bin/time -f "%U %S" -o "$work/worker-$n.time" $launcher node --roles worker --hostname 127.0.0.1 --port 0 \
+      --seed-nodes "127.0.0.1:$port" --data "$data" --workers $((2 / worker_nodes)) > "$work/worker-$n.log" 2>&1 &
+    processes+=($!)
+  done
+  wait "${processes[@]}" || true
+  steps=$(sed -nE 's/.*the run completed after ([0-9]+) steps.*/\1/p' "$work/coordinator.log" | tail -n 1)
+  if [[ -z $steps ]]; then
+    echo "the loopback cluster's run did not complete:" >&2
+    tail -n 5 "$work"/*.log >&2
+    return 1
+  fi
+  echo "$steps $(cat "$work"/*.time | awk '{ cpu += $1 + $2 } END { print cpu }')"
+}
