@@ -9,21 +9,10 @@
 # usage: compare-replication-cost.sh [rounds=3] [epochs=4]
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-root="$here/../.."
-rounds=${1:-3} epochs=${2:-4}
-[[ $rounds =~ ^[0-9]+$ && $rounds -ge 1 ]] || { echo "compare-replication-cost: ROUNDS must be 1 or more" >&2; exit 2; }
-[[ $epochs =~ ^[0-9]+$ && $epochs -ge 2 ]] || { echo "compare-replication-cost: EPOCHS must be 2 or more" >&2; exit 2; }
-[[ -x /usr/bin/time ]] || { echo "compare-replication-cost: needs /usr/bin/time (Debian's time package)" >&2; exit 1; }
-data="${DISTTRAIN_DATA:-/usr/share/datasets/fashion-mnist}"
-if [[ -z ${DISTTRAIN_DLL:-} ]]; then
-  dotnet build "$root/samples/DistTrain.Launcher" -c Release -v q -nologo >/dev/null
-fi
-launcher="dotnet ${DISTTRAIN_DLL:-$root/samples/DistTrain.Launcher/bin/Release/net10.0/disttrain.dll}"
-shards=${SHARDS:-2}
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+default_rounds=3
 # shellcheck source=loopback-cluster.sh
 source "$here/loopback-cluster.sh"
+shards=${SHARDS:-2}
 
 # The median samples/s of the epochs after the first, from a metrics document.
 rate() {

@@ -15,23 +15,11 @@
 # usage: fit-path-cost.sh [rounds=2] [epochs=4]
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-root="$here/../.."
-rounds=${1:-2} epochs=${2:-4}
-[[ $rounds =~ ^[0-9]+$ && $rounds -ge 1 ]] || { echo "fit-path-cost: ROUNDS must be 1 or more" >&2; exit 2; }
-[[ $epochs =~ ^[0-9]+$ && $epochs -ge 2 ]] || { echo "fit-path-cost: EPOCHS must be 2 or more" >&2; exit 2; }
-[[ -x /usr/bin/time ]] || { echo "fit-path-cost: needs /usr/bin/time (Debian's time package)" >&2; exit 1; }
-data="${DISTTRAIN_DATA:-/usr/share/datasets/fashion-mnist}"
-if [[ -z ${DISTTRAIN_DLL:-} ]]; then
-  dotnet build "$root/samples/DistTrain.Launcher" -c Release -v q -nologo >/dev/null
-fi
-launcher="dotnet ${DISTTRAIN_DLL:-$root/samples/DistTrain.Launcher/bin/Release/net10.0/disttrain.dll}"
-shards=16
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-declare -A wires=([fp32]="--wire fp32" [bf16]="--wire bf16" [topk]="--wire bf16 --compress topk:0.01")
-
+default_rounds=2
 # shellcheck source=loopback-cluster.sh
 source "$here/loopback-cluster.sh"
+shards=16
+declare -A wires=([fp32]="--wire fp32" [bf16]="--wire bf16" [topk]="--wire bf16 --compress topk:0.01")
 
 for wire in fp32 bf16 topk; do
   for nodes in 1 2; do

@@ -1,10 +1,28 @@
-# Sourced by the benchmark scripts that measure the CPU of a cluster on loopback (not run alone).
+# Sourced by the benchmark scripts that measure the CPU of a cluster on loopback (not run alone),
+# with the script's arguments, after it sets default_rounds: reads ROUNDS (default default_rounds)
+# and EPOCHS (default 4, at least 2) from them, checks that /usr/bin/time is there, and sets
+# rounds, epochs, data, launcher (the built launcher, built now, or DISTTRAIN_DLL's build) and
+# work (a folder removed on exit).
+name=$(basename "$0" .sh)
+rounds=${1:-$default_rounds} epochs=${2:-4}
+[[ $rounds =~ ^[0-9]+$ && $rounds -ge 1 ]] || { echo "$name: ROUNDS must be 1 or more" >&2; exit 2; }
+[[ $epochs =~ ^[0-9]+$ && $epochs -ge 2 ]] || { echo "$name: EPOCHS must be 2 or more" >&2; exit 2; }
+[[ -x /usr/bin/time ]] || { echo "$name: needs /usr/bin/time (Debian's time package)" >&2; exit 1; }
+data="${DISTTRAIN_DATA:-/usr/share/datasets/fashion-mnist}"
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+if [[ -z ${DISTTRAIN_DLL:-} ]]; then
+  dotnet build "$root/samples/DistTrain.Launcher" -c Release -v q -nologo >/dev/null
+fi
+launcher="dotnet ${DISTTRAIN_DLL:-$root/samples/DistTrain.Launcher/bin/Release/net10.0/disttrain.dll}"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
 # loopback_cluster_cpu WORK SERVER_NODES WORKER_NODES EPOCHS [COORDINATOR OPTIONS...]
 #   runs W1 as `disttrain node` processes on 127.0.0.1: the coordinator (with the
 #   parameter-server role too when SERVER_NODES is 0), SERVER_NODES parameter-server nodes, and
 #   WORKER_NODES worker nodes sharing 2 workers, each process under /usr/bin/time; logs and the
 #   metrics document (WORK/metrics.json) go to WORK. Prints "steps cpu-seconds" (user + system of
-#   every process). Needs $launcher (the command that runs the launcher) and $data.
+#   every process).
 loopback_cluster_cpu() {
   local work=$1 server_nodes=$2 worker_nodes=$3 epochs=$4
   shift 4
