@@ -70,8 +70,8 @@ internal static class ProjectCommand
             yield return $"one host of {cores} core(s) runs every node; CPU per worker node and step: the wire's work " +
                          $"{model.WireSecondsPerStep * 1e3:G3} ms ({Source(settings.WireSecondsPerStep)}),";
             yield return $"  the cluster path's {model.PathSecondsPerByte * 1e9:G3} ns per byte ({Source(settings.PathSecondsPerByte, "fitted")}) " +
-                         $"and {model.PathSecondsPerNodeStep * 1e3:G3} ms ({Source(settings.PathSecondsPerNodeStep, "fitted")}); " +
-                         $"and {model.PathSecondsPerStep * 1e3:G3} ms per step whatever the nodes ({Source(settings.PathSecondsPerStep, "fitted")})";
+                         $"and {model.PathSecondsPerNodeStep * 1e3:G3} ms ({Source(settings.PathSecondsPerNodeStep, "fitted")}), " +
+                         $"and per step whatever the nodes {model.PathSecondsPerStep * 1e3:G3} ms ({Source(settings.PathSecondsPerStep, "fitted")})";
         }
     }
 

@@ -83,8 +83,9 @@ internal static class ProjectCommandLine
             training, workerNodes, workersPerNode, serverNodes, shards, options.PositiveInt("--ps-cores", Environment.ProcessorCount),
             link, bitsPerSecond, Efficiency(options, link), Latency(options), options.Choice("--wire", "fp32", WireNames.Precisions),
             TopKRatio(options), Overlap: !options.Has("--no-overlap"), options.OptionalPositiveDouble("--compute-per-sample"),
-            options.OptionalPositiveDouble("--apply-per-parameter"), options.OptionalNonNegativeDouble("--wire-per-step"), hostCores, options.OptionalPositiveDouble("--path-cpu-per-byte"),
-            options.OptionalPositiveDouble("--path-cpu-per-node-step"), options.OptionalPositiveDouble("--path-cpu-per-step"), options.Has("--json"));
+            options.OptionalPositiveDouble("--apply-per-parameter"), options.OptionalNonNegativeDouble("--wire-per-step"), hostCores,
+            options.OptionalPositiveDouble("--path-cpu-per-byte"), options.OptionalPositiveDouble("--path-cpu-per-node-step"),
+            options.OptionalPositiveDouble("--path-cpu-per-step"), options.Has("--json"));
     }
 
     private static (string Name, double BitsPerSecond) Link(OptionReader options)
