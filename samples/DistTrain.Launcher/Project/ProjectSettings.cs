@@ -1,5 +1,6 @@
 using System.Globalization;
 using DistTrain.Core.Training;
+using DistTrain.Launcher.Train;
 using DistTrain.Protocol;
 
 namespace DistTrain.Launcher.Project;
@@ -47,7 +48,7 @@ internal sealed record ProjectSettings(
     public string Compress => TopKRatio is { } ratio ? $"topk:{ratio.ToString(CultureInfo.InvariantCulture)}" : "none";
 
     /// <summary>The wire's precision as the protocol names it.</summary>
-    public WirePrecision Precision => Wire == "bf16" ? WirePrecision.Bf16 : WirePrecision.Fp32;
+    public WirePrecision Precision => WireNames.ParsePrecision(Wire);
 
     /// <summary>The model of this cluster for a network of <paramref name="parameters"/> parameters, with the costs measured or given.</summary>
     public ThroughputModel ToModel(int parameters, double applySecondsPerParameter, double wireSecondsPerStep) => new()
