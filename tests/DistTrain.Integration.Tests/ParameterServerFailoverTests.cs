@@ -1,7 +1,9 @@
+using System.Globalization;
 using DistTrain.Actors;
 using DistTrain.Hosting;
 using DistTrain.Protocol;
 using Xunit;
+using Xunit.Abstractions;
 
 namespace DistTrain.Integration.Tests;
 
@@ -16,7 +18,7 @@ namespace DistTrain.Integration.Tests;
 /// primary, so a second server node can be lost later. The nodes that remain are always the majority and down
 /// the dead ones.
 /// </summary>
-public sealed class ParameterServerFailoverTests
+public sealed class ParameterServerFailoverTests(ITestOutputHelper output)
 {
     /// <summary>
     /// One of two server nodes killed: the run completes from the promoted backup. In sync the
@@ -80,21 +82,34 @@ public sealed class ParameterServerFailoverTests
             ClusterTestNodes.NodeOptions([NodeRoles.Coordinator]) with { MinParameterServerNodes = 3 },
             new NodeWork(LauncherSyntheticData.Train, LauncherSyntheticData.Test, run, events));
         string seed = $"127.0.0.1:{coordinator.Address.Port}";
-        LauncherNodeProcess[] servers = [.. Enumerable.Range(0, 3).Select(_ => LauncherNodeProcess.Start("--roles", "parameter-server", "--port", "0", "--seed-nodes", seed))];
+        string[] ports = [.. Enumerable.Range(0, 3).Select(_ => LauncherNodeProcess.FreePort().ToString(CultureInfo.InvariantCulture))];
+        LauncherNodeProcess[] servers = [.. ports.Select(port => LauncherNodeProcess.Start("--roles", "parameter-server", "--port", port, "--seed-nodes", seed))];
         using var worker = LauncherNodeProcess.Start("--roles", "worker", "--port", "0", "--seed-nodes", seed, "--workers", "2", "--data", "synthetic");
         try
         {
-            await Condition.WaitUntilAsync(() => events.Of<StepCompleted>().Count >= 20, ClusterTestNodes.Patience, "20 steps");
-            await servers[1].KillAsync(ClusterTestNodes.Patience);
+            Task running = coordinator.RunAsync();
+            string Progress() => Describe(events);
+            await Condition.WaitUntilAsync(() => events.Of<StepCompleted>().Count >= 20, ClusterTestNodes.Patience, "20 steps", running, Progress);
+            Assert.True(events.Of<ShardFailedOver>().Count + events.Of<ShardBackupLost>().Count == 0, $"a replica was lost before any node was killed: {Progress()}");
+            await KillAndShowAsync(servers[1], "first server node");
+            output.WriteLine($"first server node killed: {Progress()}");
             await Condition.WaitUntilAsync(
                 () => events.Of<ShardFailedOver>().Count + events.Of<ShardBackupLost>().Count is int lost && lost > 0
                     && events.Of<ShardBackupPlaced>().Count == lost,
-                TimeSpan.FromMinutes(1), "a new backup for every shard that lost one");
+                TimeSpan.FromMinutes(1), "a new backup for every shard that lost one", running, Progress);
+            output.WriteLine($"first loss handled: {Progress()}");
             int placedBeforeSecondKill = events.Of<ShardBackupPlaced>().Count;
-            await servers[0].KillAsync(ClusterTestNodes.Patience);
+            // The second node killed serves a primary, so the run waits for the failover: in async
+            // a node with backups only would hold nothing up, and the run could end before its loss
+            // is reported. The shard that got a new backup has its primary on the other survivor.
+            string rebuiltBackupAt = events.Of<ShardBackupPlaced>()[^1].At;
+            int second = rebuiltBackupAt.EndsWith($":{ports[0]}", StringComparison.Ordinal) ? 2 : 0;
+            await KillAndShowAsync(servers[second], "second server node");
+            output.WriteLine($"second server node killed: {Progress()}");
             await Condition.WaitUntilAsync(
                 () => events.Of<ShardFailedOver>().Count + events.Of<ShardBackupLost>().Count == placedBeforeSecondKill + 2,
-                TimeSpan.FromMinutes(1), "the second node's two replicas given up (each shard had one on each surviving node)");
+                TimeSpan.FromMinutes(1), "the second node's two replicas given up (each shard had one on each surviving node)", running, Progress);
+            output.WriteLine($"both losses handled: {Progress()}");
 
             DistTrainResult result = await coordinator.RunAsync().WaitAsync(TimeSpan.FromMinutes(2));
 
@@ -115,6 +130,25 @@ public sealed class ParameterServerFailoverTests
             }
         }
     }
+
+    /// <summary>Kills <paramref name="node"/> and writes what it printed, the place to look when its replicas were not where the test expected.</summary>
+    private async Task KillAndShowAsync(LauncherNodeProcess node, string name)
+    {
+        await node.KillAsync(ClusterTestNodes.Patience);
+        (_, string printed, string errors) = await node.ExitAsync(ClusterTestNodes.Patience);
+        output.WriteLine($"The {name} printed:{Environment.NewLine}{printed}{errors}");
+    }
+
+    /// <summary>The steps completed so far and every replica lost, promoted or placed, for a test's output and its errors.</summary>
+    private static string Describe(RunEvents events) =>
+        $"{events.Of<StepCompleted>().Count} steps completed; "
+        + string.Join(", ", events.Of<IDistTrainMessage>().Select(message => message switch
+        {
+            ShardFailedOver moved => $"shard {moved.ShardId} failed over at step {moved.Step} from {moved.LostAt} to {moved.ServedAt}",
+            ShardBackupLost lost => $"shard {lost.ShardId} lost its backup at {lost.LostAt} at step {lost.Step}",
+            ShardBackupPlaced placed => $"shard {placed.ShardId} got a backup at {placed.At} at step {placed.Step}",
+            _ => null,
+        }).OfType<string>().DefaultIfEmpty("no replica lost or placed"));
 
     /// <summary>A sync run's parameters equal the single-process engine's with the same options; other modes' depend on arrival.</summary>
     private static async Task AssertBitIdenticalInSync(DistTrainOptions run, DistTrainResult result)

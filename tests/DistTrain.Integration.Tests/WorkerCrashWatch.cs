@@ -21,12 +21,20 @@ internal sealed class WorkerCrashWatch
 
     public TaskCompletionSource TenSteps { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    /// <summary>The first lost worker, the time from <see cref="Killing"/> to its report, and the steps completed in between.</summary>
+    /// <summary>
+    /// The first lost worker, the time from <see cref="Killing"/> to its report, and the steps
+    /// completed in between; an <see cref="InvalidOperationException"/> naming the reason when a
+    /// worker is reported lost before the kill.
+    /// </summary>
     public TaskCompletionSource<(WorkerFailed Lost, TimeSpan Detection, int StepsMeanwhile)> Lost { get; } =
         new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    /// <summary>Call right before killing the node: detection is timed from here.</summary>
-    public void Killing() => _sinceKill.Start();
+    /// <summary>Call right before killing the node: detection is timed from here, and steps counted until <see cref="Killed"/>.</summary>
+    public void Killing()
+    {
+        Volatile.Write(ref _stepsAtKill, Volatile.Read(ref _steps));
+        _sinceKill.Start();
+    }
 
     /// <summary>Call once the node is gone: steps are counted from here (a step it finished before may still arrive).</summary>
     public void Killed() => Volatile.Write(ref _stepsAtKill, Volatile.Read(ref _steps));
@@ -44,6 +52,10 @@ internal sealed class WorkerCrashWatch
                     TenSteps.TrySetResult();
                 }
 
+                break;
+            case WorkerFailed lost when !_sinceKill.IsRunning:
+                Lost.TrySetException(new InvalidOperationException(
+                    $"worker {lost.WorkerId} was reported lost before the kill, at step {lost.Step}, {Volatile.Read(ref _steps)} steps in: {lost.Reason}"));
                 break;
             case WorkerFailed lost:
                 Lost.TrySetResult((lost, _sinceKill.Elapsed, Volatile.Read(ref _steps) - Volatile.Read(ref _stepsAtKill)));

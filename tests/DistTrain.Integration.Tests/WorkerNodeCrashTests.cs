@@ -75,9 +75,11 @@ public sealed class WorkerNodeCrashTests(ITestOutputHelper output)
         await crashing.KillAsync(ClusterTestNodes.Patience);
         watch.Killed();
         Assert.False(coordinator.RunAsync().IsCompleted, "the run ended before the worker process was killed");
+        (_, string printed, string errors) = await crashing.ExitAsync(ClusterTestNodes.Patience);
+        output.WriteLine($"The killed worker node printed:{Environment.NewLine}{printed}{errors}");
 
         (WorkerFailed lost, TimeSpan detection, int stepsMeanwhile) = await watch.Lost.Task.WaitAsync(s_detection);
-        output.WriteLine($"{mode}: the coordinator reported worker {lost.WorkerId} lost {detection.TotalSeconds:0.0} s after the kill, {stepsMeanwhile} steps later");
+        output.WriteLine($"{mode}: the coordinator reported worker {lost.WorkerId} lost {detection.TotalSeconds:0.0} s after the kill, {stepsMeanwhile} steps later: {lost.Reason}");
         DistTrainResult result = await coordinator.RunAsync().WaitAsync(ClusterTestNodes.Patience);
         Assert.Single(events.Of<WorkerFailed>());
         return (result, lost, stepsMeanwhile);
