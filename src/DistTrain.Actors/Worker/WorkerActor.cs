@@ -344,6 +344,32 @@ public sealed class WorkerActor : ReceiveActor
         {
             Run(_state, lease);
         }
+
+        if (_shardsElsewhere && _state.CanForwardAhead)
+        {
+            ForwardAhead(_state);
+        }
+    }
+
+    /// <summary>
+    /// Sync, with shards on other nodes: while the next lease waits for the last shards'
+    /// versions, runs the forward pass of the layers whose parameters are in
+    /// (<see cref="WorkerState.ForwardAhead"/>). A lease that does not fit this worker is left to
+    /// fail when it runs, with its reason sent to the coordinator.
+    /// </summary>
+    private void ForwardAhead(WorkerState state)
+    {
+        _track?.Enter(ActivityPhase.Compute, state.NextPendingLease!.Step);
+        try
+        {
+            state.ForwardAhead();
+        }
+        catch (ArgumentException e)
+        {
+            _log.Debug("Worker {0} did not run ahead step {1}: {2}", state.WorkerId, state.NextPendingLease!.Step, e.Message);
+        }
+
+        AwaitNextLease();
     }
 
     private void Run(WorkerState state, LeaseShard lease)

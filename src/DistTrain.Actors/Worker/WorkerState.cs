@@ -169,6 +169,7 @@ public sealed partial class WorkerState
     {
         LeaseShard[] pending = _pending.ToArray();
         _pending.Clear();
+        _forwarded = null;
         return pending;
     }
 
@@ -231,6 +232,7 @@ public sealed partial class WorkerState
     {
         ArgumentNullException.ThrowIfNull(lease);
         DropComputed();
+        int forwarded = TakeForwardedLayers(lease);
         CheckLease(lease);
         long baseVersion = Replica.MinimumVersion;
         if (baseVersion < lease.MinVersion)
@@ -251,11 +253,14 @@ public sealed partial class WorkerState
             }
             else
             {
-                ReadOnlySpan<int> indices = Permutation(lease.Epoch).Slice(lease.Offset, count);
-                Span<float> features = _features.AsSpan(0, count * Model.InputSize);
-                Span<int> labels = _labels.AsSpan(0, count);
-                _data.GatherBatch(indices, features, labels);
-                loss = Model.ComputeGradients(Replica.Parameters, features, labels, count, gradient.WritableSpan, _workspace);
+                if (forwarded == 0)
+                {
+                    GatherSamples(lease);
+                }
+
+                loss = Model.ComputeGradients(
+                    Replica.Parameters, _features.AsSpan(0, count * Model.InputSize), _labels.AsSpan(0, count), count,
+                    gradient.WritableSpan, _workspace, forwarded);
             }
         }
         catch
@@ -301,6 +306,7 @@ public sealed partial class WorkerState
     public void ReleaseAll()
     {
         DropComputed();
+        _forwarded = null;
         Replica.ReleaseAll();
     }
 
@@ -310,6 +316,13 @@ public sealed partial class WorkerState
         _computedGradient?.Release();
         _computedGradient = null;
         _computed = null;
+    }
+
+    /// <summary>Copies the lease's samples and labels into the batch buffers.</summary>
+    private void GatherSamples(LeaseShard lease)
+    {
+        ReadOnlySpan<int> indices = Permutation(lease.Epoch).Slice(lease.Offset, lease.Count);
+        _data.GatherBatch(indices, _features.AsSpan(0, lease.Count * Model.InputSize), _labels.AsSpan(0, lease.Count));
     }
 
     /// <summary>The sample order of <paramref name="epoch"/>, computed on its first lease and reused by the rest.</summary>

@@ -107,29 +107,57 @@ public sealed class Sequential
     public ReadOnlySpan<float> Forward(
         ReadOnlySpan<float> parameters, ReadOnlySpan<float> input, int batchSize, ModelWorkspace workspace)
     {
+        ForwardLayers(parameters, input, batchSize, workspace, 0, _layers.Length);
+        return workspace.Output(_layers.Length - 1).AsSpan(0, batchSize * OutputSize);
+    }
+
+    /// <summary>
+    /// Runs layers <c>[from, to)</c> only, each on the previous layer's output in
+    /// <paramref name="workspace"/> (on <paramref name="input"/> for layer 0), leaving their outputs
+    /// there. Layer l reads only its own parameters, <c>[ParameterOffset, ParameterOffset +
+    /// ParameterCount)</c>, so the first layers can run as soon as those of the flat vector are in
+    /// (<see cref="ParameterEnd"/>) and the rest later, with bit for bit the outputs of one
+    /// <see cref="Forward"/>.
+    /// </summary>
+    public void ForwardLayers(
+        ReadOnlySpan<float> parameters, ReadOnlySpan<float> input, int batchSize, ModelWorkspace workspace, int from, int to)
+    {
         CheckArguments(parameters, input, batchSize, workspace);
-        ReadOnlySpan<float> layerInput = input[..(batchSize * InputSize)];
-        for (int l = 0; l < _layers.Length; l++)
+        if (from < 0 || to > _layers.Length || from > to)
+        {
+            throw new ArgumentOutOfRangeException(nameof(from), $"Layers [{from}, {to}) are not within the model's {_layers.Length}.");
+        }
+
+        ReadOnlySpan<float> layerInput = from == 0 ? input[..(batchSize * InputSize)] : workspace.Output(from - 1).AsSpan(0, batchSize * _layers[from - 1].OutputSize);
+        for (int l = from; l < to; l++)
         {
             Span<float> output = workspace.Output(l).AsSpan(0, batchSize * _layers[l].OutputSize);
             _layers[l].Forward(parameters, layerInput, output, batchSize);
             layerInput = output;
         }
+    }
 
-        return layerInput;
+    /// <summary>The end of the flat vector's part that the first <paramref name="layers"/> layers read: their parameters are <c>[0, ParameterEnd(layers))</c>.</summary>
+    public int ParameterEnd(int layers)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(layers);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(layers, _layers.Length);
+        return layers == _layers.Length ? ParameterCount : _layers[layers].ParameterOffset;
     }
 
     /// <summary>
     /// Zeroes <paramref name="gradients"/>, runs forward, the loss and backward, and leaves
     /// <c>dL/dparameters</c> there. The loss is the mean over the batch, so the gradient is too.
-    /// Returns the loss.
+    /// Returns the loss. <paramref name="layersForwarded"/> layers whose forward pass already ran on
+    /// this batch and these parameters (<see cref="ForwardLayers"/>) are not run again.
     /// </summary>
     public float ComputeGradients(
         ReadOnlySpan<float> parameters, ReadOnlySpan<float> input, ReadOnlySpan<int> labels, int batchSize,
-        Span<float> gradients, ModelWorkspace workspace)
+        Span<float> gradients, ModelWorkspace workspace, int layersForwarded = 0)
     {
         CheckParameterLength(gradients, nameof(gradients));
-        ReadOnlySpan<float> output = Forward(parameters, input, batchSize, workspace);
+        ForwardLayers(parameters, input, batchSize, workspace, layersForwarded, _layers.Length);
+        ReadOnlySpan<float> output = workspace.Output(_layers.Length - 1).AsSpan(0, batchSize * OutputSize);
         (float[] dOutput, float[] dInput) = workspace.Gradients;
         float loss = ComputeLoss(output, labels, dOutput.AsSpan(0, batchSize * OutputSize), batchSize);
         gradients.Clear();

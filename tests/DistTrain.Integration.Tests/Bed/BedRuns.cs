@@ -144,7 +144,7 @@ internal sealed class BedCluster
 
     /// <summary>
     /// Starts the nodes; <paramref name="trainOptions"/> go to the coordinator (beside W1's defaults,
-    /// 2 workers, 2 shards, seed 0). The workers start once the coordinator's node is up: a worker
+    /// 2 workers, 2 shards unless they give <c>--ps-shards</c>, seed 0). The workers start once the coordinator's node is up: a worker
     /// that finds no seed listening yet is gated by Akka.Remote for 5 s before it tries again.
     /// </summary>
     public static async Task<BedCluster> StartAsync(NetworkBed bed, BedTopology topology, IEnumerable<string> trainOptions)
@@ -154,8 +154,8 @@ internal sealed class BedCluster
         string port = NetworkBed.NodePort.ToString(CultureInfo.InvariantCulture);
         BedProcess coordinator = bed.StartNode(
             1, "coordinator and parameter-server node",
-            ["--roles", "coordinator,parameter-server", "--hostname", seed, "--port", port, "--min-workers", "2", "--ps-shards", "2",
-             "--seed", "0", "--quiet", "--data", data, .. trainOptions]);
+            ["--roles", "coordinator,parameter-server", "--hostname", seed, "--port", port, "--min-workers", "2",
+             "--seed", "0", "--quiet", "--data", data, .. ReferenceRuns.WithShards(trainOptions)]);
         await coordinator.WaitForLineAsync(line => line.Contains(" is up with roles ", StringComparison.Ordinal), s_startPatience, "the coordinator's node coming up");
         int workerNodes = NamespacesFor(topology) - 1;
         string workersPerNode = (2 / workerNodes).ToString(CultureInfo.InvariantCulture);
@@ -205,7 +205,7 @@ internal sealed class BedCluster
 
 /// <summary>
 /// The reference runs: <c>disttrain train --workers 2 --ps-shards 2 --seed 0</c> (W1's defaults
-/// otherwise) as a process outside the bed, each set of options run once per test run and kept
+/// otherwise; the options may choose other shards) as a process outside the bed, each set of options run once per test run and kept
 /// (several tests compare with the same one).
 /// </summary>
 internal static class ReferenceRuns
@@ -235,11 +235,15 @@ internal static class ReferenceRuns
     {
         using BedProcess train = BedProcess.Start(
             "in-process disttrain train", "dotnet",
-            [BedPaths.Launcher, "train", "--workers", "2", "--ps-shards", "2", "--seed", "0", "--quiet", "--data", BedPaths.RequireFashionMnist(), .. options]);
+            [BedPaths.Launcher, "train", "--workers", "2", "--seed", "0", "--quiet", "--data", BedPaths.RequireFashionMnist(), .. WithShards(options)]);
         (int code, string output) = await train.ExitAsync(s_patience);
         Xunit.Assert.True(code == 0, $"{train.Label} exited {code}:\n{output}");
         return output;
     }
+
+    /// <summary><paramref name="options"/>, with <c>--ps-shards 2</c> added unless they choose the shards.</summary>
+    public static IEnumerable<string> WithShards(IEnumerable<string> options) =>
+        options.Contains("--ps-shards") ? options : ["--ps-shards", "2", .. options];
 
     private static async Task<RunFiles> RunAsync(string[] trainOptions, bool metrics, int? checkpointEvery)
     {

@@ -36,6 +36,28 @@ public sealed class BedSyncTests(ITestOutputHelper output) : IDisposable
         BedAssert.Identical(reference.Save, files.Save, $"the parameters after 20 steps at {rate}, {topology}");
     }
 
+    /// <summary>
+    /// Sixteen shards at 1 Gbit/s: the first layer's parameters lie in the first thirteen, which
+    /// arrive milliseconds before the last three, so the workers run its forward pass ahead while
+    /// the rest is on the wire (the worker's layer-by-layer forward), and the result is still the
+    /// in-process run's bit for bit.
+    /// </summary>
+    [BedFact]
+    public async Task Sync_SixteenShardsAt1Gbit_FirstLayerRunAhead_SavedParametersIdenticalToInProcessRun()
+    {
+        string[] train = ["--max-steps", "20", "--ps-shards", "16"];
+        RunFiles reference = await ReferenceRuns.GetAsync(train);
+        var files = new RunFiles(Path.Combine(_folder, "bed"));
+
+        await using (NetworkBed bed = await NetworkBed.CreateAsync(BedCluster.NamespacesFor(BedTopology.OneWorkerNodeTwoWorkers), "1gbit"))
+        {
+            BedCluster cluster = await BedCluster.StartAsync(bed, BedTopology.OneWorkerNodeTwoWorkers, [.. train, .. files.Options()]);
+            output.WriteLine(await cluster.RequireCompletedAsync(s_patience));
+        }
+
+        BedAssert.Identical(reference.Save, files.Save, "the parameters after 20 steps over 16 shards at 1gbit");
+    }
+
     [BedTheory]
     [InlineData("1gbit", BedTopology.OneWorkerNodeTwoWorkers)]
     [InlineData("10gbit", BedTopology.TwoWorkerNodesOneWorkerEach)]

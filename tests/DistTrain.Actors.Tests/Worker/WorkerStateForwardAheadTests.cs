@@ -1,0 +1,143 @@
+using Akka.Actor;
+using DistTrain.Actors.Worker;
+using DistTrain.Protocol;
+using Xunit;
+using static DistTrain.Actors.Tests.Worker.WorkerFixtures;
+
+namespace DistTrain.Actors.Tests.Worker;
+
+/// <summary>
+/// A sync lease's first layers run while the last shards' versions are still on their way
+/// (<see cref="WorkerState.ForwardAhead"/>). The fixture's model (4 -> 3 -> 2) here has its first
+/// layer's 15 parameters in shard 0, <c>[0, 15)</c>, and the rest in shard 1.
+/// </summary>
+public class WorkerStateForwardAheadTests
+{
+    private static readonly Guid RunId = Guid.NewGuid();
+    private static readonly ParameterRange FirstLayer = new(0, 15), Rest = new(15, 8);
+
+    [Fact]
+    public void ForwardAhead_FirstLayerShardAtTheLeasesVersion_RunsOnceAndTheGradientIsTheWholeComputations()
+    {
+        WorkerState state = NewState(ConsistencyMode.Sync);
+        Publish(state, 0, version: 0);
+        Publish(state, 1, version: 0);
+        LeaseShard lease = Lease(RunId, step: 1, minVersion: 1);
+        state.Enqueue(lease);
+        Assert.False(state.CanForwardAhead);
+
+        Publish(state, 0, version: 1);
+        Assert.True(state.CanForwardAhead);
+        state.ForwardAhead();
+        Assert.False(state.CanForwardAhead);
+
+        Publish(state, 1, version: 1);
+        Assert.True(state.TryTakeRunnable(out LeaseShard? runnable));
+        ShardCompleted completed = state.ComputeGradients(runnable);
+
+        (float[] expected, float expectedLoss) = Reference(Model, Data, Parameters(23, 1), shuffle: true, lease.Epoch, lease.Offset, lease.Count);
+        Assert.Equal(expected, state.Gradients.ToArray());
+        Assert.Equal((expectedLoss, 1L), (completed.Loss, completed.BaseVersion));
+    }
+
+    /// <summary>
+    /// Guards the test above: had the layer run ahead been run again, the gradient would not tell,
+    /// so here the first layer's buffer is changed after it ran (no sync shard publishes twice for
+    /// one version; this stands in for it), and the gradient must still be the one it ran on.
+    /// </summary>
+    [Fact]
+    public void ComputeGradients_AfterForwardAhead_DoesNotRunTheFirstLayersAgain()
+    {
+        WorkerState state = NewState(ConsistencyMode.Sync);
+        Publish(state, 0, version: 0);
+        Publish(state, 1, version: 0);
+        LeaseShard lease = Lease(RunId, step: 1, minVersion: 1);
+        state.Enqueue(lease);
+        Publish(state, 0, version: 1);
+        state.ForwardAhead();
+
+        state.Replica.Move(0, ActorRefs.Nobody);
+        Publish(state, 0, version: 1, Parameters(23, 7));
+        Publish(state, 1, version: 1);
+        Assert.True(state.TryTakeRunnable(out LeaseShard? runnable));
+        state.ComputeGradients(runnable);
+
+        (float[] expected, _) = Reference(Model, Data, Parameters(23, 1), shuffle: true, lease.Epoch, lease.Offset, lease.Count);
+        Assert.Equal(expected, state.Gradients.ToArray());
+    }
+
+    [Theory]
+    [InlineData(ConsistencyMode.Ssp)]
+    [InlineData(ConsistencyMode.Async)]
+    public void CanForwardAhead_NotSync_IsFalse(ConsistencyMode mode)
+    {
+        WorkerState state = NewState(mode);
+        state.Enqueue(Lease(RunId, step: 1, minVersion: 1));
+        Publish(state, 0, version: 1);
+
+        Assert.False(state.CanForwardAhead);
+    }
+
+    [Fact]
+    public void CanForwardAhead_LayerSpanningShardsWithOneBehind_IsFalse()
+    {
+        // The fixture's own split, [0, 12) and [12, 23): the first layer needs both shards.
+        var state = new WorkerState(Assignment(RunId, ActorRefs.Nobody, ActorRefs.Nobody, ActorRefs.Nobody, mode: ConsistencyMode.Sync), Data);
+        state.Enqueue(Lease(RunId, step: 1, minVersion: 1));
+        state.Apply(WorkerFixtures.Publish(RunId, state.Replica.Shards[0], 1, Parameters(23, 1)));
+
+        Assert.False(state.CanForwardAhead);
+    }
+
+    [Fact]
+    public void CanForwardAhead_LeaseRunnableOrEmpty_IsFalse()
+    {
+        WorkerState state = NewState(ConsistencyMode.Sync);
+        Publish(state, 0, version: 1);
+        Publish(state, 1, version: 1);
+        state.Enqueue(Lease(RunId, step: 1, minVersion: 1));
+        Assert.False(state.CanForwardAhead);
+
+        Assert.True(state.TryTakeRunnable(out _));
+        state.Enqueue(Lease(RunId, step: 2, minVersion: 2, count: 0));
+        Publish(state, 0, version: 2);
+        Assert.False(state.CanForwardAhead);
+    }
+
+    /// <summary>A recompute of an earlier step queued ahead of the lease that ran ahead uses the workspace; the later lease then runs whole.</summary>
+    [Fact]
+    public void ComputeGradients_EarlierLeaseQueuedAfterForwardAhead_BothGradientsAreTheirOwn()
+    {
+        WorkerState state = NewState(ConsistencyMode.Sync);
+        Publish(state, 0, version: 0);
+        Publish(state, 1, version: 0);
+        LeaseShard later = Lease(RunId, step: 1, minVersion: 1, offset: 0, count: 3);
+        state.Enqueue(later);
+        Publish(state, 0, version: 1);
+        state.ForwardAhead();
+
+        LeaseShard earlier = Lease(RunId, step: 0, minVersion: 0, offset: 5, count: 4);
+        state.Enqueue(earlier);
+        Assert.True(state.TryTakeRunnable(out LeaseShard? first));
+        state.ComputeGradients(first);
+        state.HandOverGradients().Gradient.Release();
+        Publish(state, 1, version: 1);
+        Assert.True(state.TryTakeRunnable(out LeaseShard? second));
+        state.ComputeGradients(second);
+
+        Assert.Same(earlier, first);
+        (float[] expected, _) = Reference(Model, Data, Parameters(23, 1), shuffle: true, later.Epoch, later.Offset, later.Count);
+        Assert.Equal(expected, state.Gradients.ToArray());
+    }
+
+    private static WorkerState NewState(ConsistencyMode mode) =>
+        new(new AssignWorker(
+            RunId, 3, Model,
+            [new ParameterShardInfo(0, FirstLayer, ActorRefs.Nobody), new ParameterShardInfo(1, Rest, ActorRefs.Nobody)],
+            Seed, true, MaxBatchSize, mode, WireSettings.Fp32, ActorRefs.Nobody), Data);
+
+    private static void Publish(WorkerState state, int shardIndex, long version, float[]? parameters = null) =>
+        Assert.Equal(
+            ReplicaUpdate.Applied,
+            state.Apply(WorkerFixtures.Publish(RunId, state.Replica.Shards[shardIndex], version, parameters ?? Parameters(23, version))));
+}

@@ -1,0 +1,104 @@
+using DistTrain.Core.Layers;
+using Xunit;
+
+namespace DistTrain.Core.Tests.Layers;
+
+/// <summary>
+/// The forward pass in parts (<see cref="Sequential.ForwardLayers"/>), as a worker runs it while
+/// the last parameter ranges are still on their way: the parts give bit for bit one pass's
+/// outputs, each layer reads only its own range (<see cref="Sequential.ParameterEnd"/>), and
+/// <see cref="Sequential.ComputeGradients"/> builds on the layers already run instead of running
+/// them again.
+/// </summary>
+public class LayerwiseForwardTests
+{
+    private const int BatchSize = 5;
+
+    private static readonly Sequential s_model = Sequential.MultilayerPerceptron(6, [8, 4], 3);
+
+    [Fact]
+    public void ParameterEnd_EachPrefix_EndsWhereTheNextLayersParametersBegin()
+    {
+        // Dense 6->8 (56), ReLU, Dense 8->4 (36), ReLU, Dense 4->3 (15).
+        Assert.Equal([0, 56, 56, 92, 92, 107], Enumerable.Range(0, 6).Select(s_model.ParameterEnd));
+        Assert.Equal(s_model.ParameterCount, s_model.ParameterEnd(s_model.Layers.Count));
+        Assert.Throws<ArgumentOutOfRangeException>(() => s_model.ParameterEnd(6));
+        Assert.Throws<ArgumentOutOfRangeException>(() => s_model.ParameterEnd(-1));
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(4)]
+    public void ForwardLayers_InTwoParts_EqualsOneForwardBitForBit(int split)
+    {
+        (float[] parameters, float[] input, _) = Setup();
+        float[] whole = s_model.Forward(parameters, input, BatchSize, new ModelWorkspace(s_model, BatchSize)).ToArray();
+
+        var workspace = new ModelWorkspace(s_model, BatchSize);
+        s_model.ForwardLayers(parameters, input, BatchSize, workspace, 0, split);
+        s_model.ForwardLayers(parameters, input, BatchSize, workspace, split, s_model.Layers.Count);
+
+        Assert.Equal(whole, workspace.Output(s_model.Layers.Count - 1).AsSpan(0, BatchSize * s_model.OutputSize).ToArray());
+    }
+
+    [Fact]
+    public void ForwardLayers_FirstLayers_ReadNothingPastTheirParameterEnd()
+    {
+        (float[] parameters, float[] input, _) = Setup();
+        float[] changedAfter = (float[])parameters.Clone();
+        changedAfter.AsSpan(s_model.ParameterEnd(2)).Fill(float.NaN);
+        var expected = new ModelWorkspace(s_model, BatchSize);
+        var workspace = new ModelWorkspace(s_model, BatchSize);
+
+        s_model.ForwardLayers(parameters, input, BatchSize, expected, 0, 2);
+        s_model.ForwardLayers(changedAfter, input, BatchSize, workspace, 0, 2);
+
+        Assert.Equal(expected.Output(1).AsSpan(0, BatchSize * 8).ToArray(), workspace.Output(1).AsSpan(0, BatchSize * 8).ToArray());
+    }
+
+    /// <summary>
+    /// The layers run ahead are not run again: with the first layer's weights changed after it
+    /// ran, the gradient is still the one of the parameters it ran on. (dL/dW0 = x^T dz0 reads
+    /// the activations, not W0, so nothing downstream sees the change.)
+    /// </summary>
+    [Fact]
+    public void ComputeGradients_LayersForwarded_BuildsOnThemAndEqualsTheWholeComputation()
+    {
+        (float[] parameters, float[] input, int[] labels) = Setup();
+        var expected = new float[s_model.ParameterCount];
+        float expectedLoss = s_model.ComputeGradients(parameters, input, labels, BatchSize, expected, new ModelWorkspace(s_model, BatchSize));
+        float[] firstLayerChanged = (float[])parameters.Clone();
+        firstLayerChanged.AsSpan(0, s_model.ParameterEnd(1)).Fill(0.5f);
+        var recomputed = new float[s_model.ParameterCount];
+        s_model.ComputeGradients(firstLayerChanged, input, labels, BatchSize, recomputed, new ModelWorkspace(s_model, BatchSize));
+
+        var workspace = new ModelWorkspace(s_model, BatchSize);
+        s_model.ForwardLayers(parameters, input, BatchSize, workspace, 0, 2);
+        var gradients = new float[s_model.ParameterCount];
+        float loss = s_model.ComputeGradients(firstLayerChanged, input, labels, BatchSize, gradients, workspace, layersForwarded: 2);
+
+        Assert.NotEqual(expected, recomputed);
+        Assert.Equal(expected, gradients);
+        Assert.Equal(expectedLoss, loss);
+    }
+
+    [Theory]
+    [InlineData(-1, 2)]
+    [InlineData(3, 2)]
+    [InlineData(0, 6)]
+    public void ForwardLayers_RangeOutsideTheModel_Throws(int from, int to)
+    {
+        (float[] parameters, float[] input, _) = Setup();
+        ArgumentOutOfRangeException exception = Assert.Throws<ArgumentOutOfRangeException>(
+            () => s_model.ForwardLayers(parameters, input, BatchSize, new ModelWorkspace(s_model, BatchSize), from, to));
+        Assert.Contains($"Layers [{from}, {to})", exception.Message);
+    }
+
+    private static (float[] Parameters, float[] Input, int[] Labels) Setup()
+    {
+        var parameters = new float[s_model.ParameterCount];
+        Initializers.Initialize(s_model, parameters, InitializerKind.PyTorchDefault, seed: 7);
+        return (parameters, TestData.Uniform(BatchSize * s_model.InputSize, 8), TestData.Labels(BatchSize, s_model.OutputSize, 9));
+    }
+}
