@@ -20,6 +20,12 @@ public sealed record DistTrainOptions
     /// <summary>Parameter-server shards; each owns one contiguous range of the parameters and runs on its own thread.</summary>
     public int ParameterServerShards { get; init; } = Math.Clamp(Environment.ProcessorCount, 1, 8);
 
+    /// <summary>
+    /// The ranges of a vector of <paramref name="parameterCount"/> values that <paramref name="shards"/>
+    /// shards own, in order: equal but for whole granules of 16 values (64 bytes, one cache line).
+    /// </summary>
+    public static ContiguousRange[] ShardRanges(int parameterCount, int shards) => ContiguousRange.Split(parameterCount, shards, granule: 16);
+
     public ConsistencySettings Consistency { get; init; } = ConsistencySettings.Sync;
 
     /// <summary>How tensors travel between nodes (<c>--wire</c>, <c>--compress</c>); fp32, uncompressed by default.</summary>

@@ -24,7 +24,7 @@ internal static class ProjectCommand
         double wire = settings.HostCores is null
             ? 0
             : settings.WireSecondsPerStep ?? CostMeter.WireSecondsPerStep(network.ParameterCount, settings.Precision, settings.TopKRatio);
-        ThroughputModel model = settings.ToModel(network.ParameterCount, apply, wire);
+        ThroughputModel model = settings.ToModel(network.ParameterCount, apply, wire, RunAheadLayers.Of(network, settings.Shards));
         int[] batchSizes = Enumerable.Range(1, settings.WorkerNodes).Select(model.SamplesPerWorker).Distinct().ToArray();
         IReadOnlyDictionary<int, double> compute = settings.ComputeSecondsPerSample is { } given
             ? batchSizes.ToDictionary(batchSize => batchSize, _ => given)

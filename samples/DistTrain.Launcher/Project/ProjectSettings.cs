@@ -50,9 +50,13 @@ internal sealed record ProjectSettings(
     /// <summary>The wire's precision as the protocol names it.</summary>
     public WirePrecision Precision => WireNames.ParsePrecision(Wire);
 
-    /// <summary>The model of this cluster for a network of <paramref name="parameters"/> parameters, with the costs measured or given.</summary>
-    public ThroughputModel ToModel(int parameters, double applySecondsPerParameter, double wireSecondsPerStep) => new()
+    /// <summary>
+    /// The model of this cluster for a network of <paramref name="parameters"/> parameters, with
+    /// the costs measured or given and the layers its workers can run ahead.
+    /// </summary>
+    public ThroughputModel ToModel(int parameters, double applySecondsPerParameter, double wireSecondsPerStep, IReadOnlyList<RunAheadLayers> runAhead) => new()
     {
+        RunAhead = runAhead,
         Parameters = parameters,
         BatchSize = Training.BatchSize,
         WorkersPerNode = WorkersPerNode,

@@ -10,9 +10,10 @@ namespace DistTrain.Launcher.Project;
 ///  "computeMeasured", "applyMeasured", "wireMeasured" (the wire's work, measured only with --host-cores),
 ///  "assumptions": {every input of the model: "parameters", "batchSize", "workersPerNode", "serverNodes",
 ///                  "shards", "serverCores", "lineBytesPerSecond", "efficiency", "latencySeconds", "headerBytes",
-///                  "valueBytes", "topKRatio", "overlap", "applySecondsPerParameter", "upBytesPerParameter", ...},
+///                  "valueBytes", "topKRatio", "overlap", "runAhead": [{"layers", "computeShare", "shardsBefore"}],
+///                  "applySecondsPerParameter", "upBytesPerParameter", ...},
 ///  "projections": [{"workerNodes", "workers", "samplesPerWorker", "computeSecondsPerSample", "computeSeconds",
-///                   "pushSeconds", "applySeconds", "pullSeconds", "communicationSeconds", "stepSeconds",
+///                   "runAheadSeconds", "pushSeconds", "applySeconds", "pullSeconds", "communicationSeconds", "stepSeconds",
 ///                   "samplesPerSecond", "scalingEfficiency"}]}
 /// </code>
 /// Times are in seconds and rates per second; the two records are written as they are

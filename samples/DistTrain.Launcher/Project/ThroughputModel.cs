@@ -22,7 +22,8 @@ namespace DistTrain.Launcher.Project;
 /// T_pull = max(N k (M b_down / S + H),   M b_down + S H) / R + a   server node's uplink | worker node's downlink
 /// overlap:    T_comm = (T_push + T_a + T_pull) / S + (S - 1) max(T_push, T_a, T_pull) / S
 /// no overlap: T_comm = T_push + T_a + T_pull
-/// T = T_c + T_comm,  samples/s = B / T,  scaling efficiency(N) = samples/s(N) / (N samples/s(1))
+/// run ahead:  T_h = max over prefixes L of min(phi_L T_c, (S - j_L) max(T_push, T_a, T_pull) / S)   (overlap only, else 0)
+/// T = T_c - T_h + T_comm,  samples/s = B / T,  scaling efficiency(N) = samples/s(N) / (N samples/s(1))
 /// </code>
 /// The overlap is the makespan of S identical jobs (the shards) in a three-stage flow shop
 /// (uplink, server apply, downlink) whose stage times are T_push / S, T_a / S and T_pull / S:
@@ -30,6 +31,14 @@ namespace DistTrain.Launcher.Project;
 /// S = 1 it is the plain sum. Latency is counted inside each stage's time, so the pipelined form
 /// divides it by S as well: the model is optimistic there, which a fitted header or efficiency
 /// absorbs. With P dividing S the worker and server terms are the plain max(M b, N M b / P).
+/// </para>
+/// <para>
+/// Run ahead: a worker runs the forward pass of the first L layers while the last shards'
+/// versions are still arriving, once the first j_L shards, which hold those layers' parameters,
+/// are in (<see cref="RunAheadLayers"/>: phi_L is that forward pass's share of the worker's
+/// arithmetic). In the pipeline the versions arrive one slowest stage's share apart, so the last
+/// S - j_L of them take (S - j_L) max(T_push, T_a, T_pull) / S after the j_L-th: the part of
+/// T_c hidden is the smaller of the two, for the best prefix.
 /// </para>
 /// <para>
 /// One host (<see cref="HostCores"/> set): every node runs on one machine of C_h cores, as on the
@@ -115,6 +124,9 @@ internal sealed record ThroughputModel
     /// <summary>Whether the shards pipeline through push, apply and pull (the flow-shop makespan) or run one phase after another.</summary>
     public bool Overlap { get; init; } = true;
 
+    /// <summary>The prefixes of layers a worker can run ahead (<see cref="RunAheadLayers.Of"/>); none hides no compute.</summary>
+    public IReadOnlyList<RunAheadLayers> RunAhead { get; init; } = [];
+
     /// <summary>C_h: when set, every node shares one host of this many cores, whose CPU work per step then bounds the step too.</summary>
     public int? HostCores { get; init; }
 
@@ -191,12 +203,17 @@ internal sealed record ThroughputModel
         double apply = ApplySecondsPerParameter * Parameters * ShardsPerServerNode / Shards / Math.Min(ShardsPerServerNode, ServerCores);
         double pull = TransferSeconds(workerNodes, DownBytesPerParameter);
         double communication = Overlap ? PipelinedSeconds(push, apply, pull, Shards) : push + apply + pull;
+        double ahead = Overlap ? RunAheadSeconds(compute, Math.Max(push, Math.Max(apply, pull)) / Shards) : 0;
         double? hostCpu = HostCores is { } cores ? HostCpuSeconds(workerNodes, compute) / cores : null;
-        double step = Math.Max(compute + communication, hostCpu ?? 0);
+        double step = Math.Max(compute - ahead + communication, hostCpu ?? 0);
         return new StepProjection(
-            workerNodes, workerNodes * WorkersPerNode, samples, perSample, compute, push, apply, pull, communication, hostCpu, step,
+            workerNodes, workerNodes * WorkersPerNode, samples, perSample, compute, ahead, push, apply, pull, communication, hostCpu, step,
             BatchSize / step, ScalingEfficiency: double.NaN);
     }
+
+    /// <summary>T_h: the compute a worker hides behind the last versions' arrival, one every <paramref name="versionInterval"/>.</summary>
+    private double RunAheadSeconds(double compute, double versionInterval) =>
+        RunAhead.Select(prefix => Math.Min(prefix.ComputeShare * compute, (Shards - prefix.ShardsBefore) * versionInterval)).DefaultIfEmpty(0).Max();
 
     /// <summary>
     /// The CPU seconds of one step on one host, every node's together: each worker's compute

@@ -18,9 +18,6 @@ namespace DistTrain.Actors.Coordinator;
 /// </summary>
 public static class CheckpointSettings
 {
-    /// <summary>The granule the coordinator splits the parameter vector into shard ranges with.</summary>
-    internal const int ShardGranule = 16;
-
     public static IReadOnlyDictionary<string, string> Of(DistTrainOptions options, Dataset train)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -71,7 +68,7 @@ public static class CheckpointSettings
         }
 
         // Ssp and async shards may have taken different optimizer step counts; a new split must not mix them.
-        foreach (ContiguousRange range in ContiguousRange.Split(parameterCount, options.ParameterServerShards, ShardGranule))
+        foreach (ContiguousRange range in DistTrainOptions.ShardRanges(parameterCount, options.ParameterServerShards))
         {
             checkpoint.OptimizerStepOf(range.Offset, range.Length);
         }

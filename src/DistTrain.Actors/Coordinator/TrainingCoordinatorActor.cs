@@ -141,7 +141,7 @@ public sealed partial class TrainingCoordinatorActor : ReceiveActor, IWithTimers
 
     protected override void PreStart()
     {
-        ContiguousRange[] ranges = ContiguousRange.Split(_model.ParameterCount, _options.ParameterServerShards, CheckpointSettings.ShardGranule);
+        ContiguousRange[] ranges = DistTrainOptions.ShardRanges(_model.ParameterCount, _options.ParameterServerShards);
         _shards = new ParameterShardInfo[ranges.Length];
         Timers.StartPeriodicTimer(nameof(CheckProgress), CheckProgress.Instance, StallWatch.CheckInterval(_options.StallWarning));
         if (_handover is not null)

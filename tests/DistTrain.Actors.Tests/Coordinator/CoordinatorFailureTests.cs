@@ -33,7 +33,7 @@ public class CoordinatorFailureTests() : TestKit(Dispatchers.Configuration)
         TestActorRef<TrainingCoordinatorActor> coordinator =
             ActorOfAsTestActorRef<TrainingCoordinatorActor>(TrainingCoordinatorActor.Props(options, train, test, observer.Ref, shards));
         int parameterCount = options.Training.BuildModel(train.FeatureSize, train.ClassCount).ParameterCount;
-        ContiguousRange first = ContiguousRange.Split(parameterCount, 2, CheckpointSettings.ShardGranule)[0];
+        ContiguousRange first = DistTrainOptions.ShardRanges(parameterCount, 2)[0];
         var gradient = new TensorBuffer(new float[first.Length], first.Length);
         // Released before it is sent: applying it throws in the shard, as a bug there would.
         gradient.Release();

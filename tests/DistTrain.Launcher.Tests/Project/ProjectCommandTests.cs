@@ -24,6 +24,7 @@ public class ProjectCommandTests
     [InlineData("--link", "1gbit", "--wire", "fp32")]
     [InlineData("--link", "10gbit", "--wire", "bf16", "--compress", "topk:0.01", "--no-overlap")]
     [InlineData("--link", "loopback", "--ps-nodes", "2", "--ps-shards", "3")]
+    [InlineData("--link", "1gbit", "--ps-shards", "16", "--wire", "bf16")]
     [InlineData("--link", "10gbit", "--ps-shards", "16", "--host-cores", "2", "--wire", "bf16", "--wire-per-step", "0.0005")]
     public void Run_Json_HoldsTheTablesFigures(params string[] options)
     {
@@ -46,7 +47,8 @@ public class ProjectCommandTests
                 [
                     $"{step.GetProperty("workerNodes").GetInt32()}", $"{step.GetProperty("workers").GetInt32()}",
                     $"{step.GetProperty("samplesPerWorker").GetInt32()}", Format(step, "computeSecondsPerSample", 1e6, "F2"),
-                    Format(step, "computeSeconds", 1e3, "F3"), Format(step, "pushSeconds", 1e3, "F3"), Format(step, "applySeconds", 1e3, "F3"),
+                    Format(step, "computeSeconds", 1e3, "F3"), Format(step, "runAheadSeconds", 1e3, "F3"),
+                    Format(step, "pushSeconds", 1e3, "F3"), Format(step, "applySeconds", 1e3, "F3"),
                     Format(step, "pullSeconds", 1e3, "F3"), .. oneHost ? [Format(step, "hostCpuSeconds", 1e3, "F3")] : Array.Empty<string>(),
                     Format(step, "stepSeconds", 1e3, "F3"), Format(step, "samplesPerSecond", 1, "N0"), Format(step, "scalingEfficiency", 100, "F1") + "%",
                 ],
@@ -69,6 +71,20 @@ public class ProjectCommandTests
         Assert.Equal(2.5e9 / 8, assumptions.GetProperty("lineBytesPerSecond").GetDouble());
         Assert.Equal(0.05 * (4 + 2), assumptions.GetProperty("upBytesPerParameter").GetDouble(), 1e-15);
         Assert.Equal(1e-9, assumptions.GetProperty("applySecondsPerParameter").GetDouble());
+    }
+
+    /// <summary>W1 over 16 shards runs its first layer ahead (after shards 0-12); over 2 it cannot.</summary>
+    [Fact]
+    public void Run_Json_SixteenShardsRunTheFirstLayerAheadTwoDoNot()
+    {
+        using JsonDocument sixteen = JsonDocument.Parse(LauncherRun.Of(["project", "--ps-shards", "16", "--json", .. s_givenCosts]).Output);
+        using JsonDocument two = JsonDocument.Parse(LauncherRun.Of(["project", "--ps-shards", "2", "--json", .. s_givenCosts]).Output);
+
+        JsonElement prefix = Assert.Single(sixteen.RootElement.GetProperty("assumptions").GetProperty("runAhead").EnumerateArray());
+        Assert.Equal((1, 13), (prefix.GetProperty("layers").GetInt32(), prefix.GetProperty("shardsBefore").GetInt32()));
+        Assert.True(sixteen.RootElement.GetProperty("projections")[0].GetProperty("runAheadSeconds").GetDouble() > 0);
+        Assert.Empty(two.RootElement.GetProperty("assumptions").GetProperty("runAhead").EnumerateArray());
+        Assert.Equal(0, two.RootElement.GetProperty("projections")[0].GetProperty("runAheadSeconds").GetDouble());
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using DistTrain.Core.Layers;
 using DistTrain.Launcher.Project;
 using Xunit;
 
@@ -276,6 +277,48 @@ public class ThroughputModelTests
     [Fact]
     public void Project_NoHostCores_Throws() =>
         Assert.Throws<ArgumentOutOfRangeException>(() => (W1OnOneHost() with { HostCores = 0 }).Project(1, ComputePerSample));
+
+    /// <summary>
+    /// W1 over 16 shards: the first layer's forward pass (401,408 of 1,203,712 multiply-adds: 2 x
+    /// 535,040 forward and weights' gradients, 133,632 for the later layers' input gradients) can
+    /// run once shards 0-12 are in (shard 12 starts at 401,872, shard 13 at 435,360, past its end
+    /// at 401,920); the second layer's parameters reach into the last shard. Over 2 shards the
+    /// first layer reaches into the last already.
+    /// </summary>
+    [Fact]
+    public void RunAheadLayers_W1_FirstLayerBeforeTheLastThreeOfSixteenShards_NothingOverTwo()
+    {
+        Sequential w1 = Sequential.MultilayerPerceptron(784, [512, 256], 10);
+
+        RunAheadLayers prefix = Assert.Single(RunAheadLayers.Of(w1, 16));
+
+        Assert.Equal((1, 13), (prefix.Layers, prefix.ShardsBefore));
+        Assert.Equal(401_408.0 / 1_203_712, prefix.ComputeShare, 1e-12);
+        Assert.Empty(RunAheadLayers.Of(w1, 2));
+    }
+
+    [Fact]
+    public void Project_RunAhead_HidesTheLayersShareOfComputeUpToTheLastVersionsArrival()
+    {
+        ThroughputModel plain = W1OnOneGbit(shards: 16);
+        RunAheadLayers quarter = new(1, 0.25, 13), most = new(3, 0.9, 15);
+
+        // Compute 0.00064 s: a quarter of it, 0.00016 s, is less than the last three versions' 3 / 16 of the slowest stage.
+        StepProjection without = plain.Project(1, ComputePerSample);
+        StepProjection hidden = (plain with { RunAhead = [quarter] }).Project(1, ComputePerSample);
+        Assert.Equal(0.00016, hidden.RunAheadSeconds, Seconds);
+        Assert.Equal(without.StepSeconds - 0.00016, hidden.StepSeconds, Seconds);
+
+        // Compute 0.064 s: the arrival bounds it; the best prefix hides 3 / 16 of the slowest stage (the last
+        // shard's 1 / 16 for the prefix up to shard 15 is less).
+        StepProjection slow = (plain with { RunAhead = [quarter, most] }).Project(1, 1e-3);
+        double slowestStage = Math.Max(slow.PushSeconds, Math.Max(slow.ApplySeconds, slow.PullSeconds));
+        Assert.Equal(3 * slowestStage / 16, slow.RunAheadSeconds, Seconds);
+        Assert.Equal(0.064 - slow.RunAheadSeconds + slow.CommunicationSeconds, slow.StepSeconds, Seconds);
+
+        // Without the shards' pipeline the versions arrive together: nothing to hide behind.
+        Assert.Equal(0, (plain with { RunAhead = [quarter], Overlap = false }).Project(1, ComputePerSample).RunAheadSeconds);
+    }
 
     [Fact]
     public void Project_MoreWorkersThanSamples_Throws() =>
