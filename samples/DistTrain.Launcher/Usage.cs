@@ -167,6 +167,9 @@ internal static class Usage
           --compute-per-sample S   seconds of forward+backward per sample on one core, instead of measuring
           --apply-per-parameter S  seconds of one Adam update per parameter on one core, instead of
                                    measuring
+          --push-wire-per-step S   seconds of one core per worker node and step for what the node does to
+                                   its contribution before it leaves (bf16 rounding, top-k selection),
+                                   which the step waits for, instead of measuring
           --host-cores C           every node on one host of C cores (the network test bed, a loopback
                                    split): the step is also bounded by all nodes' CPU work over C cores,
                                    the wire's work measured, the cluster path's fitted to this machine

@@ -81,60 +81,18 @@ internal static class CostMeter
     /// Seconds of one core per worker node and step for what the wire does to the values, as one
     /// process does it too (the serializer's conversions on the way through the network belong to
     /// the cluster path's cost instead): on the way up the node's contribution is cut to its top k
-    /// with error feedback (<see cref="TopKCompressor"/>) or rounded to bf16; on the way down, with
-    /// bf16, the server takes the rounded difference to the node's replica and widens it, and the
-    /// node adds it to its own (<c>NodeReplicas.Publish</c>, <c>ParameterReplica.Apply</c>).
-    /// fp32 without top-k does nothing of it: 0.
+    /// with error feedback (<see cref="TopKCompressor"/>) or rounded to bf16
+    /// (<see cref="PushWireSecondsPerStep"/>); on the way down, with bf16, the server takes the
+    /// rounded difference to the node's replica and widens it, and the node adds it to its own
+    /// (<c>NodeReplicas.Publish</c>, <c>ParameterReplica.Apply</c>). fp32 without top-k does
+    /// nothing of it: 0.
     /// </summary>
-    public static double WireSecondsPerStep(int parameterCount, WirePrecision precision, double? topKRatio)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(parameterCount);
-        if (precision == WirePrecision.Fp32 && topKRatio is null)
-        {
-            return 0;
-        }
+    public static double WireSecondsPerStep(int parameterCount, WirePrecision precision, double? topKRatio) =>
+        WireWork.Measure(parameterCount, precision, topKRatio, down: true);
 
-        var random = new DeterministicRandom(Seed);
-        float[] fresh = new float[parameterCount];
-        float[] current = new float[parameterCount];
-        for (int i = 0; i < parameterCount; i++)
-        {
-            fresh[i] = random.NextUniform(-1e-3f, 1e-3f);
-            current[i] = random.NextUniform(-0.05f, 0.05f);
-        }
-
-        float[] gradient = new float[parameterCount];
-        float[] serverReplica = new float[parameterCount];
-        float[] nodeReplica = new float[parameterCount];
-        float[] delta = new float[parameterCount];
-        ushort[] halves = new ushort[parameterCount];
-        TopKCompressor? compressor = topKRatio is null ? null : new TopKCompressor(parameterCount);
-
-        void Step()
-        {
-            // The compressor replaces the gradient in place, so each step starts from a fresh one, as a node's sum does.
-            fresh.CopyTo(gradient);
-            if (compressor is not null)
-            {
-                compressor.Compress(gradient, topKRatio!.Value, precision);
-            }
-            else
-            {
-                Kernels.RoundToBFloat16(gradient, halves);
-            }
-
-            if (precision == WirePrecision.Bf16)
-            {
-                // The kernels take the same time whatever the values, so the parameters need not move between steps.
-                Kernels.RoundedDifferenceToBFloat16(current, serverReplica, halves);
-                Kernels.FromBFloat16(halves, delta);
-                TensorPrimitives.Add(nodeReplica, delta, nodeReplica);
-            }
-        }
-
-        WarmUp(Step);
-        return MedianSeconds(Step);
-    }
+    /// <summary>The way up of <see cref="WireSecondsPerStep"/> alone: what a worker node does to its contribution before it pushes.</summary>
+    public static double PushWireSecondsPerStep(int parameterCount, WirePrecision precision, double? topKRatio) =>
+        WireWork.Measure(parameterCount, precision, topKRatio, down: false);
 
     private static void WarmUp(Action run)
     {
@@ -163,5 +121,84 @@ internal static class CostMeter
 
         Array.Sort(seconds);
         return seconds[Repetitions / 2];
+    }
+
+    /// <summary>The wire's kernels over synthetic vectors of one step, timed as <see cref="ApplySecondsPerParameter"/> is.</summary>
+    private sealed class WireWork
+    {
+        private readonly float[] _fresh, _current, _gradient, _serverReplica, _nodeReplica, _delta;
+        private readonly ushort[] _halves;
+        private readonly WirePrecision _precision;
+        private readonly double? _topKRatio;
+        private readonly TopKCompressor? _compressor;
+
+        private WireWork(int parameterCount, WirePrecision precision, double? topKRatio)
+        {
+            var random = new DeterministicRandom(Seed);
+            _fresh = new float[parameterCount];
+            _current = new float[parameterCount];
+            for (int i = 0; i < parameterCount; i++)
+            {
+                _fresh[i] = random.NextUniform(-1e-3f, 1e-3f);
+                _current[i] = random.NextUniform(-0.05f, 0.05f);
+            }
+
+            _gradient = new float[parameterCount];
+            _serverReplica = new float[parameterCount];
+            _nodeReplica = new float[parameterCount];
+            _delta = new float[parameterCount];
+            _halves = new ushort[parameterCount];
+            _precision = precision;
+            _topKRatio = topKRatio;
+            _compressor = topKRatio is null ? null : new TopKCompressor(parameterCount);
+        }
+
+        /// <summary>The median seconds of one step's way up, and with <paramref name="down"/> its way down too; 0 where the wire does nothing.</summary>
+        public static double Measure(int parameterCount, WirePrecision precision, double? topKRatio, bool down)
+        {
+            ArgumentOutOfRangeException.ThrowIfNegativeOrZero(parameterCount);
+            if (precision == WirePrecision.Fp32 && topKRatio is null)
+            {
+                return 0;
+            }
+
+            var work = new WireWork(parameterCount, precision, topKRatio);
+            void Step()
+            {
+                work.Up();
+                if (down)
+                {
+                    work.Down();
+                }
+            }
+
+            WarmUp(Step);
+            return MedianSeconds(Step);
+        }
+
+        private void Up()
+        {
+            // The compressor replaces the gradient in place, so each step starts from a fresh one, as a node's sum does.
+            _fresh.CopyTo(_gradient);
+            if (_compressor is not null)
+            {
+                _compressor.Compress(_gradient, _topKRatio!.Value, _precision);
+            }
+            else
+            {
+                Kernels.RoundToBFloat16(_gradient, _halves);
+            }
+        }
+
+        private void Down()
+        {
+            if (_precision == WirePrecision.Bf16)
+            {
+                // The kernels take the same time whatever the values, so the parameters need not move between steps.
+                Kernels.RoundedDifferenceToBFloat16(_current, _serverReplica, _halves);
+                Kernels.FromBFloat16(_halves, _delta);
+                TensorPrimitives.Add(_nodeReplica, _delta, _nodeReplica);
+            }
+        }
     }
 }

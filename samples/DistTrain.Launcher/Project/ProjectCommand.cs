@@ -21,10 +21,12 @@ internal static class ProjectCommand
     {
         Sequential network = settings.Training.BuildModel(FeatureSize, ClassCount);
         double apply = settings.ApplySecondsPerParameter ?? CostMeter.ApplySecondsPerParameter(network.ParameterCount);
+        double pushWire = settings.PushWireSecondsPerStep
+            ?? CostMeter.PushWireSecondsPerStep(network.ParameterCount, settings.Precision, settings.TopKRatio);
         double wire = settings.HostCores is null
             ? 0
             : settings.WireSecondsPerStep ?? CostMeter.WireSecondsPerStep(network.ParameterCount, settings.Precision, settings.TopKRatio);
-        ThroughputModel model = settings.ToModel(network.ParameterCount, apply, wire, RunAheadLayers.Of(network, settings.Shards));
+        ThroughputModel model = settings.ToModel(network.ParameterCount, apply, pushWire, wire, RunAheadLayers.Of(network, settings.Shards));
         int[] batchSizes = Enumerable.Range(1, settings.WorkerNodes).Select(model.SamplesPerWorker).Distinct().ToArray();
         IReadOnlyDictionary<int, double> compute = settings.ComputeSecondsPerSample is { } given
             ? batchSizes.ToDictionary(batchSize => batchSize, _ => given)
@@ -64,7 +66,8 @@ internal static class ProjectCommand
         (double fastest, double slowest) = (compute.Min() * 1e6, compute.Max() * 1e6);
         string range = fastest == slowest ? $"{fastest:G3}" : $"{fastest:G3} to {slowest:G3}";
         yield return $"costs on one core: compute {range} us per sample ({Source(settings.ComputeSecondsPerSample)}), " +
-                     $"apply {model.ApplySecondsPerParameter * 1e9:G3} ns per parameter, Adam ({Source(settings.ApplySecondsPerParameter)})";
+                     $"apply {model.ApplySecondsPerParameter * 1e9:G3} ns per parameter, Adam ({Source(settings.ApplySecondsPerParameter)}), " +
+                     $"the contribution's wire work before the push {model.PushWireSecondsPerStep * 1e3:G3} ms ({Source(settings.PushWireSecondsPerStep)})";
         if (model.HostCores is { } cores)
         {
             yield return $"one host of {cores} core(s) runs every node; CPU per worker node and step: the wire's work " +

@@ -33,6 +33,7 @@ internal static class ProjectCommandLine
     [
         "--hidden", "--activation", "--loss", "--batch", "--nodes", "--workers-per-node", "--ps-nodes", "--ps-shards", "--ps-cores",
         "--link", "--latency", "--efficiency", "--wire", "--compress", "--compute-per-sample", "--apply-per-parameter",
+        "--push-wire-per-step",
         "--host-cores", "--wire-per-step", "--path-cpu-per-byte", "--path-cpu-per-node-step", "--path-cpu-per-step",
     ];
 
@@ -83,7 +84,8 @@ internal static class ProjectCommandLine
             training, workerNodes, workersPerNode, serverNodes, shards, options.PositiveInt("--ps-cores", Environment.ProcessorCount),
             link, bitsPerSecond, Efficiency(options, link), Latency(options), options.Choice("--wire", "fp32", WireNames.Precisions),
             TopKRatio(options), Overlap: !options.Has("--no-overlap"), options.OptionalPositiveDouble("--compute-per-sample"),
-            options.OptionalPositiveDouble("--apply-per-parameter"), options.OptionalNonNegativeDouble("--wire-per-step"), hostCores,
+            options.OptionalPositiveDouble("--apply-per-parameter"), options.OptionalNonNegativeDouble("--push-wire-per-step"),
+            options.OptionalNonNegativeDouble("--wire-per-step"), hostCores,
             options.OptionalPositiveDouble("--path-cpu-per-byte"), options.OptionalPositiveDouble("--path-cpu-per-node-step"),
             options.OptionalPositiveDouble("--path-cpu-per-step"), options.Has("--json"));
     }

@@ -15,6 +15,7 @@ namespace DistTrain.Launcher.Project;
 /// <param name="TopKRatio">The fraction of its entries a contribution carries, or null for all of them.</param>
 /// <param name="ComputeSecondsPerSample">Given instead of measured, or null to measure it.</param>
 /// <param name="ApplySecondsPerParameter">Given instead of measured, or null to measure it.</param>
+/// <param name="PushWireSecondsPerStep">Given instead of measured, or null to measure it (0 for fp32 without top-k).</param>
 /// <param name="WireSecondsPerStep">Given instead of measured (with <paramref name="HostCores"/>), or null to measure it.</param>
 /// <param name="HostCores">Every node on one host of this many cores (a test bed, a loopback split), or null for a host per node.</param>
 /// <param name="PathSecondsPerByte">The cluster path's CPU per byte on one host, or null for the model's fitted default.</param>
@@ -37,6 +38,7 @@ internal sealed record ProjectSettings(
     bool Overlap,
     double? ComputeSecondsPerSample,
     double? ApplySecondsPerParameter,
+    double? PushWireSecondsPerStep,
     double? WireSecondsPerStep,
     int? HostCores,
     double? PathSecondsPerByte,
@@ -54,8 +56,10 @@ internal sealed record ProjectSettings(
     /// The model of this cluster for a network of <paramref name="parameters"/> parameters, with
     /// the costs measured or given and the layers its workers can run ahead.
     /// </summary>
-    public ThroughputModel ToModel(int parameters, double applySecondsPerParameter, double wireSecondsPerStep, IReadOnlyList<RunAheadLayers> runAhead) => new()
+    public ThroughputModel ToModel(
+        int parameters, double applySecondsPerParameter, double pushWireSecondsPerStep, double wireSecondsPerStep, IReadOnlyList<RunAheadLayers> runAhead) => new()
     {
+        PushWireSecondsPerStep = pushWireSecondsPerStep,
         RunAhead = runAhead,
         Parameters = parameters,
         BatchSize = Training.BatchSize,

@@ -23,7 +23,7 @@ namespace DistTrain.Launcher.Project;
 /// overlap:    T_comm = (T_push + T_a + T_pull) / S + (S - 1) max(T_push, T_a, T_pull) / S
 /// no overlap: T_comm = T_push + T_a + T_pull
 /// run ahead:  T_h = max over prefixes L of min(phi_L T_c, (S - j_L) max(T_push, T_a, T_pull) / S)   (overlap only, else 0)
-/// T = T_c - T_h + T_comm,  samples/s = B / T,  scaling efficiency(N) = samples/s(N) / (N samples/s(1))
+/// T = T_c + w_up - T_h + T_comm,  samples/s = B / T,  scaling efficiency(N) = samples/s(N) / (N samples/s(1))
 /// </code>
 /// The overlap is the makespan of S identical jobs (the shards) in a three-stage flow shop
 /// (uplink, server apply, downlink) whose stage times are T_push / S, T_a / S and T_pull / S:
@@ -38,7 +38,9 @@ namespace DistTrain.Launcher.Project;
 /// are in (<see cref="RunAheadLayers"/>: phi_L is that forward pass's share of the worker's
 /// arithmetic). In the pipeline the versions arrive one slowest stage's share apart, so the last
 /// S - j_L of them take (S - j_L) max(T_push, T_a, T_pull) / S after the j_L-th: the part of
-/// T_c hidden is the smaller of the two, for the best prefix.
+/// T_c hidden is the smaller of the two, for the best prefix. w_up is what the worker node does
+/// to its summed contribution before the first push leaves (bf16 rounding, top-k selection with
+/// error feedback): one core's work that the step waits for.
 /// </para>
 /// <para>
 /// One host (<see cref="HostCores"/> set): every node runs on one machine of C_h cores, as on the
@@ -124,6 +126,9 @@ internal sealed record ThroughputModel
     /// <summary>Whether the shards pipeline through push, apply and pull (the flow-shop makespan) or run one phase after another.</summary>
     public bool Overlap { get; init; } = true;
 
+    /// <summary>w_up: seconds of one core per worker node and step for the contribution's bf16 rounding or top-k selection, between compute and push.</summary>
+    public double PushWireSecondsPerStep { get; init; }
+
     /// <summary>The prefixes of layers a worker can run ahead (<see cref="RunAheadLayers.Of"/>); none hides no compute.</summary>
     public IReadOnlyList<RunAheadLayers> RunAhead { get; init; } = [];
 
@@ -205,7 +210,7 @@ internal sealed record ThroughputModel
         double communication = Overlap ? PipelinedSeconds(push, apply, pull, Shards) : push + apply + pull;
         double ahead = Overlap ? RunAheadSeconds(compute, Math.Max(push, Math.Max(apply, pull)) / Shards) : 0;
         double? hostCpu = HostCores is { } cores ? HostCpuSeconds(workerNodes, compute) / cores : null;
-        double step = Math.Max(compute - ahead + communication, hostCpu ?? 0);
+        double step = Math.Max(compute + PushWireSecondsPerStep - ahead + communication, hostCpu ?? 0);
         return new StepProjection(
             workerNodes, workerNodes * WorkersPerNode, samples, perSample, compute, ahead, push, apply, pull, communication, hostCpu, step,
             BatchSize / step, ScalingEfficiency: double.NaN);
@@ -256,6 +261,7 @@ internal sealed record ThroughputModel
         ArgumentOutOfRangeException.ThrowIfNegative(HeaderBytes);
         ArgumentOutOfRangeException.ThrowIfNegative(ApplySecondsPerParameter);
         ArgumentOutOfRangeException.ThrowIfNegative(WireSecondsPerStep);
+        ArgumentOutOfRangeException.ThrowIfNegative(PushWireSecondsPerStep);
         ArgumentOutOfRangeException.ThrowIfNegative(PathSecondsPerByte);
         ArgumentOutOfRangeException.ThrowIfNegative(PathSecondsPerNodeStep);
         ArgumentOutOfRangeException.ThrowIfNegative(PathSecondsPerStep);

@@ -20,18 +20,23 @@ public class CostMeterTests
     }
 
     [Fact]
-    public void WireSecondsPerStep_Fp32WithoutTopK_NothingToDo() =>
+    public void WireSecondsPerStep_Fp32WithoutTopK_NothingToDo()
+    {
         Assert.Equal(0, CostMeter.WireSecondsPerStep(1000, WirePrecision.Fp32, topKRatio: null));
+        Assert.Equal(0, CostMeter.PushWireSecondsPerStep(1000, WirePrecision.Fp32, topKRatio: null));
+    }
 
     [Theory]
     [InlineData(WirePrecision.Bf16, null)]
     [InlineData(WirePrecision.Bf16, 0.01)]
     [InlineData(WirePrecision.Fp32, 0.1)]
-    public void WireSecondsPerStep_Bf16OrTopK_PositiveAndFinite(WirePrecision precision, double? topKRatio)
+    public void WireSecondsPerStep_Bf16OrTopK_BothWaysAndUpAlonePositiveAndFinite(WirePrecision precision, double? topKRatio)
     {
-        double seconds = CostMeter.WireSecondsPerStep(1000, precision, topKRatio);
+        double both = CostMeter.WireSecondsPerStep(1000, precision, topKRatio);
+        double up = CostMeter.PushWireSecondsPerStep(1000, precision, topKRatio);
 
-        Assert.True(double.IsFinite(seconds) && seconds > 0, $"{seconds} s per step");
+        Assert.True(double.IsFinite(both) && both > 0, $"{both} s per step");
+        Assert.True(double.IsFinite(up) && up > 0, $"{up} s per step before the push");
     }
 
     [Fact]

@@ -35,7 +35,7 @@ public class ProjectCommandLineTests
         Assert.Equal((double?)0, settings.WireSecondsPerStep);
         Assert.Equal(((int?)2, (double?)4e-10, (double?)0.002, (double?)0.003),
             (settings.HostCores, settings.PathSecondsPerByte, settings.PathSecondsPerNodeStep, settings.PathSecondsPerStep));
-        ThroughputModel model = settings.ToModel(1000, applySecondsPerParameter: 1e-9, wireSecondsPerStep: 1e-4, runAhead: []);
+        ThroughputModel model = settings.ToModel(1000, applySecondsPerParameter: 1e-9, pushWireSecondsPerStep: 0, wireSecondsPerStep: 1e-4, runAhead: []);
         Assert.Equal((2, 4e-10, 0.002, 0.003, 1e-4),
             (model.HostCores, model.PathSecondsPerByte, model.PathSecondsPerNodeStep, model.PathSecondsPerStep, model.WireSecondsPerStep));
     }
@@ -43,7 +43,7 @@ public class ProjectCommandLineTests
     [Fact]
     public void Parse_HostCoresWithoutPathCosts_TheFittedDefaults()
     {
-        ThroughputModel model = ProjectCommandLine.Parse(["--host-cores", "4"]).ToModel(1000, 1e-9, 0, []);
+        ThroughputModel model = ProjectCommandLine.Parse(["--host-cores", "4"]).ToModel(1000, 1e-9, 0, 0, []);
 
         Assert.Equal(
             (4, ThroughputModel.DefaultPathSecondsPerByte, ThroughputModel.DefaultPathSecondsPerNodeStep, ThroughputModel.DefaultPathSecondsPerStep),
@@ -57,7 +57,7 @@ public class ProjectCommandLineTests
             "--hidden", "64,32", "--activation", "tanh", "--loss", "mse", "--batch", "256", "--nodes", "8", "--workers-per-node", "4",
             "--ps-nodes", "2", "--ps-shards", "6", "--ps-cores", "3", "--link", "10gbit", "--latency", "0.1ms", "--efficiency", "0.9",
             "--wire", "bf16", "--compress", "topk:0.01", "--no-overlap", "--compute-per-sample", "2.5e-6", "--apply-per-parameter=1e-9",
-            "--json", "--verbose",
+            "--push-wire-per-step", "0.002", "--json", "--verbose",
         ]);
 
         Assert.Equal([64, 32], settings.Training.HiddenSizes);
@@ -67,6 +67,7 @@ public class ProjectCommandLineTests
         Assert.Equal(1e-4, settings.LatencySeconds, 1e-18);
         Assert.Equal(("bf16", (double?)0.01, "topk:0.01", false), (settings.Wire, settings.TopKRatio, settings.Compress, settings.Overlap));
         Assert.Equal(((double?)2.5e-6, (double?)1e-9, true), (settings.ComputeSecondsPerSample, settings.ApplySecondsPerParameter, settings.Json));
+        Assert.Equal(0.002, settings.PushWireSecondsPerStep);
     }
 
     [Theory]
@@ -85,7 +86,7 @@ public class ProjectCommandLineTests
         ProjectSettings settings = ProjectCommandLine.Parse(["--link", "loopback"]);
 
         Assert.Equal((ProjectCommandLine.LoopbackBytesPerSecond * 8, 1.0), (settings.LineBitsPerSecond, settings.Efficiency));
-        Assert.Equal(ProjectCommandLine.LoopbackBytesPerSecond, settings.ToModel(1000, 1e-9, 0, []).EffectiveBytesPerSecond);
+        Assert.Equal(ProjectCommandLine.LoopbackBytesPerSecond, settings.ToModel(1000, 1e-9, 0, 0, []).EffectiveBytesPerSecond);
     }
 
     [Theory]
@@ -102,8 +103,9 @@ public class ProjectCommandLineTests
         ThroughputModel model = ProjectCommandLine.Parse([
             "--batch", "64", "--workers-per-node", "4", "--ps-nodes", "2", "--ps-shards", "4", "--ps-cores", "3", "--link", "800mbit",
             "--latency", "1ms", "--efficiency", "0.5", "--wire", "bf16", "--compress", "topk:0.5", "--no-overlap",
-        ]).ToModel(parameters: 1000, applySecondsPerParameter: 2e-9, wireSecondsPerStep: 0, runAhead: []);
+        ]).ToModel(parameters: 1000, applySecondsPerParameter: 2e-9, pushWireSecondsPerStep: 3e-4, wireSecondsPerStep: 0, runAhead: []);
 
+        Assert.Equal(3e-4, model.PushWireSecondsPerStep);
         Assert.Equal((1000, 64, 4, 2, 4, 3), (model.Parameters, model.BatchSize, model.WorkersPerNode, model.ServerNodes, model.Shards, model.ServerCores));
         Assert.Equal((1e8, 0.5, 1e-3, ThroughputModel.DefaultHeaderBytes), (model.LineBytesPerSecond, model.Efficiency, model.LatencySeconds, model.HeaderBytes));
         Assert.Equal((2, (double?)0.5, false, 2e-9), (model.ValueBytes, model.TopKRatio, model.Overlap, model.ApplySecondsPerParameter));
@@ -143,6 +145,7 @@ public class ProjectCommandLineTests
     [InlineData(new[] { "--host-cores", "2", "--path-cpu-per-byte", "-1e-9" }, "--path-cpu-per-byte must be positive; got '-1e-9'")]
     [InlineData(new[] { "--host-cores", "2", "--wire-per-step", "-1" }, "--wire-per-step must be zero or positive; got '-1'")]
     [InlineData(new[] { "--wire-per-step", "0.001" }, "--wire-per-step is CPU work on one host, counted only with --host-cores")]
+    [InlineData(new[] { "--push-wire-per-step", "-0.001" }, "--push-wire-per-step must be zero or positive; got '-0.001'")]
     [InlineData(new[] { "--path-cpu-per-byte", "4e-10" }, "--path-cpu-per-byte is CPU work on one host, counted only with --host-cores")]
     [InlineData(new[] { "--path-cpu-per-node-step", "0.002" }, "--path-cpu-per-node-step is CPU work on one host, counted only with --host-cores")]
     [InlineData(new[] { "--path-cpu-per-step", "0.003" }, "--path-cpu-per-step is CPU work on one host, counted only with --host-cores")]

@@ -22,10 +22,10 @@ public class ProjectCommandTests
 
     [Theory]
     [InlineData("--link", "1gbit", "--wire", "fp32")]
-    [InlineData("--link", "10gbit", "--wire", "bf16", "--compress", "topk:0.01", "--no-overlap")]
+    [InlineData("--link", "10gbit", "--wire", "bf16", "--compress", "topk:0.01", "--no-overlap", "--push-wire-per-step", "0.002")]
     [InlineData("--link", "loopback", "--ps-nodes", "2", "--ps-shards", "3")]
-    [InlineData("--link", "1gbit", "--ps-shards", "16", "--wire", "bf16")]
-    [InlineData("--link", "10gbit", "--ps-shards", "16", "--host-cores", "2", "--wire", "bf16", "--wire-per-step", "0.0005")]
+    [InlineData("--link", "1gbit", "--ps-shards", "16", "--wire", "bf16", "--push-wire-per-step", "0.0003")]
+    [InlineData("--link", "10gbit", "--ps-shards", "16", "--host-cores", "2", "--wire", "bf16", "--wire-per-step", "0.0005", "--push-wire-per-step", "0.0003")]
     public void Run_Json_HoldsTheTablesFigures(params string[] options)
     {
         string[] args = ["project", "--nodes", "4", "--workers-per-node", "2", .. s_givenCosts, .. options];

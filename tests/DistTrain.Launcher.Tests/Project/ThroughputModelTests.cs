@@ -320,6 +320,18 @@ public class ThroughputModelTests
         Assert.Equal(0, (plain with { RunAhead = [quarter], Overlap = false }).Project(1, ComputePerSample).RunAheadSeconds);
     }
 
+    /// <summary>The contribution's rounding or top-k selection runs between the compute and the first push: the step waits for all of it.</summary>
+    [Fact]
+    public void Project_PushWire_AddsToTheStep()
+    {
+        ThroughputModel model = W1OnOneGbit(shards: 16);
+
+        double without = model.Project(1, ComputePerSample).StepSeconds;
+        double with = (model with { PushWireSecondsPerStep = 0.002 }).Project(1, ComputePerSample).StepSeconds;
+
+        Assert.Equal(without + 0.002, with, Seconds);
+    }
+
     [Fact]
     public void Project_MoreWorkersThanSamples_Throws() =>
         Assert.Throws<ArgumentException>(() => W1OnOneGbit(shards: 1).Project(65, ComputePerSample));
