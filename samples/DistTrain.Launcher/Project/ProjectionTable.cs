@@ -38,7 +38,8 @@ internal static class ProjectionTable
             List<string> cells =
             [
                 $"{step.WorkerNodes}", $"{step.Workers}", $"{step.SamplesPerWorker}", $"{step.ComputeSecondsPerSample * 1e6:F2}",
-                Milliseconds(step.ComputeSeconds), Milliseconds(step.RunAheadSeconds), Milliseconds(step.PushSeconds), Milliseconds(step.ApplySeconds), Milliseconds(step.PullSeconds),
+                Milliseconds(step.ComputeSeconds), Milliseconds(step.RunAheadSeconds),
+                Milliseconds(step.PushSeconds), Milliseconds(step.ApplySeconds), Milliseconds(step.PullSeconds),
             ];
             if (oneHost)
             {

@@ -128,7 +128,9 @@ public sealed class Sequential
             throw new ArgumentOutOfRangeException(nameof(from), $"Layers [{from}, {to}) are not within the model's {_layers.Length}.");
         }
 
-        ReadOnlySpan<float> layerInput = from == 0 ? input[..(batchSize * InputSize)] : workspace.Output(from - 1).AsSpan(0, batchSize * _layers[from - 1].OutputSize);
+        ReadOnlySpan<float> layerInput = from == 0
+            ? input[..(batchSize * InputSize)]
+            : workspace.Output(from - 1).AsSpan(0, batchSize * _layers[from - 1].OutputSize);
         for (int l = from; l < to; l++)
         {
             Span<float> output = workspace.Output(l).AsSpan(0, batchSize * _layers[l].OutputSize);

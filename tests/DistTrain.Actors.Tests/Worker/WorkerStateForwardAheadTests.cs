@@ -48,13 +48,8 @@ public class WorkerStateForwardAheadTests
     [Fact]
     public void ComputeGradients_AfterForwardAhead_DoesNotRunTheFirstLayersAgain()
     {
-        WorkerState state = NewState(ConsistencyMode.Sync);
-        Publish(state, 0, version: 0);
-        Publish(state, 1, version: 0);
         LeaseShard lease = Lease(RunId, step: 1, minVersion: 1);
-        state.Enqueue(lease);
-        Publish(state, 0, version: 1);
-        state.ForwardAhead();
+        WorkerState state = RanAhead(lease);
 
         state.Replica.Move(0, ActorRefs.Nobody);
         Publish(state, 0, version: 1, Parameters(23, 7));
@@ -108,13 +103,8 @@ public class WorkerStateForwardAheadTests
     [Fact]
     public void ComputeGradients_EarlierLeaseQueuedAfterForwardAhead_BothGradientsAreTheirOwn()
     {
-        WorkerState state = NewState(ConsistencyMode.Sync);
-        Publish(state, 0, version: 0);
-        Publish(state, 1, version: 0);
         LeaseShard later = Lease(RunId, step: 1, minVersion: 1, offset: 0, count: 3);
-        state.Enqueue(later);
-        Publish(state, 0, version: 1);
-        state.ForwardAhead();
+        WorkerState state = RanAhead(later);
 
         LeaseShard earlier = Lease(RunId, step: 0, minVersion: 0, offset: 5, count: 4);
         state.Enqueue(earlier);
@@ -128,6 +118,18 @@ public class WorkerStateForwardAheadTests
         Assert.Same(earlier, first);
         (float[] expected, _) = Reference(Model, Data, Parameters(23, 1), shuffle: true, later.Epoch, later.Offset, later.Count);
         Assert.Equal(expected, state.Gradients.ToArray());
+    }
+
+    /// <summary>A sync state at version 0 with <paramref name="lease"/> (of version 1) waiting, shard 0 at version 1 and the first layer run ahead.</summary>
+    private static WorkerState RanAhead(LeaseShard lease)
+    {
+        WorkerState state = NewState(ConsistencyMode.Sync);
+        Publish(state, 0, version: 0);
+        Publish(state, 1, version: 0);
+        state.Enqueue(lease);
+        Publish(state, 0, version: 1);
+        state.ForwardAhead();
+        return state;
     }
 
     private static WorkerState NewState(ConsistencyMode mode) =>
