@@ -99,9 +99,9 @@ public sealed class ParameterServerFailoverTests(ITestOutputHelper output)
                 TimeSpan.FromMinutes(1), "a new backup for every shard that lost one", running, Progress);
             output.WriteLine($"first loss handled: {Progress()}");
             int placedBeforeSecondKill = events.Of<ShardBackupPlaced>().Count;
-            // The second node killed serves a primary, so the run waits for the failover: in async
-            // a node with backups only would hold nothing up, and the run could end before its loss
-            // is reported. The shard that got a new backup has its primary on the other survivor.
+            // The second node killed serves a primary, so whatever the mode the run waits for the
+            // failover and cannot end before the loss is reported. The shard that got a new backup
+            // has its primary on the other survivor.
             string rebuiltBackupAt = events.Of<ShardBackupPlaced>()[^1].At;
             int second = rebuiltBackupAt.EndsWith($":{ports[0]}", StringComparison.Ordinal) ? 2 : 0;
             await KillAndShowAsync(servers[second], "second server node");
