@@ -5,41 +5,28 @@ internal static class Condition
 {
     private static readonly TimeSpan s_interval = TimeSpan.FromMilliseconds(50);
 
-    /// <summary>Returns once <paramref name="holds"/> is true; throws <see cref="TimeoutException"/> naming <paramref name="what"/> after <paramref name="patience"/>.</summary>
-    public static async Task WaitUntilAsync(Func<bool> holds, TimeSpan patience, string what)
-    {
-        DateTime deadline = DateTime.UtcNow + patience;
-        while (!holds())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"{what} did not happen within {patience.TotalSeconds:0} s.");
-            }
-
-            await Task.Delay(s_interval);
-        }
-    }
-
     /// <summary>
-    /// As <see cref="WaitUntilAsync(Func{bool}, TimeSpan, string)"/>, for a state the run must
-    /// reach while it is still going: throws at once, naming <paramref name="what"/> and how the
-    /// run ended, when <paramref name="run"/> ends first, and adds <paramref name="describe"/>'s
-    /// account of what did happen to either error.
+    /// Returns once <paramref name="holds"/> is true; throws <see cref="TimeoutException"/> naming
+    /// <paramref name="what"/> after <paramref name="patience"/>. For a state a run must reach while
+    /// it is still going, give the <paramref name="run"/>: when it ends first, this throws at once,
+    /// naming <paramref name="what"/> and how the run ended. <paramref name="describe"/>, when
+    /// given, adds its account of what did happen to either error.
     /// </summary>
-    public static async Task WaitUntilAsync(Func<bool> holds, TimeSpan patience, string what, Task run, Func<string> describe)
+    public static async Task WaitUntilAsync(Func<bool> holds, TimeSpan patience, string what, Task? run = null, Func<string>? describe = null)
     {
+        string Account() => describe is null ? "" : $"; {describe()}";
         DateTime deadline = DateTime.UtcNow + patience;
         while (!holds())
         {
-            if (run.IsCompleted)
+            if (run is { IsCompleted: true })
             {
                 string ending = run.Exception is { } failed ? $"failed: {failed.InnerException?.Message}" : "completed";
-                throw new InvalidOperationException($"the run ended ({ending}) before {what}; {describe()}.");
+                throw new InvalidOperationException($"the run ended ({ending}) before {what}{Account()}.");
             }
 
             if (DateTime.UtcNow > deadline)
             {
-                throw new TimeoutException($"{what} did not happen within {patience.TotalSeconds:0} s; {describe()}.");
+                throw new TimeoutException($"{what} did not happen within {patience.TotalSeconds:0} s{Account()}.");
             }
 
             await Task.Delay(s_interval);
