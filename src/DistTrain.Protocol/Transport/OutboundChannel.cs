@@ -10,8 +10,12 @@ namespace DistTrain.Protocol.Transport;
 /// The sending half of the tensor channel from this node to one peer node: a bounded FIFO queue of
 /// serialized messages and one writer that looks up the peer's port over Akka
 /// (<see cref="EndpointActor"/>), connects, authenticates when TLS is on, and writes each message
-/// as chunks (<see cref="ChunkHeader"/>) copied into one pooled frame buffer. One queue and one
-/// writer per peer keep every message from this node to that node in the order it was sent.
+/// as chunks (<see cref="ChunkHeader"/>). Over plain TCP the chunks leave in gather writes straight
+/// from the message's buffer, their headers from a small array beside it, so user space copies
+/// nothing and one send call carries up to <see cref="ChunksPerSend"/> chunks; over TLS each chunk
+/// is framed in one pooled buffer first, since the TLS stream encrypts into buffers of its own
+/// anyway. One queue and one writer per peer keep every message from this node to that node in the
+/// order it was sent.
 /// <para>
 /// In flight: at most <see cref="TensorTransportSettings.SendQueueLimit"/> messages wait in the
 /// queue (a sender that finds it full waits: back-pressure), plus what TCP's own window holds.
@@ -30,6 +34,12 @@ namespace DistTrain.Protocol.Transport;
 /// </summary>
 internal sealed class OutboundChannel
 {
+    /// <summary>
+    /// Chunks per gather write: two buffers each, well inside Linux's 1,024 per call (IOV_MAX).
+    /// A 2 MB message in 64 KiB chunks leaves in one call instead of 33.
+    /// </summary>
+    public const int ChunksPerSend = 256;
+
     private readonly ExtendedActorSystem _system;
     private readonly TensorTransportSettings _settings;
     private readonly ChannelTls? _tls;
@@ -37,6 +47,8 @@ internal sealed class OutboundChannel
     private readonly CancellationToken _shutdown;
     private readonly Channel<PooledBufferWriter> _queue;
     private readonly bool _holdSendersWhileConnecting;
+    private readonly List<ArraySegment<byte>> _gather = new(2 * ChunksPerSend);
+    private readonly byte[] _gatherHeaders = new byte[ChunksPerSend * ChunkHeader.Size];
     private volatile bool _connected;
     private int _refused;
 
@@ -94,17 +106,27 @@ internal sealed class OutboundChannel
     {
         byte[] frame = ArrayPool<byte>.Shared.Rent(ChunkHeader.Size + _settings.ChunkBytes);
         var client = new TcpClient { NoDelay = true };
+        // A gather write does not watch the token: closing the connection ends it.
+        using CancellationTokenRegistration closing = _shutdown.Register(static client => ((TcpClient)client!).Dispose(), client);
         Stream? stream = null;
         try
         {
             stream = await ConnectAsync(client);
+            Socket? plain = _tls is null ? client.Client : null;
             _connected = true;
             long messageId = 0;
             await foreach (PooledBufferWriter message in _queue.Reader.ReadAllAsync(_shutdown))
             {
                 using (message)
                 {
-                    await WriteChunksAsync(stream, message.WrittenMemory, messageId++, frame);
+                    if (plain is not null)
+                    {
+                        await GatherChunksAsync(plain, message.WrittenSegment, messageId++);
+                    }
+                    else
+                    {
+                        await FrameChunksAsync(stream, message.WrittenMemory, messageId++, frame);
+                    }
                 }
             }
         }
@@ -162,7 +184,50 @@ internal sealed class OutboundChannel
         return _tls is null ? stream : await _tls.AuthenticateAsClientAsync(stream, host, connecting.Token);
     }
 
-    private async Task WriteChunksAsync(Stream stream, ReadOnlyMemory<byte> message, long messageId, byte[] frame)
+    /// <summary>
+    /// Writes <paramref name="message"/>'s chunks with no copy: each header from
+    /// <see cref="_gatherHeaders"/>, each payload from the message's own buffer, up to
+    /// <see cref="ChunksPerSend"/> chunks per call. A send on a stream socket returns once all
+    /// its bytes are in the kernel's buffer (or fails).
+    /// </summary>
+    private async Task GatherChunksAsync(Socket socket, ArraySegment<byte> message, long messageId)
+    {
+        foreach (ChunkHeader header in ChunkHeader.For(messageId, message.Count, _settings.ChunkBytes))
+        {
+            int at = (header.Index % ChunksPerSend) * ChunkHeader.Size;
+            header.Write(_gatherHeaders.AsSpan(at, ChunkHeader.Size));
+            _gather.Add(new ArraySegment<byte>(_gatherHeaders, at, ChunkHeader.Size));
+            _gather.Add(message.Slice(header.Offset, header.Length));
+            if (_gather.Count == 2 * ChunksPerSend)
+            {
+                await SendGatheredAsync(socket);
+            }
+        }
+
+        if (_gather.Count > 0)
+        {
+            await SendGatheredAsync(socket);
+        }
+    }
+
+    private async Task SendGatheredAsync(Socket socket)
+    {
+        int bytes = 0;
+        foreach (ArraySegment<byte> segment in _gather)
+        {
+            bytes += segment.Count;
+        }
+
+        int sent = await socket.SendAsync(_gather, SocketFlags.None);
+        _gather.Clear();
+        if (sent != bytes)
+        {
+            throw new IOException($"a gather write sent {sent} of {bytes} bytes");
+        }
+    }
+
+    /// <summary>Writes <paramref name="message"/>'s chunks through <paramref name="stream"/>, each framed in <paramref name="frame"/>.</summary>
+    private async Task FrameChunksAsync(Stream stream, ReadOnlyMemory<byte> message, long messageId, byte[] frame)
     {
         foreach (ChunkHeader header in ChunkHeader.For(messageId, message.Length, _settings.ChunkBytes))
         {

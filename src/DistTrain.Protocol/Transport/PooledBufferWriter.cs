@@ -22,6 +22,9 @@ public sealed class PooledBufferWriter : IBufferWriter<byte>, IDisposable
 
     public ReadOnlyMemory<byte> WrittenMemory => _buffer.AsMemory(0, _written);
 
+    /// <summary>The same bytes as <see cref="WrittenMemory"/>, as a segment of the array (for gather writes).</summary>
+    public ArraySegment<byte> WrittenSegment => new(_buffer, 0, _written);
+
     public void Advance(int count)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(count);

@@ -130,6 +130,39 @@ public sealed class TensorTransportTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Send_MessagesOfMoreChunksThanOneGatherWrite_ArriveBitIdenticalInOrder()
+    {
+        // 1 KiB chunks: a W1 gradient is 2,094 chunks, nine gather writes of up to 256 chunks,
+        // the last one part full; the second message's headers reuse the first one's places.
+        ActorSystem sender = TransportNode.Start("small-chunks", new TensorTransportSettings { ChunkBytes = ChunkHeader.MinChunkBytes });
+        try
+        {
+            IActorRef shard = TransportNode.Remote(sender, _shardNode, _shard);
+            TensorBuffer[] gradients = [ProtocolSamples.Tensor(W1Parameters, seed: 11), ProtocolSamples.Tensor(W1Parameters - 3, seed: 12)];
+            int[][] expected = gradients.Select(gradient => MemoryMarshal.Cast<float, int>(gradient.Span).ToArray()).ToArray();
+            for (int step = 0; step < gradients.Length; step++)
+            {
+                var push = new PushGradients(
+                    ProtocolSamples.RunId, 1, step, 0, 1, 1, step, step, 64, 128, WirePrecision.Fp32, false,
+                    new ParameterRange(0, gradients[step].Length), gradients[step]);
+                TensorTransport.For(sender).Send(shard, push, ActorRefs.NoSender);
+            }
+
+            for (int step = 0; step < gradients.Length; step++)
+            {
+                (object message, _) = await _atShardNode.Reader.ReadAsync().AsTask().WaitAsync(s_patience);
+                PushGradients arrived = Assert.IsType<PushGradients>(message);
+                Assert.Equal(step, arrived.Step);
+                Assert.True(expected[step].AsSpan().SequenceEqual(MemoryMarshal.Cast<float, int>(arrived.Gradient.Span)));
+            }
+        }
+        finally
+        {
+            await sender.Terminate();
+        }
+    }
+
+    [Fact]
     public async Task Send_PooledTensorToAnotherNode_ReleasesItToItsPoolAtOnce()
     {
         var pool = new TensorBufferPool(1_000);
