@@ -177,12 +177,12 @@ internal static class Usage
                                    wire's work (bf16 rounding, replica differences, top-k), instead of
                                    measuring
           --path-cpu-per-byte S    with --host-cores: the cluster path's CPU seconds per byte moved, both
-                                   ends (default 3.1e-10; tests/DistTrain.Benchmarks/fit-path-cost.sh)
+                                   ends (default 4.1e-10; tests/DistTrain.Benchmarks/fit-path-cost.sh)
           --path-cpu-per-node-step S
                                    with --host-cores: its CPU seconds per worker node and step besides
-                                   the bytes (default 0.0011; fit-path-cost.sh)
+                                   the bytes (default 0.0022; fit-path-cost.sh)
           --path-cpu-per-step S    with --host-cores: its CPU seconds per step whatever the worker nodes
-                                   (default 0.0053; fit-path-cost.sh)
+                                   (default 0.0038; fit-path-cost.sh)
           --json                   one JSON document (seconds, samples/s) instead of the table
 
         every command:

@@ -77,16 +77,15 @@ internal sealed record ThroughputModel
     /// <summary>
     /// kappa as <c>tests/DistTrain.Benchmarks/fit-path-cost.sh</c> fitted it on the 2-core
     /// reference machine (loopback splits of W1 with 16 shards, one and two worker nodes, the
-    /// wire fp32, bf16 and top-k; 2026-12-05, refitted once the tensor channel wrote its chunks
-    /// in gather writes).
+    /// wire fp32, bf16 and top-k; 2026-12-05).
     /// </summary>
-    public const double DefaultPathSecondsPerByte = 3.1e-10;
+    public const double DefaultPathSecondsPerByte = 4.1e-10;
 
     /// <summary>F_n as <c>fit-path-cost.sh</c> fitted it with <see cref="DefaultPathSecondsPerByte"/>.</summary>
-    public const double DefaultPathSecondsPerNodeStep = 1.1e-3;
+    public const double DefaultPathSecondsPerNodeStep = 2.2e-3;
 
     /// <summary>F_s as <c>fit-path-cost.sh</c> fitted it with <see cref="DefaultPathSecondsPerByte"/>.</summary>
-    public const double DefaultPathSecondsPerStep = 5.3e-3;
+    public const double DefaultPathSecondsPerStep = 3.8e-3;
 
     /// <summary>M: the model's parameters, all of which every step pushes and pulls (or top-k of them, pushed).</summary>
     public required int Parameters { get; init; }

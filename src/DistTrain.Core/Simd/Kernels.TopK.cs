@@ -28,10 +28,25 @@ namespace DistTrain.Core.Simd;
 // histograms over them pin t down. That is linear whatever the data, with no pivot to get wrong;
 // ties only make the compacted set larger. One SIMD pass then collects, in index order, every index
 // with key > t and the first (k - that many) with key == t.
+//
+// A sparse selection from a long vector (k <= n / 16, n >= 64 Ki; a gradient's top 1 %) skips the
+// scalar histogram over all n values, the selection's costliest pass: a histogram of every
+// (n / 8192)-th value gives a top digit L below which, judging by the sample, at least 2k values
+// lie above; one SIMD pass compacts every key >= L << 20 into scratch, and the radix select runs
+// over those. The result is exact whatever the sample says: when the compacted keys number at
+// least k, they hold every key of the top k (all keys >= the bound are there, and k of them are),
+// so the k-th largest and its ties are the same among them as among all n; when they number fewer,
+// the sample misled and the selection starts over from the histogram of all n.
 public static partial class Kernels
 {
     /// <summary>The key of every NaN: above +infinity's 0x7F800000, below every NaN's own bits.</summary>
     private const uint NaNMagnitudeKey = 0x7F800001;
+
+    /// <summary>The shortest vector whose sparse selections start from a sample (see the note at the top of this file).</summary>
+    private const int SampledSelectionMinLength = 64 * 1024;
+
+    /// <summary>About how many values that sample holds: every (n / SampleSize)-th.</summary>
+    private const int SampleSize = 8192;
 
     /// <summary>
     /// Writes to <paramref name="indices"/>, in ascending order, the indices of the <paramref name="k"/>
@@ -113,7 +128,17 @@ public static partial class Kernels
     /// </summary>
     private static (uint Threshold, int Ties) FindMagnitudeThreshold(ReadOnlySpan<float> values, int count, Span<uint> candidates)
     {
-        Span<int> histogram = stackalloc int[2048 + 1];
+        if (values.Length >= SampledSelectionMinLength && count <= values.Length / 16)
+        {
+            uint bound = SampledLowerBound(values, count) << 20;
+            int kept = CompactKeysInRange(values, bound, NaNMagnitudeKey - bound + 1, candidates);
+            if (kept >= count)
+            {
+                return ThresholdAmong(candidates[..kept], count);
+            }
+        }
+
+        Span<int> histogram = stackalloc int[2048];
         histogram.Clear();
         foreach (float value in values)
         {
@@ -121,9 +146,75 @@ public static partial class Kernels
         }
 
         int rank = count;
-        uint top = FindBucket(histogram[..2048], ref rank) << 20;
-        candidates = candidates[..CompactKeysInRange(values, top, 1u << 20, candidates)];
+        uint top = FindBucket(histogram, ref rank) << 20;
+        return ThresholdInTopDigit(candidates[..CompactKeysInRange(values, top, 1u << 20, candidates)], top, rank);
+    }
 
+    /// <summary>
+    /// <see cref="FindMagnitudeThreshold"/> over <paramref name="keys"/>, which hold every key of the
+    /// top <paramref name="count"/> and at least that many (reordered in place).
+    /// </summary>
+    private static (uint Threshold, int Ties) ThresholdAmong(Span<uint> keys, int count)
+    {
+        Span<int> histogram = stackalloc int[2048];
+        histogram.Clear();
+        foreach (uint key in keys)
+        {
+            histogram[(int)(key >> 20)]++;
+        }
+
+        int rank = count;
+        uint digit = FindBucket(histogram, ref rank);
+        int kept = 0;
+        foreach (uint key in keys)
+        {
+            if (key >> 20 == digit)
+            {
+                keys[kept++] = key;
+            }
+        }
+
+        return ThresholdInTopDigit(keys[..kept], digit << 20, rank);
+    }
+
+    /// <summary>
+    /// The top digit at or above which, judging by every (n / 8192)-th of <paramref name="values"/>,
+    /// at least 2 <paramref name="count"/> of them lie (twice the sample's share, plus a few, so
+    /// that a sample that falls short still leaves the top <paramref name="count"/> above it).
+    /// </summary>
+    private static uint SampledLowerBound(ReadOnlySpan<float> values, int count)
+    {
+        int stride = values.Length / SampleSize;
+        Span<int> histogram = stackalloc int[2048];
+        histogram.Clear();
+        int sampled = 0;
+        for (int i = stride / 2; i < values.Length; i += stride, sampled++)
+        {
+            histogram[(int)(MagnitudeKey(values[i]) >> 20)]++;
+        }
+
+        double wanted = (2.0 * count * sampled / values.Length) + 8;
+        int seen = 0;
+        for (int digit = histogram.Length - 1; digit > 0; digit--)
+        {
+            seen += histogram[digit];
+            if (seen >= wanted)
+            {
+                return (uint)digit;
+            }
+        }
+
+        return 0;
+    }
+
+    /// <summary>
+    /// The threshold and its ties from <paramref name="candidates"/>, the keys whose top digit is
+    /// <paramref name="top"/>'s, where the <paramref name="rank"/>-th largest of them is the k-th
+    /// largest overall.
+    /// </summary>
+    private static (uint Threshold, int Ties) ThresholdInTopDigit(Span<uint> candidates, uint top, int rank)
+    {
+        Span<int> histogram = stackalloc int[1024 + 1];
         histogram.Clear();
         foreach (uint key in candidates)
         {

@@ -25,12 +25,44 @@ public class TopKKernelTests
     [InlineData(100_000, 1000)]
     [InlineData(100_003, 50_000)]
     [InlineData(65_537, 1)]
+    [InlineData(535_818, 5_359)]
     public void SelectTopK_LargeInputs_MatchReference(int length, int k)
     {
         foreach (var (name, values) in DataSets(length, 2))
         {
             AssertSameSelection(values, k, name);
         }
+    }
+
+    /// <summary>
+    /// A sparse selection from 131,072 values starts from a sample of every 16th value (from index
+    /// 8). Where half the sample is huge but only those 4,096 values are, fewer than k, the bound it
+    /// suggests keeps too few and the selection must start over from all values; where the huge
+    /// values all lie between the sample's points, the bound is low and keeps nearly everything.
+    /// Either way the selection is the reference's.
+    /// </summary>
+    [Fact]
+    public void SelectTopK_SampleThatMisleads_StillMatchesReference()
+    {
+        const int Length = 131_072;
+        float[] overcounted = TestData.Uniform(Length, 7);
+        for (int i = 8; i < Length; i += 32)
+        {
+            overcounted[i] *= 1e6f;
+        }
+
+        AssertSameSelection(overcounted, 8_000, "half of the sample huge");
+
+        float[] hidden = TestData.Uniform(Length, 8);
+        for (int i = 0; i < Length; i++)
+        {
+            if (i % 16 != 8)
+            {
+                hidden[i] *= 1e6f;
+            }
+        }
+
+        AssertSameSelection(hidden, 1_000, "every huge value off the sample");
     }
 
     [Fact]

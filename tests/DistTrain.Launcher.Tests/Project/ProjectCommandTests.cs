@@ -94,7 +94,7 @@ public class ProjectCommandTests
 
         Assert.Equal((Launcher.Succeeded, ""), (run.ExitCode, run.Error));
         Assert.Contains("one host of 2 core(s) runs every node; CPU per worker node and step: the wire's work 0 ms (measured on this machine),", run.Output);
-        Assert.Contains("  the cluster path's 0.31 ns per byte (fitted) and 1.1 ms (fitted), and per step whatever the nodes 4 ms (given)", run.Output);
+        Assert.Contains("  the cluster path's 0.41 ns per byte (fitted) and 2.2 ms (fitted), and per step whatever the nodes 4 ms (given)", run.Output);
         Assert.Contains("host cpu ms", run.Output);
     }
 
