@@ -31,9 +31,9 @@ namespace DistTrain.Core.Simd;
 //
 // A sparse selection from a long vector (k <= n / 16, n >= 64 Ki; a gradient's top 1 %) skips the
 // scalar histogram over all n values, the selection's costliest pass: a histogram of every
-// (n / 8192)-th value gives a top digit L below which, judging by the sample, at least 2k values
-// lie above; one SIMD pass compacts every key >= L << 20 into scratch, and the radix select runs
-// over those. The result is exact whatever the sample says: when the compacted keys number at
+// (n / 8192)-th value gives the highest top digit L at or above which, judging by the sample, at
+// least 2k values lie; one SIMD pass compacts every key >= L << 20 into scratch, and the radix
+// select runs over those. The result is exact whatever the sample says: when the compacted keys number at
 // least k, they hold every key of the top k (all keys >= the bound are there, and k of them are),
 // so the k-th largest and its ties are the same among them as among all n; when they number fewer,
 // the sample misled and the selection starts over from the histogram of all n.

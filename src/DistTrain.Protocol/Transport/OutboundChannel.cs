@@ -104,7 +104,8 @@ internal sealed class OutboundChannel
 
     private async Task RunAsync()
     {
-        byte[] frame = ArrayPool<byte>.Shared.Rent(ChunkHeader.Size + _settings.ChunkBytes);
+        // Only a TLS channel frames its chunks; plain TCP gathers them (see the summary).
+        byte[]? frame = _tls is null ? null : ArrayPool<byte>.Shared.Rent(ChunkHeader.Size + _settings.ChunkBytes);
         var client = new TcpClient { NoDelay = true };
         // A gather write does not watch the token: closing the connection ends it.
         using CancellationTokenRegistration closing = _shutdown.Register(static client => ((TcpClient)client!).Dispose(), client);
@@ -112,16 +113,15 @@ internal sealed class OutboundChannel
         try
         {
             stream = await ConnectAsync(client);
-            Socket? plain = _tls is null ? client.Client : null;
             _connected = true;
             long messageId = 0;
             await foreach (PooledBufferWriter message in _queue.Reader.ReadAllAsync(_shutdown))
             {
                 using (message)
                 {
-                    if (plain is not null)
+                    if (frame is null)
                     {
-                        await GatherChunksAsync(plain, message.WrittenSegment, messageId++);
+                        await GatherChunksAsync(client.Client, message.WrittenSegment, messageId++);
                     }
                     else
                     {
@@ -157,7 +157,10 @@ internal sealed class OutboundChannel
 
             stream?.Dispose();
             client.Dispose();
-            ArrayPool<byte>.Shared.Return(frame);
+            if (frame is not null)
+            {
+                ArrayPool<byte>.Shared.Return(frame);
+            }
         }
     }
 
