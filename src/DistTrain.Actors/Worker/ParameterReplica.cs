@@ -14,8 +14,9 @@ namespace DistTrain.Actors.Worker;
 /// It keeps the newest published buffer of each shard (one reader each) until a newer one replaces
 /// it, and never writes one. <see cref="Parameters"/> reads them without a copy when they are the
 /// ranges of one buffer of the whole vector (the shards of a sync run in one process write each
-/// version into one such buffer); otherwise, as across nodes or in ssp and async, it copies the
-/// ranges that changed into a vector of its own.
+/// version into one such buffer, and a sync fp32 run's versions from other nodes arrive into one,
+/// <see cref="DistTrain.Protocol.Serialization.ReceivedVersionVectors"/>); otherwise, as in ssp and
+/// async, it copies the ranges that changed into a vector of its own.
 /// </para>
 /// <para>
 /// Under <c>--wire bf16</c> a shard sends a full version only on subscription and differences
@@ -70,7 +71,15 @@ public sealed class ParameterReplica
     /// its own offset, else the replica's own vector with the changed ranges copied in. A shard that
     /// has published nothing reads as zeros.
     /// </summary>
-    public ReadOnlySpan<float> Parameters => SharedVector() is float[] shared
+    public ReadOnlySpan<float> Parameters => ParametersBelow(ParameterCount);
+
+    /// <summary>
+    /// The parameters <c>[0, end)</c> in the model's flat layout, the rest of the span unspecified:
+    /// as <see cref="Parameters"/>, but read in place as soon as the shards whose ranges start
+    /// below <paramref name="end"/> hold ranges of one buffer, as the first shards of a sync version
+    /// do while the last ones are still on their way (a worker running its first layers ahead).
+    /// </summary>
+    public ReadOnlySpan<float> ParametersBelow(int end) => SharedVector(end) is float[] shared
         ? shared.AsSpan(0, ParameterCount)
         : Assemble();
 
@@ -229,14 +238,23 @@ public sealed class ParameterReplica
         _awaitingSnapshot[shardIndex] = true;
     }
 
-    /// <summary>The array that holds every shard's current range at the range's own offset, or null.</summary>
-    private float[]? SharedVector()
+    /// <summary>
+    /// The array of the whole vector's length that holds the current range of every shard starting
+    /// below <paramref name="end"/> at the range's own offset, or null.
+    /// </summary>
+    private float[]? SharedVector(int end)
     {
         float[]? shared = null;
         for (int s = 0; s < _shards.Length; s++)
         {
+            if (_shards[s].Range.Offset >= end)
+            {
+                continue;
+            }
+
             TensorBuffer? held = _held[s];
-            if (held is null || held.Offset != _shards[s].Range.Offset || (shared is not null && held.Values != shared))
+            if (held is null || held.Offset != _shards[s].Range.Offset || held.Values.Length < ParameterCount
+                || (shared is not null && held.Values != shared))
             {
                 return null;
             }

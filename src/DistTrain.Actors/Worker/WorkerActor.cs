@@ -4,6 +4,7 @@ using DistTrain.Actors.Activity;
 using DistTrain.Core.Data;
 using DistTrain.Core.Simd;
 using DistTrain.Protocol;
+using DistTrain.Protocol.Serialization;
 using DistTrain.Protocol.Transport;
 
 namespace DistTrain.Actors.Worker;
@@ -59,6 +60,7 @@ public sealed class WorkerActor : ReceiveActor
     private ushort[]? _bf16Scratch;
     private TopKCompressor? _compressor;
     private UnappliedPushes? _unapplied;
+    private IDisposable? _receivedVersions;
     private (Guid RunId, IActorRef Coordinator, string Reason)? _refused;
     private IActorRef? _watchedCoordinator;
     private TrackActivity? _track;
@@ -139,6 +141,12 @@ public sealed class WorkerActor : ReceiveActor
         _track.Enter(ActivityPhase.Wait, step: 0);
         _shardsElsewhere = _state.Replica.Shards.Any(shard => !_transport.IsLocal(shard.Server));
         _unapplied = _shardsElsewhere ? new UnappliedPushes(_state.Replica.ShardCount) : null;
+
+        // Sync fp32 versions from other nodes land in one whole vector per version, which the
+        // replica then reads in place; registered before the first version can arrive.
+        _receivedVersions = _shardsElsewhere && assignment.Mode == ConsistencyMode.Sync && assignment.Wire.Precision == WirePrecision.Fp32
+            ? ReceivedVersionVectors.Register(assignment.RunId, _state.Replica.ParameterCount)
+            : null;
         foreach (ParameterShardInfo shard in _state.Replica.Shards)
         {
             shard.Server.Tell(new SubscribeParameters(assignment.RunId, Self));
@@ -478,6 +486,8 @@ public sealed class WorkerActor : ReceiveActor
         _unapplied = null;
         _state.ReleaseAll();
         _state = null;
+        _receivedVersions?.Dispose();
+        _receivedVersions = null;
         _compressor = null;
     }
 }

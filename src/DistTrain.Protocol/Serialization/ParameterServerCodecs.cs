@@ -173,15 +173,17 @@ internal static class ParameterServerCodecs
         writer.WriteTensor(nameof(message.Values), message.Values);
     }
 
+    /// <summary>The values go where <see cref="ReceivedVersionVectors"/> puts them: into the version's whole vector for a registered sync run.</summary>
     public static ParametersUpdated ReadParametersUpdated(ref WireReader reader)
     {
         reader.ReadFields(5);
-        return new ParametersUpdated(
-            reader.ReadGuid(nameof(ParametersUpdated.RunId)),
-            reader.ReadInt32(nameof(ParametersUpdated.ShardId)),
-            reader.ReadInt64(nameof(ParametersUpdated.Version)),
-            reader.ReadRange(nameof(ParametersUpdated.Range)),
-            reader.ReadTensor(nameof(ParametersUpdated.Values)));
+        Guid runId = reader.ReadGuid(nameof(ParametersUpdated.RunId));
+        int shardId = reader.ReadInt32(nameof(ParametersUpdated.ShardId));
+        long version = reader.ReadInt64(nameof(ParametersUpdated.Version));
+        ParameterRange range = reader.ReadRange(nameof(ParametersUpdated.Range));
+        TensorBuffer values = reader.ReadTensor(
+            nameof(ParametersUpdated.Values), length => ReceivedVersionVectors.Rent(runId, version, range, length));
+        return new ParametersUpdated(runId, shardId, version, range, values);
     }
 
     public static void Write(ref WireWriter writer, ParameterServerFailed message)

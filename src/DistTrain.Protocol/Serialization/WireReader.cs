@@ -147,8 +147,11 @@ internal ref struct WireReader
         });
 
     /// <summary>A float block read with one block copy into a buffer from <see cref="ReceivedTensorPools"/>.</summary>
-    public TensorBuffer ReadTensor(string field) =>
-        ReadTensorBlock(DeclaredFloatCount(field), static (block, values, littleEndian) => LittleEndianFloats.Read(block, values, littleEndian));
+    public TensorBuffer ReadTensor(string field) => ReadTensor(field, ReceivedTensorPools.Rent);
+
+    /// <summary>A float block read with one block copy into the buffer <paramref name="rent"/> gives for its length (one reader, any contents).</summary>
+    public TensorBuffer ReadTensor(string field, Func<int, TensorBuffer> rent) =>
+        ReadTensorBlock(DeclaredFloatCount(field), static (block, values, littleEndian) => LittleEndianFloats.Read(block, values, littleEndian), rent);
 
     /// <summary>A block of bf16 values widened into a float buffer from <see cref="ReceivedTensorPools"/>.</summary>
     public TensorBuffer ReadBFloat16Tensor(string field)
@@ -165,7 +168,8 @@ internal ref struct WireReader
         }
 
         return ReadTensorBlock(
-            (int)(length / sizeof(ushort)), static (block, values, littleEndian) => LittleEndianBFloat16.Read(block, values, littleEndian));
+            (int)(length / sizeof(ushort)), static (block, values, littleEndian) => LittleEndianBFloat16.Read(block, values, littleEndian),
+            ReceivedTensorPools.Rent);
     }
 
     /// <summary>
@@ -234,9 +238,9 @@ internal ref struct WireReader
     }
 
     /// <summary>The next bin, whose header was checked, decoded by <paramref name="decode"/> into a pooled buffer of <paramref name="count"/> floats.</summary>
-    private TensorBuffer ReadTensorBlock(int count, BlockDecoder decode)
+    private TensorBuffer ReadTensorBlock(int count, BlockDecoder decode, Func<int, TensorBuffer> rent)
     {
-        TensorBuffer buffer = ReceivedTensorPools.Rent(count);
+        TensorBuffer buffer = rent(count);
         try
         {
             decode(ReadBlock().FirstSpan, buffer.WritableSpan, _hostIsLittleEndian);

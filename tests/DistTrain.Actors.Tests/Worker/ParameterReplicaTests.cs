@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using Akka.Actor;
 using DistTrain.Actors.Worker;
 using DistTrain.Protocol;
@@ -265,4 +267,60 @@ public class ParameterReplicaTests
         Assert.Equal(ReplicaUpdate.Stale, replica.Apply(Publish(RunId, replica.Shards[1], 3, Parameters(23, 1))));
         Assert.Equal(held[12..], replica.Parameters.ToArray()[12..]);
     }
+
+    [Fact]
+    public void Parameters_EveryShardARangeOfOneWholeVector_ReadsThatVectorInPlace()
+    {
+        var replica = new ParameterReplica(23, _shards);
+        TensorBuffer whole = WholeVector(Parameters(23, 3), readers: 2);
+
+        replica.Apply(Slice(_shards[0], 3, whole));
+        replica.Apply(Slice(_shards[1], 3, whole));
+
+        Assert.True(ReadsInPlace(replica.Parameters, whole));
+        Assert.Equal(Parameters(23, 3), replica.Parameters.ToArray());
+    }
+
+    [Fact]
+    public void ParametersBelow_TheFirstShardOfANewerVector_ReadsItInPlaceWhileTheWholeCopies()
+    {
+        var replica = new ParameterReplica(23, _shards);
+        TensorBuffer older = WholeVector(Parameters(23, 3), readers: 2);
+        TensorBuffer newer = WholeVector(Parameters(23, 4), readers: 1);
+        replica.Apply(Slice(_shards[0], 3, older));
+        replica.Apply(Slice(_shards[1], 3, older));
+
+        replica.Apply(Slice(_shards[0], 4, newer));
+
+        Assert.True(ReadsInPlace(replica.ParametersBelow(_shards[1].Range.Offset), newer));
+        Assert.False(ReadsInPlace(replica.Parameters, newer));
+        Assert.Equal([.. Parameters(23, 4)[..12], .. Parameters(23, 3)[12..]], replica.Parameters.ToArray());
+    }
+
+    [Fact]
+    public void ParametersBelow_TheFirstShardInABufferShorterThanTheModel_Copies()
+    {
+        // A shard of this process with a version store of its own keeps its range at offset 0 of a
+        // buffer of its range's length: offset 0 is shard 0's own, but the buffer is not the vector.
+        var replica = new ParameterReplica(23, _shards);
+        replica.Apply(Publish(RunId, _shards[0], 3, Parameters(23, 3)));
+
+        ReadOnlySpan<float> below = replica.ParametersBelow(_shards[1].Range.Offset);
+
+        Assert.Equal(23, below.Length);
+        Assert.Equal(Parameters(23, 3)[..12], below[..12].ToArray());
+    }
+
+    private static TensorBuffer WholeVector(float[] values, int readers)
+    {
+        var whole = new TensorBuffer(values.ToArray(), values.Length);
+        whole.SetReaders(readers);
+        return whole;
+    }
+
+    private static ParametersUpdated Slice(ParameterShardInfo shard, long version, TensorBuffer whole) =>
+        new(RunId, shard.ShardId, version, shard.Range, whole.Slice(shard.Range.Offset, shard.Range.Length));
+
+    private static bool ReadsInPlace(ReadOnlySpan<float> parameters, TensorBuffer whole) =>
+        Unsafe.AreSame(ref MemoryMarshal.GetReference(parameters), ref whole.Values[0]);
 }
