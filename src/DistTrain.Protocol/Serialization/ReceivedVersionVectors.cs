@@ -122,7 +122,7 @@ public static class ReceivedVersionVectors
         private readonly TensorBufferPool _pool = new(parameterCount);
         private readonly SortedDictionary<long, (TensorBuffer Whole, List<ParameterRange> Written)> _versions = [];
 
-        public int ParameterCount { get; } = parameterCount;
+        public int ParameterCount => _pool.Length;
 
         public int Registrations { get; set; } = 1;
 
