@@ -97,13 +97,14 @@ public class DatasetTests
         int[] labels = new int[64];
         data.GatherBatch(indices, features, labels);
 
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int step = 0; step < 100; step++)
+        long allocated = Allocations.FewestBytes(() =>
         {
-            data.GatherBatch(indices, features, labels);
-        }
+            for (int step = 0; step < 100; step++)
+            {
+                data.GatherBatch(indices, features, labels);
+            }
+        });
 
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
         Assert.Equal(0, allocated);
         Assert.Equal(data.Labels[indices[63]], labels[63]);
     }
@@ -203,20 +204,13 @@ public class DatasetTests
         int[] labels = new int[64];
         data.GatherBatch(indices, features, labels);
 
-        // The fewest bytes any of ten rounds of 100 gathers allocated: the runtime may allocate
-        // once on this thread while the conversion kernels tier up, which a single round could
-        // catch, but an allocation per gather would show in every round.
-        long fewest = long.MaxValue;
-        for (int round = 0; round < 10 && fewest > 0; round++)
+        long fewest = Allocations.FewestBytes(() =>
         {
-            long before = GC.GetAllocatedBytesForCurrentThread();
             for (int step = 0; step < 100; step++)
             {
                 data.GatherBatch(indices, features, labels);
             }
-
-            fewest = Math.Min(fewest, GC.GetAllocatedBytesForCurrentThread() - before);
-        }
+        });
 
         Assert.Equal(0, fewest);
     }

@@ -201,9 +201,8 @@ public sealed class GemmTests
         int ldb = transposeB == None ? N : K;
         Kernels.Gemm(transposeA, transposeB, M, N, K, a, lda, b, ldb, c, N, accumulate);
 
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        Kernels.Gemm(transposeA, transposeB, M, N, K, a, lda, b, ldb, c, N, accumulate);
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        long allocated = Allocations.FewestBytes(
+            () => Kernels.Gemm(transposeA, transposeB, M, N, K, a, lda, b, ldb, c, N, accumulate));
 
         Assert.Equal(0, allocated);
     }
