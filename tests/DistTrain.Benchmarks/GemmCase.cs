@@ -21,7 +21,7 @@ public sealed record GemmCase(string Name, string Op, int M, int N, int K)
 
     public GemmTranspose TransposeB => Op[1] == 'T' ? GemmTranspose.Transpose : GemmTranspose.None;
 
-    /// <summary>Only the weight gradient accumulates, as in backprop.</summary>
+    /// <summary>Only the weight gradient accumulates, as the peer's script has it (backprop itself writes dW).</summary>
     public bool Accumulate => Op == "TN";
 
     public int Lda => TransposeA == GemmTranspose.None ? K : M;

@@ -4,7 +4,7 @@ namespace DistTrain.Core.Layers;
 
 /// <summary>
 /// A fully connected layer: <c>Y = X W^T + b</c> with <c>X [B,I]</c>, <c>W [O,I]</c>, <c>b [O]</c>.
-/// Backward: <c>dX = dY W</c>, <c>dW += dY^T X</c>, <c>db += sum_b dY</c>.
+/// Backward: <c>dX = dY W</c>, <c>dW = dY^T X</c>, <c>db = sum_b dY</c>.
 /// Forward mode: <c>tY = tX W^T + X tW^T + tb</c>.
 /// Its parameters are <c>W</c> row-major, then <c>b</c>, PyTorch's <c>nn.Linear</c> layout.
 /// </summary>

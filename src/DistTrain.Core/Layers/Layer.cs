@@ -32,9 +32,9 @@ public abstract class Layer
     public abstract void Forward(ReadOnlySpan<float> parameters, ReadOnlySpan<float> input, Span<float> output, int batchSize);
 
     /// <summary>
-    /// The vector-Jacobian product: from <c>dL/dY</c>, accumulates <c>dL/dparameters</c> into
-    /// <paramref name="gradients"/> (the whole flat vector) and, unless <paramref name="dInput"/>
-    /// is empty, writes <c>dL/dX</c>. <paramref name="input"/> and <paramref name="output"/> are
+    /// The vector-Jacobian product: from <c>dL/dY</c>, writes <c>dL/dparameters</c> into this
+    /// layer's range of <paramref name="gradients"/> (the whole flat vector; the rest is left as it
+    /// is) and, unless <paramref name="dInput"/> is empty, writes <c>dL/dX</c>. <paramref name="input"/> and <paramref name="output"/> are
     /// the forward pass's.
     /// </summary>
     public abstract void Backward(

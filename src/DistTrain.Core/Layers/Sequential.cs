@@ -148,8 +148,8 @@ public sealed class Sequential
     }
 
     /// <summary>
-    /// Zeroes <paramref name="gradients"/>, runs forward, the loss and backward, and leaves
-    /// <c>dL/dparameters</c> there. The loss is the mean over the batch, so the gradient is too.
+    /// Runs forward, the loss and backward, and writes <c>dL/dparameters</c> over
+    /// <paramref name="gradients"/>, whatever it held. The loss is the mean over the batch, so the gradient is too.
     /// Returns the loss. <paramref name="layersForwarded"/> layers whose forward pass already ran on
     /// this batch and these parameters (<see cref="ForwardLayers"/>) are not run again.
     /// </summary>
@@ -162,7 +162,7 @@ public sealed class Sequential
         ReadOnlySpan<float> output = workspace.Output(_layers.Length - 1).AsSpan(0, batchSize * OutputSize);
         (float[] dOutput, float[] dInput) = workspace.Gradients;
         float loss = ComputeLoss(output, labels, dOutput.AsSpan(0, batchSize * OutputSize), batchSize);
-        gradients.Clear();
+        // No clearing first: every parameter belongs to one layer, whose Backward writes its gradient.
         for (int l = _layers.Length - 1; l >= 0; l--)
         {
             Layer layer = _layers[l];

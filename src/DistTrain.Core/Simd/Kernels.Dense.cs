@@ -3,7 +3,7 @@ using System.Numerics.Tensors;
 namespace DistTrain.Core.Simd;
 
 // The fully connected layer, Y = X W^T + b with X [B,I], W [O,I], b [O], Y [B,O].
-// Its vector-Jacobian products are dX = dY W, dW += dY^T X and db += sum_b dY;
+// Its vector-Jacobian products are dX = dY W, dW = dY^T X and db = sum_b dY;
 // all three are GEMMs or row sums over row-major data, so no Jacobian is ever formed.
 public static partial class Kernels
 {
@@ -18,8 +18,10 @@ public static partial class Kernels
     }
 
     /// <summary>
-    /// <c>dW += dY^T X</c>, <c>db += sum_b dY</c>, and, unless <paramref name="dInput"/> is empty
-    /// (the first layer needs no input gradient), <c>dX = dY W</c>.
+    /// <c>dW = dY^T X</c>, <c>db = sum_b dY</c>, and, unless <paramref name="dInput"/> is empty
+    /// (the first layer needs no input gradient), <c>dX = dY W</c>. Every output is written, not
+    /// added to, so a model's gradient vector needs no clearing before backprop: each parameter
+    /// belongs to one layer, which writes its gradient.
     /// </summary>
     public static void DenseBackward(
         ReadOnlySpan<float> input, ReadOnlySpan<float> weights, ReadOnlySpan<float> dOutput,
@@ -27,8 +29,8 @@ public static partial class Kernels
         int batchSize, int inputSize, int outputSize)
     {
         Gemm(GemmTranspose.Transpose, GemmTranspose.None, outputSize, inputSize, batchSize,
-            dOutput, outputSize, input, inputSize, dWeights, inputSize, accumulate: true);
-        AccumulateColumnSums(dOutput, dBias, batchSize, outputSize);
+            dOutput, outputSize, input, inputSize, dWeights, inputSize, accumulate: false);
+        ColumnSums(dOutput, dBias, batchSize, outputSize);
         if (!dInput.IsEmpty)
         {
             Gemm(GemmTranspose.None, GemmTranspose.None, batchSize, inputSize, outputSize,
@@ -49,13 +51,23 @@ public static partial class Kernels
         }
     }
 
-    /// <summary><c>sums[O] += sum_b values[b,O]</c>: the bias gradient.</summary>
-    public static void AccumulateColumnSums(ReadOnlySpan<float> values, Span<float> sums, int batchSize, int columnCount)
+    /// <summary>
+    /// <c>sums[O] = sum_b values[b,O]</c>: the bias gradient, added up row by row from the first
+    /// (zero when there are no rows).
+    /// </summary>
+    public static void ColumnSums(ReadOnlySpan<float> values, Span<float> sums, int batchSize, int columnCount)
     {
         CheckMatrix(values, batchSize, columnCount, nameof(values));
         CheckMatrix(sums, 1, columnCount, nameof(sums));
         sums = sums[..columnCount];
-        for (int b = 0; b < batchSize; b++)
+        if (batchSize == 0)
+        {
+            sums.Clear();
+            return;
+        }
+
+        values[..columnCount].CopyTo(sums);
+        for (int b = 1; b < batchSize; b++)
         {
             TensorPrimitives.Add(sums, values.Slice(b * columnCount, columnCount), sums);
         }

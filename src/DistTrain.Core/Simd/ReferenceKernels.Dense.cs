@@ -30,7 +30,7 @@ public static partial class ReferenceKernels
         {
             for (int i = 0; i < inputSize; i++)
             {
-                double sum = dWeights[o * inputSize + i];
+                double sum = 0;
                 for (int b = 0; b < batchSize; b++)
                 {
                     sum += (double)dOutput[b * outputSize + o] * input[b * inputSize + i];
@@ -40,7 +40,7 @@ public static partial class ReferenceKernels
             }
         }
 
-        AccumulateColumnSums(dOutput, dBias, batchSize, outputSize);
+        ColumnSums(dOutput, dBias, batchSize, outputSize);
         if (dInput.IsEmpty)
         {
             return;
@@ -72,11 +72,11 @@ public static partial class ReferenceKernels
         }
     }
 
-    public static void AccumulateColumnSums(ReadOnlySpan<float> values, Span<float> sums, int batchSize, int columnCount)
+    public static void ColumnSums(ReadOnlySpan<float> values, Span<float> sums, int batchSize, int columnCount)
     {
         for (int c = 0; c < columnCount; c++)
         {
-            float sum = sums[c];
+            float sum = 0;
             for (int b = 0; b < batchSize; b++)
             {
                 sum += values[b * columnCount + c];

@@ -34,7 +34,9 @@ public class GradientTests
     public void ComputeGradients_SmallNetwork_MatchesChainRuleAndFiniteDifferences(LossKind loss, int[] hidden, ActivationKind activation)
     {
         (Sequential model, ReferenceNetwork reference, float[] parameters, float[] input, int[] labels) = Setup(loss, hidden, activation);
+        // NaN to start with: backprop writes every parameter's gradient, it does not add to what was there.
         var gradients = new float[model.ParameterCount];
+        Array.Fill(gradients, float.NaN);
         float lossValue = model.ComputeGradients(parameters, input, labels, BatchSize, gradients, new ModelWorkspace(model, BatchSize));
 
         double[] parametersDouble = ToDouble(parameters), inputDouble = ToDouble(input);

@@ -19,9 +19,10 @@ public class DenseKernelTests
         Kernels.AddBias(bias, actual, batchSize, length);
         TestData.AssertClose(expected, actual, 0f, 0f);
 
+        // The sums start from what was there before: both must write over it.
         float[] expectedSums = (float[])bias.Clone(), actualSums = (float[])bias.Clone();
-        ReferenceKernels.AccumulateColumnSums(values, expectedSums, batchSize, length);
-        Kernels.AccumulateColumnSums(values, actualSums, batchSize, length);
+        ReferenceKernels.ColumnSums(values, expectedSums, batchSize, length);
+        Kernels.ColumnSums(values, actualSums, batchSize, length);
         TestData.AssertClose(expectedSums, actualSums, 1e-6f, 1e-6f);
     }
 
@@ -42,9 +43,11 @@ public class DenseKernelTests
         Kernels.DenseForward(x, w, b, actualY, batchSize, inputSize, outputSize);
         TestData.AssertClose(expectedY, actualY, 1e-5f, 1e-5f, "Y");
 
+        // dW and db start from values the kernels must write over, not add to.
         float[] initialDw = TestData.Uniform(outputSize * inputSize, 5);
+        float[] initialDb = TestData.Uniform(outputSize, 6);
         float[] expectedDw = (float[])initialDw.Clone(), actualDw = (float[])initialDw.Clone();
-        float[] expectedDb = new float[outputSize], actualDb = new float[outputSize];
+        float[] expectedDb = (float[])initialDb.Clone(), actualDb = (float[])initialDb.Clone();
         float[] expectedDx = new float[batchSize * inputSize], actualDx = new float[batchSize * inputSize];
         ReferenceKernels.DenseBackward(x, w, dy, expectedDx, expectedDw, expectedDb, batchSize, inputSize, outputSize);
         Kernels.DenseBackward(x, w, dy, actualDx, actualDw, actualDb, batchSize, inputSize, outputSize);
