@@ -57,11 +57,36 @@ public sealed class WorkerNodeCrashTests(ITestOutputHelper output)
     /// </summary>
     private async Task<(DistTrainResult Result, WorkerFailed Lost, int StepsMeanwhile)> KillWorkerProcessMidRunAsync(ConsistencyMode mode, long steps)
     {
+        // The coordinator node logs Akka's events from INFO up to a file, printed with the test's
+        // output: how it learned of the lost worker, should that ever come sooner than its node's downing.
+        string coordinatorLog = Path.Combine(Path.GetTempPath(), $"disttrain-crash-{Guid.NewGuid():N}.log");
+        try
+        {
+            return await KillWorkerProcessMidRunAsync(mode, steps, coordinatorLog);
+        }
+        finally
+        {
+            if (File.Exists(coordinatorLog))
+            {
+                // Shared for writing: the node's logger may not have closed the file yet.
+                using (var reader = new StreamReader(new FileStream(coordinatorLog, FileMode.Open, FileAccess.Read, FileShare.ReadWrite)))
+                {
+                    output.WriteLine($"The coordinator node logged:{Environment.NewLine}{await reader.ReadToEndAsync()}");
+                }
+
+                File.Delete(coordinatorLog);
+            }
+        }
+    }
+
+    private async Task<(DistTrainResult Result, WorkerFailed Lost, int StepsMeanwhile)> KillWorkerProcessMidRunAsync(
+        ConsistencyMode mode, long steps, string coordinatorLog)
+    {
         await using var nodes = new ClusterTestNodes();
         var events = new RunEvents();
         var watch = new WorkerCrashWatch(events);
         DistTrainNode coordinator = await nodes.StartAsync(
-            ClusterTestNodes.NodeOptions([NodeRoles.Coordinator, NodeRoles.ParameterServer]),
+            ClusterTestNodes.NodeOptions([NodeRoles.Coordinator, NodeRoles.ParameterServer]) with { LogLevel = "INFO", LogFile = coordinatorLog, Quiet = true },
             new NodeWork(LauncherSyntheticData.Train, LauncherSyntheticData.Test, LauncherSyntheticData.Run(workers: 2, steps, mode), events));
         await nodes.StartAsync(
             ClusterTestNodes.NodeOptions([NodeRoles.Worker]) with { SeedNodes = [coordinator.Address.ToString()] },
