@@ -224,7 +224,8 @@ public sealed partial class WorkerState
 
     /// <summary>
     /// Gathers the lease's samples and computes the mean loss and gradient over them on the
-    /// replica; returns the report for the coordinator. Throws, having computed nothing usable,
+    /// replica (in sync mode the gradient times the slot's weight <c>n / B</c>, its term of the
+    /// batch mean); returns the report for the coordinator. Throws, having computed nothing usable,
     /// when the lease does not fit this worker (samples out of range, a count over the maximum
     /// batch, another worker's lease) or the replica is older than the lease allows.
     /// </summary>
@@ -258,9 +259,11 @@ public sealed partial class WorkerState
                     GatherSamples(lease);
                 }
 
+                // A sync contribution is weighted by the slot's share of the batch, n / B (see HandOverGradients).
+                float weight = Assignment.Mode == ConsistencyMode.Sync ? WeightedMean.Weight(count, lease.BatchSize) : 1f;
                 loss = Model.ComputeGradients(
                     Replica.Parameters, _features.AsSpan(0, count * Model.InputSize), _labels.AsSpan(0, count), count,
-                    gradient.WritableSpan, _workspace, forwarded);
+                    gradient.WritableSpan, _workspace, forwarded, weight);
             }
         }
         catch
@@ -279,9 +282,9 @@ public sealed partial class WorkerState
     /// Hands the last computed gradient over as this slot's contribution, which its caller cuts
     /// into one push per shard (<see cref="GradientContribution.ToPushes"/>) or, in a group of
     /// slots on this node, hands to the <see cref="NodeGradientCombiner"/>. In sync mode the
-    /// gradient is first weighted in place by the slot's share of the batch, <c>n / B</c>: a sync
-    /// contribution is a weighted sum, so that slots summed on a node and slots sent alone reach
-    /// the shard in one form. The buffer goes back to the pool once every receiver has released
+    /// gradient is weighted by the slot's share of the batch, <c>n / B</c> (backprop weighted it,
+    /// <see cref="ComputeGradients"/>): a sync contribution is a weighted sum, so that slots summed
+    /// on a node and slots sent alone reach the shard in one form. The buffer goes back to the pool once every receiver has released
     /// it, so a steady run allocates only the messages. The worker keeps nothing of it.
     /// </summary>
     public GradientContribution HandOverGradients()
@@ -289,11 +292,6 @@ public sealed partial class WorkerState
         LeaseShard lease = _computed ?? throw new InvalidOperationException("No computed lease is waiting to be handed over.");
         TensorBuffer gradient = _computedGradient!;
         bool sync = Assignment.Mode == ConsistencyMode.Sync;
-        if (sync)
-        {
-            WeightedMean.Begin(gradient.Span, WeightedMean.Weight(lease.Count, lease.BatchSize), gradient.WritableSpan);
-        }
-
         _computed = null;
         _computedGradient = null;
         _handedOver = lease;

@@ -148,20 +148,29 @@ public sealed class Sequential
     }
 
     /// <summary>
-    /// Runs forward, the loss and backward, and writes <c>dL/dparameters</c> over
-    /// <paramref name="gradients"/>, whatever it held. The loss is the mean over the batch, so the gradient is too.
-    /// Returns the loss. <paramref name="layersForwarded"/> layers whose forward pass already ran on
-    /// this batch and these parameters (<see cref="ForwardLayers"/>) are not run again.
+    /// Runs forward, the loss and backward, and writes <paramref name="gradientScale"/> times
+    /// <c>dL/dparameters</c> over <paramref name="gradients"/>, whatever it held. The loss is the
+    /// mean over the batch, so the gradient is too. Returns the (unscaled) loss. Backprop is linear
+    /// in <c>dL/dY</c>, so the scale is applied to the output's gradient (batch x outputs values)
+    /// rather than to the parameters' (a pass over the whole vector); a power of two scales the
+    /// result exactly either way. <paramref name="layersForwarded"/> layers whose forward pass
+    /// already ran on this batch and these parameters (<see cref="ForwardLayers"/>) are not run again.
     /// </summary>
     public float ComputeGradients(
         ReadOnlySpan<float> parameters, ReadOnlySpan<float> input, ReadOnlySpan<int> labels, int batchSize,
-        Span<float> gradients, ModelWorkspace workspace, int layersForwarded = 0)
+        Span<float> gradients, ModelWorkspace workspace, int layersForwarded = 0, float gradientScale = 1f)
     {
         CheckParameterLength(gradients, nameof(gradients));
         ForwardLayers(parameters, input, batchSize, workspace, layersForwarded, _layers.Length);
         ReadOnlySpan<float> output = workspace.Output(_layers.Length - 1).AsSpan(0, batchSize * OutputSize);
         (float[] dOutput, float[] dInput) = workspace.Gradients;
-        float loss = ComputeLoss(output, labels, dOutput.AsSpan(0, batchSize * OutputSize), batchSize);
+        Span<float> dLoss = dOutput.AsSpan(0, batchSize * OutputSize);
+        float loss = ComputeLoss(output, labels, dLoss, batchSize);
+        if (gradientScale != 1f)
+        {
+            TensorPrimitives.Multiply(dLoss, gradientScale, dLoss);
+        }
+
         // No clearing first: every parameter belongs to one layer, whose Backward writes its gradient.
         for (int l = _layers.Length - 1; l >= 0; l--)
         {

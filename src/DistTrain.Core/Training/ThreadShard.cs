@@ -5,7 +5,8 @@ namespace DistTrain.Core.Training;
 
 /// <summary>
 /// What one thread of the <see cref="Trainer"/> owns: its workspace, its slice of the batch and
-/// the mean gradient over that slice. Everything is allocated once for the largest slice.
+/// the mean gradient over that slice, weighted by the slice's share of the batch. Everything is
+/// allocated once for the largest slice.
 /// </summary>
 internal sealed class ThreadShard
 {
@@ -21,7 +22,7 @@ internal sealed class ThreadShard
         Gradients = new float[model.ParameterCount];
     }
 
-    /// <summary>The mean gradient over this shard's last slice.</summary>
+    /// <summary>The mean gradient over this shard's last slice times <see cref="Weight"/>: its term of the batch mean.</summary>
     public float[] Gradients { get; }
 
     /// <summary>The mean loss over this shard's last slice.</summary>
@@ -44,25 +45,20 @@ internal sealed class ThreadShard
         Span<float> features = _features.AsSpan(0, count * model.InputSize);
         Span<int> labels = _labels.AsSpan(0, count);
         data.GatherBatch(indices, features, labels);
-        Loss = model.ComputeGradients(parameters, features, labels, count, Gradients, _workspace);
+        Loss = model.ComputeGradients(parameters, features, labels, count, Gradients, _workspace, gradientScale: Weight);
     }
 
     /// <summary>
     /// Forms the batch mean <c>g = sum_t w_t g_t</c> over one parameter range, in shard order, in
-    /// place in shard 0's gradients, and returns that range.
+    /// place in shard 0's gradients, and returns that range. Each shard's terms come weighted from
+    /// backprop, so this only adds them, as the parameter servers add the workers' contributions.
     /// </summary>
     public static Span<float> ReduceIntoFirst(ThreadShard[] shards, ContiguousRange range)
     {
         Span<float> sum = shards[0].Gradients.AsSpan(range.Offset, range.Length);
-        if (shards.Length == 1 && shards[0].Weight == 1f)
-        {
-            return sum;
-        }
-
-        WeightedMean.Begin(sum, shards[0].Weight, sum);
         for (int t = 1; t < shards.Length; t++)
         {
-            WeightedMean.Add(shards[t].Gradients.AsSpan(range.Offset, range.Length), shards[t].Weight, sum);
+            WeightedMean.Add(shards[t].Gradients.AsSpan(range.Offset, range.Length), 1f, sum);
         }
 
         return sum;

@@ -22,6 +22,7 @@ public class SyncEquivalenceTests
     [Theory]
     [InlineData(1)]
     [InlineData(2)]
+    [InlineData(3)]
     [InlineData(4)]
     public async Task Sync_SeveralWorkers_EqualsTrainer(int workers)
     {

@@ -73,10 +73,11 @@ internal static class WorkerFixtures
 
     /// <summary>
     /// What a lease's gradient must be: the samples at positions [offset, offset + count) of the
-    /// epoch's permutation, computed directly with <see cref="Sequential.ComputeGradients"/>.
+    /// epoch's permutation, computed directly with <see cref="Sequential.ComputeGradients"/>, times
+    /// <paramref name="weight"/> (a sync worker's gradient carries its slot's weight, n / B).
     /// </summary>
     public static (float[] Gradient, float Loss) Reference(
-        ModelSpecification spec, Dataset data, float[] parameters, bool shuffle, int epoch, int offset, int count)
+        ModelSpecification spec, Dataset data, float[] parameters, bool shuffle, int epoch, int offset, int count, float weight = 1f)
     {
         Sequential model = ProtocolMapping.BuildModel(spec);
         var permutation = new int[data.Count];
@@ -93,7 +94,7 @@ internal static class WorkerFixtures
         var labels = new int[count];
         data.GatherBatch(permutation.AsSpan(offset, count), features, labels);
         var gradient = new float[model.ParameterCount];
-        float loss = model.ComputeGradients(parameters, features, labels, count, gradient, new ModelWorkspace(model, MaxBatchSize));
+        float loss = model.ComputeGradients(parameters, features, labels, count, gradient, new ModelWorkspace(model, MaxBatchSize), gradientScale: weight);
         return (gradient, loss);
     }
 }

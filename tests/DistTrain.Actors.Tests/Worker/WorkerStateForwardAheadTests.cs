@@ -1,5 +1,6 @@
 using Akka.Actor;
 using DistTrain.Actors.Worker;
+using DistTrain.Core.Training;
 using DistTrain.Protocol;
 using Xunit;
 using static DistTrain.Actors.Tests.Worker.WorkerFixtures;
@@ -35,7 +36,7 @@ public class WorkerStateForwardAheadTests
         Assert.True(state.TryTakeRunnable(out LeaseShard? runnable));
         ShardCompleted completed = state.ComputeGradients(runnable);
 
-        (float[] expected, float expectedLoss) = Reference(Model, Data, Parameters(23, 1), shuffle: true, lease.Epoch, lease.Offset, lease.Count);
+        (float[] expected, float expectedLoss) = Reference(Model, Data, Parameters(23, 1), shuffle: true, lease.Epoch, lease.Offset, lease.Count, SyncWeight(lease));
         Assert.Equal(expected, state.Gradients.ToArray());
         Assert.Equal((expectedLoss, 1L), (completed.Loss, completed.BaseVersion));
     }
@@ -57,7 +58,7 @@ public class WorkerStateForwardAheadTests
         Assert.True(state.TryTakeRunnable(out LeaseShard? runnable));
         state.ComputeGradients(runnable);
 
-        (float[] expected, _) = Reference(Model, Data, Parameters(23, 1), shuffle: true, lease.Epoch, lease.Offset, lease.Count);
+        (float[] expected, _) = Reference(Model, Data, Parameters(23, 1), shuffle: true, lease.Epoch, lease.Offset, lease.Count, SyncWeight(lease));
         Assert.Equal(expected, state.Gradients.ToArray());
     }
 
@@ -116,9 +117,12 @@ public class WorkerStateForwardAheadTests
         state.ComputeGradients(second);
 
         Assert.Same(earlier, first);
-        (float[] expected, _) = Reference(Model, Data, Parameters(23, 1), shuffle: true, later.Epoch, later.Offset, later.Count);
+        (float[] expected, _) = Reference(Model, Data, Parameters(23, 1), shuffle: true, later.Epoch, later.Offset, later.Count, SyncWeight(later));
         Assert.Equal(expected, state.Gradients.ToArray());
     }
+
+    /// <summary>The weight a sync lease's gradient carries, its share of the batch.</summary>
+    private static float SyncWeight(LeaseShard lease) => WeightedMean.Weight(lease.Count, lease.BatchSize);
 
     /// <summary>A sync state at version 0 with <paramref name="lease"/> (of version 1) waiting, shard 0 at version 1 and the first layer run ahead.</summary>
     private static WorkerState RanAhead(LeaseShard lease)
