@@ -48,9 +48,9 @@ public sealed class WorkerNodeCrashTests(ITestOutputHelper output)
         // without it (about 280 steps here). The servers keep publishing to the dead node until it is
         // removed: were they held up by its tensor channel, they would stop after a send queue's worth
         // (64 messages, two a step: some 35 steps). That shows only while the failure detector is still
-        // deciding: a report sooner than its acceptable heartbeat pause (seen once in CI, 0.0 s after the
-        // kill, the coordinator node's log not kept then; it is printed now) leaves no time in which the
-        // run could have waited, and the completed run is all there is to check.
+        // deciding: a report sooner than its acceptable heartbeat pause (one 0.0 s after the kill has been
+        // seen; the coordinator node's log, printed with the output, tells how it came) leaves no time in
+        // which the run could have waited, and the completed run is all there is to check.
         if (detection >= new DistTrainNodeOptions().AcceptableHeartbeatPause)
         {
             Assert.True(stepsMeanwhile >= 60, $"only {stepsMeanwhile} steps completed between the kill and the report of the lost worker");

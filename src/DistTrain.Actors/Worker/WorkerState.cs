@@ -284,8 +284,9 @@ public sealed partial class WorkerState
     /// slots on this node, hands to the <see cref="NodeGradientCombiner"/>. In sync mode the
     /// gradient is weighted by the slot's share of the batch, <c>n / B</c> (backprop weighted it,
     /// <see cref="ComputeGradients"/>): a sync contribution is a weighted sum, so that slots summed
-    /// on a node and slots sent alone reach the shard in one form. The buffer goes back to the pool once every receiver has released
-    /// it, so a steady run allocates only the messages. The worker keeps nothing of it.
+    /// on a node and slots sent alone reach the shard in one form. The buffer goes back to the pool
+    /// once every receiver has released it, so a steady run allocates only the messages. The
+    /// worker keeps nothing of it.
     /// </summary>
     public GradientContribution HandOverGradients()
     {

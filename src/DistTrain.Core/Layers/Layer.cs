@@ -34,8 +34,8 @@ public abstract class Layer
     /// <summary>
     /// The vector-Jacobian product: from <c>dL/dY</c>, writes <c>dL/dparameters</c> into this
     /// layer's range of <paramref name="gradients"/> (the whole flat vector; the rest is left as it
-    /// is) and, unless <paramref name="dInput"/> is empty, writes <c>dL/dX</c>. <paramref name="input"/> and <paramref name="output"/> are
-    /// the forward pass's.
+    /// is) and, unless <paramref name="dInput"/> is empty, writes <c>dL/dX</c>.
+    /// <paramref name="input"/> and <paramref name="output"/> are the forward pass's.
     /// </summary>
     public abstract void Backward(
         ReadOnlySpan<float> parameters, ReadOnlySpan<float> input, ReadOnlySpan<float> output,
