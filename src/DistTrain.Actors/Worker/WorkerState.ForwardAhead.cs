@@ -53,7 +53,9 @@ public sealed partial class WorkerState
             GatherSamples(lease);
         }
 
-        Model.ForwardLayers(Replica.ParametersBelow(Model.ParameterEnd(done + ready)), _features.AsSpan(0, lease.Count * Model.InputSize), lease.Count, _workspace, done, done + ready);
+        Model.ForwardLayers(
+            Replica.ParametersBelow(Model.ParameterEnd(done + ready)), _features.AsSpan(0, lease.Count * Model.InputSize), lease.Count,
+            _workspace, done, done + ready);
         _forwarded = lease;
         _forwardedLayers = done + ready;
     }

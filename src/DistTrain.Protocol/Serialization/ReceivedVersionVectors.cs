@@ -23,9 +23,9 @@ namespace DistTrain.Protocol.Serialization;
 /// version + 2 arrives, and hands out ranges of the newest two only. A range is written into a
 /// version's buffer once: a range that arrives again for the same version (a shard's promoted
 /// backup sends its current version again, a late subscription answer repeats one), a range that
-/// overlaps one written already, and a range of an older version get a buffer of their own (<see cref="ReceivedTensorPools"/>), so nothing is
-/// ever written where a replica may be reading. Thread-safe: every tensor channel's reader
-/// deserializes on a thread of its own.
+/// overlaps one written already, and a range of an older version get a buffer of their own
+/// (<see cref="ReceivedTensorPools"/>), so nothing is ever written where a replica may be reading.
+/// Thread-safe: every tensor channel's reader deserializes on a thread of its own.
 /// </para>
 /// </summary>
 public static class ReceivedVersionVectors
