@@ -26,17 +26,26 @@ public sealed record GradientContribution(
     public PushGradients[] ToPushes(IReadOnlyList<ParameterShardInfo> shards, WireSettings wire)
     {
         ArgumentNullException.ThrowIfNull(shards);
-        ArgumentNullException.ThrowIfNull(wire);
         var pushes = new PushGradients[shards.Count];
         Gradient.SetReaders(pushes.Length);
         for (int s = 0; s < pushes.Length; s++)
         {
-            ParameterShardInfo shard = shards[s];
-            pushes[s] = new PushGradients(
-                RunId, shard.ShardId, Step, Slot, SlotSpan, SlotCount, WorkerId, BaseVersion, SampleCount, BatchSize,
-                wire.Precision, wire.Compresses, shard.Range, Gradient.Slice(shard.Range.Offset, shard.Range.Length));
+            pushes[s] = ToPush(shards[s], wire);
         }
 
         return pushes;
+    }
+
+    /// <summary>
+    /// The push of <paramref name="shard"/>'s range, a slice of the gradient buffer, whose reader
+    /// count the caller has set to the number of shards (<see cref="ToPushes"/> does).
+    /// </summary>
+    public PushGradients ToPush(ParameterShardInfo shard, WireSettings wire)
+    {
+        ArgumentNullException.ThrowIfNull(shard);
+        ArgumentNullException.ThrowIfNull(wire);
+        return new PushGradients(
+            RunId, shard.ShardId, Step, Slot, SlotSpan, SlotCount, WorkerId, BaseVersion, SampleCount, BatchSize,
+            wire.Precision, wire.Compresses, shard.Range, Gradient.Slice(shard.Range.Offset, shard.Range.Length));
     }
 }

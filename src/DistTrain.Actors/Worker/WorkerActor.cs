@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.Event;
 using DistTrain.Actors.Activity;
 using DistTrain.Core.Data;
+using DistTrain.Core.Layers;
 using DistTrain.Core.Simd;
 using DistTrain.Protocol;
 using DistTrain.Protocol.Serialization;
@@ -58,6 +59,15 @@ public sealed class WorkerActor : ReceiveActor
     private WorkerState? _state;
     private bool _shardsElsewhere;
     private ushort[]? _bf16Scratch;
+
+    /// <summary>The shards' indices, and their ranges, in the order of their ranges in the flat vector.</summary>
+    private int[] _shardOrder = [];
+    private ParameterRange[] _shardsByOffset = [];
+
+    /// <summary>The lease being computed, and its contribution once handed to the combiner during backprop.</summary>
+    private LeaseShard? _sending;
+    private GradientContribution? _sent;
+    private readonly GradientsWritten _onGradientsWritten;
     private TopKCompressor? _compressor;
     private UnappliedPushes? _unapplied;
     private IDisposable? _receivedVersions;
@@ -73,6 +83,7 @@ public sealed class WorkerActor : ReceiveActor
         ArgumentNullException.ThrowIfNull(data);
         _data = data;
         _registerWith = coordinator;
+        _onGradientsWritten = OnGradientsWritten;
         Receive<AssignWorker>(OnAssign);
         Receive<ParametersUpdated>(OnParametersUpdated);
         Receive<ParametersDelta>(OnParametersDelta);
@@ -141,6 +152,9 @@ public sealed class WorkerActor : ReceiveActor
         _track.Enter(ActivityPhase.Wait, step: 0);
         _shardsElsewhere = _state.Replica.Shards.Any(shard => !_transport.IsLocal(shard.Server));
         _unapplied = _shardsElsewhere ? new UnappliedPushes(_state.Replica.ShardCount) : null;
+        IReadOnlyList<ParameterShardInfo> shards = _state.Replica.Shards;
+        _shardOrder = [.. Enumerable.Range(0, shards.Count).OrderBy(s => shards[s].Range.Offset)];
+        _shardsByOffset = [.. _shardOrder.Select(s => shards[s].Range)];
 
         // Sync fp32 versions from other nodes land in one whole vector per version, which the
         // replica then reads in place; registered before the first version can arrive.
@@ -380,16 +394,28 @@ public sealed class WorkerActor : ReceiveActor
         AwaitNextLease();
     }
 
+    /// <summary>
+    /// Computes <paramref name="lease"/> and sends its gradient. With shards on other nodes the
+    /// gradient leaves shard by shard as backprop finishes it (<see cref="OnGradientsWritten"/>),
+    /// the last layers' ranges while the first layer's are still computed, through the node's
+    /// <see cref="NodeGradientCombiner"/> (a group of one for a slot of its own), except under
+    /// top-k, which selects over the whole vector. A computation that fails before handing
+    /// anything in is reported and withdrawn; one that fails after, with ranges of it sent
+    /// already, cannot be taken back and fails the actor.
+    /// </summary>
     private void Run(WorkerState state, LeaseShard lease)
     {
         IActorRef coordinator = state.Assignment.Coordinator;
         ShardCompleted completed;
+        _sending = lease;
+        _sent = null;
         try
         {
             _track?.Enter(ActivityPhase.Compute, lease.Step);
-            completed = state.ComputeGradients(lease);
+            bool sendWhileComputing = _shardsElsewhere && !state.Assignment.Wire.Compresses;
+            completed = state.ComputeGradients(lease, sendWhileComputing ? _onGradientsWritten : null);
         }
-        catch (Exception e)
+        catch (Exception e) when (_sent is null)
         {
             _log.Warning("Worker {0} failed step {1}, slot {2}: {3}", state.WorkerId, lease.Step, lease.Slot, e.Message);
             coordinator.Tell(new ShardFailed(state.RunId, lease.Step, lease.Slot, state.WorkerId, $"{e.GetType().Name}: {e.Message}"));
@@ -400,15 +426,18 @@ public sealed class WorkerActor : ReceiveActor
         }
 
         _track?.Enter(ActivityPhase.Push, lease.Step);
-        GradientContribution own = state.HandOverGradients();
-        if (_shardsElsewhere && lease.GroupSpan > 1)
+        if (!_shardsElsewhere)
         {
-            Push(_combiner.HandIn(lease, own), nodeSums: true);
+            Push(state.HandOverGradients());
         }
-        else
+        else if (_sent is null)
         {
-            Push([own], nodeSums: false);
+            // Top-k, or a slot with no samples (nothing to backprop): the whole vector at once.
+            OnGradientsWritten(0);
         }
+
+        _sending = null;
+        _sent = null;
 
         if (state.ReportOnceSettled(completed, _shardsElsewhere) is { } report)
         {
@@ -421,41 +450,84 @@ public sealed class WorkerActor : ReceiveActor
     }
 
     /// <summary>
-    /// Sends each contribution to every shard, one push each, its values first made to fit the
-    /// wire here, on the node, so that a shard in this process gets what a shard across the
-    /// network gets: sparsified to the top k with the sender's residual under <c>--compress</c>
-    /// (the node's for <paramref name="nodeSums"/>, this worker's for its own slot), and rounded
-    /// to bf16 under <c>--wire bf16</c>.
+    /// Backprop has finished the gradient from <paramref name="finished"/> on: hands it to the
+    /// node's combiner (the first time, the gradient itself) and sends the shards it makes ready.
+    /// Backprop's last report is 0, the whole vector, after which the group may be complete and
+    /// gone: nothing is handed in for the lease after it.
     /// </summary>
-    private void Push(IReadOnlyList<GradientContribution> contributions, bool nodeSums)
+    private void OnGradientsWritten(int finished)
+    {
+        LeaseShard lease = _sending!;
+        _sent ??= _state!.HandOverGradients();
+        Push(_combiner.HandIn(lease, _sent, finished, _shardsByOffset), nodeSums: lease.GroupSpan > 1);
+    }
+
+    /// <summary>In one process: this worker's contribution to every shard, one push each.</summary>
+    private void Push(GradientContribution contribution)
+    {
+        WireSettings wire = _state!.Assignment.Wire;
+        PrepareForWire(contribution, 0, _state.Replica.ShardCount, nodeSums: false);
+        foreach ((ParameterShardInfo shard, PushGradients push) in _state.Replica.Shards.Zip(contribution.ToPushes(_state.Replica.Shards, wire)))
+        {
+            _transport.Send(shard.Server, push, Self);
+        }
+    }
+
+    /// <summary>
+    /// Sends the claimed shards of each contribution, in offset order, one push each, keeping
+    /// those to shards on other nodes until they show applied.
+    /// </summary>
+    private void Push(IReadOnlyList<ShardClaim> claims, bool nodeSums)
     {
         IReadOnlyList<ParameterShardInfo> shards = _state!.Replica.Shards;
         WireSettings wire = _state.Assignment.Wire;
-        foreach (GradientContribution contribution in contributions)
+        foreach ((GradientContribution contribution, int from, int to) in claims)
         {
-            Span<float> values = contribution.Gradient.WritableSpan;
-            if (wire.Compresses)
+            PrepareForWire(contribution, from, to, nodeSums);
+            for (int i = from; i < to; i++)
             {
-                TopKCompressor compressor = nodeSums
-                    ? _combiner.CompressorFor(_state.RunId, values.Length)
-                    : _compressor ??= new TopKCompressor(values.Length);
-                compressor.Compress(values, wire.ShareAt(contribution.Step), wire.Precision);
-            }
-            else if (wire.Precision == WirePrecision.Bf16)
-            {
-                _bf16Scratch ??= new ushort[values.Length];
-                Kernels.RoundToBFloat16(values, _bf16Scratch);
-            }
-
-            PushGradients[] pushes = contribution.ToPushes(shards, wire);
-            for (int s = 0; s < pushes.Length; s++)
-            {
+                int s = _shardOrder[i];
+                PushGradients push = contribution.ToPush(shards[s], wire);
                 if (_unapplied is not null && !_transport.IsLocal(shards[s].Server))
                 {
-                    _unapplied.Keep(s, pushes[s]);
+                    _unapplied.Keep(s, push);
                 }
 
-                _transport.Send(shards[s].Server, pushes[s], Self);
+                _transport.Send(shards[s].Server, push, Self);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Makes shards <c>[from, to)</c> (in offset order) of a contribution fit the wire here, on the
+    /// node, so that a shard in this process gets what a shard across the network gets: rounded to
+    /// bf16 under <c>--wire bf16</c>, and under <c>--compress</c> the whole vector (it is sent
+    /// whole) sparsified to the top k with the sender's residual (the node's for
+    /// <paramref name="nodeSums"/>, this worker's for its own slot).
+    /// </summary>
+    private void PrepareForWire(GradientContribution contribution, int from, int to, bool nodeSums)
+    {
+        WireSettings wire = _state!.Assignment.Wire;
+        Span<float> values = contribution.Gradient.WritableSpan;
+        if (wire.Compresses)
+        {
+            if (from != 0 || to != _shardOrder.Length)
+            {
+                throw new InvalidOperationException("Top-k selects over the whole vector; a part of it cannot be sent alone.");
+            }
+
+            TopKCompressor compressor = nodeSums
+                ? _combiner.CompressorFor(_state.RunId, values.Length)
+                : _compressor ??= new TopKCompressor(values.Length);
+            compressor.Compress(values, wire.ShareAt(contribution.Step), wire.Precision);
+        }
+        else if (wire.Precision == WirePrecision.Bf16)
+        {
+            _bf16Scratch ??= new ushort[values.Length];
+            for (int i = from; i < to; i++)
+            {
+                ParameterRange range = _shardsByOffset[i];
+                Kernels.RoundToBFloat16(values.Slice(range.Offset, range.Length), _bf16Scratch.AsSpan(range.Offset, range.Length));
             }
         }
     }
@@ -465,7 +537,7 @@ public sealed class WorkerActor : ReceiveActor
     {
         if (_state is not null && _shardsElsewhere && lease.GroupSpan > 1)
         {
-            Push(_combiner.Withdraw(lease), nodeSums: true);
+            Push(_combiner.Withdraw(lease, _shardsByOffset), nodeSums: true);
         }
     }
 

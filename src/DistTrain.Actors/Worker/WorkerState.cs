@@ -228,16 +228,19 @@ public sealed partial class WorkerState
     /// batch mean); returns the report for the coordinator. Throws, having computed nothing usable,
     /// when the lease does not fit this worker (samples out of range, a count over the maximum
     /// batch, another worker's lease) or the replica is older than the lease allows.
+    /// <paramref name="written"/> hears backprop's progress (<see cref="Sequential.ComputeGradients"/>):
+    /// from its first call on, <see cref="HandOverGradients"/> may hand the gradient over while
+    /// backprop still writes the ranges before the one reported.
     /// </summary>
-    public ShardCompleted ComputeGradients(LeaseShard lease)
+    public ShardCompleted ComputeGradients(LeaseShard lease, GradientsWritten? written = null)
     {
         ArgumentNullException.ThrowIfNull(lease);
         DropComputed();
-        int forwarded = TakeForwardedLayers(lease);
         CheckLease(lease);
         long baseVersion = Replica.MinimumVersion;
         if (baseVersion < lease.MinVersion)
         {
+            _forwarded = null;
             throw new InvalidOperationException(
                 $"Step {lease.Step} needs parameters of version {lease.MinVersion}, but the replica holds {baseVersion}.");
         }
@@ -245,8 +248,12 @@ public sealed partial class WorkerState
         float loss = 0f;
         int count = lease.Count;
         TensorBuffer gradient = _gradientPool.Rent();
+        _computed = lease;
+        _computedGradient = gradient;
+        _computedBaseVersion = baseVersion;
         try
         {
+            int forwarded = TakeForwardedLayers(lease);
             if (count == 0)
             {
                 // An empty slot weighs 0 in the batch mean; its gradient is zero, as in the Trainer.
@@ -263,18 +270,15 @@ public sealed partial class WorkerState
                 float weight = Assignment.Mode == ConsistencyMode.Sync ? WeightedMean.Weight(count, lease.BatchSize) : 1f;
                 loss = Model.ComputeGradients(
                     Replica.Parameters, _features.AsSpan(0, count * Model.InputSize), _labels.AsSpan(0, count), count,
-                    gradient.WritableSpan, _workspace, forwarded, weight);
+                    gradient.WritableSpan, _workspace, forwarded, weight, written);
             }
         }
         catch
         {
-            gradient.Release();
+            DropComputed(); // nothing, once handed over
             throw;
         }
 
-        _computed = lease;
-        _computedGradient = gradient;
-        _computedBaseVersion = baseVersion;
         return new ShardCompleted(RunId, lease.Step, lease.Slot, WorkerId, loss, count, baseVersion);
     }
 

@@ -29,6 +29,35 @@ public sealed class Dense : Layer
             input, Weights(parameters), Bias(parameters), output, batchSize, InputSize, OutputSize);
     }
 
+    /// <summary>
+    /// Outputs <c>[from, to)</c> of every row before the bias: <c>Y[:, from..to) = X W[from..to, :]^T</c>,
+    /// reading only those rows of <c>W</c>. Each output is its own dot product over the whole input,
+    /// and the GEMM slices the input's depth by <see cref="Layer.InputSize"/> alone, so outputs computed
+    /// in any pieces hold the bits of one <see cref="Forward"/>'s product; <see cref="AddBias"/>
+    /// completes them. A worker runs the first layer this way while the later rows are on the wire.
+    /// </summary>
+    public void ForwardUnits(ReadOnlySpan<float> parameters, ReadOnlySpan<float> input, Span<float> output, int batchSize, int from, int to)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(from);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(to, OutputSize);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(from, to);
+        if (from == to)
+        {
+            return;
+        }
+
+        Kernels.Gemm(GemmTranspose.None, GemmTranspose.Transpose, batchSize, to - from, InputSize,
+            input, InputSize, Weights(parameters).Slice(from * InputSize, (to - from) * InputSize), InputSize,
+            output[from..], OutputSize, accumulate: false);
+    }
+
+    /// <summary>Adds <c>b</c> to every row of <paramref name="output"/>: the last operation of <see cref="Forward"/>.</summary>
+    public void AddBias(ReadOnlySpan<float> parameters, Span<float> output, int batchSize) =>
+        Kernels.AddBias(Bias(parameters), output, batchSize, OutputSize);
+
+    /// <summary>How many first units (rows of <c>W</c>) lie wholly below <paramref name="parameterEnd"/> in the flat vector.</summary>
+    public int UnitsBelow(int parameterEnd) => Math.Clamp((parameterEnd - WeightOffset) / InputSize, 0, OutputSize);
+
     public override void Backward(
         ReadOnlySpan<float> parameters, ReadOnlySpan<float> input, ReadOnlySpan<float> output,
         ReadOnlySpan<float> dOutput, Span<float> dInput, Span<float> gradients, int batchSize)

@@ -128,16 +128,53 @@ public sealed class Sequential
             throw new ArgumentOutOfRangeException(nameof(from), $"Layers [{from}, {to}) are not within the model's {_layers.Length}.");
         }
 
-        ReadOnlySpan<float> layerInput = from == 0
-            ? input[..(batchSize * InputSize)]
-            : workspace.Output(from - 1).AsSpan(0, batchSize * _layers[from - 1].OutputSize);
+        ReadOnlySpan<float> layerInput = LayerInput(input, batchSize, workspace, from);
         for (int l = from; l < to; l++)
         {
-            Span<float> output = workspace.Output(l).AsSpan(0, batchSize * _layers[l].OutputSize);
+            Span<float> output = LayerOutput(batchSize, workspace, l);
             _layers[l].Forward(parameters, layerInput, output, batchSize);
             layerInput = output;
         }
     }
+
+    /// <summary>
+    /// Runs outputs <c>[from, to)</c> of <see cref="Dense"/> layer <paramref name="layer"/>, before
+    /// its bias (<see cref="Dense.ForwardUnits"/>), on the output of the layers before it, which ran
+    /// already (<see cref="ForwardLayers"/>). It reads only those units' rows of the weights, so it can
+    /// run while the rest of the layer's parameters are on their way. Once every unit ran, in any
+    /// pieces, <see cref="CompleteUnits"/> adds the bias, and the layer's output is bit for bit
+    /// what <see cref="ForwardLayers"/> would have left.
+    /// </summary>
+    public void ForwardUnits(
+        ReadOnlySpan<float> parameters, ReadOnlySpan<float> input, int batchSize, ModelWorkspace workspace, int layer, int from, int to)
+    {
+        CheckArguments(parameters, input, batchSize, workspace);
+        DenseAt(layer).ForwardUnits(
+            parameters, LayerInput(input, batchSize, workspace, layer), LayerOutput(batchSize, workspace, layer), batchSize, from, to);
+    }
+
+    /// <summary>Adds the bias of <see cref="Dense"/> layer <paramref name="layer"/>, whose units all ran through <see cref="ForwardUnits"/>.</summary>
+    public void CompleteUnits(ReadOnlySpan<float> parameters, int batchSize, ModelWorkspace workspace, int layer)
+    {
+        CheckArguments(parameters, ReadOnlySpan<float>.Empty, batchSize, workspace, inputChecked: false);
+        DenseAt(layer).AddBias(parameters, LayerOutput(batchSize, workspace, layer), batchSize);
+    }
+
+    private Dense DenseAt(int layer)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(layer);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(layer, _layers.Length);
+        return _layers[layer] as Dense ?? throw new ArgumentException($"Layer {layer} is a {_layers[layer].GetType().Name}, not a Dense layer.", nameof(layer));
+    }
+
+    /// <summary>Layer <paramref name="layer"/>'s input: the model's input for the first, else the previous layer's output.</summary>
+    private ReadOnlySpan<float> LayerInput(ReadOnlySpan<float> input, int batchSize, ModelWorkspace workspace, int layer) =>
+        layer == 0
+            ? input[..(batchSize * InputSize)]
+            : workspace.Output(layer - 1).AsSpan(0, batchSize * _layers[layer - 1].OutputSize);
+
+    private Span<float> LayerOutput(int batchSize, ModelWorkspace workspace, int layer) =>
+        workspace.Output(layer).AsSpan(0, batchSize * _layers[layer].OutputSize);
 
     /// <summary>The end of the flat vector's part that the first <paramref name="layers"/> layers read: their parameters are <c>[0, ParameterEnd(layers))</c>.</summary>
     public int ParameterEnd(int layers)
@@ -155,10 +192,14 @@ public sealed class Sequential
     /// rather than to the parameters' (a pass over the whole vector); a power of two scales the
     /// result exactly either way. <paramref name="layersForwarded"/> layers whose forward pass
     /// already ran on this batch and these parameters (<see cref="ForwardLayers"/>) are not run again.
+    /// Backprop writes the gradient from the last layer's parameters to the first's: after each
+    /// layer with parameters, <paramref name="written"/> hears where the finished part now starts,
+    /// so that a caller can send those ranges while the earlier layers are still computed.
     /// </summary>
     public float ComputeGradients(
         ReadOnlySpan<float> parameters, ReadOnlySpan<float> input, ReadOnlySpan<int> labels, int batchSize,
-        Span<float> gradients, ModelWorkspace workspace, int layersForwarded = 0, float gradientScale = 1f)
+        Span<float> gradients, ModelWorkspace workspace, int layersForwarded = 0, float gradientScale = 1f,
+        GradientsWritten? written = null)
     {
         CheckParameterLength(gradients, nameof(gradients));
         ForwardLayers(parameters, input, batchSize, workspace, layersForwarded, _layers.Length);
@@ -180,6 +221,11 @@ public sealed class Sequential
             layer.Backward(
                 parameters, layerInput[..(batchSize * layer.InputSize)], workspace.Output(l).AsSpan(0, batchSize * layer.OutputSize),
                 dOutput.AsSpan(0, batchSize * layer.OutputSize), dLayerInput, gradients, batchSize);
+            if (layer.ParameterCount > 0)
+            {
+                written?.Invoke(layer.ParameterOffset);
+            }
+
             (dOutput, dInput) = (dInput, dOutput);
         }
 
@@ -230,7 +276,8 @@ public sealed class Sequential
         }
     }
 
-    private void CheckArguments(ReadOnlySpan<float> parameters, ReadOnlySpan<float> input, int batchSize, ModelWorkspace workspace)
+    private void CheckArguments(
+        ReadOnlySpan<float> parameters, ReadOnlySpan<float> input, int batchSize, ModelWorkspace workspace, bool inputChecked = true)
     {
         CheckParameterLength(parameters, nameof(parameters));
         if (workspace.Model != this)
@@ -244,7 +291,7 @@ public sealed class Sequential
                 nameof(batchSize), batchSize, $"The batch size must be in 1..{workspace.MaxBatchSize} (the workspace's maximum).");
         }
 
-        if (input.Length < batchSize * InputSize)
+        if (inputChecked && input.Length < batchSize * InputSize)
         {
             throw new ArgumentException($"A batch of {batchSize} needs {batchSize * InputSize} input values; got {input.Length}.", nameof(input));
         }

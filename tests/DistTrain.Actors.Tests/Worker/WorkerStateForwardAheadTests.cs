@@ -1,5 +1,6 @@
 using Akka.Actor;
 using DistTrain.Actors.Worker;
+using DistTrain.Core.Data;
 using DistTrain.Core.Training;
 using DistTrain.Protocol;
 using Xunit;
@@ -119,6 +120,51 @@ public class WorkerStateForwardAheadTests
         Assert.Same(earlier, first);
         (float[] expected, _) = Reference(Model, Data, Parameters(23, 1), shuffle: true, later.Epoch, later.Offset, later.Count, SyncWeight(later));
         Assert.Equal(expected, state.Gradients.ToArray());
+    }
+
+    /// <summary>
+    /// A wide first layer (8 -> 40) split across shards: once the first shard's 20 whole weight
+    /// rows are in, those units run ahead; a later shard that is not next in the vector adds
+    /// nothing; the lease completes the rest of the layer and its bias. The first shard's buffer
+    /// is changed after its units ran, so a gradient equal to the original's shows they were not
+    /// run again.
+    /// </summary>
+    [Fact]
+    public void ForwardAhead_TheUnitsWhoseWeightRowsAreIn_RunOnceAndTheGradientIsTheWholeComputations()
+    {
+        var model = new ModelSpecification(8, [40], 3, "relu", "cross-entropy", 0.01f); // 360 + 123 parameters
+        Dataset data = MakeData(10, 8, 3);
+        ParameterRange[] ranges = [new(0, 160), new(160, 170), new(330, 153)];
+        var state = new WorkerState(
+            new AssignWorker(
+                RunId, 3, model, [.. ranges.Select((range, s) => new ParameterShardInfo(s, range, ActorRefs.Nobody))],
+                Seed, true, MaxBatchSize, ConsistencyMode.Sync, WireSettings.Fp32, ActorRefs.Nobody), data);
+        void Publish(int shard, long version, float[]? parameters = null) => Assert.Equal(
+            ReplicaUpdate.Applied,
+            state.Apply(WorkerFixtures.Publish(RunId, state.Replica.Shards[shard], version, parameters ?? Parameters(483, version))));
+        for (int s = 0; s < 3; s++)
+        {
+            Publish(s, version: 0);
+        }
+
+        LeaseShard lease = Lease(RunId, step: 1, minVersion: 1);
+        state.Enqueue(lease);
+        Publish(2, version: 1);
+        Assert.False(state.CanForwardAhead);
+        Publish(0, version: 1);
+        Assert.True(state.CanForwardAhead); // units 0-19
+        state.ForwardAhead();
+        Assert.False(state.CanForwardAhead);
+
+        state.Replica.Move(0, ActorRefs.Nobody);
+        Publish(0, version: 1, Parameters(483, 7));
+        Publish(1, version: 1);
+        Assert.True(state.TryTakeRunnable(out LeaseShard? runnable));
+        ShardCompleted completed = state.ComputeGradients(runnable);
+
+        (float[] expected, float expectedLoss) = Reference(model, data, Parameters(483, 1), shuffle: true, lease.Epoch, lease.Offset, lease.Count, SyncWeight(lease));
+        Assert.Equal(expected, state.Gradients.ToArray());
+        Assert.Equal(expectedLoss, completed.Loss);
     }
 
     /// <summary>The weight a sync lease's gradient carries, its share of the batch.</summary>

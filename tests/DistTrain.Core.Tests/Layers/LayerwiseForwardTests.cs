@@ -83,6 +83,105 @@ public class LayerwiseForwardTests
         Assert.Equal(expectedLoss, loss);
     }
 
+    /// <summary>
+    /// A Dense layer run unit by unit as its weight rows arrive (<see cref="Sequential.ForwardUnits"/>),
+    /// in pieces of every size, at W1's first-layer shape (784 inputs: the GEMM's two depth slices)
+    /// and the small model's: each output is its own dot product over the whole input, so the
+    /// pieces and the bias added afterwards give one pass's bits.
+    /// </summary>
+    [Theory]
+    [InlineData(784, 512, 64, new[] { 21, 42, 64, 100, 101, 511 })]
+    [InlineData(784, 512, 64, new[] { 1, 2, 3, 8, 9, 17, 33, 500 })]
+    [InlineData(784, 512, 7, new[] { 256 })]
+    [InlineData(6, 8, BatchSize, new[] { 1, 5, 7 })]
+    public void ForwardUnits_InPieces_EqualForwardLayersBitForBit(int inputSize, int units, int batchSize, int[] cuts)
+    {
+        Sequential model = Sequential.MultilayerPerceptron(inputSize, [units], 10);
+        var parameters = new float[model.ParameterCount];
+        Initializers.Initialize(model, parameters, InitializerKind.PyTorchDefault, seed: 3);
+        float[] input = TestData.Uniform(batchSize * inputSize, 4);
+        var expected = new ModelWorkspace(model, batchSize);
+        model.ForwardLayers(parameters, input, batchSize, expected, 0, 1);
+
+        var workspace = new ModelWorkspace(model, batchSize);
+        int from = 0;
+        foreach (int to in cuts.Append(units))
+        {
+            model.ForwardUnits(parameters, input, batchSize, workspace, 0, from, to);
+            from = to;
+        }
+
+        model.CompleteUnits(parameters, batchSize, workspace, 0);
+        Assert.Equal(expected.Output(0).AsSpan(0, batchSize * units).ToArray(), workspace.Output(0).AsSpan(0, batchSize * units).ToArray());
+    }
+
+    [Fact]
+    public void ForwardUnits_ReadOnlyTheirWeightRows()
+    {
+        (float[] parameters, float[] input, _) = Setup();
+        var expected = new ModelWorkspace(s_model, BatchSize);
+        s_model.ForwardLayers(parameters, input, BatchSize, expected, 0, 2);
+        var layer = (Dense)s_model.Layers[2];
+        float[] laterRowsUnknown = (float[])parameters.Clone();
+        laterRowsUnknown.AsSpan(layer.WeightOffset + 3 * layer.InputSize).Fill(float.NaN);
+        var workspace = new ModelWorkspace(s_model, BatchSize);
+        s_model.ForwardLayers(parameters, input, BatchSize, workspace, 0, 2);
+        workspace.Output(2).AsSpan().Fill(-1f);
+
+        s_model.ForwardUnits(laterRowsUnknown, input, BatchSize, workspace, 2, 0, 3);
+        s_model.ForwardUnits(parameters, input, BatchSize, workspace, 2, 3, 4);
+        s_model.CompleteUnits(parameters, BatchSize, workspace, 2);
+
+        s_model.ForwardLayers(parameters, input, BatchSize, expected, 2, 3);
+        Assert.Equal(expected.Output(2).AsSpan(0, BatchSize * 4).ToArray(), workspace.Output(2).AsSpan(0, BatchSize * 4).ToArray());
+    }
+
+    [Fact]
+    public void UnitsBelow_CountsTheWholeWeightRowsBeforeAnEnd()
+    {
+        var layer = (Dense)s_model.Layers[2]; // 8 -> 4, weights at [56, 88), bias [88, 92)
+        Assert.Equal(
+            [0, 0, 1, 1, 2, 4, 4],
+            new[] { 0, 63, 64, 71, 72, 88, 200 }.Select(layer.UnitsBelow));
+    }
+
+    [Fact]
+    public void ForwardUnits_OfALayerWithoutUnits_Throws()
+    {
+        (float[] parameters, float[] input, _) = Setup();
+        var workspace = new ModelWorkspace(s_model, BatchSize);
+        ArgumentException exception = Assert.Throws<ArgumentException>(
+            () => s_model.ForwardUnits(parameters, input, BatchSize, workspace, 1, 0, 1));
+        Assert.Contains("Layer 1 is a Activation, not a Dense layer", exception.Message);
+        Assert.Throws<ArgumentOutOfRangeException>(() => s_model.ForwardUnits(parameters, input, BatchSize, workspace, 0, 3, 9));
+    }
+
+    /// <summary>
+    /// Backprop's progress: after each layer with parameters, from the last to the first, the
+    /// gradient from that layer's first parameter on is final: equal to the finished gradient,
+    /// and never written again.
+    /// </summary>
+    [Fact]
+    public void ComputeGradients_Written_ReportsEachLayersStartOnceItsSuffixIsFinal()
+    {
+        (float[] parameters, float[] input, int[] labels) = Setup();
+        var expected = new float[s_model.ParameterCount];
+        s_model.ComputeGradients(parameters, input, labels, BatchSize, expected, new ModelWorkspace(s_model, BatchSize));
+        var gradients = new float[s_model.ParameterCount];
+        gradients.AsSpan().Fill(float.NaN);
+        var reports = new List<(int From, float[] Suffix)>();
+
+        s_model.ComputeGradients(
+            parameters, input, labels, BatchSize, gradients, new ModelWorkspace(s_model, BatchSize),
+            written: from => reports.Add((from, gradients.AsSpan(from).ToArray())));
+
+        Assert.Equal([92, 56, 0], reports.Select(report => report.From));
+        foreach ((int from, float[] suffix) in reports)
+        {
+            Assert.Equal(expected.AsSpan(from).ToArray(), suffix);
+        }
+    }
+
     [Theory]
     [InlineData(-1, 2)]
     [InlineData(3, 2)]

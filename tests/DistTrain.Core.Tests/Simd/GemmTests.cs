@@ -221,6 +221,37 @@ public sealed class GemmTests
         }
     }
 
+    /// <summary>
+    /// C = A B^T computed in column pieces (rows of B, as a dense layer's units arrive) holds the
+    /// whole product's bits on every path: each element's sum runs over the same depth slices,
+    /// which depend on k alone, whatever the pieces' widths and tile edges.
+    /// </summary>
+    [Theory]
+    [InlineData(64, 512, 784, new[] { 21, 42, 43, 64, 100, 511 })]
+    [InlineData(64, 256, 512, new[] { 1, 8, 9, 31, 200 })]
+    [InlineData(5, 40, 1000, new[] { 3, 16, 17 })]
+    public void Gemm_TransposedBInColumnPieces_EqualsTheWholeBitForBit(int m, int n, int k, int[] cuts)
+    {
+        var operands = new Operands(41, m * k, n * k, m * n);
+        float[] a = operands.A, b = operands.B;
+        foreach (Kernels.GemmPath path in Operands.SupportedPaths)
+        {
+            var whole = new float[m * n];
+            Kernels.Gemm(path, None, GemmTranspose.Transpose, m, n, k, a, k, b, k, whole, n, accumulate: false);
+            float[] pieces = RandomValues(5, m * n);
+            int from = 0;
+            foreach (int to in cuts.Append(n))
+            {
+                Kernels.Gemm(path, None, GemmTranspose.Transpose, m, to - from, k, a, k, b.AsSpan(from * k), k, pieces.AsSpan(from), n, accumulate: false);
+                from = to;
+            }
+
+            Assert.True(whole.AsSpan().SequenceEqual(pieces), $"{path}: the pieces differ from the whole product");
+        }
+    }
+
+    private static float[] RandomValues(int seed, int length) => Operands.RandomValues(seed, length);
+
     /// <summary>Seeded random buffers large enough for a test's shapes, reused across its calls.</summary>
     private sealed class Operands(int seed, int aLength, int bLength, int cLength)
     {
@@ -232,6 +263,10 @@ public sealed class GemmTests
         private readonly float[] _cStart = RandomValues(seed + 2, cLength + 4096);
         private readonly float[] _expected = new float[cLength + 4096];
         private readonly float[] _actual = new float[cLength + 4096];
+
+        public float[] A => _a;
+
+        public float[] B => _b;
 
         public void AssertAllPathsMatch(GemmTranspose transposeA, GemmTranspose transposeB, int m, int n, int k,
             bool accumulate, int lda = -1, int ldb = -1, int ldc = -1)
@@ -260,7 +295,7 @@ public sealed class GemmTests
             }
         }
 
-        private static float[] RandomValues(int seed, int length)
+        public static float[] RandomValues(int seed, int length)
         {
             var random = new DeterministicRandom((ulong)seed);
             var values = new float[length];
