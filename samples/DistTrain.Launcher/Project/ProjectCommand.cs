@@ -26,7 +26,7 @@ internal static class ProjectCommand
         double wire = settings.HostCores is null
             ? 0
             : settings.WireSecondsPerStep ?? CostMeter.WireSecondsPerStep(network.ParameterCount, settings.Precision, settings.TopKRatio);
-        ThroughputModel model = settings.ToModel(network.ParameterCount, apply, pushWire, wire, RunAheadLayers.Of(network, settings.Shards));
+        ThroughputModel model = settings.ToModel(network.ParameterCount, apply, pushWire, wire, ComputeOverlap.Of(network, settings.Shards, sendsBehind: settings.TopKRatio is null));
         int[] batchSizes = Enumerable.Range(1, settings.WorkerNodes).Select(model.SamplesPerWorker).Distinct().ToArray();
         IReadOnlyDictionary<int, double> compute = settings.ComputeSecondsPerSample is { } given
             ? batchSizes.ToDictionary(batchSize => batchSize, _ => given)

@@ -54,13 +54,13 @@ internal sealed record ProjectSettings(
 
     /// <summary>
     /// The model of this cluster for a network of <paramref name="parameters"/> parameters, with
-    /// the costs measured or given and the layers its workers can run ahead.
+    /// the costs measured or given and what of its workers' compute the transfers hide.
     /// </summary>
     public ThroughputModel ToModel(
-        int parameters, double applySecondsPerParameter, double pushWireSecondsPerStep, double wireSecondsPerStep, IReadOnlyList<RunAheadLayers> runAhead) => new()
+        int parameters, double applySecondsPerParameter, double pushWireSecondsPerStep, double wireSecondsPerStep, ComputeOverlap computeOverlap) => new()
     {
         PushWireSecondsPerStep = pushWireSecondsPerStep,
-        RunAhead = runAhead,
+        ComputeOverlap = computeOverlap,
         Parameters = parameters,
         BatchSize = Training.BatchSize,
         WorkersPerNode = WorkersPerNode,

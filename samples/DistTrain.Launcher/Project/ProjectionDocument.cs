@@ -10,10 +10,11 @@ namespace DistTrain.Launcher.Project;
 ///  "computeMeasured", "applyMeasured", "wireMeasured" (the wire's work, measured only with --host-cores),
 ///  "assumptions": {every input of the model: "parameters", "batchSize", "workersPerNode", "serverNodes",
 ///                  "shards", "serverCores", "lineBytesPerSecond", "efficiency", "latencySeconds", "headerBytes",
-///                  "valueBytes", "topKRatio", "overlap", "runAhead": [{"layers", "computeShare", "shardsBefore"}],
+///                  "valueBytes", "topKRatio", "overlap",
+///                  "computeOverlap": {"aheadShare", "aheadIntervals", "behindShare", "behindShards"},
 ///                  "applySecondsPerParameter", "upBytesPerParameter", ...},
 ///  "projections": [{"workerNodes", "workers", "samplesPerWorker", "computeSecondsPerSample", "computeSeconds",
-///                   "runAheadSeconds", "pushSeconds", "applySeconds", "pullSeconds", "communicationSeconds", "stepSeconds",
+///                   "hiddenComputeSeconds", "pushSeconds", "applySeconds", "pullSeconds", "communicationSeconds", "stepSeconds",
 ///                   "samplesPerSecond", "scalingEfficiency"}]}
 /// </code>
 /// Times are in seconds and rates per second; the two records are written as they are

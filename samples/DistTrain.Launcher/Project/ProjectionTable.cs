@@ -4,7 +4,7 @@ namespace DistTrain.Launcher.Project;
 
 /// <summary>
 /// The projection as a table: one row per worker-node count, a step's parts (the compute, and the
-/// part of it run ahead; on one host, its CPU
+/// part of it the transfers hide; on one host, its CPU
 /// work over the host's cores too) and its total in milliseconds, the samples per second, and
 /// the scaling efficiency.
 /// </summary>
@@ -19,7 +19,7 @@ internal static class ProjectionTable
             .AddColumn(new TableColumn("samples/worker").RightAligned())
             .AddColumn(new TableColumn("us/sample").RightAligned())
             .AddColumn(new TableColumn("compute ms").RightAligned())
-            .AddColumn(new TableColumn("ahead ms").RightAligned())
+            .AddColumn(new TableColumn("hidden ms").RightAligned())
             .AddColumn(new TableColumn("push ms").RightAligned())
             .AddColumn(new TableColumn("apply ms").RightAligned())
             .AddColumn(new TableColumn("pull ms").RightAligned());
@@ -38,7 +38,7 @@ internal static class ProjectionTable
             List<string> cells =
             [
                 $"{step.WorkerNodes}", $"{step.Workers}", $"{step.SamplesPerWorker}", $"{step.ComputeSecondsPerSample * 1e6:F2}",
-                Milliseconds(step.ComputeSeconds), Milliseconds(step.RunAheadSeconds),
+                Milliseconds(step.ComputeSeconds), Milliseconds(step.HiddenComputeSeconds),
                 Milliseconds(step.PushSeconds), Milliseconds(step.ApplySeconds), Milliseconds(step.PullSeconds),
             ];
             if (oneHost)
@@ -51,7 +51,7 @@ internal static class ProjectionTable
         }
 
         table.Caption(
-            "ahead: compute run while the last shards' versions arrive; " +
+            "hidden: compute run while the first shards are pushed and the last versions arrive; " +
             "scaling: samples/s over (worker nodes x the samples/s of one worker node)" +
             (oneHost ? "; host cpu: the step's CPU work over the host's cores, which the step cannot undercut" : ""));
         return table;

@@ -22,8 +22,9 @@ namespace DistTrain.Launcher.Project;
 /// T_pull = max(N k (M b_down / S + H),   M b_down + S H) / R + a   server node's uplink | worker node's downlink
 /// overlap:    T_comm = (T_push + T_a + T_pull) / S + (S - 1) max(T_push, T_a, T_pull) / S
 /// no overlap: T_comm = T_push + T_a + T_pull
-/// run ahead:  T_h = max over prefixes L of min(phi_L T_c, (S - j_L) max(T_push, T_a, T_pull) / S)   (overlap only, else 0)
-/// T = T_c + w_up - T_h + T_comm,  samples/s = B / T,  scaling efficiency(N) = samples/s(N) / (N samples/s(1))
+/// sent behind: T_b = min(psi T_c, j_b T_push / S)                                          (overlap only, else 0)
+/// run ahead:   T_f = min(phi T_c, g max(T_push, T_a, T_pull) / S)                           (overlap only, else 0)
+/// T = T_c + w_up - T_b - T_f + T_comm,  samples/s = B / T,  scaling efficiency(N) = samples/s(N) / (N samples/s(1))
 /// </code>
 /// The overlap is the makespan of S identical jobs (the shards) in a three-stage flow shop
 /// (uplink, server apply, downlink) whose stage times are T_push / S, T_a / S and T_pull / S:
@@ -33,14 +34,16 @@ namespace DistTrain.Launcher.Project;
 /// absorbs. With P dividing S the worker and server terms are the plain max(M b, N M b / P).
 /// </para>
 /// <para>
-/// Run ahead: a worker runs the forward pass of the first L layers while the last shards'
-/// versions are still arriving, once the first j_L shards, which hold those layers' parameters,
-/// are in (<see cref="RunAheadLayers"/>: phi_L is that forward pass's share of the worker's
-/// arithmetic). In the pipeline the versions arrive one slowest stage's share apart, so the last
-/// S - j_L of them take (S - j_L) max(T_push, T_a, T_pull) / S after the j_L-th: the part of
-/// T_c hidden is the smaller of the two, for the best prefix. w_up is what the worker node does
-/// to its summed contribution before the first push leaves (bf16 rounding, top-k selection with
-/// error feedback): one core's work that the step waits for.
+/// The compute hidden behind the transfers (<see cref="ComputeOverlap"/>). Sent behind: backprop
+/// hands the last layers' shards over first, so the first j_b of them leave while the rest of the
+/// backward pass, psi of the worker's arithmetic, is computed; it hides as much of T_c as their
+/// push takes. Run ahead: the versions come back in push order, in the pipeline one slowest
+/// stage's share apart, and the first layer's forward pass, phi of the arithmetic (all of it
+/// but the last shard's part when its shards come back last), runs unit by unit as they arrive,
+/// within the g gaps before the last arrival.
+/// w_up is what the worker node does to its summed contribution before a push leaves (bf16
+/// rounding, top-k selection with error feedback): one core's work, counted whole on the step
+/// (under top-k it is, since the selection needs the whole vector and nothing is sent behind).
 /// </para>
 /// <para>
 /// One host (<see cref="HostCores"/> set): every node runs on one machine of C_h cores, as on the
@@ -129,8 +132,8 @@ internal sealed record ThroughputModel
     /// <summary>w_up: seconds of one core per worker node and step for the contribution's bf16 rounding or top-k selection, between compute and push.</summary>
     public double PushWireSecondsPerStep { get; init; }
 
-    /// <summary>The prefixes of layers a worker can run ahead (<see cref="RunAheadLayers.Of"/>); none hides no compute.</summary>
-    public IReadOnlyList<RunAheadLayers> RunAhead { get; init; } = [];
+    /// <summary>What of a worker's compute the transfers hide (<see cref="ComputeOverlap.Of"/>); none by default.</summary>
+    public ComputeOverlap ComputeOverlap { get; init; } = ComputeOverlap.None;
 
     /// <summary>C_h: when set, every node shares one host of this many cores, whose CPU work per step then bounds the step too.</summary>
     public int? HostCores { get; init; }
@@ -208,17 +211,22 @@ internal sealed record ThroughputModel
         double apply = ApplySecondsPerParameter * Parameters * ShardsPerServerNode / Shards / Math.Min(ShardsPerServerNode, ServerCores);
         double pull = TransferSeconds(workerNodes, DownBytesPerParameter);
         double communication = Overlap ? PipelinedSeconds(push, apply, pull, Shards) : push + apply + pull;
-        double ahead = Overlap ? RunAheadSeconds(compute, Math.Max(push, Math.Max(apply, pull)) / Shards) : 0;
+        double hidden = Overlap ? HiddenComputeSeconds(compute, push, Math.Max(push, Math.Max(apply, pull))) : 0;
         double? hostCpu = HostCores is { } cores ? HostCpuSeconds(workerNodes, compute) / cores : null;
-        double step = Math.Max(compute + PushWireSecondsPerStep - ahead + communication, hostCpu ?? 0);
+        double step = Math.Max(compute + PushWireSecondsPerStep - hidden + communication, hostCpu ?? 0);
         return new StepProjection(
-            workerNodes, workerNodes * WorkersPerNode, samples, perSample, compute, ahead, push, apply, pull, communication, hostCpu, step,
+            workerNodes, workerNodes * WorkersPerNode, samples, perSample, compute, hidden, push, apply, pull, communication, hostCpu, step,
             BatchSize / step, ScalingEfficiency: double.NaN);
     }
 
-    /// <summary>T_h: the compute a worker hides behind the last versions' arrival, one every <paramref name="versionInterval"/>.</summary>
-    private double RunAheadSeconds(double compute, double versionInterval) =>
-        RunAhead.Select(prefix => Math.Min(prefix.ComputeShare * compute, (Shards - prefix.ShardsBefore) * versionInterval)).DefaultIfEmpty(0).Max();
+    /// <summary>T_b + T_f: the compute sent behind the first shards' push and run ahead of the last versions' arrival.</summary>
+    private double HiddenComputeSeconds(double compute, double push, double slowestStage)
+    {
+        ComputeOverlap overlap = ComputeOverlap;
+        double behind = Math.Min(overlap.BehindShare * compute, overlap.BehindShards * push / Shards);
+        double ahead = Math.Min(overlap.AheadShare * compute, overlap.AheadIntervals * slowestStage / Shards);
+        return behind + ahead;
+    }
 
     /// <summary>
     /// The CPU seconds of one step on one host, every node's together: each worker's compute

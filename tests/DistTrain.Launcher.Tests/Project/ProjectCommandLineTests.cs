@@ -35,7 +35,7 @@ public class ProjectCommandLineTests
         Assert.Equal((double?)0, settings.WireSecondsPerStep);
         Assert.Equal(((int?)2, (double?)4e-10, (double?)0.002, (double?)0.003),
             (settings.HostCores, settings.PathSecondsPerByte, settings.PathSecondsPerNodeStep, settings.PathSecondsPerStep));
-        ThroughputModel model = settings.ToModel(1000, applySecondsPerParameter: 1e-9, pushWireSecondsPerStep: 0, wireSecondsPerStep: 1e-4, runAhead: []);
+        ThroughputModel model = settings.ToModel(1000, applySecondsPerParameter: 1e-9, pushWireSecondsPerStep: 0, wireSecondsPerStep: 1e-4, computeOverlap: ComputeOverlap.None);
         Assert.Equal((2, 4e-10, 0.002, 0.003, 1e-4),
             (model.HostCores, model.PathSecondsPerByte, model.PathSecondsPerNodeStep, model.PathSecondsPerStep, model.WireSecondsPerStep));
     }
@@ -43,7 +43,7 @@ public class ProjectCommandLineTests
     [Fact]
     public void Parse_HostCoresWithoutPathCosts_TheFittedDefaults()
     {
-        ThroughputModel model = ProjectCommandLine.Parse(["--host-cores", "4"]).ToModel(1000, 1e-9, 0, 0, []);
+        ThroughputModel model = ProjectCommandLine.Parse(["--host-cores", "4"]).ToModel(1000, 1e-9, 0, 0, ComputeOverlap.None);
 
         Assert.Equal(
             (4, ThroughputModel.DefaultPathSecondsPerByte, ThroughputModel.DefaultPathSecondsPerNodeStep, ThroughputModel.DefaultPathSecondsPerStep),
@@ -86,7 +86,7 @@ public class ProjectCommandLineTests
         ProjectSettings settings = ProjectCommandLine.Parse(["--link", "loopback"]);
 
         Assert.Equal((ProjectCommandLine.LoopbackBytesPerSecond * 8, 1.0), (settings.LineBitsPerSecond, settings.Efficiency));
-        Assert.Equal(ProjectCommandLine.LoopbackBytesPerSecond, settings.ToModel(1000, 1e-9, 0, 0, []).EffectiveBytesPerSecond);
+        Assert.Equal(ProjectCommandLine.LoopbackBytesPerSecond, settings.ToModel(1000, 1e-9, 0, 0, ComputeOverlap.None).EffectiveBytesPerSecond);
     }
 
     [Theory]
@@ -103,7 +103,7 @@ public class ProjectCommandLineTests
         ThroughputModel model = ProjectCommandLine.Parse([
             "--batch", "64", "--workers-per-node", "4", "--ps-nodes", "2", "--ps-shards", "4", "--ps-cores", "3", "--link", "800mbit",
             "--latency", "1ms", "--efficiency", "0.5", "--wire", "bf16", "--compress", "topk:0.5", "--no-overlap",
-        ]).ToModel(parameters: 1000, applySecondsPerParameter: 2e-9, pushWireSecondsPerStep: 3e-4, wireSecondsPerStep: 0, runAhead: []);
+        ]).ToModel(parameters: 1000, applySecondsPerParameter: 2e-9, pushWireSecondsPerStep: 3e-4, wireSecondsPerStep: 0, computeOverlap: ComputeOverlap.None);
 
         Assert.Equal(3e-4, model.PushWireSecondsPerStep);
         Assert.Equal((1000, 64, 4, 2, 4, 3), (model.Parameters, model.BatchSize, model.WorkersPerNode, model.ServerNodes, model.Shards, model.ServerCores));

@@ -47,7 +47,7 @@ public class ProjectCommandTests
                 [
                     $"{step.GetProperty("workerNodes").GetInt32()}", $"{step.GetProperty("workers").GetInt32()}",
                     $"{step.GetProperty("samplesPerWorker").GetInt32()}", Format(step, "computeSecondsPerSample", 1e6, "F2"),
-                    Format(step, "computeSeconds", 1e3, "F3"), Format(step, "runAheadSeconds", 1e3, "F3"),
+                    Format(step, "computeSeconds", 1e3, "F3"), Format(step, "hiddenComputeSeconds", 1e3, "F3"),
                     Format(step, "pushSeconds", 1e3, "F3"), Format(step, "applySeconds", 1e3, "F3"),
                     Format(step, "pullSeconds", 1e3, "F3"), .. oneHost ? [Format(step, "hostCpuSeconds", 1e3, "F3")] : Array.Empty<string>(),
                     Format(step, "stepSeconds", 1e3, "F3"), Format(step, "samplesPerSecond", 1, "N0"), Format(step, "scalingEfficiency", 100, "F1") + "%",
@@ -73,18 +73,22 @@ public class ProjectCommandTests
         Assert.Equal(1e-9, assumptions.GetProperty("applySecondsPerParameter").GetDouble());
     }
 
-    /// <summary>W1 over 16 shards runs its first layer ahead (after shards 0-12); over 2 it cannot.</summary>
+    /// <summary>
+    /// W1 over 16 shards sends its last 3 shards behind (while the first layer's gradient is
+    /// computed) and runs its first layer ahead as its 13 shards come back; over 2 it sends nothing
+    /// behind (the second shard holds first-layer rows) and runs half the first layer ahead.
+    /// </summary>
     [Fact]
-    public void Run_Json_SixteenShardsRunTheFirstLayerAheadTwoDoNot()
+    public void Run_Json_SaysWhatTheTransfersHideForTheShards()
     {
         using JsonDocument sixteen = JsonDocument.Parse(LauncherRun.Of(["project", "--ps-shards", "16", "--json", .. s_givenCosts]).Output);
         using JsonDocument two = JsonDocument.Parse(LauncherRun.Of(["project", "--ps-shards", "2", "--json", .. s_givenCosts]).Output);
 
-        JsonElement prefix = Assert.Single(sixteen.RootElement.GetProperty("assumptions").GetProperty("runAhead").EnumerateArray());
-        Assert.Equal((1, 13), (prefix.GetProperty("layers").GetInt32(), prefix.GetProperty("shardsBefore").GetInt32()));
-        Assert.True(sixteen.RootElement.GetProperty("projections")[0].GetProperty("runAheadSeconds").GetDouble() > 0);
-        Assert.Empty(two.RootElement.GetProperty("assumptions").GetProperty("runAhead").EnumerateArray());
-        Assert.Equal(0, two.RootElement.GetProperty("projections")[0].GetProperty("runAheadSeconds").GetDouble());
+        JsonElement overlap = sixteen.RootElement.GetProperty("assumptions").GetProperty("computeOverlap");
+        Assert.Equal((12, 3), (overlap.GetProperty("aheadIntervals").GetInt32(), overlap.GetProperty("behindShards").GetInt32()));
+        Assert.True(sixteen.RootElement.GetProperty("projections")[0].GetProperty("hiddenComputeSeconds").GetDouble() > 0);
+        JsonElement twoOverlap = two.RootElement.GetProperty("assumptions").GetProperty("computeOverlap");
+        Assert.Equal((1, 0), (twoOverlap.GetProperty("aheadIntervals").GetInt32(), twoOverlap.GetProperty("behindShards").GetInt32()));
     }
 
     [Fact]

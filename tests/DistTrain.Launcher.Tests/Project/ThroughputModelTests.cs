@@ -279,45 +279,52 @@ public class ThroughputModelTests
         Assert.Throws<ArgumentOutOfRangeException>(() => (W1OnOneHost() with { HostCores = 0 }).Project(1, ComputePerSample));
 
     /// <summary>
-    /// W1 over 16 shards: the first layer's forward pass (401,408 of 1,203,712 multiply-adds: 2 x
-    /// 535,040 forward and weights' gradients, 133,632 for the later layers' input gradients) can
-    /// run once shards 0-12 are in (shard 12 starts at 401,872, shard 13 at 435,360, past its end
-    /// at 401,920); the second layer's parameters reach into the last shard. Over 2 shards the
-    /// first layer reaches into the last already.
+    /// W1 (multiply-adds: forward 401,408 + 131,072 + 2,560, backward the weights' the same and
+    /// the inputs' 131,072 + 2,560: 1,203,712 in all) over 16 shards of 33,489 parameters: the
+    /// second layer's report (from 401,920) finishes shards 13-15, and the first layer's weight
+    /// gradient, a third of the arithmetic, is left; the first layer's rows lie in shards 0-12, all
+    /// but the last one's run ahead within 12 gaps. Over 2 shards nothing is sent behind. Under
+    /// top-k the whole first layer runs ahead within S - 1 gaps.
     /// </summary>
     [Fact]
-    public void RunAheadLayers_W1_FirstLayerBeforeTheLastThreeOfSixteenShards_NothingOverTwo()
+    public void ComputeOverlap_W1_TheLastShardsBehindTheFirstLayersRowsAhead()
     {
         Sequential w1 = Sequential.MultilayerPerceptron(784, [512, 256], 10);
+        const double FirstLayer = 401_408.0 / 1_203_712;
 
-        RunAheadLayers prefix = Assert.Single(RunAheadLayers.Of(w1, 16));
+        ComputeOverlap sixteen = ComputeOverlap.Of(w1, 16, sendsBehind: true);
+        ComputeOverlap two = ComputeOverlap.Of(w1, 2, sendsBehind: true);
+        ComputeOverlap topK = ComputeOverlap.Of(w1, 16, sendsBehind: false);
 
-        Assert.Equal((1, 13), (prefix.Layers, prefix.ShardsBefore));
-        Assert.Equal(401_408.0 / 1_203_712, prefix.ComputeShare, 1e-12);
-        Assert.Empty(RunAheadLayers.Of(w1, 2));
+        Assert.Equal((12, 3), (sixteen.AheadIntervals, sixteen.BehindShards));
+        Assert.Equal(FirstLayer * 12 / 13, sixteen.AheadShare, 1e-12);
+        Assert.Equal(FirstLayer, sixteen.BehindShare, 1e-12);
+        Assert.Equal((1, 0, 0.0), (two.AheadIntervals, two.BehindShards, two.BehindShare));
+        Assert.Equal(FirstLayer / 2, two.AheadShare, 1e-12);
+        Assert.Equal((15, 0), (topK.AheadIntervals, topK.BehindShards));
+        Assert.Equal(FirstLayer, topK.AheadShare, 1e-12);
     }
 
     [Fact]
-    public void Project_RunAhead_HidesTheLayersShareOfComputeUpToTheLastVersionsArrival()
+    public void Project_ComputeOverlap_HidesTheSharesOfComputeUpToWhatTheTransfersTake()
     {
         ThroughputModel plain = W1OnOneGbit(shards: 16);
-        RunAheadLayers quarter = new(1, 0.25, 13), most = new(3, 0.9, 15);
-
-        // Compute 0.00064 s: a quarter of it, 0.00016 s, is less than the last three versions' 3 / 16 of the slowest stage.
         StepProjection without = plain.Project(1, ComputePerSample);
-        StepProjection hidden = (plain with { RunAhead = [quarter] }).Project(1, ComputePerSample);
-        Assert.Equal(0.00016, hidden.RunAheadSeconds, Seconds);
-        Assert.Equal(without.StepSeconds - 0.00016, hidden.StepSeconds, Seconds);
+        double slowestStage = Math.Max(without.PushSeconds, Math.Max(without.ApplySeconds, without.PullSeconds));
 
-        // Compute 0.064 s: the arrival bounds it; the best prefix hides 3 / 16 of the slowest stage (the last
-        // shard's 1 / 16 for the prefix up to shard 15 is less).
-        StepProjection slow = (plain with { RunAhead = [quarter, most] }).Project(1, 1e-3);
-        double slowestStage = Math.Max(slow.PushSeconds, Math.Max(slow.ApplySeconds, slow.PullSeconds));
-        Assert.Equal(3 * slowestStage / 16, slow.RunAheadSeconds, Seconds);
-        Assert.Equal(0.064 - slow.RunAheadSeconds + slow.CommunicationSeconds, slow.StepSeconds, Seconds);
+        // Compute 0.00064 s: a quarter of it behind (less than 3 of 16 shards' push) and a fifth ahead
+        // (less than 12 of 16 gaps) are hidden whole.
+        StepProjection hidden = (plain with { ComputeOverlap = new(0.2, 12, 0.25, 3) }).Project(1, ComputePerSample);
+        Assert.Equal(0.00016 + 0.000128, hidden.HiddenComputeSeconds, Seconds);
+        Assert.Equal(without.StepSeconds - 0.000288, hidden.StepSeconds, Seconds);
 
-        // Without the shards' pipeline the versions arrive together: nothing to hide behind.
-        Assert.Equal(0, (plain with { RunAhead = [quarter], Overlap = false }).Project(1, ComputePerSample).RunAheadSeconds);
+        // Compute 0.064 s: the transfers bound both: 3 / 16 of the push behind, 12 / 16 of the slowest stage ahead.
+        StepProjection slow = (plain with { ComputeOverlap = new(0.5, 12, 0.25, 3) }).Project(1, 1e-3);
+        Assert.Equal(3 * slow.PushSeconds / 16 + 12 * slowestStage / 16, slow.HiddenComputeSeconds, Seconds);
+        Assert.Equal(0.064 - slow.HiddenComputeSeconds + slow.CommunicationSeconds, slow.StepSeconds, Seconds);
+
+        // Without the shards' pipeline the versions arrive together and the push waits for all: nothing hidden.
+        Assert.Equal(0, (plain with { ComputeOverlap = new(0.2, 12, 0.25, 3), Overlap = false }).Project(1, ComputePerSample).HiddenComputeSeconds);
     }
 
     /// <summary>The contribution's rounding or top-k selection runs between the compute and the first push: the step waits for all of it.</summary>
