@@ -42,8 +42,9 @@ namespace DistTrain.Launcher.Project;
 /// but the last shard's part when its shards come back last), runs unit by unit as they arrive,
 /// within the g gaps before the last arrival.
 /// w_up is what the worker node does to its summed contribution before a push leaves (bf16
-/// rounding, top-k selection with error feedback): one core's work, counted whole on the step
-/// (under top-k it is, since the selection needs the whole vector and nothing is sent behind).
+/// rounding, top-k selection with error feedback): one core's work, counted whole on the step.
+/// That is exact under top-k, whose selection needs the whole vector, and a little pessimistic
+/// where shards are sent behind, since the later shards' rounding overlaps the first ones' push.
 /// </para>
 /// <para>
 /// One host (<see cref="HostCores"/> set): every node runs on one machine of C_h cores, as on the
