@@ -10,9 +10,10 @@ namespace DistTrain.Launcher.Project;
 /// coordinator splits them):
 /// <list type="bullet">
 /// <item><b>Sent behind.</b> Backprop finishes the gradient from the last layer to the first, and
-/// the shards a finished part covers leave at once. The first layer boundary whose part covers
-/// some shards but not all lets <see cref="BehindShards"/> shards go while the backward pass of the
-/// layers below it, <see cref="BehindShare"/> of the arithmetic, is still computed.</item>
+/// the shards a finished part covers leave at once (a layer reports its parameters' gradient
+/// before it computes its input's). The first layer whose report covers some shards but not all
+/// lets <see cref="BehindShards"/> shards go while its input gradient and the backward pass of the
+/// layers below it, <see cref="BehindShare"/> of the arithmetic, are still computed.</item>
 /// <item><b>Run ahead.</b> Versions come back in push order, and the first layer's forward pass
 /// runs unit by unit as its rows arrive: <see cref="AheadShare"/> of the arithmetic, within the
 /// <see cref="AheadIntervals"/> gaps between version arrivals that precede the last one. Sent
@@ -58,8 +59,9 @@ internal sealed record ComputeOverlap(double AheadShare, int AheadIntervals, dou
             int finished = ranges.Count(range => range.Offset >= finishedFrom);
             if (finished > 0)
             {
-                // Left to compute: the weights' gradients of the layers below, and their inputs' but the first's.
-                double after = multiplyAdds.Take(d).Sum() * 2 - multiplyAdds[0];
+                // Left to compute: this layer's input gradient, the weights' gradients of the layers
+                // below, and their inputs' but the first's.
+                double after = multiplyAdds[d] + multiplyAdds.Take(d).Sum() * 2 - multiplyAdds[0];
                 return new ComputeOverlap(ahead, firstLayerShards - 1, after / total, finished);
             }
         }

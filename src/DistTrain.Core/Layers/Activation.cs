@@ -49,7 +49,7 @@ public sealed class Activation : Layer
 
     public override void Backward(
         ReadOnlySpan<float> parameters, ReadOnlySpan<float> input, ReadOnlySpan<float> output,
-        ReadOnlySpan<float> dOutput, Span<float> dInput, Span<float> gradients, int batchSize)
+        ReadOnlySpan<float> dOutput, Span<float> dInput, Span<float> gradients, int batchSize, GradientsWritten? written = null)
     {
         if (!dInput.IsEmpty)
         {

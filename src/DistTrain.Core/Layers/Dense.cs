@@ -60,12 +60,18 @@ public sealed class Dense : Layer
 
     public override void Backward(
         ReadOnlySpan<float> parameters, ReadOnlySpan<float> input, ReadOnlySpan<float> output,
-        ReadOnlySpan<float> dOutput, Span<float> dInput, Span<float> gradients, int batchSize)
+        ReadOnlySpan<float> dOutput, Span<float> dInput, Span<float> gradients, int batchSize, GradientsWritten? written = null)
     {
+        // dW and db first, then dX: the same operations as one DenseBackward, with the report between.
         Kernels.DenseBackward(
-            input, Weights(parameters), dOutput, dInput,
+            input, Weights(parameters), dOutput, dInput: default,
             gradients.Slice(WeightOffset, WeightCount), gradients.Slice(BiasOffset, OutputSize),
             batchSize, InputSize, OutputSize);
+        written?.Invoke(ParameterOffset);
+        if (!dInput.IsEmpty)
+        {
+            Kernels.DenseInputGradient(Weights(parameters), dOutput, dInput, batchSize, InputSize, OutputSize);
+        }
     }
 
     public override void ForwardTangent(

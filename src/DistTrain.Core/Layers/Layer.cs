@@ -35,11 +35,13 @@ public abstract class Layer
     /// The vector-Jacobian product: from <c>dL/dY</c>, writes <c>dL/dparameters</c> into this
     /// layer's range of <paramref name="gradients"/> (the whole flat vector; the rest is left as it
     /// is) and, unless <paramref name="dInput"/> is empty, writes <c>dL/dX</c>.
-    /// <paramref name="input"/> and <paramref name="output"/> are the forward pass's.
+    /// <paramref name="input"/> and <paramref name="output"/> are the forward pass's. A layer with
+    /// parameters tells <paramref name="written"/> its <see cref="ParameterOffset"/> as soon as their
+    /// gradient is written, before it computes <c>dL/dX</c>.
     /// </summary>
     public abstract void Backward(
         ReadOnlySpan<float> parameters, ReadOnlySpan<float> input, ReadOnlySpan<float> output,
-        ReadOnlySpan<float> dOutput, Span<float> dInput, Span<float> gradients, int batchSize);
+        ReadOnlySpan<float> dOutput, Span<float> dInput, Span<float> gradients, int batchSize, GradientsWritten? written = null);
 
     /// <summary>
     /// The Jacobian-vector product (forward accumulation): the tangent of the output,

@@ -192,9 +192,10 @@ public sealed class Sequential
     /// rather than to the parameters' (a pass over the whole vector); a power of two scales the
     /// result exactly either way. <paramref name="layersForwarded"/> layers whose forward pass
     /// already ran on this batch and these parameters (<see cref="ForwardLayers"/>) are not run again.
-    /// Backprop writes the gradient from the last layer's parameters to the first's: after each
-    /// layer with parameters, <paramref name="written"/> hears where the finished part now starts,
-    /// so that a caller can send those ranges while the earlier layers are still computed.
+    /// Backprop writes the gradient from the last layer's parameters to the first's: as soon as a
+    /// layer's parameters have their gradient (before the layer's input gradient),
+    /// <paramref name="written"/> hears where the finished part now starts, so that a caller can
+    /// send those ranges while the earlier layers are still computed.
     /// </summary>
     public float ComputeGradients(
         ReadOnlySpan<float> parameters, ReadOnlySpan<float> input, ReadOnlySpan<int> labels, int batchSize,
@@ -220,12 +221,7 @@ public sealed class Sequential
             Span<float> dLayerInput = l == 0 ? default : dInput.AsSpan(0, batchSize * layer.InputSize);
             layer.Backward(
                 parameters, layerInput[..(batchSize * layer.InputSize)], workspace.Output(l).AsSpan(0, batchSize * layer.OutputSize),
-                dOutput.AsSpan(0, batchSize * layer.OutputSize), dLayerInput, gradients, batchSize);
-            if (layer.ParameterCount > 0)
-            {
-                written?.Invoke(layer.ParameterOffset);
-            }
-
+                dOutput.AsSpan(0, batchSize * layer.OutputSize), dLayerInput, gradients, batchSize, written);
             (dOutput, dInput) = (dInput, dOutput);
         }
 

@@ -33,10 +33,18 @@ public static partial class Kernels
         ColumnSums(dOutput, dBias, batchSize, outputSize);
         if (!dInput.IsEmpty)
         {
-            Gemm(GemmTranspose.None, GemmTranspose.None, batchSize, inputSize, outputSize,
-                dOutput, outputSize, weights, inputSize, dInput, inputSize, accumulate: false);
+            DenseInputGradient(weights, dOutput, dInput, batchSize, inputSize, outputSize);
         }
     }
+
+    /// <summary>
+    /// <c>dX = dY W</c> alone, written: <see cref="DenseBackward"/>'s last part, for a caller that
+    /// sends the parameters' gradients before it computes the input's.
+    /// </summary>
+    public static void DenseInputGradient(
+        ReadOnlySpan<float> weights, ReadOnlySpan<float> dOutput, Span<float> dInput, int batchSize, int inputSize, int outputSize) =>
+        Gemm(GemmTranspose.None, GemmTranspose.None, batchSize, inputSize, outputSize,
+            dOutput, outputSize, weights, inputSize, dInput, inputSize, accumulate: false);
 
     /// <summary>Adds <c>bias[O]</c> to every row of <c>output[B,O]</c>.</summary>
     public static void AddBias(ReadOnlySpan<float> bias, Span<float> output, int batchSize, int outputSize)

@@ -182,6 +182,34 @@ public class LayerwiseForwardTests
         }
     }
 
+    /// <summary>
+    /// A dense layer reports its parameters' gradient as written before it computes the input's
+    /// (what goes on the wire first need not wait for <c>dX</c>), and both come out as one pass's.
+    /// </summary>
+    [Fact]
+    public void DenseBackward_ReportsItsParametersBeforeTheInputGradient()
+    {
+        (float[] parameters, _, _) = Setup();
+        var layer = (Dense)s_model.Layers[2]; // 8 -> 4, parameters [56, 92)
+        float[] layerInput = TestData.Uniform(BatchSize * 8, 11), dOutput = TestData.Uniform(BatchSize * 4, 12);
+        var expectedGradients = new float[s_model.ParameterCount];
+        var expectedDInput = new float[BatchSize * 8];
+        layer.Backward(parameters, layerInput, new float[BatchSize * 4], dOutput, expectedDInput, expectedGradients, BatchSize);
+        var gradients = new float[s_model.ParameterCount];
+        float[] dInput = Enumerable.Repeat(float.NaN, BatchSize * 8).ToArray();
+        (int From, float[] Parameters, float[] DInput)? report = null;
+
+        layer.Backward(
+            parameters, layerInput, new float[BatchSize * 4], dOutput, dInput, gradients, BatchSize,
+            from => report = (from, gradients[56..92], (float[])dInput.Clone()));
+
+        Assert.NotNull(report);
+        Assert.Equal(56, report.Value.From);
+        Assert.Equal(expectedGradients[56..92], report.Value.Parameters);
+        Assert.All(report.Value.DInput, value => Assert.True(float.IsNaN(value)));
+        Assert.Equal(expectedDInput, dInput);
+    }
+
     [Theory]
     [InlineData(-1, 2)]
     [InlineData(3, 2)]
