@@ -34,7 +34,7 @@ public sealed partial class WorkerState
     /// The fewest units of a partly arrived layer run at once: one shard of W1 split 32 ways holds
     /// 21 rows of the first layer, and a thinner GEMM pays its call and packing for too little work.
     /// </summary>
-    internal const int MinUnitsAhead = 16;
+    private const int MinUnitsAhead = 16;
 
     /// <summary>
     /// The waiting lease whose forward pass ran ahead; its first <see cref="_forwardedLayers"/>

@@ -238,7 +238,7 @@ public sealed class GemmTests
         {
             var whole = new float[m * n];
             Kernels.Gemm(path, None, GemmTranspose.Transpose, m, n, k, a, k, b, k, whole, n, accumulate: false);
-            float[] pieces = RandomValues(5, m * n);
+            float[] pieces = Operands.RandomValues(5, m * n); // stale values, all overwritten
             int from = 0;
             foreach (int to in cuts.Append(n))
             {
@@ -249,8 +249,6 @@ public sealed class GemmTests
             Assert.True(whole.AsSpan().SequenceEqual(pieces), $"{path}: the pieces differ from the whole product");
         }
     }
-
-    private static float[] RandomValues(int seed, int length) => Operands.RandomValues(seed, length);
 
     /// <summary>Seeded random buffers large enough for a test's shapes, reused across its calls.</summary>
     private sealed class Operands(int seed, int aLength, int bLength, int cLength)
