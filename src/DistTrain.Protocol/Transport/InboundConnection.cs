@@ -22,12 +22,18 @@ namespace DistTrain.Protocol.Transport;
 /// samples/s by 8 % (README, "Between nodes"). Once a socket has been used asynchronously, .NET
 /// emulates its blocking reads with the same hand-offs, so nothing here awaits a read.
 /// </para>
+/// <para>
+/// A peer on the same host may offer a shared-memory ring first (<see cref="RingFrames"/>): the
+/// connection maps it if it can and answers, and from then on takes each reference frame's message
+/// from the ring (<see cref="SharedRingReader"/>), delivering it in stream order with the inline ones.
+/// </para>
 /// </summary>
 internal sealed class InboundConnection(
     TcpClient client, TensorTransportSettings settings, ChannelTls? tls, PeerFaultLog faults, ILoggingAdapter log,
     Action<AssembledMessage, string> deliver)
 {
     private readonly string _peer = client.Client.RemoteEndPoint?.ToString() ?? "an unknown peer";
+    private SharedRingReader? _ring;
 
     /// <summary>Reads the connection until the peer closes it, on the calling thread (one of its own: every read blocks).</summary>
     public void Run(CancellationToken shutdown)
@@ -84,29 +90,30 @@ internal sealed class InboundConnection(
             stream?.Dispose();
             client.Dispose();
             ArrayPool<byte>.Shared.Return(duplicate);
+            _ring?.Dispose();
         }
     }
 
     /// <summary>
-    /// Reads chunk after chunk, <paramref name="header"/> holding the first one's header, and
-    /// delivers each message its chunk completes, until the peer closes between chunks.
+    /// Reads frame after frame, <paramref name="header"/> holding the first one's header: chunks,
+    /// delivering each message its chunk completes, and the ring's offer and references; until the
+    /// peer closes between frames.
     /// </summary>
     private void ReadChunks(Stream stream, byte[] header, byte[] duplicate, ChunkReassembler reassembler, Stopwatch clock)
     {
         while (true)
         {
-            ChunkHeader chunk = ChunkHeader.Read(header);
-            if (reassembler.Reserve(chunk, clock.Elapsed) is Memory<byte> place)
+            switch (RingFrames.KindOf(header))
             {
-                stream.ReadExactly(place.Span);
-                if (reassembler.Complete(chunk, clock.Elapsed) is AssembledMessage message)
-                {
-                    deliver(message, _peer);
-                }
-            }
-            else
-            {
-                stream.ReadExactly(duplicate.AsSpan(0, chunk.Length));
+                case RingFrames.OfferMarker:
+                    AnswerRingOffer(stream, header);
+                    break;
+                case RingFrames.ReferenceMarker:
+                    DeliverFromRing(header);
+                    break;
+                default:
+                    ReadChunk(stream, header, duplicate, reassembler, clock);
+                    break;
             }
 
             int read = stream.ReadAtLeast(header, ChunkHeader.Size, throwOnEndOfStream: false);
@@ -116,6 +123,64 @@ internal sealed class InboundConnection(
                 return;
             }
         }
+    }
+
+    /// <summary>Reads the payload of the chunk whose header is <paramref name="header"/> into its message, and delivers the message if the chunk completes it.</summary>
+    private void ReadChunk(Stream stream, byte[] header, byte[] duplicate, ChunkReassembler reassembler, Stopwatch clock)
+    {
+        ChunkHeader chunk = ChunkHeader.Read(header);
+        if (reassembler.Reserve(chunk, clock.Elapsed) is Memory<byte> place)
+        {
+            stream.ReadExactly(place.Span);
+            if (reassembler.Complete(chunk, clock.Elapsed) is AssembledMessage message)
+            {
+                deliver(message, _peer);
+            }
+        }
+        else
+        {
+            stream.ReadExactly(duplicate.AsSpan(0, chunk.Length));
+        }
+    }
+
+    /// <summary>
+    /// Maps the ring the peer offers and answers whether it did. A ring that cannot be opened (the
+    /// peer is on another host after all, or sees another /dev/shm) is refused, and the peer sends
+    /// inline; an offer that is not a ring's (a path outside /dev/shm, a token that does not match)
+    /// is malformed and closes the connection.
+    /// </summary>
+    private void AnswerRingOffer(Stream stream, byte[] header)
+    {
+        byte[] payload = new byte[RingFrames.OfferPayloadBytes(header)];
+        stream.ReadExactly(payload);
+        (byte[] token, string path) = RingFrames.ReadOffer(payload);
+        _ring?.Dispose();
+        _ring = null;
+        try
+        {
+            _ring = new SharedRingReader(SharedRingMapping.Open(path, token, TensorTransportSettings.MaxSharedMemoryBytes));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            faults.Write(PeerFault.RefusedHandshake, $"Tensor channel from {_peer}: its shared-memory ring could not be mapped ({e.Message}); it sends inline.");
+        }
+
+        stream.WriteByte(_ring is null ? RingFrames.Refused : RingFrames.Accepted);
+        stream.Flush();
+    }
+
+    /// <summary>Delivers the message a reference frame points to in the peer's ring, then frees its space there.</summary>
+    private void DeliverFromRing(byte[] header)
+    {
+        SharedRingReader ring = _ring ?? throw new InvalidDataException("a shared-memory reference arrived on a channel that has no ring");
+        (long messageId, int length, long position) = RingFrames.ReadReference(header);
+        if (length > settings.MaxMessageBytes)
+        {
+            throw new InvalidDataException($"a shared-memory reference declares a message of {length} bytes; the limit is {settings.MaxMessageBytes}");
+        }
+
+        ReadOnlyMemory<byte> bytes = ring.At(position, length);
+        deliver(new AssembledMessage(messageId, bytes, () => ring.Release(position, length)), _peer);
     }
 
     /// <summary>A peer closes between chunks; bytes short of a header are not the channel's.</summary>

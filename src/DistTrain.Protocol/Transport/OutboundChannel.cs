@@ -1,5 +1,7 @@
 using System.Buffers;
+using System.Net;
 using System.Net.Sockets;
+using System.Runtime.Versioning;
 using System.Threading.Channels;
 using Akka.Actor;
 using Akka.Event;
@@ -31,6 +33,16 @@ namespace DistTrain.Protocol.Transport;
 /// queued are dropped (logged with their count) and the channel closes; the transport opens a new
 /// one for the next message. Delivery is at most once, as with Akka.Remote.
 /// </para>
+/// <para>
+/// Same host: when the connection's two ends have the same address (or the peer's is a loopback
+/// address), so that the kernel would only copy the bytes from one process to the other, a
+/// plain-TCP channel offers the peer a shared-memory ring (<see cref="RingFrames"/>) once connected.
+/// If the peer maps it, senders serialize their messages straight into the ring
+/// (<see cref="TrySendShared"/>) and the connection carries only a 24-byte reference to each, in
+/// the same FIFO queue as the inline messages, so the order of the two kinds is kept. A message that
+/// does not fit in the ring's free space goes inline. On the network test bed every node has its
+/// own address, so its links stay in the path.
+/// </para>
 /// </summary>
 internal sealed class OutboundChannel
 {
@@ -45,11 +57,12 @@ internal sealed class OutboundChannel
     private readonly ChannelTls? _tls;
     private readonly ILoggingAdapter _log;
     private readonly CancellationToken _shutdown;
-    private readonly Channel<PooledBufferWriter> _queue;
+    private readonly Channel<QueuedMessage> _queue;
     private readonly bool _holdSendersWhileConnecting;
     private readonly List<ArraySegment<byte>> _gather = new(2 * ChunksPerSend);
     private readonly byte[] _gatherHeaders = new byte[ChunksPerSend * ChunkHeader.Size];
     private volatile bool _connected;
+    private volatile SharedRingWriter? _ring;
     private int _refused;
 
     public OutboundChannel(
@@ -63,7 +76,7 @@ internal sealed class OutboundChannel
         _tls = tls;
         _log = log;
         _shutdown = shutdown;
-        _queue = Channel.CreateBounded<PooledBufferWriter>(
+        _queue = Channel.CreateBounded<QueuedMessage>(
             new BoundedChannelOptions(settings.SendQueueLimit) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
         _ = Task.Run(RunAsync);
     }
@@ -72,11 +85,41 @@ internal sealed class OutboundChannel
 
     public bool IsClosed => _queue.Reader.Completion.IsCompleted;
 
+    /// <summary>Whether the peer mapped this channel's shared-memory ring, so that messages that fit go through it.</summary>
+    public bool SendsThroughSharedMemory => _ring is { IsClosed: false };
+
     /// <summary>
     /// Queues one serialized message, waiting while the queue is full (before the connection is up
     /// only on the first channel to the peer); false when the channel has closed or the message was refused.
     /// </summary>
-    public bool TryEnqueue(PooledBufferWriter message)
+    public bool TryEnqueue(PooledBufferWriter message) => TryEnqueue(new QueuedMessage(message, 0, 0));
+
+    /// <summary>
+    /// Writes one message with <paramref name="write"/> into the shared-memory ring, when the
+    /// channel has one and the message fits, and queues its reference; the reference is queued
+    /// under the ring's lock, so references leave in the order of their ring positions, the order
+    /// in which the receiver frees their space.
+    /// </summary>
+    public SharedSend TrySendShared(Action<IBufferWriter<byte>> write)
+    {
+        SharedRingWriter? ring = _ring;
+        if (ring is null)
+        {
+            return SharedSend.Unavailable;
+        }
+
+        lock (ring.Lock)
+        {
+            if (!ring.TryWrite(write, out long position, out int length))
+            {
+                return SharedSend.Unavailable;
+            }
+
+            return TryEnqueue(new QueuedMessage(null, position, length)) ? SharedSend.Queued : SharedSend.Refused;
+        }
+    }
+
+    private bool TryEnqueue(QueuedMessage message)
     {
         if (_queue.Writer.TryWrite(message))
         {
@@ -113,19 +156,30 @@ internal sealed class OutboundChannel
         try
         {
             stream = await ConnectAsync(client);
+            if (_tls is null && _settings.SharedMemoryBytes > 0 && SharedRingMapping.IsSupported && OnOneHost(client.Client))
+            {
+                _ring = await OfferRingAsync(client.Client);
+            }
+
             _connected = true;
             long messageId = 0;
-            await foreach (PooledBufferWriter message in _queue.Reader.ReadAllAsync(_shutdown))
+            await foreach (QueuedMessage message in _queue.Reader.ReadAllAsync(_shutdown))
             {
-                using (message)
+                if (message.Inline is not { } bytes)
+                {
+                    await SendReferenceAsync(client.Client, messageId++, message.RingPosition, message.RingLength);
+                    continue;
+                }
+
+                using (bytes)
                 {
                     if (frame is null)
                     {
-                        await GatherChunksAsync(client.Client, message.WrittenSegment, messageId++);
+                        await GatherChunksAsync(client.Client, bytes.WrittenSegment, messageId++);
                     }
                     else
                     {
-                        await FrameChunksAsync(stream, message.WrittenMemory, messageId++, frame);
+                        await FrameChunksAsync(stream, bytes.WrittenMemory, messageId++, frame);
                     }
                 }
             }
@@ -142,10 +196,18 @@ internal sealed class OutboundChannel
         {
             _queue.Writer.TryComplete();
             int dropped = 0;
-            while (_queue.Reader.TryRead(out PooledBufferWriter? message))
+            while (_queue.Reader.TryRead(out QueuedMessage message))
             {
-                message.Dispose();
+                message.Inline?.Dispose();
                 dropped++;
+            }
+
+            if (_ring is { } ring)
+            {
+                lock (ring.Lock)
+                {
+                    ring.Dispose();
+                }
             }
 
             // Refusals still counting after this point belong to senders that saw the channel closed.
@@ -185,6 +247,79 @@ internal sealed class OutboundChannel
         await client.ConnectAsync(host, port, connecting.Token);
         Stream stream = client.GetStream();
         return _tls is null ? stream : await _tls.AuthenticateAsClientAsync(stream, host, connecting.Token);
+    }
+
+    /// <summary>Whether the connection stays on this host: the kernel would only copy its bytes from one process to the other.</summary>
+    private static bool OnOneHost(Socket socket) =>
+        socket.RemoteEndPoint is IPEndPoint remote && socket.LocalEndPoint is IPEndPoint local
+        && (IPAddress.IsLoopback(remote.Address) || remote.Address.Equals(local.Address));
+
+    /// <summary>
+    /// Creates a ring, offers it to the peer and waits for its answer (<see cref="RingFrames"/>);
+    /// the ring's writer when the peer mapped it, else null (the channel then sends inline). The
+    /// ring's file is deleted whatever the answer: both mappings outlive it.
+    /// </summary>
+    [SupportedOSPlatform("linux")]
+    private async Task<SharedRingWriter?> OfferRingAsync(Socket socket)
+    {
+        SharedRingMapping ring;
+        string path;
+        byte[] token;
+        try
+        {
+            ring = SharedRingMapping.Create(_settings.SharedMemoryBytes, out path, out token);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            _log.Warning("Tensor channel to {0} sends inline: no shared-memory ring of {1} bytes could be created ({2}).", Peer, _settings.SharedMemoryBytes, e.Message);
+            return null;
+        }
+
+        try
+        {
+            byte[] offer = RingFrames.Offer(path, token);
+            if (await socket.SendAsync(offer, SocketFlags.None, _shutdown) != offer.Length)
+            {
+                throw new IOException("the shared-memory offer was not sent whole");
+            }
+
+            byte[] answer = new byte[1];
+            using var waiting = CancellationTokenSource.CreateLinkedTokenSource(_shutdown);
+            waiting.CancelAfter(_settings.ConnectTimeout);
+            if (await socket.ReceiveAsync(answer, SocketFlags.None, waiting.Token) != 1)
+            {
+                throw new IOException("the peer closed the channel instead of answering its shared-memory offer");
+            }
+
+            if (answer[0] == RingFrames.Accepted)
+            {
+                _log.Debug("Tensor channel to {0} sends through a shared-memory ring of {1} bytes.", Peer, ring.Capacity);
+                return new SharedRingWriter(ring);
+            }
+
+            _log.Warning("Tensor channel to {0} sends inline: the peer could not map the shared-memory ring.", Peer);
+            ring.Dispose();
+            return null;
+        }
+        catch
+        {
+            ring.Dispose();
+            throw;
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    /// <summary>Announces the message that lies in the ring at <paramref name="position"/> (<see cref="RingFrames"/>).</summary>
+    private async Task SendReferenceAsync(Socket socket, long messageId, long position, int length)
+    {
+        RingFrames.WriteReference(_gatherHeaders, messageId, length, position);
+        if (await socket.SendAsync(_gatherHeaders.AsMemory(0, ChunkHeader.Size), SocketFlags.None, _shutdown) != ChunkHeader.Size)
+        {
+            throw new IOException("a shared-memory reference was not sent whole");
+        }
     }
 
     /// <summary>
@@ -240,3 +375,19 @@ internal sealed class OutboundChannel
         }
     }
 }
+
+/// <summary>What <see cref="OutboundChannel.TrySendShared"/> did with a message.</summary>
+internal enum SharedSend
+{
+    /// <summary>Nothing: the channel has no ring, or the message did not fit; send it inline.</summary>
+    Unavailable,
+
+    /// <summary>Written into the ring, its reference queued.</summary>
+    Queued,
+
+    /// <summary>Written into the ring, but the channel had closed: the message is lost, as an inline one the queue refuses.</summary>
+    Refused,
+}
+
+/// <summary>A message waiting in a channel's queue: its bytes (<see cref="Inline"/>), or where it lies in the shared-memory ring.</summary>
+internal readonly record struct QueuedMessage(PooledBufferWriter? Inline, long RingPosition, int RingLength);

@@ -160,21 +160,35 @@ public sealed class TensorTransport : IExtension
         }
     }
 
-    /// <summary>Serializes <paramref name="message"/> once for <paramref name="targets"/> of <paramref name="peer"/> and queues it there.</summary>
+    /// <summary>
+    /// Serializes <paramref name="message"/> once for <paramref name="targets"/> of
+    /// <paramref name="peer"/> and queues it there: straight into the channel's shared-memory ring
+    /// when it has one and the message fits, else into a pooled buffer that the channel sends inline.
+    /// </summary>
     private void SendToNode(Address peer, IActorRef[] targets, IDistTrainMessage message, IActorRef? sender)
     {
-        var bytes = new PooledBufferWriter();
-        try
+        var envelope = new TransportEnvelope(
+            targets.Select(target => target.Path.ToSerializationFormat()).ToArray(), SenderPath(sender), _serializer!.Manifest(message));
+        OutboundChannel channel = ChannelTo(peer);
+        SharedSend shared = channel.TrySendShared(output =>
         {
-            var envelope = new TransportEnvelope(
-                targets.Select(target => target.Path.ToSerializationFormat()).ToArray(), SenderPath(sender), _serializer!.Manifest(message));
-            envelope.Write(bytes);
-            _serializer.Serialize(message, bytes);
-        }
-        catch
+            envelope.Write(output);
+            _serializer.Serialize(message, output);
+        });
+        PooledBufferWriter? bytes = null;
+        if (shared == SharedSend.Unavailable)
         {
-            bytes.Dispose();
-            throw;
+            bytes = new PooledBufferWriter();
+            try
+            {
+                envelope.Write(bytes);
+                _serializer.Serialize(message, bytes);
+            }
+            catch
+            {
+                bytes.Dispose();
+                throw;
+            }
         }
 
         // The far node gets its own copy, so the transport releases every reader these targets had.
@@ -183,17 +197,27 @@ public sealed class TensorTransport : IExtension
             TensorPayloads.Release(message);
         }
 
-        OutboundChannel channel = ChannelTo(peer);
-        if (!channel.TryEnqueue(bytes))
+        if (shared == SharedSend.Queued || (bytes is not null && channel.TryEnqueue(bytes)))
         {
-            bytes.Dispose();
-            // A dead node is sent to many times a second until it is removed: one line per channel, the count when it closes.
-            if (channel.CountRefused() == 1)
-            {
-                _log.Error(
-                    "Tensor channel to {0} is closed, or full before the node answered again; {1} to {2} was dropped, and so is every further message it refuses.",
-                    peer, message.GetType().Name, targets[0].Path);
-            }
+            return;
+        }
+
+        bytes?.Dispose();
+        // A dead node is sent to many times a second until it is removed: one line per channel, the count when it closes.
+        if (channel.CountRefused() == 1)
+        {
+            _log.Error(
+                "Tensor channel to {0} is closed, or full before the node answered again; {1} to {2} was dropped, and so is every further message it refuses.",
+                peer, message.GetType().Name, targets[0].Path);
+        }
+    }
+
+    /// <summary>Whether the open channel to <paramref name="peer"/> sends through a shared-memory ring (false when there is no channel yet).</summary>
+    internal bool SendsThroughSharedMemory(Address peer)
+    {
+        lock (_lock)
+        {
+            return _outbound.TryGetValue(peer, out OutboundChannel? channel) && channel.SendsThroughSharedMemory;
         }
     }
 

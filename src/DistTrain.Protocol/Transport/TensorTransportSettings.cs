@@ -19,6 +19,7 @@ namespace DistTrain.Protocol.Transport;
 ///   max-message-size = 257 MiB    # largest message a peer may announce (the serializer's tensors are up to 256 MiB)
 ///   peer-fault-lines = 5          # lines per kind of peer fault (malformed connection, refused handshake, ...)
 ///   peer-fault-interval = 10s     #   in each such interval; the rest are counted in one line (PeerFaultLog)
+///   shared-memory-size = 32 MiB   # ring per channel to a node on this host (Linux /dev/shm); 0 turns it off
 /// }
 /// </code>
 /// TLS follows remoting: when <c>akka.remote.dot-netty.tcp.enable-ssl</c> is on, the channel uses
@@ -42,8 +43,12 @@ public sealed record TensorTransportSettings
           max-message-size = 257 MiB
           peer-fault-lines = 5
           peer-fault-interval = 10s
+          shared-memory-size = 32 MiB
         }
         """;
+
+    /// <summary>The largest shared-memory ring a channel may use (the ring is addressed with 32-bit offsets).</summary>
+    public const int MaxSharedMemoryBytes = 1024 * 1024 * 1024;
 
     public bool Enabled { get; init; } = true;
 
@@ -70,6 +75,15 @@ public sealed record TensorTransportSettings
     public int PeerFaultLines { get; init; } = 5;
 
     public TimeSpan PeerFaultInterval { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// The bytes of the shared-memory ring through which a plain-TCP channel sends its messages
+    /// when the peer is on this host (the connection's two ends have the same address, or the
+    /// peer's is a loopback address): the bytes then never pass through the kernel's TCP, only a
+    /// 24-byte reference to them does (<see cref="SharedRingWriter"/>). 0 turns it off; TLS
+    /// channels never use it. A message that does not fit in the free space is sent inline.
+    /// </summary>
+    public int SharedMemoryBytes { get; init; } = 32 * 1024 * 1024;
 
     /// <summary>The node's certificate with its private key; null: no TLS.</summary>
     public X509Certificate2? Certificate { get; init; }
@@ -100,6 +114,8 @@ public sealed record TensorTransportSettings
             MaxMessageBytes = checked((int)(section.GetByteSize("max-message-size", null) ?? 257L * 1024 * 1024)),
             PeerFaultLines = section.GetInt("peer-fault-lines", 5),
             PeerFaultInterval = section.GetTimeSpan("peer-fault-interval", TimeSpan.FromSeconds(10)),
+            // Clamped, so that a size past int's range fails Validate with the key's name, not an overflow.
+            SharedMemoryBytes = (int)Math.Min(section.GetByteSize("shared-memory-size", null) ?? 32L * 1024 * 1024, int.MaxValue),
         };
         if (config.GetBoolean("akka.remote.dot-netty.tcp.enable-ssl", false))
         {
@@ -126,6 +142,8 @@ public sealed record TensorTransportSettings
         Check(MaxMessageBytes > 0, $"max-message-size {MaxMessageBytes} is not positive");
         Check(PeerFaultLines > 0, $"peer-fault-lines {PeerFaultLines} is not positive");
         Check(PeerFaultInterval > TimeSpan.Zero, $"peer-fault-interval {PeerFaultInterval} is not positive");
+        Check(SharedMemoryBytes is >= 0 and <= MaxSharedMemoryBytes,
+            $"shared-memory-size {SharedMemoryBytes} is not 0 to {MaxSharedMemoryBytes} bytes");
         Check(Certificate is null || Certificate.HasPrivateKey, "the TLS certificate has no private key");
     }
 

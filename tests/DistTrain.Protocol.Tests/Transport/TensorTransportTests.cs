@@ -133,8 +133,10 @@ public sealed class TensorTransportTests : IAsyncLifetime
     public async Task Send_MessagesOfMoreChunksThanOneGatherWrite_ArriveBitIdenticalInOrder()
     {
         // 1 KiB chunks: a W1 gradient is 2,094 chunks, nine gather writes of up to 256 chunks,
-        // the last one part full; the second message's headers reuse the first one's places.
-        ActorSystem sender = TransportNode.Start("small-chunks", new TensorTransportSettings { ChunkBytes = ChunkHeader.MinChunkBytes });
+        // the last one part full; the second message's headers reuse the first one's places. Inline:
+        // between nodes of one host the messages would otherwise go through shared memory.
+        ActorSystem sender = TransportNode.Start(
+            "small-chunks", new TensorTransportSettings { ChunkBytes = ChunkHeader.MinChunkBytes, SharedMemoryBytes = 0 });
         try
         {
             IActorRef shard = TransportNode.Remote(sender, _shardNode, _shard);
