@@ -1,3 +1,4 @@
+using DistTrain.Protocol.Transport;
 using System.Net;
 using DistTrain.Actors.Logging;
 
@@ -52,6 +53,16 @@ public sealed record DistTrainNodeOptions
     /// A host that embeds <see cref="DistTrainNode"/> maps its own probes to the node's cluster state.
     /// </summary>
     public int HealthPort { get; init; }
+
+    /// <summary>
+    /// MiB of the shared-memory ring through which the tensor channel sends to a node on the same
+    /// host (the default, 32, is the channel's own; 0 turns it off, so that such nodes talk over
+    /// TCP as nodes of separate hosts do). See <c>TensorTransportSettings.SharedMemoryBytes</c>.
+    /// </summary>
+    public int SharedMemoryMib { get; init; } = DefaultSharedMemoryMib;
+
+    /// <summary>The tensor channel's own default ring, in MiB.</summary>
+    public const int DefaultSharedMemoryMib = 32;
 
     /// <summary>
     /// Seed nodes (<see cref="SeedNodeAddress"/> syntax). Empty: this node starts a new cluster by
@@ -149,6 +160,13 @@ public sealed record DistTrainNodeOptions
         {
             throw new ArgumentException(
                 $"channel port {ChannelPort} is invalid: it must be in 0..65535 and not the node's port {Port}.", nameof(ChannelPort));
+        }
+
+        if (SharedMemoryMib is < 0 or > TensorTransportSettings.MaxSharedMemoryBytes / (1024 * 1024))
+        {
+            throw new ArgumentException(
+                $"shared memory of {SharedMemoryMib} MiB is invalid: it must be 0 (off) to {TensorTransportSettings.MaxSharedMemoryBytes / (1024 * 1024)} MiB.",
+                nameof(SharedMemoryMib));
         }
 
         if (HealthPort is < 0 or > 65535 || (HealthPort != 0 && (HealthPort == Port || HealthPort == ChannelPort)))

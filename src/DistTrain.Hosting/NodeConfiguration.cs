@@ -111,6 +111,11 @@ public static class NodeConfiguration
             hocon += $"\ndisttrain.tensor-transport.port = {options.ChannelPort.ToString(CultureInfo.InvariantCulture)}";
         }
 
+        if (options.SharedMemoryMib != DistTrainNodeOptions.DefaultSharedMemoryMib)
+        {
+            hocon += $"\ndisttrain.tensor-transport.shared-memory-size = {options.SharedMemoryMib.ToString(CultureInfo.InvariantCulture)} MiB";
+        }
+
         return ConfigurationFactory.ParseString(hocon)
             .WithFallback(options.Logging.ToConfig())
             .WithFallback(Dispatchers.Configuration)

@@ -6,6 +6,8 @@
 # training samples/s (the metrics document's final.samplesPerSecond) and the median ratio, and,
 # where /usr/bin/time is installed, the CPU seconds (user + system) and voluntary context switches
 # of the two split processes together. DISTTRAIN_DLL=path runs another build of the launcher.
+# The two processes talk through the tensor channel's shared-memory ring, as nodes of one host do;
+# SHARED_MEMORY=0 makes them talk over TCP (`disttrain node --shared-memory`).
 # usage: compare-w1-split.sh [rounds=3] [epochs=3] [workers=2] [shards=2]
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -22,12 +24,13 @@ trap 'rm -rf "$work"' EXIT
 rate() { python3 -c "import json,sys; print(round(json.load(open(sys.argv[1]))['final']['samplesPerSecond']))" "$1"; }
 median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }'; }
 common=(--data "$data" --epochs "$epochs" --batch 128 --ps-shards "$shards" --quiet)
+ring=(${SHARED_MEMORY:+--shared-memory "$SHARED_MEMORY"})
 for round in $(seq "$rounds"); do
   port=$((20000 + RANDOM % 20000))
-  timed "$work/coordinator.time" $launcher node --roles coordinator,parameter-server --hostname 127.0.0.1 --port "$port" \
+  timed "$work/coordinator.time" $launcher node --roles coordinator,parameter-server --hostname 127.0.0.1 --port "$port" "${ring[@]}" \
     --min-workers "$workers" --metrics-out "$work/split.json" "${common[@]}" > "$work/coordinator.log" 2>&1 &
   coordinator=$!
-  timed "$work/worker.time" $launcher node --roles worker --hostname 127.0.0.1 --port 0 --seed-nodes "127.0.0.1:$port" \
+  timed "$work/worker.time" $launcher node --roles worker --hostname 127.0.0.1 --port 0 --seed-nodes "127.0.0.1:$port" "${ring[@]}" \
     --data "$data" --workers "$workers" > "$work/worker.log" 2>&1
   wait "$coordinator"
   split=$(rate "$work/split.json")

@@ -2,7 +2,9 @@
 # with the script's arguments, after it sets default_rounds: reads ROUNDS (default default_rounds)
 # and EPOCHS (default 4, at least 2) from them, checks that /usr/bin/time is there, and sets
 # rounds, epochs, data, launcher (the built launcher, built now, or DISTTRAIN_DLL's build) and
-# work (a folder removed on exit).
+# work (a folder removed on exit). The processes talk over TCP, as the test bed's namespaces and
+# separate hosts do, whose path these scripts measure: SHARED_MEMORY=MIB gives every node that
+# ring instead (`disttrain node --shared-memory`; default 0, off).
 name=$(basename "$0" .sh)
 rounds=${1:-$default_rounds} epochs=${2:-4}
 [[ $rounds =~ ^[0-9]+$ && $rounds -ge 1 ]] || { echo "$name: ROUNDS must be 1 or more" >&2; exit 2; }
@@ -14,6 +16,7 @@ if [[ -z ${DISTTRAIN_DLL:-} ]]; then
   dotnet build "$root/samples/DistTrain.Launcher" -c Release -v q -nologo >/dev/null
 fi
 launcher="dotnet ${DISTTRAIN_DLL:-$root/samples/DistTrain.Launcher/bin/Release/net10.0/disttrain.dll}"
+shared_memory=${SHARED_MEMORY:-0}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
@@ -34,7 +37,7 @@ loopback_cluster_cpu() {
   fi
   rm -f "$work"/*.time "$work"/*.log "$work/metrics.json"
   /usr/bin/time -f "%U %S" -o "$work/coordinator.time" $launcher node --roles "$roles" --hostname 127.0.0.1 --port "$port" \
-    "${options[@]}" "$@" > "$work/coordinator.log" 2>&1 &
+    --shared-memory "$shared_memory" "${options[@]}" "$@" > "$work/coordinator.log" 2>&1 &
   processes+=($!)
   for _ in $(seq 600); do # the others join once the seed listens (a failed first association is retried only after 5 s)
     grep -q ' is up with roles ' "$work/coordinator.log" && break
@@ -42,12 +45,12 @@ loopback_cluster_cpu() {
   done
   for n in $(seq "$server_nodes"); do
     /usr/bin/time -f "%U %S" -o "$work/server-$n.time" $launcher node --roles parameter-server --hostname 127.0.0.1 --port 0 \
-      --seed-nodes "127.0.0.1:$port" > "$work/server-$n.log" 2>&1 &
+      --shared-memory "$shared_memory" --seed-nodes "127.0.0.1:$port" > "$work/server-$n.log" 2>&1 &
     processes+=($!)
   done
   for n in $(seq "$worker_nodes"); do
     /usr/bin/time -f "%U %S" -o "$work/worker-$n.time" $launcher node --roles worker --hostname 127.0.0.1 --port 0 \
-      --seed-nodes "127.0.0.1:$port" --data "$data" --workers $((2 / worker_nodes)) > "$work/worker-$n.log" 2>&1 &
+      --shared-memory "$shared_memory" --seed-nodes "127.0.0.1:$port" --data "$data" --workers $((2 / worker_nodes)) > "$work/worker-$n.log" 2>&1 &
     processes+=($!)
   done
   wait "${processes[@]}" || true

@@ -44,6 +44,18 @@ public sealed class NodeAddressTests
     }
 
     [Fact]
+    public void Build_SharedMemoryMib_SetsTheTensorChannelsRing_OnlyWhenNotTheDefault()
+    {
+        var environment = new Dictionary<string, string> { ["DISTTRAIN_Node__SharedMemoryMib"] = "0" };
+        DistTrainNodeOptions off = NodeOptionsConfiguration.Read(NodeConfigurationSources.Build(null, [], environment: environment));
+
+        Assert.Equal(0, TensorTransportSettings.FromConfig(NodeConfiguration.Build(off)).SharedMemoryBytes);
+        Assert.Equal(
+            64 * 1024 * 1024, TensorTransportSettings.FromConfig(NodeConfiguration.Build(new DistTrainNodeOptions { SharedMemoryMib = 64 })).SharedMemoryBytes);
+        Assert.False(NodeConfiguration.Build(new DistTrainNodeOptions()).HasPath("disttrain.tensor-transport.shared-memory-size"));
+    }
+
+    [Fact]
     public void Read_HealthPortKey_FromTheEnvironment_NoneByDefault()
     {
         var environment = new Dictionary<string, string> { ["DISTTRAIN_Node__HealthPort"] = "8558" };

@@ -30,6 +30,7 @@ internal static class NodeCommandLine
     [
         "--roles", "--hostname", "--public-hostname", "--port", "--seed-nodes", "--workers", "--min-workers", "--min-ps-nodes", "--ps-replicas",
         "--tls-certificate", "--tls-password", "--join-timeout", "--heartbeat-pause", "--down-after", "--handover-margin", "--config", "--channel-port", "--health-port",
+        "--shared-memory",
     ];
 
     /// <summary>
@@ -87,6 +88,7 @@ internal static class NodeCommandLine
             Port = port,
             ChannelPort = options.NonNegativeInt("--channel-port", configured.ChannelPort),
             HealthPort = options.NonNegativeInt("--health-port", configured.HealthPort),
+            SharedMemoryMib = options.NonNegativeInt("--shared-memory", configured.SharedMemoryMib),
             SeedNodes = options.Text("--seed-nodes")?.Split(',', StringSplitOptions.TrimEntries) ?? configured.SeedNodes,
             WorkersPerNode = options.PositiveInt("--workers", configured.WorkersPerNode),
             MinParameterServerNodes = options.PositiveInt("--min-ps-nodes", configured.MinParameterServerNodes),

@@ -20,7 +20,7 @@ public static class NodeOptionsConfiguration
     public static IReadOnlyList<string> Keys { get; } =
     [
         nameof(DistTrainNodeOptions.Roles), nameof(DistTrainNodeOptions.Hostname), nameof(DistTrainNodeOptions.PublicHostname),
-        nameof(DistTrainNodeOptions.Port), nameof(DistTrainNodeOptions.ChannelPort), nameof(DistTrainNodeOptions.HealthPort), nameof(DistTrainNodeOptions.SeedNodes), nameof(DistTrainNodeOptions.WorkersPerNode),
+        nameof(DistTrainNodeOptions.Port), nameof(DistTrainNodeOptions.ChannelPort), nameof(DistTrainNodeOptions.HealthPort), nameof(DistTrainNodeOptions.SharedMemoryMib), nameof(DistTrainNodeOptions.SeedNodes), nameof(DistTrainNodeOptions.WorkersPerNode),
         nameof(DistTrainNodeOptions.MinParameterServerNodes), nameof(DistTrainNodeOptions.ParameterServerReplicas),
         nameof(DistTrainNodeOptions.CertificatePath),
         nameof(DistTrainNodeOptions.CertificatePassword), nameof(DistTrainNodeOptions.MaximumFrameSizeBytes),
@@ -46,6 +46,7 @@ public static class NodeOptionsConfiguration
             Port = values.Int(nameof(DistTrainNodeOptions.Port)) ?? defaults.Port,
             ChannelPort = values.Int(nameof(DistTrainNodeOptions.ChannelPort)) ?? defaults.ChannelPort,
             HealthPort = values.Int(nameof(DistTrainNodeOptions.HealthPort)) ?? defaults.HealthPort,
+            SharedMemoryMib = values.Int(nameof(DistTrainNodeOptions.SharedMemoryMib)) ?? defaults.SharedMemoryMib,
             SeedNodes = Checked(values, nameof(DistTrainNodeOptions.SeedNodes), CheckSeeds) ?? defaults.SeedNodes,
             WorkersPerNode = values.Int(nameof(DistTrainNodeOptions.WorkersPerNode)) ?? defaults.WorkersPerNode,
             MinParameterServerNodes = values.Int(nameof(DistTrainNodeOptions.MinParameterServerNodes)) ?? defaults.MinParameterServerNodes,
