@@ -108,7 +108,7 @@ internal static class Usage
                                    learn over Akka); set it where a firewall or a container must
                                    name it
           --shared-memory MIB      ring per tensor channel to a node on this host, in MiB; its
-                                   messages then skip the kernel's TCP (default 32; 0: off, TCP)
+                                   messages then skip the kernel's TCP (default 8; 0: off, TCP)
           --health-port P          serve /alive (200 while the process answers) and /ready (200 while
                                    the node is an up cluster member, else 503; JSON with its member
                                    status, address and roles) over HTTP on --hostname (default 0: none)

@@ -56,13 +56,13 @@ public sealed record DistTrainNodeOptions
 
     /// <summary>
     /// MiB of the shared-memory ring through which the tensor channel sends to a node on the same
-    /// host (the default, 32, is the channel's own; 0 turns it off, so that such nodes talk over
+    /// host (the default, 8, is the channel's own; 0 turns it off, so that such nodes talk over
     /// TCP as nodes of separate hosts do). See <c>TensorTransportSettings.SharedMemoryBytes</c>.
     /// </summary>
     public int SharedMemoryMib { get; init; } = DefaultSharedMemoryMib;
 
     /// <summary>The tensor channel's own default ring, in MiB.</summary>
-    public const int DefaultSharedMemoryMib = 32;
+    public const int DefaultSharedMemoryMib = 8;
 
     /// <summary>
     /// Seed nodes (<see cref="SeedNodeAddress"/> syntax). Empty: this node starts a new cluster by

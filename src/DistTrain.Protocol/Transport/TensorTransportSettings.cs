@@ -19,7 +19,7 @@ namespace DistTrain.Protocol.Transport;
 ///   max-message-size = 257 MiB    # largest message a peer may announce (the serializer's tensors are up to 256 MiB)
 ///   peer-fault-lines = 5          # lines per kind of peer fault (malformed connection, refused handshake, ...)
 ///   peer-fault-interval = 10s     #   in each such interval; the rest are counted in one line (PeerFaultLog)
-///   shared-memory-size = 32 MiB   # ring per channel to a node on this host (Linux /dev/shm); 0 turns it off
+///   shared-memory-size = 8 MiB    # ring per channel to a node on this host (Linux /dev/shm); 0 turns it off
 /// }
 /// </code>
 /// TLS follows remoting: when <c>akka.remote.dot-netty.tcp.enable-ssl</c> is on, the channel uses
@@ -43,7 +43,7 @@ public sealed record TensorTransportSettings
           max-message-size = 257 MiB
           peer-fault-lines = 5
           peer-fault-interval = 10s
-          shared-memory-size = 32 MiB
+          shared-memory-size = 8 MiB
         }
         """;
 
@@ -83,7 +83,7 @@ public sealed record TensorTransportSettings
     /// 24-byte reference to them does (<see cref="SharedRingWriter"/>). 0 turns it off; TLS
     /// channels never use it. A message that does not fit in the free space is sent inline.
     /// </summary>
-    public int SharedMemoryBytes { get; init; } = 32 * 1024 * 1024;
+    public int SharedMemoryBytes { get; init; } = 8 * 1024 * 1024;
 
     /// <summary>The node's certificate with its private key; null: no TLS.</summary>
     public X509Certificate2? Certificate { get; init; }
@@ -115,7 +115,7 @@ public sealed record TensorTransportSettings
             PeerFaultLines = section.GetInt("peer-fault-lines", 5),
             PeerFaultInterval = section.GetTimeSpan("peer-fault-interval", TimeSpan.FromSeconds(10)),
             // Clamped, so that a size past int's range fails Validate with the key's name, not an overflow.
-            SharedMemoryBytes = (int)Math.Min(section.GetByteSize("shared-memory-size", null) ?? 32L * 1024 * 1024, int.MaxValue),
+            SharedMemoryBytes = (int)Math.Min(section.GetByteSize("shared-memory-size", null) ?? 8L * 1024 * 1024, int.MaxValue),
         };
         if (config.GetBoolean("akka.remote.dot-netty.tcp.enable-ssl", false))
         {

@@ -75,10 +75,10 @@ public class NodeCommandLineTests
     }
 
     [Fact]
-    public void Parse_SharedMemory_TheRingsMib_32ByDefault_0Off_BoundedAbove()
+    public void Parse_SharedMemory_TheRingsMib_8ByDefault_0Off_BoundedAbove()
     {
         Assert.Equal(0, NodeCommandLine.Parse(["--shared-memory", "0"]).Node.SharedMemoryMib);
-        Assert.Equal(32, NodeCommandLine.Parse([]).Node.SharedMemoryMib);
+        Assert.Equal(8, NodeCommandLine.Parse([]).Node.SharedMemoryMib);
         Assert.Contains("shared memory of 2048 MiB is invalid", Assert.Throws<UsageException>(() => NodeCommandLine.Parse(["--shared-memory", "2048"])).Message);
         Assert.Contains("--shared-memory", Assert.Throws<UsageException>(() => NodeCommandLine.Parse(["--shared-memory", "-1"])).Message);
     }
