@@ -105,6 +105,55 @@ public sealed class SharedMemoryChannelTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Send_FromFourThreadsAtOnceThroughASmallRing_EachThreadsMessagesArriveBitIdenticalInItsOrder()
+    {
+        // A 256 KiB ring: the four threads' versions (up to 600 KB) wrap it many times, fill it and
+        // go inline when it is full, so ring and inline messages of one thread interleave.
+        ActorSystem sender = TransportNode.Start("busy-sender", new TensorTransportSettings { SharedMemoryBytes = 256 * 1024 });
+        try
+        {
+            TensorTransport transport = TensorTransport.For(sender);
+            IActorRef receiver = TransportNode.Remote(sender, _receiverNode, _receiver);
+            const int Threads = 4, Messages = 50;
+            var expected = new Dictionary<(int Shard, long Version), int[]>();
+            for (int shard = 0; shard < Threads; shard++)
+            {
+                for (int version = 0; version < Messages; version++)
+                {
+                    int length = 1 + ((shard * 7_919) + (version * 104_729)) % 150_000;
+                    expected[(shard, version)] = MemoryMarshal.Cast<float, int>(ProtocolSamples.Tensor(length, (shard * Messages) + version).Span).ToArray();
+                }
+            }
+
+            await Task.WhenAll(Enumerable.Range(0, Threads).Select(shard => Task.Run(() =>
+            {
+                for (int version = 0; version < Messages; version++)
+                {
+                    int length = expected[(shard, version)].Length;
+                    TensorBuffer values = ProtocolSamples.Tensor(length, (shard * Messages) + version);
+                    transport.Send(receiver, new ParametersUpdated(ProtocolSamples.RunId, shard, version, new ParameterRange(0, length), values), ActorRefs.NoSender);
+                }
+            })));
+
+            long[] next = new long[Threads];
+            for (int i = 0; i < Threads * Messages; i++)
+            {
+                (object message, _) = await _received.Reader.ReadAsync().AsTask().WaitAsync(s_patience);
+                ParametersUpdated arrived = Assert.IsType<ParametersUpdated>(message);
+                Assert.Equal(next[arrived.ShardId]++, arrived.Version);
+                Assert.True(expected[(arrived.ShardId, arrived.Version)].AsSpan().SequenceEqual(MemoryMarshal.Cast<float, int>(arrived.Values.Span)));
+            }
+
+            Assert.All(next, count => Assert.Equal(Messages, count));
+            Assert.True(transport.SendsThroughSharedMemory(TransportNode.AddressOf(_receiverNode)));
+        }
+        finally
+        {
+            await sender.Terminate();
+        }
+    }
+
+    [Fact]
     public async Task Receive_RingReferenceWithoutAnOffer_ClosesTheConnectionAsMalformed()
     {
         var logged = new LogWatcher(_receiverNode, "malformed");
