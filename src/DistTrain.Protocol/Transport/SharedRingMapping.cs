@@ -122,7 +122,7 @@ internal sealed unsafe partial class SharedRingMapping : IDisposable
 
     /// <summary>
     /// Opens the ring a peer created at <paramref name="path"/>. Throws <see cref="InvalidDataException"/>
-    /// naming what is wrong when the path is not a ring's, or the file's magic, token or capacity
+    /// naming what is wrong when the path is not a ring's (or is a link), or the file's magic, token or capacity
     /// disagree with what the peer announced, and <see cref="IOException"/> when it cannot be opened
     /// (the peer is on another host, or sees another <see cref="RingDirectory"/>).
     /// </summary>
@@ -138,15 +138,21 @@ internal sealed unsafe partial class SharedRingMapping : IDisposable
             throw new InvalidDataException($"the shared-memory ring's token has {token.Length} bytes, not {TokenBytes}");
         }
 
-        long length = new FileInfo(path).Length;
+        var file = new FileInfo(path);
+        if (file.LinkTarget is not null)
+        {
+            throw new InvalidDataException($"the shared-memory ring {path} is a link; a ring is a file of its own");
+        }
+
+        long length = file.Length;
         if (length <= HeaderBytes || length - HeaderBytes > maxCapacity)
         {
             throw new InvalidDataException(
                 $"the shared-memory ring {path} holds {length} bytes; a ring is a {HeaderBytes}-byte header and 1 to {maxCapacity} data bytes");
         }
 
-        var file = MemoryMappedFile.CreateFromFile(path, FileMode.Open, null, 0, MemoryMappedFileAccess.ReadWrite);
-        var mapping = new SharedRingMapping(file, (int)(length - HeaderBytes));
+        var mapping = new SharedRingMapping(
+            MemoryMappedFile.CreateFromFile(path, FileMode.Open, null, 0, MemoryMappedFileAccess.ReadWrite), (int)(length - HeaderBytes));
         if (Unsafe.ReadUnaligned<ulong>(mapping._base) != Magic
             || !token.SequenceEqual(new ReadOnlySpan<byte>(mapping._base + TokenOffset, TokenBytes))
             || Unsafe.ReadUnaligned<long>(mapping._base + CapacityOffset) != mapping.Capacity)

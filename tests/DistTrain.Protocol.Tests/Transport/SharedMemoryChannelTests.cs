@@ -38,11 +38,8 @@ public sealed class SharedMemoryChannelTests : IAsyncLifetime
     [InlineData(0, false)]
     public async Task Send_VersionsAndAcksBetweenNodesOfOneHost_ArriveBitIdenticalInSendOrder(int sharedMemoryBytes, bool throughRing)
     {
-        ActorSystem sender = TransportNode.Start("sender-node", new TensorTransportSettings { SharedMemoryBytes = sharedMemoryBytes });
-        try
+        await WithSenderAsync("sender-node", new TensorTransportSettings { SharedMemoryBytes = sharedMemoryBytes }, async (transport, receiver) =>
         {
-            TensorTransport transport = TensorTransport.For(sender);
-            IActorRef receiver = TransportNode.Remote(sender, _receiverNode, _receiver);
             const int Steps = 60;
             var expected = new int[Steps][];
             for (int step = 0; step < Steps; step++)
@@ -56,22 +53,15 @@ public sealed class SharedMemoryChannelTests : IAsyncLifetime
 
             await ExpectVersionsAndAcksAsync(expected);
             Assert.Equal(throughRing, transport.SendsThroughSharedMemory(TransportNode.AddressOf(_receiverNode)));
-        }
-        finally
-        {
-            await sender.Terminate();
-        }
+        });
     }
 
     [Fact]
     public async Task Send_GradientsLargerThanTheRingBetweenSmallMessages_GoInlineAndKeepSendOrder()
     {
         // A 256 KiB ring: every W1 gradient (2.1 MB) goes inline, every acknowledgement through the ring.
-        ActorSystem sender = TransportNode.Start("small-ring", new TensorTransportSettings { SharedMemoryBytes = 256 * 1024 });
-        try
+        await WithSenderAsync("small-ring", new TensorTransportSettings { SharedMemoryBytes = 256 * 1024 }, async (transport, receiver) =>
         {
-            TensorTransport transport = TensorTransport.For(sender);
-            IActorRef receiver = TransportNode.Remote(sender, _receiverNode, _receiver);
             const int Steps = 6;
             var expected = new int[Steps][];
             for (int step = 0; step < Steps; step++)
@@ -97,11 +87,7 @@ public sealed class SharedMemoryChannelTests : IAsyncLifetime
             }
 
             Assert.True(transport.SendsThroughSharedMemory(TransportNode.AddressOf(_receiverNode)));
-        }
-        finally
-        {
-            await sender.Terminate();
-        }
+        });
     }
 
     [Fact]
@@ -109,11 +95,8 @@ public sealed class SharedMemoryChannelTests : IAsyncLifetime
     {
         // A 256 KiB ring: the four threads' versions (up to 600 KB) wrap it many times, fill it and
         // go inline when it is full, so ring and inline messages of one thread interleave.
-        ActorSystem sender = TransportNode.Start("busy-sender", new TensorTransportSettings { SharedMemoryBytes = 256 * 1024 });
-        try
+        await WithSenderAsync("busy-sender", new TensorTransportSettings { SharedMemoryBytes = 256 * 1024 }, async (transport, receiver) =>
         {
-            TensorTransport transport = TensorTransport.For(sender);
-            IActorRef receiver = TransportNode.Remote(sender, _receiverNode, _receiver);
             const int Threads = 4, Messages = 50;
             var expected = new Dictionary<(int Shard, long Version), int[]>();
             for (int shard = 0; shard < Threads; shard++)
@@ -146,11 +129,7 @@ public sealed class SharedMemoryChannelTests : IAsyncLifetime
 
             Assert.All(next, count => Assert.Equal(Messages, count));
             Assert.True(transport.SendsThroughSharedMemory(TransportNode.AddressOf(_receiverNode)));
-        }
-        finally
-        {
-            await sender.Terminate();
-        }
+        });
     }
 
     [Fact]
@@ -192,6 +171,20 @@ public sealed class SharedMemoryChannelTests : IAsyncLifetime
         await peer.GetStream().ReadExactlyAsync(answer).AsTask().WaitAsync(s_patience);
         Assert.Equal(RingFrames.Refused, answer[0]);
         Assert.Contains("it sends inline", await logged.Logged.WaitAsync(s_patience));
+    }
+
+    /// <summary>Runs <paramref name="send"/> on a node started for it with <paramref name="settings"/>, with its transport and its reference to the receiver.</summary>
+    private async Task WithSenderAsync(string name, TensorTransportSettings settings, Func<TensorTransport, IActorRef, Task> send)
+    {
+        ActorSystem sender = TransportNode.Start(name, settings);
+        try
+        {
+            await send(TensorTransport.For(sender), TransportNode.Remote(sender, _receiverNode, _receiver));
+        }
+        finally
+        {
+            await sender.Terminate();
+        }
     }
 
     private async Task<TcpClient> ConnectAsync()

@@ -139,6 +139,26 @@ public sealed class SharedRingTests
     }
 
     [Fact]
+    public void Open_LinkNamedLikeARing_IsRefusedAsALink()
+    {
+        using SharedRingMapping ring = SharedRingMapping.Create(Capacity, out string path, out byte[] token);
+        string link = $"{SharedRingMapping.RingDirectory}/disttrain-ring-{new string('f', 32)}";
+        try
+        {
+            File.CreateSymbolicLink(link, path);
+
+            var error = Assert.Throws<InvalidDataException>(() => SharedRingMapping.Open(link, token, Capacity));
+
+            Assert.Contains("is a link", error.Message);
+        }
+        finally
+        {
+            File.Delete(link);
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
     public void Open_RingLargerThanTheReaderAllows_IsRefused()
     {
         using SharedRingMapping ring = SharedRingMapping.Create(Capacity, out string path, out byte[] token);
