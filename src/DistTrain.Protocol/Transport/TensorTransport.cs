@@ -19,7 +19,9 @@ namespace DistTrain.Protocol.Transport;
 /// serializes the message with the DistTrain serializer into a pooled buffer, releases the
 /// message's tensor (the far node gets its own copy), and queues the bytes on the channel to that
 /// node (<see cref="OutboundChannel"/>), which writes them as chunks; the far node reassembles,
-/// deserializes and tells the target (<see cref="InboundConnection"/>). Control, membership and
+/// deserializes and tells the target (<see cref="InboundConnection"/>). To a node of the same
+/// host it serializes straight into the channel's shared-memory ring instead, and the channel
+/// sends a reference to the bytes there (<see cref="SharedRingWriter"/>). Control, membership and
 /// everything else stays on Akka. Why a channel: the transport benchmark (benchmarks, mode
 /// <c>transport</c>) moves 2 MiB tensors several times faster this way than as whole or chunked
 /// Akka.Remote messages, and keeps large frames off the connection that carries heartbeats.
