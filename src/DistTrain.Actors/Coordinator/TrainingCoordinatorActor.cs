@@ -360,9 +360,20 @@ public sealed partial class TrainingCoordinatorActor : ReceiveActor, IWithTimers
         }
 
         _reported.Confirm(read.Step);
-        foreach (EpochEnd epoch in read.EndedEpochs)
+        EpochCompleted[] evaluated = [.. read.EndedEpochs.Select(epoch => Evaluate(epoch, read.Parameters))];
+        bool last = read.Step == _plan.TotalSteps;
+        if (!last)
         {
-            Evaluate(epoch, read.Parameters);
+            // The standbys hear of the served read and its epochs before anyone else does, so that
+            // whoever reacts to an epoch's end (an operator, a test that kills this node then) finds
+            // it replicated. Unacknowledged: a crash within the snapshot's flight still loses it.
+            _barriers.Pass();
+            SendSnapshot();
+        }
+
+        foreach (EpochCompleted epoch in evaluated)
+        {
+            _observer.Tell(epoch);
         }
 
         if (read.Checkpoint && !TrySave(read))
@@ -370,20 +381,19 @@ public sealed partial class TrainingCoordinatorActor : ReceiveActor, IWithTimers
             return;
         }
 
-        if (read.Step == _plan.TotalSteps)
+        if (last)
         {
             _ended = true;
             _observer.Tell(new RunCompleted(_runId, _plan.TotalSteps, read.Parameters, read.StalenessHistogram));
             return;
         }
 
-        _barriers.Pass();
-        SendSnapshot();
         ReadIfDue();
         Dispatch();
     }
 
-    private void Evaluate(EpochEnd epoch, float[] parameters)
+    /// <summary>Evaluates the parameters at <paramref name="epoch"/>'s end on the test set and records the epoch; the caller tells the observer.</summary>
+    private EpochCompleted Evaluate(EpochEnd epoch, float[] parameters)
     {
         double testLoss = double.NaN, testAccuracy = double.NaN;
         if (_test is not null)
@@ -405,7 +415,7 @@ public sealed partial class TrainingCoordinatorActor : ReceiveActor, IWithTimers
             _runId, epoch.Epoch + 1, epoch.Steps, epoch.TrainLoss, testLoss, testAccuracy,
             epoch.Steps * _plan.BatchSize / epoch.Seconds, RunSeconds);
         _evaluatedEpochs.Add(completed);
-        _observer.Tell(completed);
+        return completed;
     }
 
     private void OnRejected(ContributionRejected rejected)
