@@ -361,26 +361,24 @@ public sealed partial class TrainingCoordinatorActor : ReceiveActor, IWithTimers
 
         _reported.Confirm(read.Step);
         EpochCompleted[] evaluated = [.. read.EndedEpochs.Select(epoch => Evaluate(epoch, read.Parameters))];
+        if (read.Checkpoint && !TrySave(read))
+        {
+            Report(evaluated);
+            return;
+        }
+
         bool last = read.Step == _plan.TotalSteps;
         if (!last)
         {
-            // The standbys hear of the served read and its epochs before anyone else does, so that
-            // whoever reacts to an epoch's end (an operator, a test that kills this node then) finds
-            // it replicated. Unacknowledged: a crash within the snapshot's flight still loses it.
+            // The read is served once its checkpoint is written. The standbys hear of it and of its
+            // epochs before anyone else does, so that whoever reacts to an epoch's end (an
+            // operator, a test that kills this node then) finds it replicated. Unacknowledged: a
+            // crash within the snapshot's flight still loses it (PROTOCOL.md).
             _barriers.Pass();
             SendSnapshot();
         }
 
-        foreach (EpochCompleted epoch in evaluated)
-        {
-            _observer.Tell(epoch);
-        }
-
-        if (read.Checkpoint && !TrySave(read))
-        {
-            return;
-        }
-
+        Report(evaluated);
         if (last)
         {
             _ended = true;
@@ -390,6 +388,14 @@ public sealed partial class TrainingCoordinatorActor : ReceiveActor, IWithTimers
 
         ReadIfDue();
         Dispatch();
+    }
+
+    private void Report(EpochCompleted[] epochs)
+    {
+        foreach (EpochCompleted epoch in epochs)
+        {
+            _observer.Tell(epoch);
+        }
     }
 
     /// <summary>Evaluates the parameters at <paramref name="epoch"/>'s end on the test set and records the epoch; the caller tells the observer.</summary>
