@@ -62,7 +62,7 @@ public sealed record DistTrainNodeOptions
     public int SharedMemoryMib { get; init; } = DefaultSharedMemoryMib;
 
     /// <summary>The tensor channel's own default ring, in MiB.</summary>
-    public const int DefaultSharedMemoryMib = 8;
+    public const int DefaultSharedMemoryMib = TensorTransportSettings.DefaultSharedMemoryBytes / (1024 * 1024);
 
     /// <summary>
     /// Seed nodes (<see cref="SeedNodeAddress"/> syntax). Empty: this node starts a new cluster by

@@ -50,6 +50,9 @@ public sealed record TensorTransportSettings
     /// <summary>The largest shared-memory ring a channel may use (the ring is addressed with 32-bit offsets).</summary>
     public const int MaxSharedMemoryBytes = 1024 * 1024 * 1024;
 
+    /// <summary>The ring's size when nothing sets it (as in <see cref="Hocon"/>).</summary>
+    public const int DefaultSharedMemoryBytes = 8 * 1024 * 1024;
+
     public bool Enabled { get; init; } = true;
 
     /// <summary>Where the channel listens; null: remoting's bind hostname, else the node's address host.</summary>
@@ -83,7 +86,7 @@ public sealed record TensorTransportSettings
     /// 24-byte reference to them does (<see cref="SharedRingWriter"/>). 0 turns it off; TLS
     /// channels never use it. A message that does not fit in the free space is sent inline.
     /// </summary>
-    public int SharedMemoryBytes { get; init; } = 8 * 1024 * 1024;
+    public int SharedMemoryBytes { get; init; } = DefaultSharedMemoryBytes;
 
     /// <summary>The node's certificate with its private key; null: no TLS.</summary>
     public X509Certificate2? Certificate { get; init; }
@@ -115,7 +118,7 @@ public sealed record TensorTransportSettings
             PeerFaultLines = section.GetInt("peer-fault-lines", 5),
             PeerFaultInterval = section.GetTimeSpan("peer-fault-interval", TimeSpan.FromSeconds(10)),
             // Clamped, so that a size past int's range fails Validate with the key's name, not an overflow.
-            SharedMemoryBytes = (int)Math.Min(section.GetByteSize("shared-memory-size", null) ?? 8L * 1024 * 1024, int.MaxValue),
+            SharedMemoryBytes = (int)Math.Min(section.GetByteSize("shared-memory-size", null) ?? DefaultSharedMemoryBytes, int.MaxValue),
         };
         if (config.GetBoolean("akka.remote.dot-netty.tcp.enable-ssl", false))
         {
