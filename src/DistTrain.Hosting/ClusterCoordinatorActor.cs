@@ -27,7 +27,8 @@ namespace DistTrain.Hosting;
 /// answer to the coordinator, and it passes what the coordinator replicates
 /// (<see cref="CoordinatorSnapshot"/>, <see cref="CoordinatorStepCompleted"/>) on to the
 /// <see cref="CoordinatorStandbyActor"/> of every other coordinator node, bringing one that joins
-/// later up to date with the whole state first. It is not the place of the run's rules; it only
+/// later up to date with the whole state first, and tells the coordinator each read every standby
+/// has confirmed (<see cref="StandbyReads"/>). It is not the place of the run's rules; it only
 /// wires the cluster to them.
 /// <para>
 /// Coordinator failover: it first asks its own node's standby for a run to take over. A standby
@@ -48,6 +49,9 @@ internal sealed class ClusterCoordinatorActor : ReceiveActor, IWithUnboundedStas
 
     public static readonly TimeSpan RetryInterval = TimeSpan.FromSeconds(2);
 
+    /// <summary>How long a standby may lag behind the latest read before each warning.</summary>
+    public static readonly TimeSpan StandbyPatience = TimeSpan.FromSeconds(10);
+
     private readonly Guid _placementId = Guid.NewGuid();
     private readonly Cluster _cluster = Cluster.Get(Context.System);
     private readonly ILoggingAdapter _log = Context.GetLogger();
@@ -64,6 +68,7 @@ internal sealed class ClusterCoordinatorActor : ReceiveActor, IWithUnboundedStas
     private readonly ReplicatedRunState _replicated = new();
     /// <summary>The standby of every other coordinator node, resolved once: replication sends to them every step.</summary>
     private readonly Dictionary<Address, ActorSelection> _standbys = [];
+    private readonly StandbyReads _standbyReads = new();
     private int? _replicas;
     private IActorRef _run = ActorRefs.Nobody;
 
@@ -149,8 +154,19 @@ internal sealed class ClusterCoordinatorActor : ReceiveActor, IWithUnboundedStas
         Receive<CoordinatorSnapshot>(snapshot =>
         {
             _replicated.Apply(snapshot);
+            _standbyReads.Send(snapshot.LastRead);
             ToStandbys(snapshot);
+            AnnounceReplicatedReads();
         });
+        Receive<CoordinatorSnapshotStored>(stored =>
+        {
+            if (stored.RunId == _replicated.Current?.RunId)
+            {
+                _standbyReads.Stored(Sender.Path.Address, stored.LastRead);
+                AnnounceReplicatedReads();
+            }
+        });
+        Receive<StandbysBehind>(_ => WarnOfStandbysBehind());
         Receive<CoordinatorStepCompleted>(step =>
         {
             _replicated.Apply(step);
@@ -178,12 +194,52 @@ internal sealed class ClusterCoordinatorActor : ReceiveActor, IWithUnboundedStas
 
             ActorSelection standby = Context.ActorSelection(new RootActorPath(node) / "user" / CoordinatorStandbyActor.Name);
             _standbys.Add(node, standby);
+            _standbyReads.Join(node);
             if (_replicated.Current is { } snapshot)
             {
                 standby.Tell(snapshot);
             }
         });
-        Receive<ClusterEvent.MemberRemoved>(removed => _standbys.Remove(removed.Member.Address));
+        Receive<ClusterEvent.MemberRemoved>(removed =>
+        {
+            _standbys.Remove(removed.Member.Address);
+            _standbyReads.Leave(removed.Member.Address);
+            AnnounceReplicatedReads();
+        });
+    }
+
+    /// <summary>
+    /// Tells the run's coordinator the latest read every standby now holds, which lets it lease
+    /// past an exact read it holds for that (<see cref="ReadReplicated"/>); while some standby lags,
+    /// warns every <see cref="StandbyPatience"/> naming it. A standby that never answers holds the
+    /// run at the read until its node is removed, as a lost node is.
+    /// </summary>
+    private void AnnounceReplicatedReads()
+    {
+        if (_standbyReads.TakeNewlyReplicated() is long read && _replicated.Current is { } snapshot)
+        {
+            _run.Tell(new ReadReplicated(snapshot.RunId, read));
+        }
+
+        if (!_standbyReads.Behind.Any())
+        {
+            Timers.Cancel(nameof(StandbysBehind));
+        }
+        else if (!Timers.IsTimerActive(nameof(StandbysBehind)))
+        {
+            Timers.StartPeriodicTimer(nameof(StandbysBehind), StandbysBehind.Instance, StandbyPatience);
+        }
+    }
+
+    private void WarnOfStandbysBehind()
+    {
+        Address[] behind = [.. _standbyReads.Behind];
+        if (behind.Length > 0)
+        {
+            _log.Warning(
+                "The standby coordinator(s) on {0} have not confirmed the read at step {1}; leasing past an exact read waits for them, or for their nodes' removal.",
+                string.Join(", ", behind.Select(node => node.ToString())), _standbyReads.Sent);
+        }
     }
 
     private void ToStandbys(IDistTrainMessage message)
@@ -332,5 +388,10 @@ internal sealed class ClusterCoordinatorActor : ReceiveActor, IWithUnboundedStas
     private sealed class RetryPlacement
     {
         public static RetryPlacement Instance { get; } = new();
+    }
+
+    private sealed class StandbysBehind
+    {
+        public static StandbysBehind Instance { get; } = new();
     }
 }

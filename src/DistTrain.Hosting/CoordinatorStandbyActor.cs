@@ -6,7 +6,8 @@ namespace DistTrain.Hosting;
 
 /// <summary>
 /// Every coordinator node's standby, at <c>/user/coordinator-standby</c>: it keeps what the run's
-/// coordinator on another node replicates (<see cref="ReplicatedRunState"/>), and hands it to the
+/// coordinator on another node replicates (<see cref="ReplicatedRunState"/>), confirms each
+/// snapshot to the sender (<see cref="CoordinatorSnapshotStored"/>), and hands it to the
 /// coordinator singleton should it start on this node (<see cref="GetHandover"/>): that is, when
 /// the coordinator's node was lost and this node is the oldest coordinator node left. The
 /// singleton then takes the run over instead of placing a new one.
@@ -19,7 +20,11 @@ internal sealed class CoordinatorStandbyActor : ReceiveActor
 
     public CoordinatorStandbyActor()
     {
-        Receive<CoordinatorSnapshot>(_state.Apply);
+        Receive<CoordinatorSnapshot>(snapshot =>
+        {
+            _state.Apply(snapshot);
+            Sender.Tell(new CoordinatorSnapshotStored(snapshot.RunId, snapshot.LastRead));
+        });
         Receive<CoordinatorStepCompleted>(_state.Apply);
         Receive<GetHandover>(_ => Sender.Tell(new Handover(_state.Handover)));
     }

@@ -29,6 +29,19 @@ public sealed record CoordinatorSnapshot(
     IReadOnlyList<bool> BackupsSeeded, IReadOnlyList<int> WorkerIds, IReadOnlyList<IActorRef> Workers,
     IReadOnlyList<EpochCompleted> Epochs, IReadOnlyList<long> CompletedSteps, IReadOnlyList<float> CompletedLosses) : IDistTrainMessage;
 
+/// <summary>
+/// A standby to the coordinator's node, in answer to every <see cref="CoordinatorSnapshot"/>: it
+/// holds run <paramref name="RunId"/>'s snapshot whose last read served is <paramref name="LastRead"/>.
+/// </summary>
+public sealed record CoordinatorSnapshotStored(Guid RunId, long LastRead) : IDistTrainMessage;
+
+/// <summary>
+/// The coordinator's node to its coordinator: every standby holds a snapshot whose last read is
+/// <paramref name="Step"/> or later (or there is no standby left), so leasing may go past that
+/// read: a coordinator that takes the run over will not read there again.
+/// </summary>
+public sealed record ReadReplicated(Guid RunId, long Step) : IDistTrainMessage;
+
 /// <summary>Coordinator to its standbys, between snapshots: step <paramref name="Step"/> completed with <paramref name="Loss"/>.</summary>
 public sealed record CoordinatorStepCompleted(Guid RunId, long Step, float Loss, double RunSeconds) : IDistTrainMessage;
 

@@ -13,7 +13,15 @@ namespace DistTrain.Actors.Coordinator;
 /// round trip per barrier. In ssp and async an epoch-end evaluation does not hold leasing up: those
 /// modes have no step boundary in their parameters, and a worker that stalls (alive but silent)
 /// would otherwise stop every other worker at the next epoch end. Such a read holds every step of
-/// the epoch and whatever later contributions arrived first. Plain state, not thread-safe.
+/// the epoch and whatever later contributions arrived first.
+/// </para>
+/// <para>
+/// With standby coordinators, an exact read passes in two moves: served (<see cref="Pass"/> with
+/// <c>holdUntilReplicated</c>), then replicated (<see cref="Replicated"/>) once every standby holds
+/// the snapshot that records it; leasing stays below the read's step in between. A coordinator lost
+/// in between has leased nothing past the read, so the one that takes the run over, which reads
+/// there again when its snapshot lacks the read, finds the shards settled exactly there. Plain
+/// state, not thread-safe.
 /// </para>
 /// </summary>
 public sealed class ReadBarriers
@@ -23,6 +31,9 @@ public sealed class ReadBarriers
     private readonly bool _checkpointing;
     private readonly long? _checkpointEvery;
     private long _lastRead;
+
+    /// <summary>The step of the exact read served but not yet on every standby, or null.</summary>
+    private long? _awaitingReplication;
 
     /// <param name="plan">The run's steps.</param>
     /// <param name="exactEpochEnds">Whether epoch-end reads are barriers (sync mode).</param>
@@ -51,8 +62,15 @@ public sealed class ReadBarriers
     /// <summary>Whether the read at <paramref name="step"/> must hold leasing until it is served.</summary>
     public bool IsExact(long step) => step == _plan.TotalSteps || IsCheckpointDue(step) || (_exactEpochEnds && IsEpochBoundary(step));
 
-    /// <summary>Whether step <paramref name="step"/> may be leased: no exact read waits at it unserved.</summary>
-    public bool MayOpen(long step) => step <= _lastRead || !IsExact(step);
+    /// <summary>The step of the read served whose replication leasing waits for, or null.</summary>
+    public long? AwaitingReplication => _awaitingReplication;
+
+    /// <summary>
+    /// Whether step <paramref name="step"/> may be leased: no exact read waits at it unserved, and
+    /// no served read at or below it waits to be replicated.
+    /// </summary>
+    public bool MayOpen(long step) =>
+        (_awaitingReplication is not long held || step < held) && (step <= _lastRead || !IsExact(step));
 
     /// <summary>
     /// The read due now, if any: the first read step after the last one read, once every step below
@@ -88,12 +106,31 @@ public sealed class ReadBarriers
         _lastRead = lastRead;
     }
 
-    /// <summary>The read in progress is served: leasing may go past its step.</summary>
-    public void Pass()
+    /// <summary>
+    /// The read in progress is served: leasing may go past its step, or, with
+    /// <paramref name="holdUntilReplicated"/> and an exact read, once <see cref="Replicated"/> says so.
+    /// </summary>
+    public void Pass(bool holdUntilReplicated = false)
     {
         ShardStateRead read = Current ?? throw new InvalidOperationException("No read is in progress.");
         _lastRead = read.Step;
+        _awaitingReplication = holdUntilReplicated && read.Exact ? read.Step : null;
         Current = null;
+    }
+
+    /// <summary>
+    /// Every standby holds the reads served through <paramref name="step"/>: a held read at or
+    /// below it lets leasing go on. Returns whether that released the hold.
+    /// </summary>
+    public bool Replicated(long step)
+    {
+        if (_awaitingReplication is not long held || held > step)
+        {
+            return false;
+        }
+
+        _awaitingReplication = null;
+        return true;
     }
 
     private bool IsEpochBoundary(long step) => step % _plan.StepsPerEpoch == 0;

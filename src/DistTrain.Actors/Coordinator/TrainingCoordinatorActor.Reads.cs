@@ -8,7 +8,8 @@ namespace DistTrain.Actors.Coordinator;
 /// <summary>
 /// Reading the shards' state at the read steps (<see cref="ReadBarriers"/>): asking every shard,
 /// and once every answer is in, evaluating the epochs that ended there, writing a due checkpoint,
-/// replicating the served read to the standbys, and then reporting the epochs and leasing on.
+/// replicating the served read to the standbys, and then reporting the epochs and leasing on
+/// (past an exact read once the standbys hold it).
 /// </summary>
 public sealed partial class TrainingCoordinatorActor
 {
@@ -62,10 +63,10 @@ public sealed partial class TrainingCoordinatorActor
         if (!last)
         {
             // The read is served once its checkpoint is written. The standbys hear of it and of its
-            // epochs before anyone else does, so that whoever reacts to an epoch's end (an
-            // operator, a test that kills this node then) finds it replicated. Unacknowledged: a
-            // crash within the snapshot's flight still loses it (PROTOCOL.md).
-            _barriers.Pass();
+            // epochs before anyone else does, and an exact read holds leasing until every standby
+            // holds it (ReadReplicated): a coordinator lost before then has leased nothing past it,
+            // so the one that takes over, if its snapshot lacks the read, reads there again exactly.
+            _barriers.Pass(holdUntilReplicated: SnapshotsGoOut);
             SendSnapshot();
         }
 
@@ -79,6 +80,16 @@ public sealed partial class TrainingCoordinatorActor
 
         ReadIfDue();
         Dispatch();
+    }
+
+    /// <summary>Every standby holds the reads served through the step: leasing goes past a read held for it.</summary>
+    private void OnReadReplicated(ReadReplicated replicated)
+    {
+        if (!_ended && _barriers.Replicated(replicated.Step))
+        {
+            ReadIfDue();
+            Dispatch();
+        }
     }
 
     private void Report(EpochCompleted[] epochs)

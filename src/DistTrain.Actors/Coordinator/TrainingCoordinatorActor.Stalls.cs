@@ -27,7 +27,8 @@ public sealed partial class TrainingCoordinatorActor
         }
 
         _stalls ??= new StallWatch(_options.StallWarning);
-        if (_barriers.Current is not null)
+        // A read in progress, or one served that waits for the standbys, holds the step: no worker does.
+        if (_barriers.Current is not null || _barriers.AwaitingReplication is not null)
         {
             _stalls.Reset();
             return;

@@ -11,8 +11,10 @@ namespace DistTrain.Actors.Coordinator;
 /// last read) whenever more than a step changed, and a <see cref="CoordinatorStepCompleted"/>
 /// per completed step in between. The parameters, optimizer state and versions are the shards'
 /// (and their backups'), and the epoch position follows from the step, so nothing else is needed
-/// for another coordinator to take the run over (TrainingCoordinatorActor.TakeOver.cs). A run in
-/// one process replicates nothing.
+/// for another coordinator to take the run over (TrainingCoordinatorActor.TakeOver.cs). The parent
+/// answers <see cref="ReadReplicated"/> once every standby holds a snapshot's read, which an exact
+/// read waits for before leasing past it (<see cref="ReadBarriers"/>). A run in one process
+/// replicates nothing.
 /// </summary>
 public sealed partial class TrainingCoordinatorActor
 {
@@ -21,10 +23,15 @@ public sealed partial class TrainingCoordinatorActor
 
     private bool ReplicatesToStandbys => _placedServers is not null;
 
+    /// <summary>
+    /// Whether a snapshot sent now goes out: in a cluster run, not after its end, and not while
+    /// taking a run over (until rebuilt, this coordinator knows less than its standbys do).
+    /// </summary>
+    private bool SnapshotsGoOut => ReplicatesToStandbys && !_ended && _takeover is null;
+
     private void SendSnapshot()
     {
-        // Not while taking a run over: until rebuilt, this coordinator knows less than its standbys do.
-        if (!ReplicatesToStandbys || _ended || _takeover is not null)
+        if (!SnapshotsGoOut)
         {
             return;
         }

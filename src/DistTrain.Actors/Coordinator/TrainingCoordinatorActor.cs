@@ -109,6 +109,7 @@ public sealed partial class TrainingCoordinatorActor : ReceiveActor, IWithTimers
         Receive<ShardFailed>(failed => failed.RunId == _runId, OnShardFailed);
         Receive<ContributionRejected>(rejected => rejected.RunId == _runId, OnRejected);
         Receive<CurrentShardState>(state => state.RunId == _runId, OnCurrentShardState);
+        Receive<ReadReplicated>(replicated => replicated.RunId == _runId, OnReadReplicated);
         Receive<ParameterServerFailed>(failed => failed.RunId == _runId, failed => Fail(failed.Reason));
         Receive<Terminated>(OnTerminated);
         Receive<CheckProgress>(_ => OnCheckProgress());

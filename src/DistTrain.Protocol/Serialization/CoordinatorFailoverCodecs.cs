@@ -108,6 +108,36 @@ internal static class CoordinatorFailoverCodecs
             reader.ReadInt64(nameof(ShardRejoined.SettledThrough)));
     }
 
+    public static void Write(ref WireWriter writer, CoordinatorSnapshotStored message)
+    {
+        writer.WriteFields(2);
+        writer.WriteGuid(message.RunId);
+        writer.WriteInt64(message.LastRead);
+    }
+
+    public static CoordinatorSnapshotStored ReadCoordinatorSnapshotStored(ref WireReader reader)
+    {
+        reader.ReadFields(2);
+        return new CoordinatorSnapshotStored(
+            reader.ReadGuid(nameof(CoordinatorSnapshotStored.RunId)),
+            reader.ReadInt64(nameof(CoordinatorSnapshotStored.LastRead)));
+    }
+
+    public static void Write(ref WireWriter writer, ReadReplicated message)
+    {
+        writer.WriteFields(2);
+        writer.WriteGuid(message.RunId);
+        writer.WriteInt64(message.Step);
+    }
+
+    public static ReadReplicated ReadReadReplicated(ref WireReader reader)
+    {
+        reader.ReadFields(2);
+        return new ReadReplicated(
+            reader.ReadGuid(nameof(ReadReplicated.RunId)),
+            reader.ReadInt64(nameof(ReadReplicated.Step)));
+    }
+
     public static void Write(ref WireWriter writer, CoordinatorTookOver message)
     {
         writer.WriteFields(5);

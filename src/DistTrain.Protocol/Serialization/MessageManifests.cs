@@ -76,6 +76,9 @@ internal static class MessageManifests
             "coordinator-snapshot.1", CoordinatorFailoverCodecs.Write, CoordinatorFailoverCodecs.ReadCoordinatorSnapshot),
         MessageCodec.Of<CoordinatorStepCompleted>(
             "coordinator-step-completed.1", CoordinatorFailoverCodecs.Write, CoordinatorFailoverCodecs.ReadCoordinatorStepCompleted),
+        MessageCodec.Of<CoordinatorSnapshotStored>(
+            "coordinator-snapshot-stored.1", CoordinatorFailoverCodecs.Write, CoordinatorFailoverCodecs.ReadCoordinatorSnapshotStored),
+        MessageCodec.Of<ReadReplicated>("read-replicated.1", CoordinatorFailoverCodecs.Write, CoordinatorFailoverCodecs.ReadReadReplicated),
         MessageCodec.Of<CoordinatorMoved>("coordinator-moved.1", CoordinatorFailoverCodecs.Write, CoordinatorFailoverCodecs.ReadCoordinatorMoved),
         MessageCodec.Of<WorkerRejoined>("worker-rejoined.1", CoordinatorFailoverCodecs.Write, CoordinatorFailoverCodecs.ReadWorkerRejoined),
         MessageCodec.Of<ShardRejoined>("shard-rejoined.1", CoordinatorFailoverCodecs.Write, CoordinatorFailoverCodecs.ReadShardRejoined),

@@ -69,4 +69,50 @@ public class ReadBarriersTests
         Assert.False(read.Exact);
         Assert.Null(barriers.DueAt(13));
     }
+
+    [Fact]
+    public void MayOpen_ExactReadHeldUntilReplicated_OpensNothingFromItsStepUntilThen()
+    {
+        var barriers = new ReadBarriers(s_plan, exactEpochEnds: true, checkpointing: false, checkpointEvery: null);
+        barriers.Begin(10, [], 0, 1, 1);
+        barriers.Pass(holdUntilReplicated: true);
+
+        Assert.Equal(10L, barriers.LastRead);
+        Assert.Equal(10L, barriers.AwaitingReplication);
+        Assert.True(barriers.MayOpen(9));
+        Assert.False(barriers.MayOpen(10));
+        Assert.False(barriers.MayOpen(11));
+        Assert.False(barriers.Replicated(9));
+        Assert.False(barriers.MayOpen(10));
+
+        Assert.True(barriers.Replicated(10));
+        Assert.Null(barriers.AwaitingReplication);
+        Assert.True(barriers.MayOpen(10));
+        Assert.True(barriers.MayOpen(19));
+        Assert.False(barriers.MayOpen(20));
+        Assert.False(barriers.Replicated(10));
+    }
+
+    [Fact]
+    public void Pass_HoldingANonExactRead_HoldsNothing()
+    {
+        var barriers = new ReadBarriers(s_plan, exactEpochEnds: false, checkpointing: false, checkpointEvery: null);
+        barriers.Begin(10, [], 0, 1, 1);
+        barriers.Pass(holdUntilReplicated: true);
+
+        Assert.Null(barriers.AwaitingReplication);
+        Assert.True(barriers.MayOpen(10));
+        Assert.True(barriers.MayOpen(15));
+    }
+
+    [Fact]
+    public void Replicated_ALaterReadReplicatedFirst_ReleasesTheEarlierHold()
+    {
+        var barriers = new ReadBarriers(s_plan, exactEpochEnds: true, checkpointing: false, checkpointEvery: null);
+        barriers.Begin(10, [], 0, 1, 1);
+        barriers.Pass(holdUntilReplicated: true);
+
+        Assert.True(barriers.Replicated(20));
+        Assert.True(barriers.MayOpen(15));
+    }
 }

@@ -128,6 +128,8 @@ public static class ProtocolSamples
             [new EpochCompleted(RunId, 1, 703L, 0.6931, 0.7123, 0.5625, 9_876.25, 61.5), new EpochCompleted(RunId, 2, 1_407L, 0.4321, double.NaN, 0.875, 12_345.5, -0.0)],
             [1_409L, 1_411L, 1_413L], [2.3025851f, BitConverter.Int32BitsToSingle(0x7FC00077), -0f]),
         new CoordinatorStepCompleted(RunId, 1_415L, BitConverter.Int32BitsToSingle(0x7FC00099), 1_240.75),
+        new CoordinatorSnapshotStored(RunId, 1_407L),
+        new ReadReplicated(RunId, 1_407L),
         new CoordinatorMoved(RunId, coordinator),
         new WorkerRejoined(
             RunId, 7,
