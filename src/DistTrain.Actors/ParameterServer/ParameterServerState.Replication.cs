@@ -12,14 +12,6 @@ namespace DistTrain.Actors.ParameterServer;
 /// </summary>
 public sealed partial class ParameterServerState
 {
-    /// <summary>
-    /// Sync: the weighted mean of the contributions of the last step this shard completed itself,
-    /// which its optimizer step applied (valid while <see cref="LastStepContributions"/> is
-    /// positive); what a primary sends its backup, which takes it with <see cref="ApplyReplicatedStep"/>.
-    /// Overwritten by the next step.
-    /// </summary>
-    public ReadOnlySpan<float> LastStepMean => _mean;
-
     /// <summary>Sync: how many contributions the last step this shard completed itself applied; 0 when every slot was given up.</summary>
     public int LastStepContributions { get; private set; }
 
@@ -35,8 +27,8 @@ public sealed partial class ParameterServerState
     public delegate void StepAggregatedHandler(long step, long version, int contributions, ReadOnlySpan<float> mean);
 
     /// <summary>
-    /// Sync: applies step <paramref name="step"/> as the primary did (<see cref="LastStepMean"/>,
-    /// <see cref="LastStepContributions"/>), taking this backup to <paramref name="version"/>
+    /// Sync: applies step <paramref name="step"/> as the primary did (the mean and contributions
+    /// its <see cref="StepAggregated"/> was told), taking this backup to <paramref name="version"/>
     /// with parameters and optimizer state bit-identical to the primary's: the same optimizer
     /// step on the same values. Throws when the step is not the next one or the mean does not
     /// fit, which would leave the backup apart from its primary.

@@ -380,6 +380,24 @@ public sealed partial class ParameterServerState
     private void CompleteStep()
     {
         long step = _step.Step;
+        int slots = _step.SlotCount;
+        if (_step.TakeSole() is TensorBuffer sole)
+        {
+            // One node summed every slot: its contribution is the mean as it arrived, no copy.
+            try
+            {
+                LastStepContributions = slots;
+                StepAggregated?.Invoke(step, Version + 1, slots, sole.Span);
+                ApplyStep(step, slots, sole.Span);
+            }
+            finally
+            {
+                sole.Release();
+            }
+
+            return;
+        }
+
         LastStepContributions = _step.Complete(_mean);
         StepAggregated?.Invoke(step, Version + 1, LastStepContributions, LastStepContributions > 0 ? _mean : []);
         ApplyStep(step, LastStepContributions, _mean);

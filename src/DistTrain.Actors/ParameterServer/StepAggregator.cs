@@ -197,6 +197,32 @@ public sealed class StepAggregator
         return received;
     }
 
+    /// <summary>
+    /// When the complete open step holds one contribution covering every slot (a node summed
+    /// them all) and no slot was skipped, closes the step and hands that contribution over: it is
+    /// the mean bit for bit (<see cref="Complete"/> would multiply it by 1), so the caller reads it
+    /// instead of a copy and then releases it. Otherwise returns null and leaves the step as it was.
+    /// </summary>
+    public TensorBuffer? TakeSole()
+    {
+        if (!IsComplete || SkippedCount != 0 || _gradients[0] is not TensorBuffer sole)
+        {
+            return null;
+        }
+
+        for (int slot = 1; slot < SlotCount; slot++)
+        {
+            if (_gradients[slot] is not null)
+            {
+                return null;
+            }
+        }
+
+        _gradients[0] = null;
+        Close();
+        return sole;
+    }
+
     /// <summary>Releases every held contribution and closes the step without forming a mean.</summary>
     public void Abandon()
     {

@@ -1,5 +1,6 @@
 using DistTrain.Actors.ParameterServer;
 using DistTrain.Core.Optimizers;
+using DistTrain.Core.Training;
 using DistTrain.Protocol;
 using Xunit;
 
@@ -9,7 +10,8 @@ namespace DistTrain.Actors.Tests.ParameterServer;
 /// A hot-standby backup fed each completed step's mean (<see cref="ParameterServerState.ApplyReplicatedStep"/>)
 /// holds what its primary holds, bit for bit: parameters, optimizer moments and step count,
 /// version, and the steps settled. Including a step whose every slot was given up, which applies
-/// nothing but still counts as a version.
+/// nothing but still counts as a version, and one whose slots a node summed into one
+/// contribution, which the primary applies as it came.
 /// </summary>
 public class ParameterServerStateReplicationTests
 {
@@ -20,7 +22,9 @@ public class ParameterServerStateReplicationTests
     {
         ParameterServerState primary = Shards.State(optimizer: Shards.Adam);
         ParameterServerState backup = Shards.State(optimizer: Shards.Adam);
-        for (long step = 0; step < 5; step++)
+        float[] mean = [];
+        primary.StepAggregated = (_, _, contributions, aggregated) => mean = contributions > 0 ? aggregated.ToArray() : [];
+        for (long step = 0; step < 6; step++)
         {
             if (step == 2)
             {
@@ -30,6 +34,14 @@ public class ParameterServerStateReplicationTests
                 primary.Accept(new Contribution(nan).Push(step, slot: 0, sampleCount: 4, BatchSize, slotCount: 2));
                 primary.Accept(new Contribution(nan).Push(step, slot: 1, sampleCount: 6, BatchSize, slotCount: 2));
             }
+            else if (step == 4)
+            {
+                // One node summed both slots: its contribution is the mean, applied as it came.
+                float[] sum = Shards.Weighted(Shards.Values((int)step, 1e3f), 4, BatchSize);
+                WeightedMean.Add(Shards.Weighted(Shards.Values((int)step + 10, 1e-3f), 6, BatchSize), 1f, sum);
+                primary.Accept(new Contribution(sum).Push(step, 0, 10, BatchSize, slotCount: 2, slotSpan: 2));
+                Shards.AssertBitsEqual(sum, mean);
+            }
             else
             {
                 primary.Accept(new Contribution(Shards.Weighted(Shards.Values((int)step, 1e3f), 4, BatchSize)).Push(step, 0, 4, BatchSize, slotCount: 2));
@@ -37,7 +49,6 @@ public class ParameterServerStateReplicationTests
             }
 
             Assert.Equal(step == 2 ? 0 : 2, primary.LastStepContributions);
-            ReadOnlySpan<float> mean = primary.LastStepContributions > 0 ? primary.LastStepMean : [];
             backup.ApplyReplicatedStep(step, primary.Version, primary.LastStepContributions, mean);
 
             Assert.Equal(primary.Version, backup.Version);

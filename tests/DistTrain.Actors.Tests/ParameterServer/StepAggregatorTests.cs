@@ -131,6 +131,45 @@ public class StepAggregatorTests
     }
 
     [Fact]
+    public void TakeSole_OneContributionOfEverySlot_IsTheMeanBitForBitAndStaysHeld()
+    {
+        float[][] gradients = ThreeGradients();
+        var nodeSum = Weighted(gradients[0], 0);
+        WeightedMean.Add(Weighted(gradients[1], 1), 1f, nodeSum);
+        WeightedMean.Add(Weighted(gradients[2], 2), 1f, nodeSum);
+        var node = new Contribution(nodeSum);
+        var aggregator = new StepAggregator(Length);
+        aggregator.Open(step: 4, slotCount: 3);
+        aggregator.Add(0, 3, node.Buffer, 1f);
+
+        Assert.Same(node.Buffer, aggregator.TakeSole());
+
+        Shards.AssertBitsEqual(SlotOrderMean(gradients), node.Buffer.Span.ToArray());
+        Assert.False(aggregator.IsOpen);
+        Assert.False(node.ReturnedToPool());
+        node.Buffer.Release();
+        Assert.True(node.ReturnedToPool());
+    }
+
+    [Fact]
+    public void TakeSole_TwoContributionsASkipOrAnIncompleteStep_ReturnsNullAndLeavesTheStep()
+    {
+        var aggregator = new StepAggregator(Length);
+        aggregator.Open(step: 0, slotCount: 3);
+        aggregator.Add(0, 2, new Contribution(new float[Length]).Buffer, 0.5f);
+        Assert.Null(aggregator.TakeSole());
+        aggregator.Add(2, 1, new Contribution(new float[Length]).Buffer, 0.5f);
+        Assert.Null(aggregator.TakeSole());
+        Assert.Equal(3, aggregator.Complete(new float[Length]));
+
+        aggregator.Open(step: 1, slotCount: 3);
+        aggregator.Add(0, 2, new Contribution(new float[Length]).Buffer, 0.5f);
+        aggregator.Skip(2, 1);
+        Assert.Null(aggregator.TakeSole());
+        Assert.True(aggregator.IsComplete);
+    }
+
+    [Fact]
     public void Complete_EverySlotSkipped_ReturnsZeroAndClearsTheMean()
     {
         var aggregator = new StepAggregator(Length);
