@@ -125,28 +125,18 @@ public sealed partial class ParameterServerActor
     /// Sync, with a backup: sends it the step's mean as soon as the step's contributions are
     /// summed (<see cref="ParameterServerState.StepAggregated"/>), so that the transfer, the
     /// backup's confirmation and this shard's own optimizer step overlap; the version waits to
-    /// be published until both are done.
+    /// be published until both are done. The mean goes as it is, with one more reader, whom the
+    /// transport (once it has written it) or the backup (once it has applied it) releases.
     /// </summary>
-    private void ReplicateAggregatedStep(long step, long version, int contributions, ReadOnlySpan<float> mean)
+    private void ReplicateAggregatedStep(long step, long version, int contributions, TensorBuffer? mean)
     {
         if (_backup is null)
         {
             return;
         }
 
-        TensorBuffer copy;
-        if (contributions > 0)
-        {
-            _replicationPool ??= new TensorBufferPool(_state.Range.Length);
-            copy = _replicationPool.Rent();
-            mean.CopyTo(copy.WritableSpan);
-        }
-        else
-        {
-            copy = new TensorBuffer([], 0);
-        }
-
-        _transport.Send(_backup, new ReplicateStep(_runId, _state.ShardId, step, version, contributions, copy), Self);
+        mean?.AddReaders(1);
+        _transport.Send(_backup, new ReplicateStep(_runId, _state.ShardId, step, version, contributions, mean ?? new TensorBuffer([], 0)), Self);
     }
 
     private TensorBuffer CopyForBackup(TensorBuffer gradient)

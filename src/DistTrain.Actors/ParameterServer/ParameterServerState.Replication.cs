@@ -17,14 +17,16 @@ public sealed partial class ParameterServerState
 
     /// <summary>
     /// Sync: called with each step this shard completes itself once its contributions are summed,
-    /// before the optimizer applies the mean (empty when none was applied) to make
+    /// before the optimizer applies the mean (null when none was applied) to make
     /// <c>version</c>. A primary sends the mean to its backup from here, so that the transfer and
-    /// the backup's answer overlap its own optimizer step. The span is valid during the call only.
+    /// the backup's answer overlap its own optimizer step. The mean is lent for the call: a
+    /// handler that keeps it adds a reader first (<see cref="TensorBuffer.AddReaders"/>) and
+    /// releases it when done; nobody writes it.
     /// </summary>
     public StepAggregatedHandler? StepAggregated { get; set; }
 
     /// <summary>What <see cref="StepAggregated"/> is told: step, the version it makes, its contributions and their mean.</summary>
-    public delegate void StepAggregatedHandler(long step, long version, int contributions, ReadOnlySpan<float> mean);
+    public delegate void StepAggregatedHandler(long step, long version, int contributions, TensorBuffer? mean);
 
     /// <summary>
     /// Sync: applies step <paramref name="step"/> as the primary did (the mean and contributions

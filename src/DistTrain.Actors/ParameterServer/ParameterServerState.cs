@@ -57,7 +57,8 @@ public sealed partial class ParameterServerState
 {
     private readonly ParameterVersionStore _versions;
     private readonly int _localOffset;
-    private readonly float[] _mean;
+    /// <summary>Buffers each sync step's mean is formed in (unless one contribution is the mean): lent to <see cref="StepAggregated"/>, which may keep one.</summary>
+    private readonly TensorBufferPool _means;
     private readonly IOptimizer _optimizer;
     private readonly StepAggregator _step;
     private readonly List<long> _stalenessHistogram = [];
@@ -93,7 +94,7 @@ public sealed partial class ParameterServerState
         _localOffset = _versions.LocalOffset(range);
         _current = _versions.Acquire(version: 0);
         initial.CopyTo(CurrentSpan(_current));
-        _mean = new float[range.Length];
+        _means = new TensorBufferPool(range.Length);
         _optimizer = ProtocolMapping.BuildOptimizer(optimizer).Create(range.Length);
         _step = new StepAggregator(range.Length);
     }
@@ -381,26 +382,21 @@ public sealed partial class ParameterServerState
     {
         long step = _step.Step;
         int slots = _step.SlotCount;
-        if (_step.TakeSole() is TensorBuffer sole)
+
+        // One node summed every slot: its contribution is the mean as it came, no copy.
+        TensorBuffer? sole = _step.TakeSole();
+        TensorBuffer mean = sole ?? _means.Rent();
+        try
         {
-            // One node summed every slot: its contribution is the mean as it arrived, no copy.
-            try
-            {
-                LastStepContributions = slots;
-                StepAggregated?.Invoke(step, Version + 1, slots, sole.Span);
-                ApplyStep(step, slots, sole.Span);
-            }
-            finally
-            {
-                sole.Release();
-            }
-
-            return;
+            LastStepContributions = sole is not null ? slots : _step.Complete(mean.WritableSpan);
+            bool applied = LastStepContributions > 0;
+            StepAggregated?.Invoke(step, Version + 1, LastStepContributions, applied ? mean : null);
+            ApplyStep(step, LastStepContributions, applied ? mean.Span : []);
         }
-
-        LastStepContributions = _step.Complete(_mean);
-        StepAggregated?.Invoke(step, Version + 1, LastStepContributions, LastStepContributions > 0 ? _mean : []);
-        ApplyStep(step, LastStepContributions, _mean);
+        finally
+        {
+            mean.Release();
+        }
     }
 
     private void ApplyStep(long step, int contributed, ReadOnlySpan<float> mean)

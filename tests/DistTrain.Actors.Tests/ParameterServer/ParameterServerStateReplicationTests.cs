@@ -23,7 +23,7 @@ public class ParameterServerStateReplicationTests
         ParameterServerState primary = Shards.State(optimizer: Shards.Adam);
         ParameterServerState backup = Shards.State(optimizer: Shards.Adam);
         float[] mean = [];
-        primary.StepAggregated = (_, _, contributions, aggregated) => mean = contributions > 0 ? aggregated.ToArray() : [];
+        primary.StepAggregated = (_, _, _, aggregated) => mean = aggregated is null ? [] : aggregated.Span.ToArray();
         for (long step = 0; step < 6; step++)
         {
             if (step == 2)
