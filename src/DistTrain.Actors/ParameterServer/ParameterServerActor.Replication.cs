@@ -26,7 +26,6 @@ public sealed partial class ParameterServerActor
     private readonly List<SubscribeParameters> _subscriptionsAwaitingBackup = [];
     private readonly List<(IActorRef Pusher, PushGradientsAck Ack, long Replications)> _acksAwaitingBackup = [];
     private IActorRef? _backup;
-    private TensorBufferPool? _replicationPool;
     private bool _awaitingBackup;
 
     /// <summary>Ssp and async: contributions sent to the backup, and how many of them it has confirmed (it answers each, in order).</summary>
@@ -137,14 +136,6 @@ public sealed partial class ParameterServerActor
 
         mean?.AddReaders(1);
         _transport.Send(_backup, new ReplicateStep(_runId, _state.ShardId, step, version, contributions, mean ?? new TensorBuffer([], 0)), Self);
-    }
-
-    private TensorBuffer CopyForBackup(TensorBuffer gradient)
-    {
-        _replicationPool ??= new TensorBufferPool(_state.Range.Length);
-        TensorBuffer copy = _replicationPool.Rent();
-        gradient.Span.CopyTo(copy.WritableSpan);
-        return copy;
     }
 
     /// <summary>

@@ -207,8 +207,10 @@ public sealed partial class ParameterServerActor : ReceiveActor, IWithUnboundedS
 
         _track.Enter(ActivityPhase.Apply, push.Step, _state.Version);
 
-        // Ssp and async with a backup: the contribution as applied goes to the backup too.
-        TensorBuffer? forBackup = _backup is not null && _state.Mode != ConsistencyMode.Sync ? CopyForBackup(push.Gradient) : null;
+        // Ssp and async with a backup: the contribution as applied goes to the backup too, as it
+        // is (nobody writes a contribution), with one more reader.
+        TensorBuffer? forBackup = _backup is not null && _state.Mode != ConsistencyMode.Sync ? push.Gradient : null;
+        forBackup?.AddReaders(1);
         ContributionOutcome outcome = _state.Accept(push);
         if (outcome.IsRejected)
         {
