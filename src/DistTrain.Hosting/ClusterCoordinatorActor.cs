@@ -160,7 +160,7 @@ internal sealed class ClusterCoordinatorActor : ReceiveActor, IWithUnboundedStas
         });
         Receive<CoordinatorSnapshotStored>(stored =>
         {
-            if (stored.RunId == _replicated.Current?.RunId)
+            if (stored.RunId == _replicated.RunId)
             {
                 _standbyReads.Stored(Sender.Path.Address, stored.LastRead);
                 AnnounceReplicatedReads();
@@ -216,9 +216,9 @@ internal sealed class ClusterCoordinatorActor : ReceiveActor, IWithUnboundedStas
     /// </summary>
     private void AnnounceReplicatedReads()
     {
-        if (_standbyReads.TakeNewlyReplicated() is long read && _replicated.Current is { } snapshot)
+        if (_standbyReads.TakeNewlyReplicated() is long read && _replicated.RunId is Guid runId)
         {
-            _run.Tell(new ReadReplicated(snapshot.RunId, read));
+            _run.Tell(new ReadReplicated(runId, read));
         }
 
         if (!_standbyReads.Behind.Any())

@@ -40,6 +40,9 @@ internal sealed class ReplicatedRunState
         _sinceLastWord.Restart();
     }
 
+    /// <summary>The run replicated, or null before the first snapshot.</summary>
+    public Guid? RunId => _snapshot?.RunId;
+
     /// <summary>The state replicated so far as one snapshot, or null before the first.</summary>
     public CoordinatorSnapshot? Current
     {

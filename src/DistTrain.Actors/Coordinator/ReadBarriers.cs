@@ -32,9 +32,6 @@ public sealed class ReadBarriers
     private readonly long? _checkpointEvery;
     private long _lastRead;
 
-    /// <summary>The step of the exact read served but not yet on every standby, or null.</summary>
-    private long? _awaitingReplication;
-
     /// <param name="plan">The run's steps.</param>
     /// <param name="exactEpochEnds">Whether epoch-end reads are barriers (sync mode).</param>
     /// <param name="checkpointing">Whether checkpoints are written at all.</param>
@@ -62,15 +59,15 @@ public sealed class ReadBarriers
     /// <summary>Whether the read at <paramref name="step"/> must hold leasing until it is served.</summary>
     public bool IsExact(long step) => step == _plan.TotalSteps || IsCheckpointDue(step) || (_exactEpochEnds && IsEpochBoundary(step));
 
-    /// <summary>The step of the read served whose replication leasing waits for, or null.</summary>
-    public long? AwaitingReplication => _awaitingReplication;
+    /// <summary>The step of the exact read served but not yet on every standby, which leasing waits for, or null.</summary>
+    public long? AwaitingReplication { get; private set; }
 
     /// <summary>
     /// Whether step <paramref name="step"/> may be leased: no exact read waits at it unserved, and
     /// no served read at or below it waits to be replicated.
     /// </summary>
     public bool MayOpen(long step) =>
-        (_awaitingReplication is not long held || step < held) && (step <= _lastRead || !IsExact(step));
+        (AwaitingReplication is not long held || step < held) && (step <= _lastRead || !IsExact(step));
 
     /// <summary>
     /// The read due now, if any: the first read step after the last one read, once every step below
@@ -114,7 +111,7 @@ public sealed class ReadBarriers
     {
         ShardStateRead read = Current ?? throw new InvalidOperationException("No read is in progress.");
         _lastRead = read.Step;
-        _awaitingReplication = holdUntilReplicated && read.Exact ? read.Step : null;
+        AwaitingReplication = holdUntilReplicated && read.Exact ? read.Step : null;
         Current = null;
     }
 
@@ -124,12 +121,12 @@ public sealed class ReadBarriers
     /// </summary>
     public bool Replicated(long step)
     {
-        if (_awaitingReplication is not long held || held > step)
+        if (AwaitingReplication is not long held || held > step)
         {
             return false;
         }
 
-        _awaitingReplication = null;
+        AwaitingReplication = null;
         return true;
     }
 
