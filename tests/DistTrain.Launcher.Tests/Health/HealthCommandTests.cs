@@ -18,6 +18,10 @@ public sealed class HealthCommandTests
 {
     private static readonly HttpClient s_http = new() { Timeout = TimeSpan.FromSeconds(10) };
 
+    // The endpoint and the command share this test process's thread pool with the test classes
+    // running beside it, so an answer can take longer than the 3 s a probe in its own process gets.
+    private const string PatientSeconds = "15";
+
     [Fact]
     public async Task Health_BeforeTheNodeIsAttached_AliveButNotReady()
     {
@@ -25,7 +29,7 @@ public sealed class HealthCommandTests
 
         using HttpResponseMessage alive = await s_http.GetAsync(new Uri(server.Url, "alive"));
         using HttpResponseMessage ready = await s_http.GetAsync(new Uri(server.Url, "ready"));
-        LauncherRun health = LauncherRun.Of("health", server.Url.Port.ToString());
+        LauncherRun health = LauncherRun.Of("health", server.Url.Port.ToString(), "--timeout", PatientSeconds);
 
         Assert.Equal(HttpStatusCode.OK, alive.StatusCode);
         Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
@@ -39,27 +43,36 @@ public sealed class HealthCommandTests
     public async Task Health_AnUpClusterMember_ReadyWithItsAddressAndRoles()
     {
         await using NodeHealthServer server = await NodeHealthServer.StartAsync("127.0.0.1", 0);
-        using ActorSystem system = ActorSystem.Create("disttrain", ConfigurationFactory.ParseString("""
+        // Terminated at the end rather than disposed: Dispose blocks for seconds on a system that has left its cluster.
+        ActorSystem system = ActorSystem.Create("disttrain", ConfigurationFactory.ParseString("""
             akka.actor.provider = cluster
             akka.remote.dot-netty.tcp { hostname = 127.0.0.1, port = 0 }
             akka.cluster.roles = [worker, coordinator]
             akka.loglevel = ERROR
             """));
-        Cluster cluster = Cluster.Get(system);
-        var up = new TaskCompletionSource();
-        cluster.RegisterOnMemberUp(() => up.TrySetResult());
-        cluster.Join(cluster.SelfAddress);
-        await up.Task.WaitAsync(TimeSpan.FromSeconds(20));
+        try
+        {
+            Cluster cluster = Cluster.Get(system);
+            var up = new TaskCompletionSource();
+            cluster.RegisterOnMemberUp(() => up.TrySetResult());
+            cluster.Join(cluster.SelfAddress);
+            await up.Task.WaitAsync(TimeSpan.FromSeconds(20));
 
-        server.Attach(system);
-        LauncherRun health = LauncherRun.Of("health", $"127.0.0.1:{server.Url.Port}");
+            server.Attach(system);
+            LauncherRun health = LauncherRun.Of("health", $"127.0.0.1:{server.Url.Port}", "--timeout", PatientSeconds);
 
-        Assert.Equal(Launcher.Succeeded, health.ExitCode);
-        Assert.Equal($"ready: member Up at {cluster.SelfAddress}, roles coordinator,worker", health.Output.Trim());
-        await cluster.LeaveAsync();
-        LauncherRun afterLeaving = LauncherRun.Of("health", server.Url.Port.ToString());
-        Assert.Equal(Launcher.Failed, afterLeaving.ExitCode);
-        Assert.StartsWith("disttrain: error: not ready: member ", Assert.Single(afterLeaving.ErrorLines));
+            Assert.Equal(Launcher.Succeeded, health.ExitCode);
+            Assert.Equal($"ready: member Up at {cluster.SelfAddress}, roles coordinator,worker", health.Output.Trim());
+            await cluster.LeaveAsync();
+            LauncherRun afterLeaving = LauncherRun.Of("health", server.Url.Port.ToString(), "--timeout", PatientSeconds);
+            Assert.Equal(Launcher.Failed, afterLeaving.ExitCode);
+            string afterLeavingError = Assert.Single(afterLeaving.ErrorLines);
+            Assert.True(afterLeavingError.StartsWith("disttrain: error: not ready: member ", StringComparison.Ordinal), afterLeavingError);
+        }
+        finally
+        {
+            await system.Terminate();
+        }
     }
 
     [Fact]
@@ -88,7 +101,7 @@ public sealed class HealthCommandTests
             await stream.WriteAsync("HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello"u8.ToArray());
         });
 
-        LauncherRun health = LauncherRun.Of("health", port.ToString());
+        LauncherRun health = LauncherRun.Of("health", port.ToString(), "--timeout", PatientSeconds);
         await answer;
 
         Assert.Equal(Launcher.Failed, health.ExitCode);
