@@ -13,7 +13,9 @@ namespace DistTrain.Benchmarks;
 /// ways: into a reused buffer writer and back from its memory (what the tensor channel does), and
 /// through Akka's <c>ToBinary</c>/<c>FromBinary</c>, which allocate a new byte array each time
 /// (what Akka.Remote does), beside the two plain block copies that any round trip pays (the
-/// ceiling). GB is 10^9 bytes of tensor payload per round trip.
+/// ceiling); and the same gradient sparsified as <c>--compress topk:0.01 --wire bf16</c> sends it
+/// (1 % of the entries nonzero, each with its index), into the reused buffer writer and back,
+/// expanded to its dense length. GB is 10^9 bytes of the dense tensor per round trip.
 /// usage: <c>serializer [round-trips]</c>.
 /// </summary>
 internal static class SerializerThroughput
@@ -48,12 +50,30 @@ internal static class SerializerThroughput
             wire.AsSpan().CopyTo(MemoryMarshal.AsBytes(received.AsSpan()));
         }
 
+        var sparseValues = new float[TensorFloats];
+        var random = new Random(2);
+        for (int i = 0; i < TensorFloats / 100; i++)
+        {
+            sparseValues[random.Next(TensorFloats)] = random.NextSingle() - 0.5f;
+        }
+
+        PushGradients sparsePush = push with
+        {
+            Precision = WirePrecision.Bf16, Sparse = true, Gradient = new TensorBuffer(sparseValues, TensorFloats),
+        };
+        void SparseBufferWriter()
+        {
+            output.ResetWrittenCount();
+            serializer.Serialize(sparsePush, output);
+            ((PushGradients)serializer.Deserialize(output.WrittenMemory, manifest)).Gradient.Release();
+        }
+
         void AkkaBinary() =>
             ((PushGradients)serializer.FromBinary(serializer.ToBinary(push), manifest)).Gradient.Release();
 
         Console.WriteLine($"PushGradients with {TensorFloats * sizeof(float)} bytes of floats, {roundTrips} round trips");
         Console.WriteLine($"{"path",-14} {"GB/s",8}");
-        foreach ((string name, Action roundTrip) in new[] { ("two-copies", (Action)TwoCopies), ("buffer-writer", BufferWriter), ("to-binary", AkkaBinary) })
+        foreach ((string name, Action roundTrip) in new[] { ("two-copies", (Action)TwoCopies), ("buffer-writer", BufferWriter), ("to-binary", AkkaBinary), ("sparse-1%", SparseBufferWriter) })
         {
             // A second of warm-up, so that tiered compilation has replaced every method on the path.
             for (var warmUp = Stopwatch.StartNew(); warmUp.Elapsed < TimeSpan.FromSeconds(1);)

@@ -194,40 +194,55 @@ internal ref struct WireReader
                 throw reader.Fault(reader.Path("Indices"), $"declares {indexBytes} bytes: not a whole number of int32 indices, at most {length}");
             }
 
-            var indices = new int[indexBytes / sizeof(int)];
-            LittleEndianFloats.Read(reader.ReadBlock().FirstSpan, MemoryMarshal.Cast<int, float>(indices.AsSpan()), reader._hostIsLittleEndian);
-            for (int j = 0, previous = -1; j < indices.Length; previous = indices[j++])
-            {
-                if (indices[j] <= previous || indices[j] >= length)
-                {
-                    throw reader.Fault(reader.Path("Indices"), $"has index {indices[j]} at position {j}, outside [0, {length}) or not above the one before ({previous})");
-                }
-            }
-
-            TensorBuffer kept = precision == WirePrecision.Bf16 ? reader.ReadBFloat16Tensor("Values") : reader.ReadTensor("Values");
+            int count = (int)(indexBytes / sizeof(int));
+            int[] rented = ArrayPool<int>.Shared.Rent(count);
             try
             {
-                if (kept.Length != indices.Length)
+                Span<int> indices = rented.AsSpan(0, count);
+                LittleEndianFloats.Read(reader.ReadBlock().FirstSpan, MemoryMarshal.Cast<int, float>(indices), reader._hostIsLittleEndian);
+                for (int j = 0, previous = -1; j < indices.Length; previous = indices[j++])
                 {
-                    throw reader.Fault(reader.Path("Values"), $"holds {kept.Length} values for {indices.Length} indices");
+                    if (indices[j] <= previous || indices[j] >= length)
+                    {
+                        throw reader.Fault(reader.Path("Indices"), $"has index {indices[j]} at position {j}, outside [0, {length}) or not above the one before ({previous})");
+                    }
                 }
 
-                TensorBuffer dense = ReceivedTensorPools.Rent(length);
-                Span<float> values = dense.WritableSpan;
-                values.Clear();
-                ReadOnlySpan<float> entries = kept.Span;
-                for (int j = 0; j < indices.Length; j++)
-                {
-                    values[indices[j]] = entries[j];
-                }
-
-                return dense;
+                return reader.ReadSparseValues(indices, length, precision);
             }
             finally
             {
-                kept.Release();
+                ArrayPool<int>.Shared.Return(rented);
             }
         });
+
+    /// <summary>The values block of a sparse tensor, one per index, scattered into a zeroed float buffer of <paramref name="length"/>.</summary>
+    private TensorBuffer ReadSparseValues(ReadOnlySpan<int> indices, int length, WirePrecision precision)
+    {
+        TensorBuffer kept = precision == WirePrecision.Bf16 ? ReadBFloat16Tensor("Values") : ReadTensor("Values");
+        try
+        {
+            if (kept.Length != indices.Length)
+            {
+                throw Fault(Path("Values"), $"holds {kept.Length} values for {indices.Length} indices");
+            }
+
+            TensorBuffer dense = ReceivedTensorPools.Rent(length);
+            Span<float> values = dense.WritableSpan;
+            values.Clear();
+            ReadOnlySpan<float> entries = kept.Span;
+            for (int j = 0; j < indices.Length; j++)
+            {
+                values[indices[j]] = entries[j];
+            }
+
+            return dense;
+        }
+        finally
+        {
+            kept.Release();
+        }
+    }
 
     /// <summary>A float block read with one block copy into a new array.</summary>
     public float[] ReadFloats(string field)
