@@ -84,15 +84,18 @@ internal static class CostMeter
     /// with error feedback (<see cref="TopKCompressor"/>) or rounded to bf16
     /// (<see cref="PushWireSecondsPerStep"/>); on the way down, with bf16, the server takes the
     /// rounded difference to the node's replica and widens it, and the node adds it to its own
-    /// (<c>NodeReplicas.Publish</c>, <c>ParameterReplica.Apply</c>). fp32 without top-k does
-    /// nothing of it: 0.
+    /// (<c>NodeReplicas.Publish</c>, <c>ParameterReplica.Apply</c>). Under top-k it adds the
+    /// sparse contribution's trip through the serializer the nodes use and the server's check of
+    /// the received range (<see cref="SparseCodec"/>): their passes over the dense range cost
+    /// whatever the few bytes moved, which the cluster path's per-byte cost does not see. fp32
+    /// without top-k does nothing of it: 0.
     /// </summary>
     public static double WireSecondsPerStep(int parameterCount, WirePrecision precision, double? topKRatio) =>
-        WireWork.Measure(parameterCount, precision, topKRatio, down: true);
+        WireWork.Measure(parameterCount, precision, topKRatio, wholeStep: true);
 
-    /// <summary>The way up of <see cref="WireSecondsPerStep"/> alone: what a worker node does to its contribution before it pushes.</summary>
+    /// <summary>The way up of <see cref="WireSecondsPerStep"/> alone, before the push: what a worker node does to its contribution before it pushes.</summary>
     public static double PushWireSecondsPerStep(int parameterCount, WirePrecision precision, double? topKRatio) =>
-        WireWork.Measure(parameterCount, precision, topKRatio, down: false);
+        WireWork.Measure(parameterCount, precision, topKRatio, wholeStep: false);
 
     private static void WarmUp(Action run)
     {
@@ -124,15 +127,16 @@ internal static class CostMeter
     }
 
     /// <summary>The wire's kernels over synthetic vectors of one step, timed as <see cref="ApplySecondsPerParameter"/> is.</summary>
-    private sealed class WireWork
+    private sealed class WireWork : IDisposable
     {
         private readonly float[] _fresh, _current, _gradient, _serverReplica, _nodeReplica, _delta;
         private readonly ushort[] _halves;
         private readonly WirePrecision _precision;
         private readonly double? _topKRatio;
         private readonly TopKCompressor? _compressor;
+        private readonly SparseCodec? _codec;
 
-        private WireWork(int parameterCount, WirePrecision precision, double? topKRatio)
+        private WireWork(int parameterCount, WirePrecision precision, double? topKRatio, bool wholeStep)
         {
             var random = new DeterministicRandom(Seed);
             _fresh = new float[parameterCount];
@@ -151,10 +155,11 @@ internal static class CostMeter
             _precision = precision;
             _topKRatio = topKRatio;
             _compressor = topKRatio is null ? null : new TopKCompressor(parameterCount);
+            _codec = topKRatio is not null && wholeStep ? new SparseCodec() : null;
         }
 
-        /// <summary>The median seconds of one step's way up, and with <paramref name="down"/> its way down too; 0 where the wire does nothing.</summary>
-        public static double Measure(int parameterCount, WirePrecision precision, double? topKRatio, bool down)
+        /// <summary>The median seconds of one step's way up, and with <paramref name="wholeStep"/> the rest of the step's wire work too; 0 where the wire does nothing.</summary>
+        public static double Measure(int parameterCount, WirePrecision precision, double? topKRatio, bool wholeStep)
         {
             ArgumentOutOfRangeException.ThrowIfNegativeOrZero(parameterCount);
             if (precision == WirePrecision.Fp32 && topKRatio is null)
@@ -162,12 +167,13 @@ internal static class CostMeter
                 return 0;
             }
 
-            var work = new WireWork(parameterCount, precision, topKRatio);
+            using var work = new WireWork(parameterCount, precision, topKRatio, wholeStep);
             void Step()
             {
                 work.Up();
-                if (down)
+                if (wholeStep)
                 {
+                    work.Across();
                     work.Down();
                 }
             }
@@ -175,6 +181,8 @@ internal static class CostMeter
             WarmUp(Step);
             return MedianSeconds(Step);
         }
+
+        public void Dispose() => _codec?.Dispose();
 
         private void Up()
         {
@@ -189,6 +197,8 @@ internal static class CostMeter
                 Kernels.RoundToBFloat16(_gradient, _halves);
             }
         }
+
+        private void Across() => _codec?.RoundTrip(_gradient, _precision).Release();
 
         private void Down()
         {

@@ -51,7 +51,9 @@ namespace DistTrain.Launcher.Project;
 /// network test bed (namespaces on one machine) and in a loopback split. The links above still
 /// bound the step, but so does the CPU work of all nodes together, which the cores must fit
 /// into each step. With w the wire's own work per worker node (bf16 rounding, replica
-/// differences, top-k selection: what one process runs too), kappa the cluster path's CPU per
+/// differences, top-k selection: what one process runs too; and under top-k the sparse
+/// messages' encoding and decoding, which pass over the whole dense range, gathering the nonzero
+/// entries, zero-filling the received range and checking it, however few bytes travel), kappa the cluster path's CPU per
 /// byte moved (the tensor channel on both sides, TCP in the kernel, copies, the serializer's
 /// conversions), F_n its CPU per worker node and step besides the bytes (the node's messages,
 /// one per shard each way, their wake-ups and hand-offs) and F_s its CPU per step whatever the
@@ -59,9 +61,14 @@ namespace DistTrain.Launcher.Project;
 /// evaluation at each epoch's end spread over its steps), all three fitted to loopback splits of
 /// this machine with one and two worker nodes:
 /// <code>
-/// T_cpu = (N W c(s) s + m M + N (w + kappa (M (b_up + b_down) + 2 S H) + F_n) + F_s) / C_h
+/// T_cpu = (N W c(s) s + m M + N (w + kappa (M (b_up + b_down) + 2 S H) + F_n) + F_s + max(0, C_h - N) u) / C_h
 /// T     = max(T_c + T_comm, T_cpu)
 /// </code>
+/// u is w_up under top-k and 0 otherwise: a node's selection needs its whole summed
+/// contribution, so in sync nothing else of the step runs beside it (the workers wait for the
+/// step's version, the servers for the contributions) and with fewer selecting nodes than cores
+/// the other cores idle through it. A bf16 rounding is done shard by shard as backprop finishes
+/// them, beside the rest of the backward pass, and idles nothing.
 /// On separate hosts T_cpu is not counted: each node brings its own cores.
 /// </para>
 /// </summary>
@@ -139,7 +146,7 @@ internal sealed record ThroughputModel
     /// <summary>C_h: when set, every node shares one host of this many cores, whose CPU work per step then bounds the step too.</summary>
     public int? HostCores { get; init; }
 
-    /// <summary>w: seconds of one core per worker node and step for the wire's own work (0 for fp32), which one process does too.</summary>
+    /// <summary>w: seconds of one core per worker node and step for the wire's own work (0 for fp32 without top-k), with a sparse contribution's encoding and decoding.</summary>
     public double WireSecondsPerStep { get; init; }
 
     /// <summary>kappa: seconds of CPU, both ends together, per byte the cluster path moves; counted on one host only.</summary>
@@ -213,7 +220,7 @@ internal sealed record ThroughputModel
         double pull = TransferSeconds(workerNodes, DownBytesPerParameter);
         double communication = Overlap ? PipelinedSeconds(push, apply, pull, Shards) : push + apply + pull;
         double hidden = Overlap ? HiddenComputeSeconds(compute, push, Math.Max(push, Math.Max(apply, pull))) : 0;
-        double? hostCpu = HostCores is { } cores ? HostCpuSeconds(workerNodes, compute) / cores : null;
+        double? hostCpu = HostCores is { } cores ? HostCpuSeconds(workerNodes, compute, cores) / cores : null;
         double step = Math.Max(compute + PushWireSecondsPerStep - hidden + communication, hostCpu ?? 0);
         return new StepProjection(
             workerNodes, workerNodes * WorkersPerNode, samples, perSample, compute, hidden, push, apply, pull, communication, hostCpu, step,
@@ -230,17 +237,20 @@ internal sealed record ThroughputModel
     }
 
     /// <summary>
-    /// The CPU seconds of one step on one host, every node's together: each worker's compute
-    /// (<paramref name="workerCompute"/>, the busiest worker's, as every worker's), the optimizer
-    /// over all parameters, the wire's work and the cluster path's, per worker node.
+    /// The CPU seconds of one step on a host of <paramref name="cores"/> cores, every node's
+    /// together: each worker's compute (<paramref name="workerCompute"/>, the busiest worker's, as
+    /// every worker's), the optimizer over all parameters, the wire's work and the cluster path's,
+    /// per worker node, and the cores left idle beside the nodes' top-k selections.
     /// </summary>
-    private double HostCpuSeconds(int workerNodes, double workerCompute)
+    private double HostCpuSeconds(int workerNodes, double workerCompute, int cores)
     {
         double pathBytes = Parameters * (UpBytesPerParameter + DownBytesPerParameter) + 2.0 * Shards * HeaderBytes;
+        double selection = TopKRatio is null ? 0 : PushWireSecondsPerStep;
         return workerNodes * WorkersPerNode * workerCompute
             + ApplySecondsPerParameter * Parameters
             + workerNodes * (WireSecondsPerStep + PathSecondsPerByte * pathBytes + PathSecondsPerNodeStep)
-            + PathSecondsPerStep;
+            + PathSecondsPerStep
+            + Math.Max(0, cores - workerNodes) * selection;
     }
 
     /// <summary>

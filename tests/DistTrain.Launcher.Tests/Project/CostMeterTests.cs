@@ -39,6 +39,34 @@ public class CostMeterTests
         Assert.True(double.IsFinite(up) && up > 0, $"{up} s per step before the push");
     }
 
+    /// <summary>What the whole-step measurement of top-k times is the real trip: the contribution arrives as it left.</summary>
+    [Theory]
+    [InlineData(WirePrecision.Fp32)]
+    [InlineData(WirePrecision.Bf16)]
+    public void SparseCodec_RoundTrip_TheContributionAsItLeft(WirePrecision precision)
+    {
+        var gradient = new float[5000];
+        gradient[0] = 0.5f;
+        gradient[1234] = -0.125f;
+        gradient[4999] = 3f;
+        using var codec = new SparseCodec();
+
+        TensorBuffer received = codec.RoundTrip(gradient, precision);
+
+        Assert.Equal(gradient, received.Span.ToArray());
+        received.Release();
+    }
+
+    [Fact]
+    public void SparseCodec_NaN_RefusedAsAShardRefusesIt()
+    {
+        var gradient = new float[100];
+        gradient[7] = float.NaN;
+        using var codec = new SparseCodec();
+
+        Assert.Throws<InvalidOperationException>(() => codec.RoundTrip(gradient, WirePrecision.Fp32));
+    }
+
     [Fact]
     public void ApplySecondsPerParameter_SmallVector_PositiveAndFinite()
     {

@@ -253,6 +253,29 @@ public class ThroughputModelTests
     }
 
     [Fact]
+    public void Project_OneHostTopK_TheCoresBesideTheOneNodesSelectionIdle()
+    {
+        // up: 0.01 x (4 + 4) = 0.08 B per parameter; path bytes per node: 535,818 x (0.08 + 4) + 2 x 1 x 100 = 2,186,337.44
+        // per node: w + kappa bytes + F_n = 0.0005 + 0.00218633744 + 0.002 = 0.00468633744 s
+        // one node: (2 x 0.00064 + 0.000535818 + 0.00468633744 + 0.003 + (2 - 1) x 0.001) / 2 = 0.00525107772 s
+        // two nodes select side by side, one on each core: (4 x 0.00032 + 0.000535818 + 2 x 0.00468633744 + 0.003) / 2 = 0.00709424644 s
+        ThroughputModel model = W1OnOneHost() with { TopKRatio = 0.01, PushWireSecondsPerStep = 1e-3 };
+
+        Assert.Equal(0.00525107772, model.Project(1, ComputePerSample).HostCpuSeconds!.Value, Seconds);
+        Assert.Equal(0.00525107772, model.Project(1, ComputePerSample).StepSeconds, Seconds);
+        Assert.Equal(0.00709424644, model.Project(2, ComputePerSample).HostCpuSeconds!.Value, Seconds);
+    }
+
+    /// <summary>A bf16 rounding runs shard by shard beside the rest of the backward pass: it idles no core.</summary>
+    [Fact]
+    public void Project_OneHostBf16Rounding_NoCoreIdles()
+    {
+        ThroughputModel model = W1OnOneHost() with { PushWireSecondsPerStep = 1e-3 };
+
+        Assert.Equal(0.005801281, model.Project(1, ComputePerSample).HostCpuSeconds!.Value, Seconds);
+    }
+
+    [Fact]
     public void Project_OneHostBehindASlowLink_TheLinkStillBounds()
     {
         ThroughputModel model = W1OnOneHost() with { LineBytesPerSecond = 1e9 / 8 };
