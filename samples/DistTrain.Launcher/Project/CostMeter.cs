@@ -93,7 +93,7 @@ internal static class CostMeter
     public static double WireSecondsPerStep(int parameterCount, WirePrecision precision, double? topKRatio) =>
         WireWork.Measure(parameterCount, precision, topKRatio, wholeStep: true);
 
-    /// <summary>The way up of <see cref="WireSecondsPerStep"/> alone, before the push: what a worker node does to its contribution before it pushes.</summary>
+    /// <summary>The way up of <see cref="WireSecondsPerStep"/> alone: what a worker node does to its contribution before it pushes.</summary>
     public static double PushWireSecondsPerStep(int parameterCount, WirePrecision precision, double? topKRatio) =>
         WireWork.Measure(parameterCount, precision, topKRatio, wholeStep: false);
 

@@ -52,9 +52,9 @@ namespace DistTrain.Launcher.Project;
 /// bound the step, but so does the CPU work of all nodes together, which the cores must fit
 /// into each step. With w the wire's own work per worker node (bf16 rounding, replica
 /// differences, top-k selection: what one process runs too; and under top-k the sparse
-/// messages' encoding and decoding, which pass over the whole dense range, gathering the nonzero
-/// entries, zero-filling the received range and checking it, however few bytes travel), kappa the cluster path's CPU per
-/// byte moved (the tensor channel on both sides, TCP in the kernel, copies, the serializer's
+/// messages' encoding and decoding, which pass over the whole dense range, gathering the
+/// nonzero entries, zero-filling the received range and checking it, however few bytes
+/// travel), kappa the cluster path's CPU per byte moved (the tensor channel on both sides, TCP in the kernel, copies, the serializer's
 /// conversions), F_n its CPU per worker node and step besides the bytes (the node's messages,
 /// one per shard each way, their wake-ups and hand-offs) and F_s its CPU per step whatever the
 /// nodes (the coordinator's leases and reports, the servers' side of a step, and the test-set
@@ -146,7 +146,7 @@ internal sealed record ThroughputModel
     /// <summary>C_h: when set, every node shares one host of this many cores, whose CPU work per step then bounds the step too.</summary>
     public int? HostCores { get; init; }
 
-    /// <summary>w: seconds of one core per worker node and step for the wire's own work (0 for fp32 without top-k), with a sparse contribution's encoding and decoding.</summary>
+    /// <summary>w: seconds of one core per worker node and step for the wire's own work, a sparse contribution's encoding and decoding included (0 for fp32 without top-k).</summary>
     public double WireSecondsPerStep { get; init; }
 
     /// <summary>kappa: seconds of CPU, both ends together, per byte the cluster path moves; counted on one host only.</summary>
