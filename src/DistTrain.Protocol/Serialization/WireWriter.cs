@@ -281,34 +281,28 @@ internal ref struct WireWriter
         _writer.WriteArrayHeader(values.Count);
     }
 
-    // One bin block of 4 * n bytes, filled with one block copy: the format's tensor rule.
-    private void WriteBFloat16Block(string field, ReadOnlySpan<float> values)
+    private void WriteFloatBlock(string field, ReadOnlySpan<float> values) =>
+        WriteBlock(field, values, sizeof(float), "floats", static (source, block, littleEndian) => LittleEndianFloats.Write(source, block, littleEndian));
+
+    private void WriteBFloat16Block(string field, ReadOnlySpan<float> values) =>
+        WriteBlock(field, values, sizeof(ushort), "bf16 values", static (source, block, littleEndian) => LittleEndianBFloat16.Write(source, block, littleEndian));
+
+    // One bin block of valueBytes * n bytes, filled in one pass: the format's tensor rule.
+    private void WriteBlock(string field, ReadOnlySpan<float> values, int valueBytes, string kind, BlockEncoder encode)
     {
-        long byteCount = (long)values.Length * sizeof(ushort);
+        long byteCount = (long)values.Length * valueBytes;
         if (byteCount > _limits.MaxTensorBytes)
         {
-            throw Fault(field, $"holds {byteCount} bytes of bf16 values, over the limit of {_limits.MaxTensorBytes}");
+            throw Fault(field, $"holds {byteCount} bytes of {kind}, over the limit of {_limits.MaxTensorBytes}");
         }
 
         int length = (int)byteCount;
         _writer.WriteBinHeader(length);
-        LittleEndianBFloat16.Write(values, _writer.GetSpan(length)[..length], _hostIsLittleEndian);
+        encode(values, _writer.GetSpan(length)[..length], _hostIsLittleEndian);
         _writer.Advance(length);
     }
 
-    private void WriteFloatBlock(string field, ReadOnlySpan<float> values)
-    {
-        long byteCount = (long)values.Length * sizeof(float);
-        if (byteCount > _limits.MaxTensorBytes)
-        {
-            throw Fault(field, $"holds {byteCount} bytes of floats, over the limit of {_limits.MaxTensorBytes}");
-        }
-
-        int length = (int)byteCount;
-        _writer.WriteBinHeader(length);
-        LittleEndianFloats.Write(values, _writer.GetSpan(length)[..length], _hostIsLittleEndian);
-        _writer.Advance(length);
-    }
+    private delegate void BlockEncoder(ReadOnlySpan<float> values, Span<byte> block, bool hostIsLittleEndian);
 
     private readonly System.Runtime.Serialization.SerializationException Fault(string field, string problem) =>
         new($"Cannot write DistTrain message {_messageName}: field {field} {problem}.");
