@@ -176,8 +176,8 @@ internal static class Usage
                                    split): the step is also bounded by all nodes' CPU work over C cores,
                                    the wire's work measured, the cluster path's fitted to this machine
           --wire-per-step S        with --host-cores: seconds of one core per worker node and step for the
-                                   wire's work (bf16 rounding, replica differences, top-k), instead of
-                                   measuring
+                                   wire's work (bf16 rounding, replica differences, top-k and its sparse
+                                   messages' encoding and decoding), instead of measuring
           --path-cpu-per-byte S    with --host-cores: the cluster path's CPU seconds per byte moved, both
                                    ends (default 4.1e-10; tests/DistTrain.Benchmarks/fit-path-cost.sh)
           --path-cpu-per-node-step S

@@ -75,6 +75,10 @@ internal static class ProjectCommand
             yield return $"  the cluster path's {model.PathSecondsPerByte * 1e9:G3} ns per byte ({Source(settings.PathSecondsPerByte, "fitted")}) " +
                          $"and {model.PathSecondsPerNodeStep * 1e3:G3} ms ({Source(settings.PathSecondsPerNodeStep, "fitted")}), " +
                          $"and per step whatever the nodes {model.PathSecondsPerStep * 1e3:G3} ms ({Source(settings.PathSecondsPerStep, "fitted")})";
+            if (model.TopKRatio is not null)
+            {
+                yield return "  and the cores beyond the worker nodes idle through each node's top-k selection, which the whole step waits for";
+            }
         }
     }
 

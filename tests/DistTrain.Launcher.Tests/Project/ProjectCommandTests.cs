@@ -100,6 +100,17 @@ public class ProjectCommandTests
         Assert.Contains("one host of 2 core(s) runs every node; CPU per worker node and step: the wire's work 0 ms (measured on this machine),", run.Output);
         Assert.Contains("  the cluster path's 0.41 ns per byte (fitted) and 2.2 ms (fitted), and per step whatever the nodes 4 ms (given)", run.Output);
         Assert.Contains("host cpu ms", run.Output);
+        Assert.DoesNotContain("selection", run.Output);
+    }
+
+    [Fact]
+    public void Run_HostCoresWithTopK_SaysTheCoresIdleThroughTheSelection()
+    {
+        LauncherRun run = LauncherRun.Of([
+            "project", "--host-cores", "2", "--wire", "bf16", "--compress", "topk:0.01", "--push-wire-per-step", "0.001", "--wire-per-step", "0.002", .. s_givenCosts]);
+
+        Assert.Equal((Launcher.Succeeded, ""), (run.ExitCode, run.Error));
+        Assert.Contains("  and the cores beyond the worker nodes idle through each node's top-k selection, which the whole step waits for", run.Output);
     }
 
     [Fact]
