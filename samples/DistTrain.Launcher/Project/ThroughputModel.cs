@@ -54,12 +54,12 @@ namespace DistTrain.Launcher.Project;
 /// differences, top-k selection: what one process runs too; and under top-k the sparse
 /// messages' encoding and decoding, which pass over the whole dense range, gathering the
 /// nonzero entries, zero-filling the received range and checking it, however few bytes
-/// travel), kappa the cluster path's CPU per byte moved (the tensor channel on both sides, TCP in the kernel, copies, the serializer's
-/// conversions), F_n its CPU per worker node and step besides the bytes (the node's messages,
-/// one per shard each way, their wake-ups and hand-offs) and F_s its CPU per step whatever the
-/// nodes (the coordinator's leases and reports, the servers' side of a step, and the test-set
-/// evaluation at each epoch's end spread over its steps), all three fitted to loopback splits of
-/// this machine with one and two worker nodes:
+/// travel), kappa the cluster path's CPU per byte moved (the tensor channel on both sides, TCP
+/// in the kernel, copies, the serializer's conversions), F_n its CPU per worker node and step
+/// besides the bytes (the node's messages, one per shard each way, their wake-ups and hand-offs)
+/// and F_s its CPU per step whatever the nodes (the coordinator's leases and reports, the
+/// servers' side of a step, and the test-set evaluation at each epoch's end spread over its
+/// steps), all three fitted to loopback splits of this machine with one and two worker nodes:
 /// <code>
 /// T_cpu = (N W c(s) s + m M + N (w + kappa (M (b_up + b_down) + 2 S H) + F_n) + F_s + max(0, C_h - N) u) / C_h
 /// T     = max(T_c + T_comm, T_cpu)
