@@ -158,6 +158,9 @@ internal static class Usage
           --ps-shards S            parameter-server shards over all server nodes (default as for train)
           --ps-cores C             cores of each server node, applying its shards in parallel (default:
                                    this machine's cores)
+          --ps-replicas 0|1        a hot-standby backup of each shard on another server node, which
+                                   takes each step's mean before the version is published (default: 1
+                                   with --ps-nodes 2 or more, as a cluster places them, else 0)
           --link RATE|loopback     1gbit | 10gbit | 25gbit | a rate like 2.5gbit or 800mbit: bits per
                                    second, each way, per node (default 1gbit); loopback: a worker node
                                    on the servers' host, an effective 2 GB/s each way (no --efficiency)
@@ -185,6 +188,9 @@ internal static class Usage
                                    the bytes (default 0.0022; fit-path-cost.sh)
           --path-cpu-per-step S    with --host-cores: its CPU seconds per step whatever the worker nodes
                                    (default 0.0038; fit-path-cost.sh)
+          --standby-cpu-per-step S with --host-cores and --ps-replicas 1: hot standby's CPU seconds per
+                                   step besides its means' bytes and the backups' updates (default 0;
+                                   compare-replication-cost.sh)
           --json                   one JSON document (seconds, samples/s) instead of the table
 
         every command:

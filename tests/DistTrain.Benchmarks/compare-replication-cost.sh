@@ -5,7 +5,11 @@
 # measurement is a 1-epoch and an EPOCHS-epoch run; their difference gives the CPU seconds
 # (user + system, /usr/bin/time, every process) per step without start-up. Prints each round's
 # CPU per step and median samples/s of the epochs after the first, then the medians and the
-# overhead of `--ps-replicas 1` in both. DISTTRAIN_DLL=path runs another build.
+# overhead of `--ps-replicas 1` in both. Last it fits what `disttrain project --host-cores` counts
+# for hot standby besides the backups' Adam and the means' bytes (both priced as the projection
+# prices them, Adam measured in the same sitting):
+#   F_b = (cpu with backups - cpu without) - m M - kappa (4 M + 2 S H)
+# and prints it as the --standby-cpu-per-step to pass. DISTTRAIN_DLL=path runs another build.
 # usage: compare-replication-cost.sh [rounds=3] [epochs=4]
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -20,6 +24,8 @@ rate() {
 print(round(statistics.median(e['samplesPerSecond'] for e in epochs)))" "$1"
 }
 
+$launcher project --json --host-cores 2 --nodes 1 --workers-per-node 2 --ps-nodes 2 --ps-shards "$shards" --link 10gbit \
+  --standby-cpu-per-step 0 > "$work/projection.json"
 for round in $(seq "$rounds"); do
   for replicas in 0 1; do
     short=$(loopback_cluster_cpu "$work" 2 1 1 --ps-shards "$shards" --ps-replicas "$replicas")
@@ -33,8 +39,8 @@ for round in $(seq "$rounds"); do
   done
 done
 
-python3 - "$work/results" <<'PY'
-import statistics, sys
+python3 - "$work/results" "$work/projection.json" <<'PY'
+import json, statistics, sys
 rows = [line.split() for line in open(sys.argv[1])]
 cpu = {r: statistics.median(float(c) for k, c, _ in rows if k == r) for r in ("0", "1")}
 rate = {r: statistics.median(float(s) for k, _, s in rows if k == r) for r in ("0", "1")}
@@ -42,4 +48,11 @@ print(f"medians: --ps-replicas 0 {cpu['0']:.3f} CPU-ms per step, {rate['0']:.0f}
       f"--ps-replicas 1 {cpu['1']:.3f} CPU-ms per step, {rate['1']:.0f} samples/s")
 print(f"hot standby costs {cpu['1'] - cpu['0']:.3f} CPU-ms per step (+{(cpu['1'] / cpu['0'] - 1) * 100:.0f} %) "
       f"and {(1 - rate['1'] / rate['0']) * 100:.0f} % of the samples/s")
+model = json.load(open(sys.argv[2]))["assumptions"]
+m, parameters, shards = model["applySecondsPerParameter"], model["parameters"], model["shards"]
+updates = m * parameters
+means = model["pathSecondsPerByte"] * (4 * parameters + 2 * shards * model["headerBytes"])
+standby = (cpu["1"] - cpu["0"]) / 1e3 - updates - means
+print(f"of which the backups' Adam {updates * 1e3:.3f} ms and the means' bytes {means * 1e3:.3f} ms as the projection prices them; "
+      f"F_b {standby * 1e3:.3f} ms besides: --standby-cpu-per-step {standby:.2g}")
 PY

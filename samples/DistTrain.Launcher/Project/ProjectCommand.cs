@@ -59,6 +59,10 @@ internal static class ProjectCommand
                      $"{model.LatencySeconds * 1e3:G3} ms one way; {model.HeaderBytes} B per shard message";
         yield return $"cluster: {model.WorkersPerNode} worker(s) per worker node; {model.ServerNodes} parameter-server node(s), " +
                      $"{model.Shards} shard(s) in all, {model.ServerCores} core(s) per server node";
+        if (model.ServerReplicas == 1)
+        {
+            yield return "hot standby: each shard's backup on the next server node takes the step's mean (fp32) before the version is published";
+        }
         string compress = settings.TopKRatio is { } ratio ? $" top-k {ratio:G4}" : "";
         yield return $"wire: up {settings.Wire}{compress} ({model.UpBytesPerParameter:G4} B/parameter), " +
                      $"down {settings.Wire} ({model.DownBytesPerParameter:G4} B/parameter); " +
@@ -78,6 +82,12 @@ internal static class ProjectCommand
             if (model.TopKRatio is not null)
             {
                 yield return "  and the cores beyond the worker nodes idle through each node's top-k selection, which the whole step waits for";
+            }
+
+            if (model.ServerReplicas == 1)
+            {
+                yield return $"  and hot standby's per step: the backups' updates, the means' bytes, and {model.StandbySecondsPerStep * 1e3:G3} ms " +
+                             $"besides ({Source(settings.StandbySecondsPerStep, "fitted")})";
             }
         }
     }

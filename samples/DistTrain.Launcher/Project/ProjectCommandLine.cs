@@ -31,10 +31,10 @@ internal static class ProjectCommandLine
 
     private static readonly HashSet<string> s_valued =
     [
-        "--hidden", "--activation", "--loss", "--batch", "--nodes", "--workers-per-node", "--ps-nodes", "--ps-shards", "--ps-cores",
+        "--hidden", "--activation", "--loss", "--batch", "--nodes", "--workers-per-node", "--ps-nodes", "--ps-shards", "--ps-cores", "--ps-replicas",
         "--link", "--latency", "--efficiency", "--wire", "--compress", "--compute-per-sample", "--apply-per-parameter",
         "--push-wire-per-step",
-        "--host-cores", "--wire-per-step", "--path-cpu-per-byte", "--path-cpu-per-node-step", "--path-cpu-per-step",
+        "--host-cores", "--wire-per-step", "--path-cpu-per-byte", "--path-cpu-per-node-step", "--path-cpu-per-step", "--standby-cpu-per-step",
     ];
 
     private static readonly (string Unit, double BitsPerSecond)[] s_rateUnits = [("gbit", 1e9), ("mbit", 1e6), ("kbit", 1e3)];
@@ -70,9 +70,10 @@ internal static class ProjectCommandLine
             throw new UsageException($"--ps-shards {shards} cannot spread over --ps-nodes {serverNodes}: each parameter-server node needs a shard");
         }
 
+        int replicas = Replicas(options, serverNodes);
         (string link, double bitsPerSecond) = Link(options);
         int? hostCores = options.OptionalPositiveInt("--host-cores");
-        foreach (string hostCost in (string[])["--wire-per-step", "--path-cpu-per-byte", "--path-cpu-per-node-step", "--path-cpu-per-step"])
+        foreach (string hostCost in (string[])["--wire-per-step", "--path-cpu-per-byte", "--path-cpu-per-node-step", "--path-cpu-per-step", "--standby-cpu-per-step"])
         {
             if (hostCores is null && options.Has(hostCost))
             {
@@ -80,14 +81,44 @@ internal static class ProjectCommandLine
             }
         }
 
+        if (replicas == 0 && options.Has("--standby-cpu-per-step"))
+        {
+            throw new UsageException("--standby-cpu-per-step is hot standby's CPU work, counted only with --ps-replicas 1");
+        }
+
         return new ProjectSettings(
-            training, workerNodes, workersPerNode, serverNodes, shards, options.PositiveInt("--ps-cores", Environment.ProcessorCount),
+            training, workerNodes, workersPerNode, serverNodes, shards, options.PositiveInt("--ps-cores", Environment.ProcessorCount), replicas,
             link, bitsPerSecond, Efficiency(options, link), Latency(options), options.Choice("--wire", "fp32", WireNames.Precisions),
             TopKRatio(options), Overlap: !options.Has("--no-overlap"), options.OptionalPositiveDouble("--compute-per-sample"),
             options.OptionalPositiveDouble("--apply-per-parameter"), options.OptionalNonNegativeDouble("--push-wire-per-step"),
             options.OptionalNonNegativeDouble("--wire-per-step"), hostCores,
             options.OptionalPositiveDouble("--path-cpu-per-byte"), options.OptionalPositiveDouble("--path-cpu-per-node-step"),
-            options.OptionalPositiveDouble("--path-cpu-per-step"), options.Has("--json"));
+            options.OptionalPositiveDouble("--path-cpu-per-step"), options.OptionalNonNegativeDouble("--standby-cpu-per-step"), options.Has("--json"));
+    }
+
+    /// <summary>
+    /// --ps-replicas: 1 (a hot-standby backup per shard) by default with two or more server nodes,
+    /// as a cluster's coordinator places them, else 0; 1 on one server node has nowhere to put them.
+    /// </summary>
+    private static int Replicas(OptionReader options, int serverNodes)
+    {
+        if (options.Text("--ps-replicas") is null)
+        {
+            return serverNodes >= 2 ? 1 : 0;
+        }
+
+        int replicas = options.NonNegativeInt("--ps-replicas", 0);
+        if (replicas > 1)
+        {
+            throw new UsageException($"--ps-replicas must be 0 (no backups) or 1 (a hot-standby backup per shard); got {replicas}");
+        }
+
+        if (replicas == 1 && serverNodes < 2)
+        {
+            throw new UsageException("--ps-replicas 1 needs --ps-nodes 2 or more: a shard's backup lives on another parameter-server node");
+        }
+
+        return replicas;
     }
 
     private static (string Name, double BitsPerSecond) Link(OptionReader options)

@@ -8,6 +8,7 @@ namespace DistTrain.Launcher.Project;
 /// <summary>What <c>disttrain project</c> was asked to project, parsed and checked.</summary>
 /// <param name="Training">The model (hidden sizes, activation, loss) and the global batch; nothing else of it is read.</param>
 /// <param name="WorkerNodes">The largest worker-node count; the projection covers 1..WorkerNodes.</param>
+/// <param name="ServerReplicas">Hot-standby backups per shard: 1 (the default with two or more server nodes) or 0.</param>
 /// <param name="Link">The link as given: loopback, or a rate such as 1gbit.</param>
 /// <param name="LineBitsPerSecond">The link's rate in bits per second, each direction, per node.</param>
 /// <param name="Efficiency">The fraction of the line rate that messages achieve (1 for loopback, whose rate is already effective).</param>
@@ -21,6 +22,7 @@ namespace DistTrain.Launcher.Project;
 /// <param name="PathSecondsPerByte">The cluster path's CPU per byte on one host, or null for the model's fitted default.</param>
 /// <param name="PathSecondsPerNodeStep">The cluster path's CPU per worker node and step on one host, or null for the fitted default.</param>
 /// <param name="PathSecondsPerStep">The cluster path's CPU per step whatever the worker nodes on one host, or null for the fitted default.</param>
+/// <param name="StandbySecondsPerStep">Hot standby's CPU per step on one host besides its bytes and updates, or null for the fitted default.</param>
 /// <param name="Json">One JSON document instead of the table.</param>
 internal sealed record ProjectSettings(
     TrainerOptions Training,
@@ -29,6 +31,7 @@ internal sealed record ProjectSettings(
     int ServerNodes,
     int Shards,
     int ServerCores,
+    int ServerReplicas,
     string Link,
     double LineBitsPerSecond,
     double Efficiency,
@@ -44,6 +47,7 @@ internal sealed record ProjectSettings(
     double? PathSecondsPerByte,
     double? PathSecondsPerNodeStep,
     double? PathSecondsPerStep,
+    double? StandbySecondsPerStep,
     bool Json)
 {
     /// <summary>The compression as the command line spells it: none or topk:RATIO.</summary>
@@ -67,6 +71,7 @@ internal sealed record ProjectSettings(
         ServerNodes = ServerNodes,
         Shards = Shards,
         ServerCores = ServerCores,
+        ServerReplicas = ServerReplicas,
         LineBytesPerSecond = LineBitsPerSecond / 8,
         Efficiency = Efficiency,
         LatencySeconds = LatencySeconds,
@@ -79,5 +84,6 @@ internal sealed record ProjectSettings(
         PathSecondsPerByte = PathSecondsPerByte ?? ThroughputModel.DefaultPathSecondsPerByte,
         PathSecondsPerNodeStep = PathSecondsPerNodeStep ?? ThroughputModel.DefaultPathSecondsPerNodeStep,
         PathSecondsPerStep = PathSecondsPerStep ?? ThroughputModel.DefaultPathSecondsPerStep,
+        StandbySecondsPerStep = StandbySecondsPerStep ?? ThroughputModel.DefaultStandbySecondsPerStep,
     };
 }

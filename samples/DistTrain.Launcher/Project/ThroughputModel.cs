@@ -71,6 +71,26 @@ namespace DistTrain.Launcher.Project;
 /// them, beside the rest of the backward pass, and idles nothing.
 /// On separate hosts T_cpu is not counted: each node brings its own cores.
 /// </para>
+/// <para>
+/// Hot standby (<see cref="ServerReplicas"/> = 1, two or more server nodes): each shard's backup
+/// lives on the server node after its primary's, so the busiest server node holds up to k
+/// backups besides its k primaries. A primary sends its backup the step's mean, fp32 whatever the wire
+/// (the backup's update must be the primary's, bit for bit), as soon as the contributions are
+/// summed, applies its own update meanwhile, and publishes once the backup has answered. So the
+/// means load the server nodes' links both ways, the answer's round trip delays each version, and
+/// the node's cores apply the backups' updates too:
+/// <code>
+/// H_b    = k (4 M / S + H)                                the busiest server node's means, each way
+/// T_push = max(M b_up + S H,   N k (M b_up / S + H) + H_b)       / R + a
+/// T_a    = m M 2k / S / min(2k, C)
+/// T_pull = max(N k (M b_down / S + H) + H_b,   M b_down + S H)   / R + 3a
+/// T_cpu  + (m M + kappa (4 M + 2 S H) + F_b) / C_h          on one host
+/// </code>
+/// F_b is hot standby's CPU per step besides the means' bytes and the backups' updates (the
+/// means' messages and answers, their hand-offs and wake-ups, the cores the backups' work keeps
+/// from the rest of the step), fitted to loopback splits of this machine with and without
+/// backups (<c>tests/DistTrain.Benchmarks/compare-replication-cost.sh</c>).
+/// </para>
 /// </summary>
 internal sealed record ThroughputModel
 {
@@ -98,6 +118,12 @@ internal sealed record ThroughputModel
     /// <summary>F_s as <c>fit-path-cost.sh</c> fitted it with <see cref="DefaultPathSecondsPerByte"/>.</summary>
     public const double DefaultPathSecondsPerStep = 3.8e-3;
 
+    /// <summary>F_b as <c>compare-replication-cost.sh</c> fitted it with <see cref="DefaultPathSecondsPerByte"/>.</summary>
+    public const double DefaultStandbySecondsPerStep = 0;
+
+    /// <summary>Bytes per parameter of a primary's mean to its backup: fp32 whatever the wire.</summary>
+    public const int MeanBytesPerParameter = 4;
+
     /// <summary>M: the model's parameters, all of which every step pushes and pulls (or top-k of them, pushed).</summary>
     public required int Parameters { get; init; }
 
@@ -109,6 +135,9 @@ internal sealed record ThroughputModel
 
     /// <summary>P: parameter-server nodes the shards are spread over.</summary>
     public int ServerNodes { get; init; } = 1;
+
+    /// <summary>Hot-standby backups per shard: 1 puts each shard's backup on another server node (two or more of them), 0 none.</summary>
+    public int ServerReplicas { get; init; }
 
     /// <summary>S: parameter-server shards in all, each a contiguous range of the parameters.</summary>
     public required int Shards { get; init; }
@@ -158,6 +187,9 @@ internal sealed record ThroughputModel
     /// <summary>F_s: seconds of CPU per step of the cluster path whatever the worker nodes; counted on one host only.</summary>
     public double PathSecondsPerStep { get; init; } = DefaultPathSecondsPerStep;
 
+    /// <summary>F_b: seconds of CPU per step of hot standby besides the means' bytes and the backups' updates; counted on one host only.</summary>
+    public double StandbySecondsPerStep { get; init; } = DefaultStandbySecondsPerStep;
+
     /// <summary>m: seconds one core takes to apply the optimizer's update to one parameter.</summary>
     public required double ApplySecondsPerParameter { get; init; }
 
@@ -169,6 +201,10 @@ internal sealed record ThroughputModel
 
     /// <summary>k: the shards of the busiest server node.</summary>
     public int ShardsPerServerNode => (Shards + ServerNodes - 1) / ServerNodes;
+
+    /// <summary>H_b: the bytes of means the busiest server node sends its backups per step, and receives for its own backups (0 without hot standby).</summary>
+    public double StandbyBytesPerServerNode =>
+        ServerReplicas * ShardsPerServerNode * ((double)Parameters * MeanBytesPerParameter / Shards + HeaderBytes);
 
     /// <summary>R: the bytes per second a node's link carries each way.</summary>
     public double EffectiveBytesPerSecond => LineBytesPerSecond * Efficiency;
@@ -216,8 +252,10 @@ internal sealed record ThroughputModel
         double perSample = computeSecondsPerSample(samples);
         double compute = perSample * samples;
         double push = TransferSeconds(workerNodes, UpBytesPerParameter);
-        double apply = ApplySecondsPerParameter * Parameters * ShardsPerServerNode / Shards / Math.Min(ShardsPerServerNode, ServerCores);
-        double pull = TransferSeconds(workerNodes, DownBytesPerParameter);
+        int updates = ShardsPerServerNode * (1 + ServerReplicas);
+        double apply = ApplySecondsPerParameter * Parameters * updates / Shards / Math.Min(updates, ServerCores);
+        // With a backup, each version leaves once the backup's answer to its mean is back.
+        double pull = TransferSeconds(workerNodes, DownBytesPerParameter) + 2 * ServerReplicas * LatencySeconds;
         double communication = Overlap ? PipelinedSeconds(push, apply, pull, Shards) : push + apply + pull;
         double hidden = Overlap ? HiddenComputeSeconds(compute, push, Math.Max(push, Math.Max(apply, pull))) : 0;
         double? hostCpu = HostCores is { } cores ? HostCpuSeconds(workerNodes, compute, cores) / cores : null;
@@ -240,27 +278,33 @@ internal sealed record ThroughputModel
     /// The CPU seconds of one step on a host of <paramref name="cores"/> cores, every node's
     /// together: each worker's compute (<paramref name="workerCompute"/>, the busiest worker's, as
     /// every worker's), the optimizer over all parameters, the wire's work and the cluster path's,
-    /// per worker node, and the cores left idle beside the nodes' top-k selections.
+    /// per worker node, the cores left idle beside the nodes' top-k selections, and hot standby's
+    /// updates, means and messages.
     /// </summary>
     private double HostCpuSeconds(int workerNodes, double workerCompute, int cores)
     {
         double pathBytes = Parameters * (UpBytesPerParameter + DownBytesPerParameter) + 2.0 * Shards * HeaderBytes;
         double selection = TopKRatio is null ? 0 : PushWireSecondsPerStep;
+        double meanBytes = (double)Parameters * MeanBytesPerParameter + 2.0 * Shards * HeaderBytes;
+        double standby = ApplySecondsPerParameter * Parameters + PathSecondsPerByte * meanBytes + StandbySecondsPerStep;
         return workerNodes * WorkersPerNode * workerCompute
             + ApplySecondsPerParameter * Parameters
             + workerNodes * (WireSecondsPerStep + PathSecondsPerByte * pathBytes + PathSecondsPerNodeStep)
             + PathSecondsPerStep
-            + Math.Max(0, cores - workerNodes) * selection;
+            + Math.Max(0, cores - workerNodes) * selection
+            + ServerReplicas * standby;
     }
 
     /// <summary>
     /// One direction's time: a worker node's link carries one message per shard, the busiest
-    /// server node's carries one per worker node for each of its shards; the busier one decides.
+    /// server node's carries one per worker node for each of its shards, and with hot standby its
+    /// means (<see cref="StandbyBytesPerServerNode"/>); the busier one decides.
     /// </summary>
     private double TransferSeconds(int workerNodes, double bytesPerParameter)
     {
         double workerNodeBytes = Parameters * bytesPerParameter + (double)Shards * HeaderBytes;
-        double serverNodeBytes = (double)workerNodes * ShardsPerServerNode * (Parameters * bytesPerParameter / Shards + HeaderBytes);
+        double serverNodeBytes = (double)workerNodes * ShardsPerServerNode * (Parameters * bytesPerParameter / Shards + HeaderBytes)
+            + StandbyBytesPerServerNode;
         return Math.Max(workerNodeBytes, serverNodeBytes) / EffectiveBytesPerSecond + LatencySeconds;
     }
 
@@ -284,6 +328,17 @@ internal sealed record ThroughputModel
         ArgumentOutOfRangeException.ThrowIfNegative(PathSecondsPerByte);
         ArgumentOutOfRangeException.ThrowIfNegative(PathSecondsPerNodeStep);
         ArgumentOutOfRangeException.ThrowIfNegative(PathSecondsPerStep);
+        ArgumentOutOfRangeException.ThrowIfNegative(StandbySecondsPerStep);
+        if (ServerReplicas is not (0 or 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(ServerReplicas), ServerReplicas, "A shard has no backup (0) or one (1).");
+        }
+
+        if (ServerReplicas == 1 && ServerNodes < 2)
+        {
+            throw new ArgumentException("A shard's backup lives on another server node: hot standby needs two or more.", nameof(ServerReplicas));
+        }
+
         if (HostCores is { } cores)
         {
             ArgumentOutOfRangeException.ThrowIfNegativeOrZero(cores, nameof(HostCores));

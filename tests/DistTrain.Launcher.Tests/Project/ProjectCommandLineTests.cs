@@ -71,6 +71,32 @@ public class ProjectCommandLineTests
     }
 
     [Theory]
+    [InlineData(new string[0], 0)]
+    [InlineData(new[] { "--ps-nodes", "2", "--ps-shards", "2" }, 1)]
+    [InlineData(new[] { "--ps-nodes", "3", "--ps-shards", "16", "--ps-replicas", "0" }, 0)]
+    [InlineData(new[] { "--ps-nodes", "2", "--ps-shards", "2", "--ps-replicas", "1" }, 1)]
+    public void Parse_PsReplicas_OneBackupPerShardByDefaultOnTwoOrMoreServerNodes(string[] args, int replicas)
+    {
+        ProjectSettings settings = ProjectCommandLine.Parse(args);
+
+        Assert.Equal(replicas, settings.ServerReplicas);
+        Assert.Equal(replicas, settings.ToModel(1000, 1e-9, 0, 0, ComputeOverlap.None).ServerReplicas);
+    }
+
+    [Fact]
+    public void Parse_StandbyCpu_GivenOrTheFittedDefault()
+    {
+        string[] standby = ["--ps-nodes", "2", "--ps-shards", "2", "--host-cores", "2"];
+
+        Assert.Equal(
+            ThroughputModel.DefaultStandbySecondsPerStep,
+            ProjectCommandLine.Parse(standby).ToModel(1000, 1e-9, 0, 0, ComputeOverlap.None).StandbySecondsPerStep);
+        Assert.Equal(
+            0.0025,
+            ProjectCommandLine.Parse([.. standby, "--standby-cpu-per-step", "0.0025"]).ToModel(1000, 1e-9, 0, 0, ComputeOverlap.None).StandbySecondsPerStep);
+    }
+
+    [Theory]
     [InlineData("1gbit", 1e9)]
     [InlineData("10gbit", 1e10)]
     [InlineData("25gbit", 2.5e10)]
@@ -149,6 +175,12 @@ public class ProjectCommandLineTests
     [InlineData(new[] { "--path-cpu-per-byte", "4e-10" }, "--path-cpu-per-byte is CPU work on one host, counted only with --host-cores")]
     [InlineData(new[] { "--path-cpu-per-node-step", "0.002" }, "--path-cpu-per-node-step is CPU work on one host, counted only with --host-cores")]
     [InlineData(new[] { "--path-cpu-per-step", "0.003" }, "--path-cpu-per-step is CPU work on one host, counted only with --host-cores")]
+    [InlineData(new[] { "--ps-replicas", "1" }, "--ps-replicas 1 needs --ps-nodes 2 or more: a shard's backup lives on another parameter-server node")]
+    [InlineData(new[] { "--ps-nodes", "2", "--ps-shards", "2", "--ps-replicas", "2" }, "--ps-replicas must be 0 (no backups) or 1 (a hot-standby backup per shard); got 2")]
+    [InlineData(new[] { "--ps-replicas", "-1" }, "--ps-replicas must be a whole number of 0 or more; got '-1'")]
+    [InlineData(new[] { "--ps-nodes", "2", "--ps-shards", "2", "--standby-cpu-per-step", "0.002" }, "--standby-cpu-per-step is CPU work on one host, counted only with --host-cores")]
+    [InlineData(new[] { "--ps-nodes", "2", "--ps-shards", "2", "--ps-replicas", "0", "--host-cores", "2", "--standby-cpu-per-step", "0.002" }, "--standby-cpu-per-step is hot standby's CPU work, counted only with --ps-replicas 1")]
+    [InlineData(new[] { "--ps-nodes", "2", "--ps-shards", "2", "--host-cores", "2", "--standby-cpu-per-step", "-1" }, "--standby-cpu-per-step must be zero or positive; got '-1'")]
     [InlineData(new[] { "--json=yes" }, "option --json takes no value")]
     [InlineData(new[] { "--epochs", "3" }, "unknown option --epochs")]
     public void Parse_BadOrConflictingOptions_NamesTheFault(string[] args, string message) => Assert.Equal(message, Fails(args));

@@ -104,6 +104,23 @@ public class ProjectCommandTests
     }
 
     [Fact]
+    public void Run_TwoServerNodes_SaysTheBackupsAndWhatTheHostCountsForThem()
+    {
+        string[] twoServerNodes = ["project", "--nodes", "1", "--workers-per-node", "2", "--ps-nodes", "2", "--ps-shards", "2", "--host-cores", "2", .. s_givenCosts];
+        LauncherRun standby = LauncherRun.Of([.. twoServerNodes, "--standby-cpu-per-step", "0.0025"]);
+        LauncherRun alone = LauncherRun.Of([.. twoServerNodes, "--ps-replicas", "0"]);
+
+        Assert.Equal((Launcher.Succeeded, Launcher.Succeeded, "", ""), (standby.ExitCode, alone.ExitCode, standby.Error, alone.Error));
+        Assert.Contains("hot standby: each shard's backup on the next server node takes the step's mean (fp32) before the version is published", standby.Output);
+        Assert.Contains("  and hot standby's per step: the backups' updates, the means' bytes, and 2.5 ms besides (given)", standby.Output);
+        Assert.DoesNotContain("hot standby", alone.Output);
+        double Rate(LauncherRun run) => double.Parse(TableRows(run.Output)[0][^2], NumberStyles.AllowThousands, CultureInfo.InvariantCulture);
+        Assert.True(Rate(standby) < Rate(alone), $"with backups {Rate(standby)} samples/s, without {Rate(alone)}");
+        using JsonDocument document = JsonDocument.Parse(LauncherRun.Of([.. twoServerNodes, "--json"]).Output);
+        Assert.Equal(1, document.RootElement.GetProperty("assumptions").GetProperty("serverReplicas").GetInt32());
+    }
+
+    [Fact]
     public void Run_HostCoresWithTopK_SaysTheCoresIdleThroughTheSelection()
     {
         LauncherRun run = LauncherRun.Of([

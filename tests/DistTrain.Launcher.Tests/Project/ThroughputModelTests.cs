@@ -210,6 +210,75 @@ public class ThroughputModelTests
         Assert.All(steps.Skip(1), step => Assert.Equal(steps[0].SamplesPerSecond * step.WorkerNodes * step.ScalingEfficiency, step.SamplesPerSecond, Rate));
     }
 
+    /// <summary>W1 in bf16 on two server nodes of one shard each, with or without a hot-standby backup of each shard on the other node.</summary>
+    private static ThroughputModel W1Bf16OnTwoServerNodes(int replicas) => W1OnOneGbit(shards: 2) with { ServerNodes = 2, ValueBytes = 2, ServerReplicas = replicas };
+
+    [Fact]
+    public void Project_HotStandby_MeansLoadTheServerLinksAndTheAnswerDelaysTheVersion()
+    {
+        // k = 1: H_b = 1 x (535,818 x 4 / 2 + 100) = 1,071,736 B of means each way
+        // push: max(535,818 x 2 + 2 x 100, 1 x 1 x (535,818 x 2 / 2 + 100) + 1,071,736) = 1,607,654 B (the server node's)
+        //       / 117,500,000 + 50 us = 0.013732161702 s
+        // apply: k (1 + 1) = 2 updates: 1 ns x 535,818 x 2 / 2 / min(2, 2) = 0.000267909 s
+        // pull: the same bytes, + 3 x 50 us (the version waits for the backup's answer) = 0.013832161702 s
+        // overlap: (0.013732161702 + 0.000267909 + 0.013832161702) / 2 + 0.013832161702 / 2 = 0.020832197053 s
+        // step: 0.00064 + 0.020832197053 = 0.021472197053 s; 128 / step = 5,961.197155695
+        StepProjection step = W1Bf16OnTwoServerNodes(replicas: 1).Project(1, ComputePerSample);
+
+        Assert.Equal(1_071_736, W1Bf16OnTwoServerNodes(replicas: 1).StandbyBytesPerServerNode);
+        Assert.Equal(0.013732161702, step.PushSeconds, Seconds);
+        Assert.Equal(0.000267909, step.ApplySeconds, Seconds);
+        Assert.Equal(0.013832161702, step.PullSeconds, Seconds);
+        Assert.Equal(0.021472197053, step.StepSeconds, Seconds);
+        Assert.Equal(5961.197155695, step.SamplesPerSecond, Rate);
+    }
+
+    [Fact]
+    public void Project_NoStandby_TheWorkerNodesLinkDecides()
+    {
+        // push: max(1,071,836, 1 x 1 x 535,918) / 117,500,000 + 50 us = 0.009172008511 s; pull the same
+        // apply: 1 ns x 535,818 x 1 / 2 / min(1, 2) = 0.000267909 s
+        // step: 0.00064 + (2 x 0.009172008511 + 0.000267909) / 2 + 0.009172008511 / 2 = 0.014531967266 s
+        StepProjection step = W1Bf16OnTwoServerNodes(replicas: 0).Project(1, ComputePerSample);
+
+        Assert.Equal(0, W1Bf16OnTwoServerNodes(replicas: 0).StandbyBytesPerServerNode);
+        Assert.Equal(0.009172008511, step.PushSeconds, Seconds);
+        Assert.Equal(0.009172008511, step.PullSeconds, Seconds);
+        Assert.Equal(0.014531967266, step.StepSeconds, Seconds);
+        Assert.Equal(8808.167377300, step.SamplesPerSecond, Rate);
+    }
+
+    [Fact]
+    public void Project_HotStandbyOnOneCore_TheBackupsUpdatesShareIt() =>
+        // 2 updates on min(2, 1) core: 1 ns x 535,818 x 2 / 2 / 1
+        Assert.Equal(
+            0.000535818,
+            (W1Bf16OnTwoServerNodes(replicas: 1) with { ServerCores = 1 }).Project(1, ComputePerSample).ApplySeconds,
+            Seconds);
+
+    [Fact]
+    public void Project_HotStandbyOnOneHost_AddsTheBackupsUpdatesTheirMeansAndTheirMessages()
+    {
+        // without: (2 x 0.00064 + 1 ns x 535,818 + (0.0005 + 1 ns x (535,818 x 8 + 2 x 2 x 100) + 0.002) + 0.003) / 2 = 0.005801381 s
+        // standby: 1 ns x 535,818 + 1 ns x (535,818 x 4 + 2 x 2 x 100) + 0.001 = 0.00367949 s
+        // with: 0.005801381 + 0.00367949 / 2 = 0.007641126 s; 128 / that = 16,751.457834879
+        ThroughputModel model = W1OnOneHost() with { ServerNodes = 2, Shards = 2, StandbySecondsPerStep = 1e-3 };
+
+        Assert.Equal(0.005801381, model.Project(1, ComputePerSample).HostCpuSeconds!.Value, Seconds);
+        StepProjection step = (model with { ServerReplicas = 1 }).Project(1, ComputePerSample);
+        Assert.Equal(0.007641126, step.HostCpuSeconds!.Value, Seconds);
+        Assert.Equal(0.007641126, step.StepSeconds, Seconds);
+        Assert.Equal(16751.457834879, step.SamplesPerSecond, Rate);
+    }
+
+    [Fact]
+    public void Project_HotStandbyOnOneServerNode_Throws() =>
+        Assert.Throws<ArgumentException>(() => (W1OnOneGbit(shards: 2) with { ServerReplicas = 1 }).Project(1, ComputePerSample));
+
+    [Fact]
+    public void Project_TwoBackupsPerShard_Throws() =>
+        Assert.Throws<ArgumentOutOfRangeException>(() => W1Bf16OnTwoServerNodes(replicas: 2).Project(1, ComputePerSample));
+
     /// <summary>W1 on one host of 2 cores behind 100 Gbit links, so that the host's CPU, not a link, bounds the step.</summary>
     private static ThroughputModel W1OnOneHost() => W1OnOneGbit(shards: 1) with
     {
