@@ -189,8 +189,8 @@ internal static class Usage
           --path-cpu-per-step S    with --host-cores: its CPU seconds per step whatever the worker nodes
                                    (default 0.0038; fit-path-cost.sh)
           --standby-cpu-per-step S with --host-cores and --ps-replicas 1: hot standby's CPU seconds per
-                                   step besides its means' bytes and the backups' updates (default 0;
-                                   compare-replication-cost.sh)
+                                   step besides its means' bytes and the backups' updates (default
+                                   0.00155; compare-replication-cost.sh)
           --json                   one JSON document (seconds, samples/s) instead of the table
 
         every command:

@@ -118,8 +118,13 @@ internal sealed record ThroughputModel
     /// <summary>F_s as <c>fit-path-cost.sh</c> fitted it with <see cref="DefaultPathSecondsPerByte"/>.</summary>
     public const double DefaultPathSecondsPerStep = 3.8e-3;
 
-    /// <summary>F_b as <c>compare-replication-cost.sh</c> fitted it with <see cref="DefaultPathSecondsPerByte"/>.</summary>
-    public const double DefaultStandbySecondsPerStep = 0;
+    /// <summary>
+    /// F_b as <c>compare-replication-cost.sh</c> fitted it with <see cref="DefaultPathSecondsPerByte"/> on the
+    /// 2-core reference machine (loopback splits of W1 with 2 shards on two server nodes, the medians of 6
+    /// rounds in two sittings: 2.91 CPU-ms more per step with backups, of which Adam 0.48 and the means'
+    /// bytes 0.88; 2026-12-06).
+    /// </summary>
+    public const double DefaultStandbySecondsPerStep = 1.55e-3;
 
     /// <summary>Bytes per parameter of a primary's mean to its backup: fp32 whatever the wire.</summary>
     public const int MeanBytesPerParameter = 4;
