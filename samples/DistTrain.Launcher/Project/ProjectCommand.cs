@@ -86,7 +86,7 @@ internal static class ProjectCommand
 
             if (model.ServerReplicas == 1)
             {
-                yield return $"  and hot standby's per step: the backups' updates, the means' bytes, and {model.StandbySecondsPerStep * 1e3:G3} ms " +
+                yield return $"  and per step for hot standby: the backups' updates, the means' bytes, and {model.StandbySecondsPerStep * 1e3:G3} ms " +
                              $"besides ({Source(settings.StandbySecondsPerStep, "fitted")})";
             }
         }

@@ -9,7 +9,7 @@ namespace DistTrain.Launcher.Project;
 /// {"layers": [784, 512, 256, 10], "activation", "loss", "link", "wire", "compress",
 ///  "computeMeasured", "applyMeasured", "wireMeasured" (the wire's work, measured only with --host-cores),
 ///  "assumptions": {every input of the model: "parameters", "batchSize", "workersPerNode", "serverNodes",
-///                  "shards", "serverCores", "lineBytesPerSecond", "efficiency", "latencySeconds", "headerBytes",
+///                  "serverReplicas", "shards", "serverCores", "lineBytesPerSecond", "efficiency", "latencySeconds", "headerBytes",
 ///                  "valueBytes", "topKRatio", "overlap",
 ///                  "computeOverlap": {"aheadShare", "aheadIntervals", "behindShare", "behindShards"},
 ///                  "applySecondsPerParameter", "upBytesPerParameter", ...},
