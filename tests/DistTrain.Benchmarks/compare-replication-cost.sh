@@ -6,9 +6,9 @@
 # (user + system, /usr/bin/time, every process) per step without start-up. Prints each round's
 # CPU per step and median samples/s of the epochs after the first, then the medians and the
 # overhead of `--ps-replicas 1` in both. Last it fits what `disttrain project --host-cores` counts
-# for hot standby besides the backups' Adam and the means' bytes (both priced as the projection
-# prices them, Adam measured in the same sitting):
-#   F_b = (cpu with backups - cpu without) - m M - kappa (4 M + 2 S H)
+# for hot standby besides the backups' Adam and the means' bytes, taking what the projection counts
+# for those two (Adam measured in the same sitting) from its own host CPU with and without backups:
+#   F_b = (cpu with backups - cpu without) - (m M + kappa (4 M + 2 S H))
 # and prints it as the --standby-cpu-per-step to pass. DISTTRAIN_DLL=path runs another build.
 # usage: compare-replication-cost.sh [rounds=3] [epochs=4]
 set -euo pipefail
@@ -24,8 +24,12 @@ rate() {
 print(round(statistics.median(e['samplesPerSecond'] for e in epochs)))" "$1"
 }
 
-$launcher project --json --host-cores 2 --nodes 1 --workers-per-node 2 --ps-nodes 2 --ps-shards "$shards" --link 10gbit \
-  --standby-cpu-per-step 0 > "$work/projection.json"
+# The projection with backups measures compute and Adam; the one without takes the same figures.
+projection=(project --json --host-cores 2 --nodes 1 --workers-per-node 2 --ps-nodes 2 --ps-shards "$shards" --link 10gbit)
+$launcher "${projection[@]}" --ps-replicas 1 --standby-cpu-per-step 0 > "$work/projection-1.json"
+read -r compute apply < <(python3 -c "import json, sys; d = json.load(open(sys.argv[1])); \
+print(d['projections'][0]['computeSecondsPerSample'], d['assumptions']['applySecondsPerParameter'])" "$work/projection-1.json")
+$launcher "${projection[@]}" --ps-replicas 0 --compute-per-sample "$compute" --apply-per-parameter "$apply" > "$work/projection-0.json"
 for round in $(seq "$rounds"); do
   for replicas in 0 1; do
     short=$(loopback_cluster_cpu "$work" 2 1 1 --ps-shards "$shards" --ps-replicas "$replicas")
@@ -39,7 +43,7 @@ for round in $(seq "$rounds"); do
   done
 done
 
-python3 - "$work/results" "$work/projection.json" <<'PY'
+python3 - "$work/results" "$work/projection-0.json" "$work/projection-1.json" <<'PY'
 import json, statistics, sys
 rows = [line.split() for line in open(sys.argv[1])]
 cpu = {r: statistics.median(float(c) for k, c, _ in rows if k == r) for r in ("0", "1")}
@@ -48,11 +52,13 @@ print(f"medians: --ps-replicas 0 {cpu['0']:.3f} CPU-ms per step, {rate['0']:.0f}
       f"--ps-replicas 1 {cpu['1']:.3f} CPU-ms per step, {rate['1']:.0f} samples/s")
 print(f"hot standby costs {cpu['1'] - cpu['0']:.3f} CPU-ms per step (+{(cpu['1'] / cpu['0'] - 1) * 100:.0f} %) "
       f"and {(1 - rate['1'] / rate['0']) * 100:.0f} % of the samples/s")
-model = json.load(open(sys.argv[2]))["assumptions"]
-m, parameters, shards = model["applySecondsPerParameter"], model["parameters"], model["shards"]
-updates = m * parameters
-means = model["pathSecondsPerByte"] * (4 * parameters + 2 * shards * model["headerBytes"])
-standby = (cpu["1"] - cpu["0"]) / 1e3 - updates - means
-print(f"of which the backups' Adam {updates * 1e3:.3f} ms and the means' bytes {means * 1e3:.3f} ms as the projection prices them; "
+# The host CPU of a step, all cores together, as the projection counts it with F_b = 0.
+projected = {}
+for replicas, path in (("0", sys.argv[2]), ("1", sys.argv[3])):
+    document = json.load(open(path))
+    projected[replicas] = document["projections"][0]["hostCpuSeconds"] * document["assumptions"]["hostCores"]
+counted = projected["1"] - projected["0"]
+standby = (cpu["1"] - cpu["0"]) / 1e3 - counted
+print(f"of which the projection counts {counted * 1e3:.3f} ms (the backups' Adam and the means' bytes); "
       f"F_b {standby * 1e3:.3f} ms besides: --standby-cpu-per-step {standby:.2g}")
 PY
