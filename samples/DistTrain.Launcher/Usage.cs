@@ -189,7 +189,7 @@ internal static class Usage
           --path-cpu-per-step S    with --host-cores: its CPU seconds per step whatever the worker nodes
                                    (default 0.0038; fit-path-cost.sh)
           --standby-cpu-per-step S with --host-cores and --ps-replicas 1: hot standby's CPU seconds per
-                                   step besides its means' bytes and the backups' updates (default
+                                   step besides the bytes of its means and checkpoints (default
                                    0.00155; compare-replication-cost.sh)
           --json                   one JSON document (seconds, samples/s) instead of the table
 

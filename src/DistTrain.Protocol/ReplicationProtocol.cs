@@ -10,7 +10,9 @@ namespace DistTrain.Protocol;
 // backup the step's aggregated gradient (replication after aggregation: one shard range per step,
 // whatever the number of contributions), the backup applies the same optimizer step to reach the
 // same version bit for bit, and only once the backup has confirmed it does the primary publish
-// that version. So every version a worker has seen, the backup holds.
+// that version. So every version a worker has seen, the backup holds (its mean at least: a sync
+// backup applies the means it holds only when it must, and every K versions takes its primary's
+// state in place of them, CheckpointBackup).
 
 /// <summary>
 /// Coordinator to a primary: replicate every update to <paramref name="Backup"/> and publish a
@@ -49,6 +51,18 @@ public readonly record struct SettledSlot(long Step, int Slot, int SlotCount);
 /// Ownership of <paramref name="Mean"/> passes to the backup.
 /// </summary>
 public sealed record ReplicateStep(Guid RunId, int ShardId, long Step, long Version, int Contributions, TensorBuffer Mean)
+    : IDistTrainMessage;
+
+/// <summary>
+/// Primary to backup, sync, every K versions (K from the shard's size: BackupCheckpoints in
+/// DistTrain.Actors): its whole state at <paramref name="Version"/>, the version made by the
+/// <see cref="ReplicateStep"/> just before it on the same road. A backup need not apply each
+/// step's mean as it comes (the version is as safe held as applied); it takes this state in place
+/// of the means it holds, and so runs no optimizer step of its own while its primary lives. The
+/// parameters and optimizer buffers are copies, whose ownership passes to the backup.
+/// </summary>
+public sealed record CheckpointBackup(
+    Guid RunId, int ShardId, long Version, float[] Parameters, long OptimizerStep, IReadOnlyList<OptimizerBuffer> OptimizerBuffers)
     : IDistTrainMessage;
 
 /// <summary>

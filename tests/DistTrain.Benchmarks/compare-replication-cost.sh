@@ -6,9 +6,10 @@
 # (user + system, /usr/bin/time, every process) per step without start-up. Prints each round's
 # CPU per step and median samples/s of the epochs after the first, then the medians and the
 # overhead of `--ps-replicas 1` in both. Last it fits what `disttrain project --host-cores` counts
-# for hot standby besides the backups' Adam and the means' bytes, taking what the projection counts
-# for those two (Adam measured in the same sitting) from its own host CPU with and without backups:
-#   F_b = (cpu with backups - cpu without) - (m M + kappa (4 M + 2 S H))
+# for hot standby besides the bytes of the means and the checkpoints (and the backups' Adam where
+# shards are too large to hold means), taking what the projection counts for those from its own
+# host CPU with and without backups (Adam measured in the same sitting):
+#   F_b = (cpu with backups - cpu without) - kappa (4 M + 12 M / K + 2 S H)
 # and prints it as the --standby-cpu-per-step to pass. DISTTRAIN_DLL=path runs another build.
 # usage: compare-replication-cost.sh [rounds=3] [epochs=4]
 set -euo pipefail
@@ -59,6 +60,6 @@ for replicas, path in (("0", sys.argv[2]), ("1", sys.argv[3])):
     projected[replicas] = document["projections"][0]["hostCpuSeconds"] * document["assumptions"]["hostCores"]
 counted = projected["1"] - projected["0"]
 standby = (cpu["1"] - cpu["0"]) / 1e3 - counted
-print(f"of which the projection counts {counted * 1e3:.3f} ms (the backups' Adam and the means' bytes); "
+print(f"of which the projection counts {counted * 1e3:.3f} ms (the bytes of the means and the checkpoints); "
       f"F_b {standby * 1e3:.3f} ms besides: --standby-cpu-per-step {standby:.2g}")
 PY

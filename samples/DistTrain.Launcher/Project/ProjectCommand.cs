@@ -86,7 +86,10 @@ internal static class ProjectCommand
 
             if (model.ServerReplicas == 1)
             {
-                yield return $"  and per step for hot standby: the backups' updates, the means' bytes, and {model.StandbySecondsPerStep * 1e3:G3} ms " +
+                string held = model.CheckpointInterval > 0
+                    ? $"the means' bytes, a checkpoint's bytes every {model.CheckpointInterval} steps"
+                    : "the backups' updates, the means' bytes";
+                yield return $"  and per step for hot standby: {held}, and {model.StandbySecondsPerStep * 1e3:G3} ms " +
                              $"besides ({Source(settings.StandbySecondsPerStep, "fitted")})";
             }
         }

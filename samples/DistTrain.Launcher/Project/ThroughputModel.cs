@@ -1,3 +1,5 @@
+using DistTrain.Actors.ParameterServer;
+
 namespace DistTrain.Launcher.Project;
 
 /// <summary>
@@ -75,21 +77,25 @@ namespace DistTrain.Launcher.Project;
 /// Hot standby (<see cref="ServerReplicas"/> = 1, two or more server nodes): each shard's backup
 /// lives on the server node after its primary's, so the busiest server node holds up to k
 /// backups besides its k primaries. A primary sends its backup the step's mean, fp32 whatever the wire
-/// (the backup's update must be the primary's, bit for bit), as soon as the contributions are
-/// summed, applies its own update meanwhile, and publishes once the backup has answered. So the
-/// means load the server nodes' links both ways, the answer's round trip delays each version, and
-/// the node's cores apply the backups' updates too:
+/// (the backup's state must be the primary's, bit for bit), as soon as the contributions are
+/// summed, applies its own update meanwhile, and publishes once the backup has answered. The
+/// backup holds the means unapplied, and every K versions takes its primary's state in their place
+/// (p and Adam's two moments, 12 bytes a parameter; K from the shard's size,
+/// <see cref="BackupCheckpoints"/>). So the means load the server nodes' links both ways, the
+/// answer's round trip delays each version, and on one host the means' and checkpoints' bytes
+/// cost CPU; the backups apply no update (with K = 0, for shards too large to hold means, they
+/// apply each mean, and k more updates share the node's cores, u = 2k, else u = k):
 /// <code>
 /// H_b    = k (4 M / S + H)                                the busiest server node's means, each way
 /// T_push = max(M b_up + S H,   N k (M b_up / S + H) + H_b)       / R + a
-/// T_a    = m M 2k / S / min(2k, C)
+/// T_a    = m M u / S / min(u, C)
 /// T_pull = max(N k (M b_down / S + H) + H_b,   M b_down + S H)   / R + 3a
-/// T_cpu  + (m M + kappa (4 M + 2 S H) + F_b) / C_h          on one host
+/// T_cpu  + (kappa (4 M + 12 M / K + 2 S H) + F_b) / C_h     on one host (K = 0: m M + kappa (4 M + 2 S H) + F_b)
 /// </code>
-/// F_b is hot standby's CPU per step besides the means' bytes and the backups' updates (the
-/// means' messages and answers, their hand-offs and wake-ups, the cores the backups' work keeps
-/// from the rest of the step), fitted to loopback splits of this machine with and without
-/// backups (<c>tests/DistTrain.Benchmarks/compare-replication-cost.sh</c>).
+/// F_b is hot standby's CPU per step besides those bytes and updates (the means' messages and
+/// answers, their hand-offs and wake-ups, the cores the backups' work keeps from the rest of the
+/// step), fitted to loopback splits of this machine with and without backups
+/// (<c>tests/DistTrain.Benchmarks/compare-replication-cost.sh</c>).
 /// </para>
 /// </summary>
 internal sealed record ThroughputModel
@@ -128,6 +134,9 @@ internal sealed record ThroughputModel
 
     /// <summary>Bytes per parameter of a primary's mean to its backup: fp32 whatever the wire.</summary>
     public const int MeanBytesPerParameter = 4;
+
+    /// <summary>Bytes per parameter of a primary's checkpoint to its backup: the value and Adam's two moments, fp32.</summary>
+    public const int CheckpointBytesPerParameter = 12;
 
     /// <summary>M: the model's parameters, all of which every step pushes and pulls (or top-k of them, pushed).</summary>
     public required int Parameters { get; init; }
@@ -192,7 +201,7 @@ internal sealed record ThroughputModel
     /// <summary>F_s: seconds of CPU per step of the cluster path whatever the worker nodes; counted on one host only.</summary>
     public double PathSecondsPerStep { get; init; } = DefaultPathSecondsPerStep;
 
-    /// <summary>F_b: seconds of CPU per step of hot standby besides the means' bytes and the backups' updates; counted on one host only.</summary>
+    /// <summary>F_b: seconds of CPU per step of hot standby besides the bytes of its means and checkpoints (and the backups' updates, K = 0); counted on one host only.</summary>
     public double StandbySecondsPerStep { get; init; } = DefaultStandbySecondsPerStep;
 
     /// <summary>m: seconds one core takes to apply the optimizer's update to one parameter.</summary>
@@ -210,6 +219,12 @@ internal sealed record ThroughputModel
     /// <summary>H_b: the bytes of means the busiest server node sends its backups per step, and receives for its own backups (0 without hot standby).</summary>
     public double StandbyBytesPerServerNode =>
         ServerReplicas * ShardsPerServerNode * ((double)Parameters * MeanBytesPerParameter / Shards + HeaderBytes);
+
+    /// <summary>K: the versions between two checkpoints a primary sends its backup (<see cref="BackupCheckpoints"/>), 0 for none; 0 without hot standby.</summary>
+    public int CheckpointInterval => ServerReplicas == 0 ? 0 : BackupCheckpoints.IntervalFor((Parameters + Shards - 1) / Shards);
+
+    /// <summary>Whether each backup applies every step's mean (hot standby whose shards are too large to hold means, K = 0).</summary>
+    private bool BackupsApplyEachStep => ServerReplicas == 1 && CheckpointInterval == 0;
 
     /// <summary>R: the bytes per second a node's link carries each way.</summary>
     public double EffectiveBytesPerSecond => LineBytesPerSecond * Efficiency;
@@ -257,7 +272,7 @@ internal sealed record ThroughputModel
         double perSample = computeSecondsPerSample(samples);
         double compute = perSample * samples;
         double push = TransferSeconds(workerNodes, UpBytesPerParameter);
-        int updates = ShardsPerServerNode * (1 + ServerReplicas);
+        int updates = ShardsPerServerNode * (BackupsApplyEachStep ? 2 : 1);
         double apply = ApplySecondsPerParameter * Parameters * updates / Shards / Math.Min(updates, ServerCores);
         // With a backup, each version leaves once the backup's answer to its mean is back.
         double pull = TransferSeconds(workerNodes, DownBytesPerParameter) + 2 * ServerReplicas * LatencySeconds;
@@ -284,20 +299,32 @@ internal sealed record ThroughputModel
     /// together: each worker's compute (<paramref name="workerCompute"/>, the busiest worker's, as
     /// every worker's), the optimizer over all parameters, the wire's work and the cluster path's,
     /// per worker node, the cores left idle beside the nodes' top-k selections, and hot standby's
-    /// updates, means and messages.
+    /// (<see cref="StandbyCpuSeconds"/>).
     /// </summary>
     private double HostCpuSeconds(int workerNodes, double workerCompute, int cores)
     {
         double pathBytes = Parameters * (UpBytesPerParameter + DownBytesPerParameter) + 2.0 * Shards * HeaderBytes;
         double selection = TopKRatio is null ? 0 : PushWireSecondsPerStep;
-        double meanBytes = (double)Parameters * MeanBytesPerParameter + 2.0 * Shards * HeaderBytes;
-        double standby = ApplySecondsPerParameter * Parameters + PathSecondsPerByte * meanBytes + StandbySecondsPerStep;
         return workerNodes * WorkersPerNode * workerCompute
             + ApplySecondsPerParameter * Parameters
             + workerNodes * (WireSecondsPerStep + PathSecondsPerByte * pathBytes + PathSecondsPerNodeStep)
             + PathSecondsPerStep
             + Math.Max(0, cores - workerNodes) * selection
-            + ServerReplicas * standby;
+            + StandbyCpuSeconds();
+    }
+
+    /// <summary>Hot standby's CPU seconds per step on one host: the means' bytes, the checkpoints' (or, K = 0, the backups' updates), and F_b.</summary>
+    private double StandbyCpuSeconds()
+    {
+        if (ServerReplicas == 0)
+        {
+            return 0;
+        }
+
+        double meanBytes = (double)Parameters * MeanBytesPerParameter + 2.0 * Shards * HeaderBytes;
+        return BackupsApplyEachStep
+            ? ApplySecondsPerParameter * Parameters + PathSecondsPerByte * meanBytes + StandbySecondsPerStep
+            : PathSecondsPerByte * (meanBytes + (double)Parameters * CheckpointBytesPerParameter / CheckpointInterval) + StandbySecondsPerStep;
     }
 
     /// <summary>

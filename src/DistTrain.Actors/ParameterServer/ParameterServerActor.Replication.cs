@@ -14,11 +14,13 @@ namespace DistTrain.Actors.ParameterServer;
 /// backup answers <see cref="StepReplicated"/> with it, and holds back meanwhile the subscriptions
 /// that arrive and, in ssp and async, the acknowledgements of the contributions in it, so no
 /// worker ever holds a version, or counts a contribution settled, that the backup lacks. A backup
-/// applies each replicated step or contribution with the same optimizer step
-/// (<see cref="ParameterServerState.ApplyReplicatedStep"/>,
-/// <see cref="ParameterServerState.ApplyReplicatedContribution"/>), so its state is the primary's
-/// bit for bit, and serves nothing until <see cref="PromoteShard"/>, after which it is a shard
-/// like any other. A backup placed during the run is seeded by its primary first
+/// applies each replicated contribution with the same optimizer step
+/// (<see cref="ParameterServerState.ApplyReplicatedContribution"/>), so its state is the primary's
+/// bit for bit; in sync it holds each step's mean instead (<see cref="ParameterServerState.HoldReplicatedStep"/>),
+/// takes the primary's state every K versions in place of the means held
+/// (<see cref="CheckpointBackup"/>, <see cref="BackupCheckpoints"/>), and applies the means it
+/// holds, in order, before it handles anything else. It serves nothing until <see cref="PromoteShard"/>,
+/// after which it is a shard like any other. A backup placed during the run is seeded by its primary first
 /// (<see cref="SeedBackup"/>). A primary whose backup is lost goes on alone.
 /// </summary>
 public sealed partial class ParameterServerActor
@@ -30,6 +32,9 @@ public sealed partial class ParameterServerActor
 
     /// <summary>Ssp and async: contributions sent to the backup, and how many of them it has confirmed (it answers each, in order).</summary>
     private long _replicationsSent, _replicationsConfirmed;
+
+    /// <summary>Sync: K, the versions between two checkpoints a primary sends its backup, and the most steps a backup holds unapplied; 0 for none.</summary>
+    private int _checkpointInterval;
 
     /// <summary>A backup placed during the run that has taken its primary's state (and told the coordinator).</summary>
     private bool _seeded;
@@ -118,6 +123,7 @@ public sealed partial class ParameterServerActor
         }
 
         _awaitingBackup = true;
+        SendCheckpointWhenDue();
     }
 
     /// <summary>
@@ -195,30 +201,60 @@ public sealed partial class ParameterServerActor
         _track.Enter(ActivityPhase.Wait, _state.HighestAppliedStep + 1, _state.Version);
     }
 
+    /// <summary>
+    /// Sync backup: confirms the step once it holds the mean, then keeps it unapplied, at most
+    /// <see cref="_checkpointInterval"/> of them (<see cref="BackupCheckpoints"/>); the oldest
+    /// beyond that are applied, which in a steady run the primary's checkpoints make unneeded.
+    /// </summary>
     private void OnReplicateStep(ReplicateStep message)
     {
-        try
-        {
-            if (message.RunId != _runId)
-            {
-                LogOtherRun(message.RunId, message);
-                return;
-            }
-
-            // Confirmed before it is applied: the backup holds the step once it holds the mean, and
-            // the primary publishes the version meanwhile.
-            _state.RequireNextReplicatedStep(message.Step, message.Version, message.Contributions, message.Mean.Length);
-            _transport.Send(Sender, new StepReplicated(_runId, _state.ShardId, message.Version), Self);
-            _track.Enter(ActivityPhase.Apply, message.Step, message.Version);
-            _state.ApplyReplicatedStep(message.Step, message.Version, message.Contributions, message.Mean.Span);
-            _track.CompleteStep();
-        }
-        finally
+        if (message.RunId != _runId)
         {
             message.Mean.Release();
+            LogOtherRun(message.RunId, message);
+            return;
         }
 
-        _track.Enter(ActivityPhase.Wait, _state.HighestAppliedStep + 1, _state.Version);
+        _state.HoldReplicatedStep(message.Step, message.Version, message.Contributions, message.Mean);
+        _transport.Send(Sender, new StepReplicated(_runId, _state.ShardId, message.Version), Self);
+        _track.CompleteStep();
+        if (_state.HeldSteps > _checkpointInterval)
+        {
+            ApplyHeldSteps(keep: _checkpointInterval);
+        }
+
+        _track.Enter(ActivityPhase.Wait, message.Step + 1, message.Version);
+    }
+
+    /// <summary>Sync backup: applies the steps it holds beyond <paramref name="keep"/>, oldest first (each was counted done when it came).</summary>
+    private void ApplyHeldSteps(int keep = 0)
+    {
+        _track.Enter(ActivityPhase.Apply, _state.HighestAppliedStep + 1, _state.Version);
+        _state.ApplyHeldSteps(keep);
+        _track.Enter(ActivityPhase.Wait, _state.HighestAppliedStep + 1 + _state.HeldSteps, _state.ReplicatedVersion);
+    }
+
+    private void OnCheckpointBackup(CheckpointBackup message) =>
+        _state.TakeCheckpoint(message.Version, message.Parameters, ProtocolMapping.BuildOptimizerState(message.OptimizerStep, message.OptimizerBuffers));
+
+    /// <summary>
+    /// Sync primary: every K versions (<see cref="BackupCheckpoints"/>) sends the backup the state
+    /// just made, after that version's <see cref="ReplicateStep"/> on the same road, so that the
+    /// backup can drop the means it holds instead of applying them.
+    /// </summary>
+    private void SendCheckpointWhenDue()
+    {
+        if (!BackupCheckpoints.IsDue(_state.Version, _checkpointInterval))
+        {
+            return;
+        }
+
+        OptimizerState optimizer = _state.ExportOptimizerState();
+        _transport.Send(
+            _backup!,
+            new CheckpointBackup(
+                _runId, _state.ShardId, _state.Version, _state.Parameters.ToArray(), optimizer.Step, ProtocolMapping.Describe(optimizer)),
+            Self);
     }
 
     private void OnStepReplicated(StepReplicated message)

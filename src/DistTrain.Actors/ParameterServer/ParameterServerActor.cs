@@ -114,6 +114,7 @@ public sealed partial class ParameterServerActor : ReceiveActor, IWithUnboundedS
         _coordinator = message.Coordinator;
         _settings = message with { Initial = new TensorBuffer([], 0) };
         _nodeReplicas = message.Wire.Precision == WirePrecision.Bf16 ? new NodeReplicas(message.Range) : null;
+        _checkpointInterval = _state.Mode == ConsistencyMode.Sync ? BackupCheckpoints.IntervalFor(message.Range.Length) : 0;
         _log.Info(
             "Shard {0} of run {1} owns {2} in {3} mode.", message.ShardId, message.RunId, message.Range, _state.Mode);
         Become(Serving);
@@ -135,6 +136,7 @@ public sealed partial class ParameterServerActor : ReceiveActor, IWithUnboundedS
         Receive<AttachBackup>(message => WhenThisRun(message.RunId, message, OnAttachBackup));
         Receive<ReplicateStep>(OnReplicateStep);
         Receive<ReplicateContribution>(OnReplicateContribution);
+        Receive<CheckpointBackup>(message => WhenThisRun(message.RunId, message, OnCheckpointBackup));
         Receive<SeedBackup>(message => WhenThisRun(message.RunId, message, OnSeedBackup));
         Receive<StepReplicated>(message => WhenThisRun(message.RunId, message, OnStepReplicated));
         Receive<PromoteShard>(message => WhenThisRun(message.RunId, message, OnPromote));
@@ -167,6 +169,13 @@ public sealed partial class ParameterServerActor : ReceiveActor, IWithUnboundedS
     {
         try
         {
+            if (_state is { HeldSteps: > 0 } && message is not (ReplicateStep or CheckpointBackup))
+            {
+                // A sync backup's held steps are its state: whatever else reaches it (its
+                // promotion, a read, a new coordinator, a worker) finds them applied.
+                ApplyHeldSteps();
+            }
+
             return base.AroundReceive(receive, message);
         }
         catch (Exception exception) when (_state is not null)

@@ -51,14 +51,22 @@ public sealed partial class ParameterServerState
             return false;
         }
 
-        // The values move to the buffer of the resumed version, which a shared store hands every shard.
-        TensorBuffer resumed = _versions.Acquire(version);
-        Parameters.CopyTo(CurrentSpan(resumed));
-        _current.Release();
-        _current = resumed;
-        Version = version;
+        MoveTo(version, Parameters);
         HighestAppliedStep = version - 1;
         _settled = new SettledSteps(firstStep: version);
         return true;
+    }
+
+    /// <summary>
+    /// Makes <paramref name="values"/> the current values as <paramref name="version"/> (a resume's,
+    /// or a backup's checkpoint), in that version's buffer, which a shared store hands every shard.
+    /// </summary>
+    private void MoveTo(long version, ReadOnlySpan<float> values)
+    {
+        TensorBuffer next = _versions.Acquire(version);
+        values.CopyTo(CurrentSpan(next));
+        _current.Release();
+        _current = next;
+        Version = version;
     }
 }

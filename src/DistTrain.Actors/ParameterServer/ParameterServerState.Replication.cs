@@ -6,12 +6,15 @@ namespace DistTrain.Actors.ParameterServer;
 
 /// <summary>
 /// What a hot-standby backup takes from its primary: each completed sync step's mean
-/// (<see cref="ApplyReplicatedStep"/>), each applied ssp or async contribution
+/// (<see cref="HoldReplicatedStep"/>), and every K versions the primary's state in place of the
+/// means held (<see cref="TakeCheckpoint"/>), each applied ssp or async contribution
 /// (<see cref="ApplyReplicatedContribution"/>), or, for a backup placed during the run, the
 /// primary's whole state first (<see cref="TrySeed"/>).
 /// </summary>
 public sealed partial class ParameterServerState
 {
+    private readonly Queue<HeldStep> _heldSteps = new();
+
     /// <summary>Sync: how many contributions the last step this shard completed itself applied; 0 when every slot was given up.</summary>
     public int LastStepContributions { get; private set; }
 
@@ -29,34 +32,64 @@ public sealed partial class ParameterServerState
     public delegate void StepAggregatedHandler(long step, long version, int contributions, TensorBuffer? mean);
 
     /// <summary>
-    /// Sync: applies step <paramref name="step"/> as the primary did (the mean and contributions
-    /// its <see cref="StepAggregated"/> was told), taking this backup to <paramref name="version"/>
-    /// with parameters and optimizer state bit-identical to the primary's: the same optimizer
-    /// step on the same values. Throws when the step is not the next one or the mean does not
-    /// fit, which would leave the backup apart from its primary.
+    /// Sync: takes step <paramref name="step"/> as the primary completed it (the mean and
+    /// contributions its <see cref="StepAggregated"/> was told), taking this backup to
+    /// <paramref name="version"/>, and holds it unapplied: the version is as safe in the mean as
+    /// in the parameters. <see cref="ApplyHeldSteps"/> applies held steps, in order, with the same
+    /// optimizer step as the primary, which makes the parameters and optimizer state bit-identical
+    /// to the primary's; <see cref="TakeCheckpoint"/> replaces them with the primary's state
+    /// (<see cref="BackupCheckpoints"/>). Ownership of <paramref name="mean"/> passes here. Throws,
+    /// having released it, when the step is not the next one or the mean does not fit, which would
+    /// leave the backup apart from its primary.
     /// </summary>
-    public void ApplyReplicatedStep(long step, long version, int contributions, ReadOnlySpan<float> mean)
+    public void HoldReplicatedStep(long step, long version, int contributions, TensorBuffer mean)
     {
-        RequireNextReplicatedStep(step, version, contributions, mean.Length);
-        ApplyStep(step, contributions, mean);
+        ArgumentNullException.ThrowIfNull(mean);
+        try
+        {
+            RequireNextReplicatedStep(step, version, contributions, mean.Length);
+        }
+        catch
+        {
+            mean.Release();
+            throw;
+        }
+
+        _heldSteps.Enqueue(new HeldStep(step, contributions, mean));
+    }
+
+    /// <summary>Sync: replicated steps held, not yet applied (<see cref="HoldReplicatedStep"/>).</summary>
+    public int HeldSteps => _heldSteps.Count;
+
+    /// <summary>Sync: the version this shard holds with its held steps: <see cref="Version"/> once they are applied.</summary>
+    public long ReplicatedVersion => Version + _heldSteps.Count;
+
+    /// <summary>Sync: applies the held steps, oldest first, until at most <paramref name="keep"/> remain held.</summary>
+    public void ApplyHeldSteps(int keep = 0)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(keep);
+        while (_heldSteps.Count > keep)
+        {
+            HeldStep held = _heldSteps.Peek();
+            ApplyStep(held.Step, held.Contributions, held.Mean.Span);
+            _heldSteps.Dequeue();
+            held.Mean.Release();
+        }
     }
 
     /// <summary>
-    /// Throws unless <see cref="ApplyReplicatedStep"/> can take step <paramref name="step"/> as
-    /// <paramref name="version"/> with a mean of <paramref name="meanLength"/> values: a backup
-    /// checks this before it confirms a step, and applies it after.
+    /// Throws unless <see cref="HoldReplicatedStep"/> can take step <paramref name="step"/> as
+    /// <paramref name="version"/> with a mean of <paramref name="meanLength"/> values: the step and
+    /// version after those held. A backup checks this before it confirms a step, and holds it after.
     /// </summary>
     public void RequireNextReplicatedStep(long step, long version, int contributions, int meanLength)
     {
-        if (Mode != ConsistencyMode.Sync)
-        {
-            throw new InvalidOperationException($"Shard {ShardId} replicates sync steps only; this run is {Mode}.");
-        }
-
-        if (step != HighestAppliedStep + 1 || version != Version + 1 || _step.IsOpen)
+        RequireSync("replicates sync steps only");
+        long nextStep = HighestAppliedStep + 1 + _heldSteps.Count;
+        if (step != nextStep || version != ReplicatedVersion + 1 || _step.IsOpen)
         {
             throw new InvalidOperationException(
-                $"Shard {ShardId} holds version {Version} (step {HighestAppliedStep + 1} next{(_step.IsOpen ? ", open" : "")}) "
+                $"Shard {ShardId} holds version {ReplicatedVersion} (step {nextStep} next{(_step.IsOpen ? ", open" : "")}) "
                 + $"and cannot take step {step} as version {version}.");
         }
 
@@ -67,6 +100,60 @@ public sealed partial class ParameterServerState
                 nameof(meanLength));
         }
     }
+
+    /// <summary>
+    /// Sync: takes the primary's state at <paramref name="version"/>, the version of its last
+    /// replicated step (<see cref="CheckpointBackup"/>), in place of the steps held: the values
+    /// <paramref name="parameters"/> become that version and the optimizer takes a copy of
+    /// <paramref name="optimizer"/>. The held steps' contributions count as applied, as the
+    /// primary counted them. Throws when <paramref name="version"/> is not the version held or
+    /// the state does not fit the shard.
+    /// </summary>
+    public void TakeCheckpoint(long version, ReadOnlySpan<float> parameters, OptimizerState optimizer)
+    {
+        ArgumentNullException.ThrowIfNull(optimizer);
+        RequireSync("takes checkpoints of sync steps only");
+        if (version != ReplicatedVersion || _step.IsOpen)
+        {
+            throw new InvalidOperationException(
+                $"Shard {ShardId} holds version {ReplicatedVersion} and cannot take a checkpoint of version {version}.");
+        }
+
+        if (parameters.Length != Range.Length)
+        {
+            throw new ArgumentException(
+                $"A checkpoint of {parameters.Length} values came for shard {ShardId}'s range of {Range.Length}.", nameof(parameters));
+        }
+
+        _optimizer.ImportState(optimizer);
+        MoveTo(version, parameters);
+        while (_heldSteps.TryDequeue(out HeldStep held))
+        {
+            HighestAppliedStep = held.Step;
+            Count(staleness: 0, held.Contributions);
+            held.Mean.Release();
+        }
+    }
+
+    /// <summary>Gives back the means of the held steps (the shard is going away).</summary>
+    private void ReleaseHeldSteps()
+    {
+        while (_heldSteps.TryDequeue(out HeldStep held))
+        {
+            held.Mean.Release();
+        }
+    }
+
+    private void RequireSync(string what)
+    {
+        if (Mode != ConsistencyMode.Sync)
+        {
+            throw new InvalidOperationException($"Shard {ShardId} {what}; this run is {Mode}.");
+        }
+    }
+
+    /// <summary>A replicated sync step a backup holds unapplied: its contributions and their mean (empty when none).</summary>
+    private readonly record struct HeldStep(long Step, int Contributions, TensorBuffer Mean);
 
     /// <summary>Ssp and async: the staleness of the last contribution this shard applied itself, what a primary sends its backup with it.</summary>
     public int LastStaleness { get; private set; }

@@ -215,8 +215,12 @@ public sealed partial class ParameterServerState
         }
     }
 
-    /// <summary>Releases the contributions an open step holds and closes it (the shard is going away).</summary>
-    public void Abandon() => _step.Abandon();
+    /// <summary>Releases the contributions an open step holds and closes it, and a backup's held steps (the shard is going away).</summary>
+    public void Abandon()
+    {
+        _step.Abandon();
+        ReleaseHeldSteps();
+    }
 
     /// <summary>
     /// Sets version <c>Version + 1</c> of the range: the optimizer reads the current version and

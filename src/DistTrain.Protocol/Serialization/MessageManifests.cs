@@ -67,6 +67,7 @@ internal static class MessageManifests
             "replicate-contribution.1", ReplicationCodecs.Write, ReplicationCodecs.ReadReplicateContribution),
         MessageCodec.Of<StepReplicated>("step-replicated.1", ReplicationCodecs.Write, ReplicationCodecs.ReadStepReplicated),
         MessageCodec.Of<SeedBackup>("seed-backup.2", ShardStateCodecs.Write, ShardStateCodecs.ReadSeedBackup),
+        MessageCodec.Of<CheckpointBackup>("checkpoint-backup.1", ShardStateCodecs.Write, ShardStateCodecs.ReadCheckpointBackup),
         MessageCodec.Of<BackupSeeded>("backup-seeded.1", ReplicationCodecs.Write, ReplicationCodecs.ReadBackupSeeded),
         MessageCodec.Of<PromoteShard>("promote-shard.1", ReplicationCodecs.Write, ReplicationCodecs.ReadPromoteShard),
         MessageCodec.Of<ShardMoved>("shard-moved.1", ReplicationCodecs.Write, ReplicationCodecs.ReadShardMoved),

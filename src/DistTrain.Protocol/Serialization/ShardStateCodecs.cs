@@ -57,6 +57,29 @@ internal static class ShardStateCodecs
             reader.ReadRecordList(nameof(SeedBackup.SettledAbove), ReadSettledSlot));
     }
 
+    public static void Write(ref WireWriter writer, CheckpointBackup message)
+    {
+        writer.WriteFields(6);
+        writer.WriteGuid(message.RunId);
+        writer.WriteInt32(message.ShardId);
+        writer.WriteInt64(message.Version);
+        writer.WriteFloats(nameof(message.Parameters), message.Parameters);
+        writer.WriteInt64(message.OptimizerStep);
+        writer.WriteRecordList(nameof(message.OptimizerBuffers), message.OptimizerBuffers, Write);
+    }
+
+    public static CheckpointBackup ReadCheckpointBackup(ref WireReader reader)
+    {
+        reader.ReadFields(6);
+        return new CheckpointBackup(
+            reader.ReadGuid(nameof(CheckpointBackup.RunId)),
+            reader.ReadInt32(nameof(CheckpointBackup.ShardId)),
+            reader.ReadInt64(nameof(CheckpointBackup.Version)),
+            reader.ReadFloats(nameof(CheckpointBackup.Parameters)),
+            reader.ReadInt64(nameof(CheckpointBackup.OptimizerStep)),
+            reader.ReadRecordList(nameof(CheckpointBackup.OptimizerBuffers), ReadOptimizerBuffer));
+    }
+
     private static void Write(ref WireWriter writer, SettledSlot slot)
     {
         writer.WriteFields(3);

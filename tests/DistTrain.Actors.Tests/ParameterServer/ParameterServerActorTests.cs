@@ -328,6 +328,36 @@ public class ParameterServerActorTests : TestKit
         return atSubscriber;
     }
 
+    [Fact]
+    public void ReplicateStep_Sync_BackupConfirmsAndHoldsEachStepAndAppliesThemBeforeAnsweringARead()
+    {
+        IActorRef backup = StartShard();
+        float[] expected = Shards.Initial();
+        var optimizer = Shards.Optimizer();
+        var means = new List<Contribution>();
+        for (long step = 0; step < 3; step++)
+        {
+            float[] mean = Shards.Values(seed: 20 + (int)step, scale: 1f);
+            optimizer.Step(expected, mean, 1f);
+            var held = new Contribution(mean);
+            means.Add(held);
+            backup.Tell(new ReplicateStep(Shards.RunId, Shards.ShardId, step, step + 1, 2, held.Buffer));
+
+            Assert.Equal(step + 1, ExpectMsg<StepReplicated>().Version);
+        }
+
+        // Held, not applied: the means are still out of their pool.
+        Assert.All(means, mean => Assert.False(mean.ReturnedToPool()));
+
+        backup.Tell(new GetShardState(Shards.RunId, Step: 3));
+
+        CurrentShardState state = ExpectMsg<CurrentShardState>();
+        Assert.Equal((3L, 3L, 3L), (state.Step, state.SettledThrough, state.Version));
+        Shards.AssertBitsEqual(expected, state.Parameters);
+        Assert.All(means, mean => Assert.True(mean.ReturnedToPool()));
+        Assert.False(_coordinator.HasMessages);
+    }
+
     private IActorRef StartShard(
         ConsistencySettings? consistency = null, InvalidContributionPolicy policy = InvalidContributionPolicy.Skip, Contribution? initial = null)
     {

@@ -7,8 +7,9 @@ using Xunit;
 namespace DistTrain.Actors.Tests.ParameterServer;
 
 /// <summary>
-/// A hot-standby backup fed each completed step's mean (<see cref="ParameterServerState.ApplyReplicatedStep"/>)
-/// holds what its primary holds, bit for bit: parameters, optimizer moments and step count,
+/// A hot-standby backup fed each completed step's mean (<see cref="ParameterServerState.HoldReplicatedStep"/>)
+/// holds what its primary holds, bit for bit, once it applies the steps it holds or takes the
+/// primary's checkpoint in their place: parameters, optimizer moments and step count,
 /// version, and the steps settled. Including a step whose every slot was given up, which applies
 /// nothing but still counts as a version, and one whose slots a node summed into one
 /// contribution, which the primary applies as it came.
@@ -18,7 +19,7 @@ public class ParameterServerStateReplicationTests
     private const int BatchSize = 10;
 
     [Fact]
-    public void ApplyReplicatedStep_EveryStepOfThePrimary_BackupIsBitIdentical()
+    public void HoldReplicatedStep_EveryStepOfThePrimary_BackupIsBitIdenticalOnceItAppliesThem()
     {
         ParameterServerState primary = Shards.State(optimizer: Shards.Adam);
         ParameterServerState backup = Shards.State(optimizer: Shards.Adam);
@@ -49,8 +50,17 @@ public class ParameterServerStateReplicationTests
             }
 
             Assert.Equal(step == 2 ? 0 : 2, primary.LastStepContributions);
-            backup.ApplyReplicatedStep(step, primary.Version, primary.LastStepContributions, mean);
+            Hold(backup, step, primary.Version, primary.LastStepContributions, mean);
+            Assert.Equal(primary.Version, backup.ReplicatedVersion);
+            Assert.Equal(step % 2 == 1 ? 2 : 1, backup.HeldSteps);
+            if (step % 2 == 0)
+            {
+                continue; // two steps held, then both applied
+            }
 
+            backup.ApplyHeldSteps();
+
+            Assert.Equal(0, backup.HeldSteps);
             Assert.Equal(primary.Version, backup.Version);
             Assert.Equal(primary.SettledThrough, backup.SettledThrough);
             Shards.AssertBitsEqual(primary.Parameters, backup.Parameters);
@@ -73,36 +83,101 @@ public class ParameterServerStateReplicationTests
     [InlineData(1, 1)]
     [InlineData(0, 2)]
     [InlineData(2, 3)]
-    public void ApplyReplicatedStep_NotTheNextStepAndVersion_Throws(long step, long version)
+    public void HoldReplicatedStep_NotTheNextStepAndVersion_ThrowsAndReleasesTheMean(long step, long version)
     {
         ParameterServerState backup = Shards.State();
-        backup.ApplyReplicatedStep(0, 1, 1, Shards.Values(seed: 1, scale: 1f));
+        Hold(backup, 0, 1, 1, Shards.Values(seed: 1, scale: 1f));
+        var mean = new TensorBuffer(Shards.Values(seed: 2, scale: 1f), Shards.Range.Length);
 
-        var error = Assert.Throws<InvalidOperationException>(() => backup.ApplyReplicatedStep(step, version, 1, Shards.Values(seed: 2, scale: 1f)));
+        var error = Assert.Throws<InvalidOperationException>(() => backup.HoldReplicatedStep(step, version, 1, mean));
 
         Assert.Contains("holds version 1", error.Message);
-        Assert.Equal(1, backup.Version);
+        Assert.Equal(1, backup.ReplicatedVersion);
+        Assert.Throws<InvalidOperationException>(mean.Release);
     }
 
     [Fact]
-    public void ApplyReplicatedStep_MeanOfTheWrongLength_ThrowsAndLeavesTheState()
+    public void HoldReplicatedStep_MeanOfTheWrongLength_ThrowsAndLeavesTheState()
     {
         ParameterServerState backup = Shards.State();
 
-        Assert.Throws<ArgumentException>(() => backup.ApplyReplicatedStep(0, 1, 2, new float[Shards.Range.Length - 1]));
-        Assert.Throws<ArgumentException>(() => backup.ApplyReplicatedStep(0, 1, 0, new float[Shards.Range.Length]));
+        Assert.Throws<ArgumentException>(() => Hold(backup, 0, 1, 2, new float[Shards.Range.Length - 1]));
+        Assert.Throws<ArgumentException>(() => Hold(backup, 0, 1, 0, new float[Shards.Range.Length]));
 
-        Assert.Equal(0, backup.Version);
+        Assert.Equal(0, backup.ReplicatedVersion);
         Shards.AssertBitsEqual(Shards.Initial(), backup.Parameters);
     }
 
     [Fact]
-    public void ApplyReplicatedStep_OutsideSync_Throws()
+    public void HoldReplicatedStepAndTakeCheckpoint_OutsideSync_Throw()
     {
         ParameterServerState backup = Shards.State(new ConsistencySettings(ConsistencyMode.Async));
 
-        Assert.Throws<InvalidOperationException>(() => backup.ApplyReplicatedStep(0, 1, 1, Shards.Values(seed: 1, scale: 1f)));
+        Assert.Throws<InvalidOperationException>(() => Hold(backup, 0, 1, 1, Shards.Values(seed: 1, scale: 1f)));
+        Assert.Throws<InvalidOperationException>(() => backup.TakeCheckpoint(0, Shards.Initial(), backup.ExportOptimizerState()));
     }
+
+    [Fact]
+    public void TakeCheckpoint_InPlaceOfTheHeldSteps_BackupIsBitIdenticalAndTheirMeansAreReleased()
+    {
+        ParameterServerState primary = Shards.State(optimizer: Shards.Adam);
+        ParameterServerState backup = Shards.State(optimizer: Shards.Adam);
+        TensorBuffer? held = null;
+        primary.StepAggregated = (step, version, contributions, mean) =>
+        {
+            held = new TensorBuffer(mean!.Span.ToArray(), mean.Length);
+            backup.HoldReplicatedStep(step, version, contributions, held);
+        };
+        var means = new List<TensorBuffer>();
+        for (long step = 0; step < 4; step++)
+        {
+            primary.Accept(new Contribution(Shards.Weighted(Shards.Values((int)step, 1e3f), 4, BatchSize)).Push(step, 0, 4, BatchSize, slotCount: 2));
+            primary.Accept(new Contribution(Shards.Weighted(Shards.Values((int)step + 10, 1e-3f), 6, BatchSize)).Push(step, 1, 6, BatchSize, slotCount: 2));
+            means.Add(held!);
+            if (step == 1)
+            {
+                backup.ApplyHeldSteps(keep: 1); // the oldest applied, as when a checkpoint is late
+                Assert.Equal((1L, 1), (backup.Version, backup.HeldSteps));
+            }
+        }
+
+        Assert.Equal((1L, 3, 4L), (backup.Version, backup.HeldSteps, backup.ReplicatedVersion));
+        Assert.Throws<InvalidOperationException>(() => backup.TakeCheckpoint(3, primary.Parameters, primary.ExportOptimizerState()));
+        Assert.Throws<ArgumentException>(() => backup.TakeCheckpoint(4, primary.Parameters[1..], primary.ExportOptimizerState()));
+        Assert.Equal(3, backup.HeldSteps);
+
+        backup.TakeCheckpoint(4, primary.Parameters, primary.ExportOptimizerState());
+
+        Assert.Equal((4L, 0, 4L), (backup.Version, backup.HeldSteps, backup.SettledThrough));
+        Shards.AssertBitsEqual(primary.Parameters, backup.Parameters);
+        Assert.Equal(primary.StalenessHistogram, backup.StalenessHistogram);
+        Assert.Equal(primary.ExportOptimizerState().Step, backup.ExportOptimizerState().Step);
+        Assert.All(means, mean => Assert.Throws<InvalidOperationException>(mean.Release));
+
+        // It goes on from there as the primary does.
+        primary.Accept(new Contribution(Shards.Weighted(Shards.Values(5, 1e3f), 4, BatchSize)).Push(4, 0, 4, BatchSize, slotCount: 2));
+        primary.Accept(new Contribution(Shards.Weighted(Shards.Values(15, 1e-3f), 6, BatchSize)).Push(4, 1, 6, BatchSize, slotCount: 2));
+        backup.ApplyHeldSteps();
+        Shards.AssertBitsEqual(primary.Parameters, backup.Parameters);
+        Assert.Equal(5, backup.Version);
+    }
+
+    [Theory]
+    [InlineData(1, 64)]
+    [InlineData(262_144, 64)]
+    [InlineData(267_909, 62)]
+    [InlineData(4_194_304, 4)]
+    [InlineData(4_194_305, 0)]
+    public void IntervalFor_HoldsAtMost64MiBOfMeansAndNeverFewerThanFourSteps(int rangeLength, int interval)
+    {
+        Assert.Equal(interval, BackupCheckpoints.IntervalFor(rangeLength));
+        Assert.Equal(interval > 0, BackupCheckpoints.IsDue(interval, interval));
+        Assert.False(BackupCheckpoints.IsDue(0, interval));
+        Assert.False(BackupCheckpoints.IsDue(interval + 1, interval));
+    }
+
+    private static void Hold(ParameterServerState backup, long step, long version, int contributions, float[] mean) =>
+        backup.HoldReplicatedStep(step, version, contributions, new TensorBuffer(mean, mean.Length));
 
     [Theory]
     [InlineData(ConsistencyMode.Ssp)]

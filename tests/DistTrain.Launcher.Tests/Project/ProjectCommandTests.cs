@@ -112,7 +112,7 @@ public class ProjectCommandTests
 
         Assert.Equal((Launcher.Succeeded, Launcher.Succeeded, "", ""), (standby.ExitCode, alone.ExitCode, standby.Error, alone.Error));
         Assert.Contains("hot standby: each shard's backup on the next server node takes the step's mean (fp32) before the version is published", standby.Output);
-        Assert.Contains("  and per step for hot standby: the backups' updates, the means' bytes, and 2.5 ms besides (given)", standby.Output);
+        Assert.Contains("  and per step for hot standby: the means' bytes, a checkpoint's bytes every 62 steps, and 2.5 ms besides (given)", standby.Output);
         Assert.DoesNotContain("hot standby", alone.Output);
         double Rate(LauncherRun run) => double.Parse(TableRows(run.Output)[0][^2], NumberStyles.AllowThousands, CultureInfo.InvariantCulture);
         Assert.True(Rate(standby) < Rate(alone), $"with backups {Rate(standby)} samples/s, without {Rate(alone)}");

@@ -219,7 +219,7 @@ public class ThroughputModelTests
         // k = 1: H_b = 1 x (535,818 x 4 / 2 + 100) = 1,071,736 B of means each way
         // push: max(535,818 x 2 + 2 x 100, 1 x 1 x (535,818 x 2 / 2 + 100) + 1,071,736) = 1,607,654 B (the server node's)
         //       / 117,500,000 + 50 us = 0.013732161702 s
-        // apply: k (1 + 1) = 2 updates: 1 ns x 535,818 x 2 / 2 / min(2, 2) = 0.000267909 s
+        // apply: the backups hold their means (K = 62 for a shard of 267,909), so u = k = 1 update: 1 ns x 535,818 x 1 / 2 / min(1, 2) = 0.000267909 s
         // pull: the same bytes, + 3 x 50 us (the version waits for the backup's answer) = 0.013832161702 s
         // overlap: (0.013732161702 + 0.000267909 + 0.013832161702) / 2 + 0.013832161702 / 2 = 0.020832197053 s
         // step: 0.00064 + 0.020832197053 = 0.021472197053 s; 128 / step = 5,961.197155695
@@ -249,26 +249,51 @@ public class ThroughputModelTests
     }
 
     [Fact]
-    public void Project_HotStandbyOnOneCore_TheBackupsUpdatesShareIt() =>
-        // 2 updates on min(2, 1) core: 1 ns x 535,818 x 2 / 2 / 1
-        Assert.Equal(
-            0.000535818,
-            (W1Bf16OnTwoServerNodes(replicas: 1) with { ServerCores = 1 }).Project(1, ComputePerSample).ApplySeconds,
-            Seconds);
+    public void Project_HotStandbyOnOneCore_BackupsThatHoldTheirMeansApplyNothing()
+    {
+        ThroughputModel model = W1Bf16OnTwoServerNodes(replicas: 1) with { ServerCores = 1 };
+
+        Assert.Equal(62, model.CheckpointInterval);
+        // 1 update (the primary's) on min(1, 1) core: 1 ns x 535,818 x 1 / 2 / 1
+        Assert.Equal(0.000267909, model.Project(1, ComputePerSample).ApplySeconds, Seconds);
+    }
 
     [Fact]
-    public void Project_HotStandbyOnOneHost_AddsTheBackupsUpdatesTheirMeansAndTheirMessages()
+    public void Project_HotStandbyOfShardsTooLargeToHoldMeans_TheBackupsUpdatesShareTheCore()
+    {
+        // Shards of 5,000,000 parameters (20 MB of mean each): K = 0, so each backup applies every mean.
+        ThroughputModel model = W1Bf16OnTwoServerNodes(replicas: 1) with { ServerCores = 1, Parameters = 10_000_000 };
+
+        Assert.Equal(0, model.CheckpointInterval);
+        // 2 updates on min(2, 1) core: 1 ns x 10,000,000 x 2 / 2 / 1
+        Assert.Equal(0.01, model.Project(1, ComputePerSample).ApplySeconds, Seconds);
+    }
+
+    [Fact]
+    public void Project_HotStandbyOnOneHost_AddsTheMeansTheCheckpointsAndTheirMessages()
     {
         // without: (2 x 0.00064 + 1 ns x 535,818 + (0.0005 + 1 ns x (535,818 x 8 + 2 x 2 x 100) + 0.002) + 0.003) / 2 = 0.005801381 s
-        // standby: 1 ns x 535,818 + 1 ns x (535,818 x 4 + 2 x 2 x 100) + 0.001 = 0.00367949 s
-        // with: 0.005801381 + 0.00367949 / 2 = 0.007641126 s; 128 / that = 16,751.457834879
+        // standby: 1 ns x (535,818 x 4 + 2 x 2 x 100 + 535,818 x 12 / 62) + 0.001 = 0.003247378710 s (K = 62: no backup updates)
+        // with: 0.005801381 + 0.003247378710 / 2 = 0.007425070355 s; 128 / that = 17,238.893893657
         ThroughputModel model = W1OnOneHost() with { ServerNodes = 2, Shards = 2, StandbySecondsPerStep = 1e-3 };
 
         Assert.Equal(0.005801381, model.Project(1, ComputePerSample).HostCpuSeconds!.Value, Seconds);
         StepProjection step = (model with { ServerReplicas = 1 }).Project(1, ComputePerSample);
-        Assert.Equal(0.007641126, step.HostCpuSeconds!.Value, Seconds);
-        Assert.Equal(0.007641126, step.StepSeconds, Seconds);
-        Assert.Equal(16751.457834879, step.SamplesPerSecond, Rate);
+        Assert.Equal(0.007425070355, step.HostCpuSeconds!.Value, Seconds);
+        Assert.Equal(0.007425070355, step.StepSeconds, Seconds);
+        Assert.Equal(17238.893893657, step.SamplesPerSecond, Rate);
+    }
+
+    [Fact]
+    public void Project_HotStandbyOnOneHostOfShardsTooLargeToHoldMeans_AddsTheBackupsUpdates()
+    {
+        // Shards of 5,000,000 (K = 0): standby = 1 ns x 10,000,000 + 1 ns x (10,000,000 x 4 + 2 x 2 x 100) + 0.001 = 0.0510004 s,
+        // half of it on each of the 2 cores, over the run without backups.
+        ThroughputModel model = W1OnOneHost() with { ServerNodes = 2, Shards = 2, StandbySecondsPerStep = 1e-3, Parameters = 10_000_000 };
+
+        double without = model.Project(1, ComputePerSample).HostCpuSeconds!.Value;
+        double with = (model with { ServerReplicas = 1 }).Project(1, ComputePerSample).HostCpuSeconds!.Value;
+        Assert.Equal(0.0510004 / 2, with - without, Seconds);
     }
 
     [Fact]

@@ -119,6 +119,9 @@ public static class ProtocolSamples
             [new SettledSlot(42L, 1, 3), new SettledSlot(44L, 2, 3)]),
         new ReplicateStep(RunId, 3, 41L, 42L, 2, Tensor(7, 10)),
         new ReplicateContribution(RunId, 3, 41L, 2, 5, 3, 58L, Tensor(7, 12)),
+        new CheckpointBackup(
+            RunId, 3, 64L, Tensor(7, 13).Span.ToArray(), 63L,
+            [new OptimizerBuffer("exp_avg", Tensor(7, 14).Span.ToArray()), new OptimizerBuffer("exp_avg_sq", Tensor(7, 15).Span.ToArray())]),
         new StepReplicated(RunId, 3, 42L),
         new BackupSeeded(RunId, 3, 57L),
         new PromoteShard(RunId, 3),
